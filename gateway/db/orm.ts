@@ -1,0 +1,44 @@
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { migrationsList } from '../../migrations';
+import { MemberRecord } from '../members/member.entity';
+import { MemberLinkRecord } from '../members/member-link.entity';
+import { CurrencyRecord } from '../programs/currency.entity';
+import { PartnerRecord } from '../programs/partner.entity';
+import { PartnerCurrencyRecord } from '../programs/partner-currency.entity';
+
+/** Every MikroORM entity. Ledger tables are not here: the ledger uses plain SQL. */
+export const entities = [
+  PartnerRecord,
+  CurrencyRecord,
+  PartnerCurrencyRecord,
+  MemberRecord,
+  MemberLinkRecord,
+];
+
+export function initOrm(url: string, poolSizeMax = 8): Promise<MikroORM> {
+  return MikroORM.init({
+    driver: PostgreSqlDriver,
+    clientUrl: url,
+    entities,
+    extensions: [Migrator],
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    migrations: {
+      migrationsList,
+      transactional: true,
+      allOrNothing: true,
+      silent: true,
+      snapshot: false,
+    },
+    pool: { min: 0, max: poolSizeMax },
+    // Requests must fork; a shared global identity map would leak data between callers.
+    allowGlobalContext: false,
+    debug: false,
+  });
+}
+
+/** Applies pending migrations; returns the names applied. Safe to run on every start. */
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((migration) => migration.name);
+}

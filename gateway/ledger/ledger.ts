@@ -1,0 +1,92 @@
+import type { SqlDatabase } from '../db/sql';
+import { type Clock, systemClock } from '../shared/clock';
+import { catchDomainError, type DomainError } from '../shared/errors';
+import { AccountDirectory } from './accounts';
+import { type EarnEntry, type EarnReceipt, postEarns } from './earn';
+import type { AccountKey } from './model';
+import {
+  findTransfers,
+  listTransfers,
+  type MemberBalance,
+  memberBalances,
+  type Page,
+  type TransferView,
+} from './queries';
+import { postRefund, type RefundEntry, type RefundReceipt } from './refund';
+import { postSpend, type SpendEntry, type SpendReceipt } from './spend';
+import { expireDue, matureDue, type SweepProgress } from './sweeps';
+
+/**
+ * The ledger's public face. Every write runs in one transaction (retried whole on serialization
+ * failures and deadlocks) and is idempotent through its claim; expected failures come back as
+ * DomainError values and leave nothing written.
+ *
+ * This module knows nothing of GraphQL or HTTP: callers validate and price requests, the ledger
+ * moves points.
+ */
+export class Ledger {
+  readonly accounts = new AccountDirectory();
+
+  constructor(
+    readonly db: SqlDatabase,
+    readonly clock: Clock = systemClock,
+  ) {}
+
+  /**
+   * Posts many earns in one transaction; one outcome per entry, in order. Keys must be unique
+   * within the call. Errors: IdempotencyKeyReused (per entry).
+   */
+  async earn(entries: readonly EarnEntry[]): Promise<(EarnReceipt | DomainError)[]> {
+    const { outcomes, accountIds } = await this.db.transaction((sql) =>
+      postEarns(sql, this.accounts, entries),
+    );
+    this.accounts.remember(accountIds);
+    return outcomes;
+  }
+
+  /** Errors: InsufficientPoints, IdempotencyKeyReused. */
+  spend(entry: SpendEntry): Promise<SpendReceipt | DomainError> {
+    return catchDomainError(() =>
+      this.db.transaction((sql) => postSpend(sql, this.accounts, entry)),
+    );
+  }
+
+  /** Errors: NotFound (purchase), RefundExceedsPurchase, InvalidInput, IdempotencyKeyReused. */
+  refund(entry: RefundEntry): Promise<RefundReceipt | DomainError> {
+    return catchDomainError(() =>
+      this.db.transaction((sql) => postRefund(sql, this.accounts, entry)),
+    );
+  }
+
+  /** Matures pending earns due by `asOf` (default now); returns how many. */
+  matureDue(asOf: Date = this.clock.now(), progress?: SweepProgress): Promise<number> {
+    return matureDue(this.db, this.clock, asOf, progress);
+  }
+
+  /** Expires lots due by `asOf` (default now); returns how many accounts lost points. */
+  expireDue(asOf: Date = this.clock.now(), progress?: SweepProgress): Promise<number> {
+    return expireDue(this.db, this.accounts, this.clock, asOf, progress);
+  }
+
+  /** Creates system accounts (idempotent); called when partners and currencies are set up. */
+  async openSystemAccounts(keys: readonly AccountKey[]): Promise<void> {
+    const ids = await this.db.transaction((sql) => this.accounts.resolve(sql, keys));
+    this.accounts.remember(ids);
+  }
+
+  balances(memberIds: readonly string[], expiringBefore: Date): Promise<MemberBalance[]> {
+    return memberBalances(this.db, memberIds, expiringBefore);
+  }
+
+  transfers(
+    filter: { memberId: string } | { partnerId: string },
+    first: number,
+    after: string | null,
+  ): Promise<Page<TransferView>> {
+    return listTransfers(this.db, filter, first, after);
+  }
+
+  findTransfers(ids: readonly string[]): Promise<TransferView[]> {
+    return findTransfers(this.db, ids);
+  }
+}

@@ -1,0 +1,242 @@
+import type { Sql } from '../db/sql';
+import type { PostingKind, TransferCode } from './model';
+
+/** A member's balance in one currency. */
+export interface MemberBalance {
+  memberId: string;
+  currency: string;
+  /** Spendable now. */
+  availablePoints: bigint;
+  /** Earned but not yet matured. */
+  pendingPoints: bigint;
+  /** Reserved by two-phase redemptions awaiting the partner's confirmation. */
+  heldPoints: bigint;
+  /** Part of the available points whose lots expire before `expiringBefore`. */
+  expiringSoonPoints: bigint;
+  expiringBefore: Date;
+  /** The soonest expiry among the available points, if any expire. */
+  nextExpiryAt: Date | null;
+}
+
+/** Balances of many members at once (one query; the GraphQL loaders batch through this). */
+export async function memberBalances(
+  sql: Sql,
+  memberIds: readonly string[],
+  expiringBefore: Date,
+): Promise<MemberBalance[]> {
+  const rows = await sql.query<{
+    member_id: string;
+    currency_code: string;
+    credits_posted: bigint;
+    debits_posted: bigint;
+    debits_pending: bigint;
+    credits_pending: bigint;
+    expiring: bigint | null;
+    next_expiry: Date | null;
+  }>(
+    `select a.member_id, a.currency_code, a.credits_posted, a.debits_posted, a.debits_pending,
+            a.credits_pending, e.expiring, e.next_expiry
+     from account a
+     left join lateral (
+       select sum(remaining_points) filter (where expires_at < $2)::bigint as expiring,
+              min(expires_at) as next_expiry
+       from lot where account_id = a.id and remaining_points > 0 and expires_at is not null
+     ) e on true
+     where a.owner_id = any($1::text[]) and a.kind = 'member'
+     order by a.member_id, a.currency_code`,
+    [memberIds, expiringBefore],
+  );
+  return rows.rows.map((row) => ({
+    memberId: row.member_id,
+    currency: row.currency_code,
+    availablePoints: row.credits_posted - row.debits_posted - row.debits_pending,
+    pendingPoints: row.credits_pending,
+    heldPoints: row.debits_pending,
+    expiringSoonPoints: row.expiring ?? 0n,
+    expiringBefore,
+    nextExpiryAt: row.next_expiry,
+  }));
+}
+
+/** How a transfer changed one member's balance in one currency. */
+export interface BalanceChange {
+  currency: string;
+  availablePoints: bigint;
+  pendingPoints: bigint;
+  heldPoints: bigint;
+}
+
+export interface TransferView {
+  id: string;
+  code: TransferCode;
+  partnerId: string | null;
+  memberId: string | null;
+  externalId: string | null;
+  relatedId: string | null;
+  purchaseMinor: bigint | null;
+  purchaseCurrency: string | null;
+  description: string;
+  createdAt: Date;
+  postings: PostingView[];
+}
+
+export interface PostingView {
+  kind: PostingKind;
+  sourceAccountId: bigint;
+  targetAccountId: bigint;
+  currency: string;
+  amountPoints: bigint;
+  /** The member owning the source/target account, when it is a member account. */
+  sourceMemberId: string | null;
+  targetMemberId: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Cursor of the last item: pass as `after` for the next page. */
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+/**
+ * Transfers newest first, by member or by partner, paginated by transfer id (ids sort by
+ * creation time). Fetches one more than asked to know whether another page follows.
+ */
+export async function listTransfers(
+  sql: Sql,
+  filter: { memberId: string } | { partnerId: string },
+  first: number,
+  after: string | null,
+): Promise<Page<TransferView>> {
+  const column = 'memberId' in filter ? 'member_id' : 'partner_id';
+  const owner = 'memberId' in filter ? filter.memberId : filter.partnerId;
+  const rows = await sql.query<TransferRow>(
+    `select id, code, partner_id, member_id, external_id, related_id, purchase_amount_minor,
+            purchase_currency, description, created_at
+     from transfer
+     where ${column} = $1 and ($2::text is null or id < $2)
+     order by id desc limit $3`,
+    [owner, after, first + 1],
+  );
+  const hasNextPage = rows.rows.length > first;
+  const pageRows = rows.rows.slice(0, first);
+  const transfers = await withPostings(sql, pageRows);
+  return {
+    items: transfers,
+    endCursor: transfers.at(-1)?.id ?? null,
+    hasNextPage,
+  };
+}
+
+export async function findTransfers(sql: Sql, ids: readonly string[]): Promise<TransferView[]> {
+  const rows = await sql.query<TransferRow>(
+    `select id, code, partner_id, member_id, external_id, related_id, purchase_amount_minor,
+            purchase_currency, description, created_at
+     from transfer where id = any($1::text[])`,
+    [ids],
+  );
+  return withPostings(sql, rows.rows);
+}
+
+/** The change a transfer made to one member's balances, per currency. */
+export function changesFor(transfer: TransferView, memberId: string): BalanceChange[] {
+  const changes = new Map<string, BalanceChange>();
+  const change = (currency: string) => {
+    let value = changes.get(currency);
+    if (!value) {
+      value = { currency, availablePoints: 0n, pendingPoints: 0n, heldPoints: 0n };
+      changes.set(currency, value);
+    }
+    return value;
+  };
+  for (const posting of transfer.postings) {
+    const amount = posting.amountPoints;
+    if (posting.targetMemberId === memberId) {
+      const target = change(posting.currency);
+      if (posting.kind === 'posted') target.availablePoints += amount;
+      if (posting.kind === 'pending') target.pendingPoints += amount;
+      if (posting.kind === 'post_pending') {
+        target.pendingPoints -= amount;
+        target.availablePoints += amount;
+      }
+      if (posting.kind === 'void_pending') target.pendingPoints -= amount;
+    }
+    if (posting.sourceMemberId === memberId) {
+      const source = change(posting.currency);
+      if (posting.kind === 'posted') source.availablePoints -= amount;
+      if (posting.kind === 'pending') {
+        source.availablePoints -= amount;
+        source.heldPoints += amount;
+      }
+      if (posting.kind === 'post_pending') source.heldPoints -= amount;
+      if (posting.kind === 'void_pending') {
+        source.heldPoints -= amount;
+        source.availablePoints += amount;
+      }
+    }
+  }
+  return [...changes.values()];
+}
+
+interface TransferRow {
+  id: string;
+  code: TransferCode;
+  partner_id: string | null;
+  member_id: string | null;
+  external_id: string | null;
+  related_id: string | null;
+  purchase_amount_minor: bigint | null;
+  purchase_currency: string | null;
+  description: string;
+  created_at: Date;
+}
+
+async function withPostings(sql: Sql, rows: readonly TransferRow[]): Promise<TransferView[]> {
+  if (rows.length === 0) return [];
+  const postings = await sql.query<{
+    transfer_id: string;
+    kind: PostingKind;
+    source_account_id: bigint;
+    target_account_id: bigint;
+    currency_code: string;
+    amount_points: bigint;
+    source_member_id: string | null;
+    target_member_id: string | null;
+  }>(
+    `select p.transfer_id, p.kind, p.source_account_id, p.target_account_id, p.currency_code,
+            p.amount_points, s.member_id as source_member_id, t.member_id as target_member_id
+     from posting p
+     join account s on s.id = p.source_account_id
+     join account t on t.id = p.target_account_id
+     where p.transfer_id = any($1::text[])
+     order by p.transfer_id, p.index`,
+    [rows.map((row) => row.id)],
+  );
+  const byTransfer = new Map<string, PostingView[]>();
+  for (const posting of postings.rows) {
+    const list = byTransfer.get(posting.transfer_id) ?? [];
+    list.push({
+      kind: posting.kind,
+      sourceAccountId: posting.source_account_id,
+      targetAccountId: posting.target_account_id,
+      currency: posting.currency_code,
+      amountPoints: posting.amount_points,
+      sourceMemberId: posting.source_member_id,
+      targetMemberId: posting.target_member_id,
+    });
+    byTransfer.set(posting.transfer_id, list);
+  }
+  return rows.map((row) => ({
+    id: row.id,
+    code: row.code,
+    partnerId: row.partner_id,
+    memberId: row.member_id,
+    externalId: row.external_id,
+    relatedId: row.related_id,
+    purchaseMinor: row.purchase_amount_minor,
+    purchaseCurrency: row.purchase_currency,
+    description: row.description,
+    createdAt: row.created_at,
+    postings: byTransfer.get(row.id) ?? [],
+  }));
+}

@@ -1,0 +1,353 @@
+import type { Sql } from '../db/sql';
+import {
+  IdempotencyKeyReused,
+  InvalidInput,
+  NotFound,
+  RefundExceedsPurchase,
+} from '../shared/errors';
+import { type AccountDirectory, accountKeyString, lockAccounts } from './accounts';
+import { claimKeys, type IdempotencyClaim, storeResponse } from './idempotency';
+import { applyLotMovements, type LotMovement, planConsumption, planRestoration } from './lots';
+import { type AccountKey, availablePoints, type PostingDraft } from './model';
+import { writeTransfers } from './transfers';
+
+export interface RefundEntry {
+  transferId: string;
+  partnerId: string;
+  /** When given, the purchase must belong to this member. */
+  memberId: string | null;
+  /** The partner's transaction id of the purchase being refunded. */
+  transactionId: string;
+  /** The refunded money in minor units; null refunds whatever is left of the purchase. */
+  amountMinor: bigint | null;
+  amountCurrency: string | null;
+  createdAt: Date;
+  claim: IdempotencyClaim;
+}
+
+export interface PointsAmount {
+  currency: string;
+  points: bigint;
+}
+
+export interface RefundReceipt {
+  transferId: string;
+  memberId: string;
+  transactionId: string;
+  refundedMinor: bigint | null;
+  /** Earned points taken back (from the pending earn, or from the member's balance). */
+  takenBack: PointsAmount | null;
+  /** Spent points given back, to exactly the lots the payment consumed. */
+  returned: PointsAmount | null;
+  /** Earned points the member had already spent: they cannot be taken back. */
+  shortfallPoints: bigint;
+  createdAt: Date;
+}
+
+/** An earn or redeem of the purchase, with its single posting. */
+interface Original {
+  id: string;
+  code: 'earn' | 'redeem';
+  memberId: string;
+  purchaseMinor: bigint | null;
+  purchaseCurrency: string | null;
+  currency: string;
+  points: bigint;
+}
+
+/**
+ * Refunds a purchase fully or partly, in the caller's transaction: earned points are taken back
+ * and spent points returned in proportion to the money refunded, never more than the original.
+ *
+ * Proportions are cumulative, so rounding never drifts: after refunds totalling R of a purchase
+ * of P, exactly floor(points x R / P) have been taken back (or returned), and a full refund moves
+ * exactly the original points. Rounding down favours the member. Spent points are returned before
+ * earned points are taken back, so a refund of a purchase paid with points never fails for lack
+ * of balance. Earned points the member has already spent are reported as a shortfall (the member
+ * balance never goes below zero).
+ */
+export async function postRefund(
+  sql: Sql,
+  accounts: AccountDirectory,
+  entry: RefundEntry,
+): Promise<RefundReceipt> {
+  const [claim] = await claimKeys(sql, [entry.claim], [{ pending: true }]);
+  if (claim!.status === 'replay') return refundReceiptFromJson(claim!.response);
+  if (claim!.status === 'conflict') throw new IdempotencyKeyReused(entry.claim.key);
+
+  const { earn, redeem } = await findOriginals(sql, entry);
+  const base = (earn ?? redeem)!;
+  const memberKey = (original: Original): AccountKey => ({
+    kind: 'member',
+    currency: original.currency,
+    memberId: base.memberId,
+  });
+  const memberIds = await accounts.resolve(
+    sql,
+    [earn, redeem].filter((original) => original !== undefined).map(memberKey),
+  );
+  const memberAccountOf = (original: Original) =>
+    memberIds.get(accountKeyString(memberKey(original)))!;
+  const locked = await lockAccounts(sql, [...memberIds.values()]);
+  const refunded = await refundShare(sql, base, entry);
+
+  const postings: PostingDraft[] = [];
+  const movements: LotMovement[] = [];
+  let returned: PointsAmount | null = null;
+  const returnedByAccount = new Map<bigint, bigint>();
+  if (redeem) {
+    const points = refunded.share(redeem.points);
+    returned = { currency: redeem.currency, points };
+    if (points > 0n) {
+      const accountId = memberAccountOf(redeem);
+      movements.push(...(await planRestoration(sql, redeem.id, base.id, points)));
+      // Restored lots must be visible to the take-back below when both use one account.
+      await applyLotMovements(sql, entry.transferId, movements.splice(0));
+      returnedByAccount.set(accountId, points);
+      const redemptionKey: AccountKey = {
+        kind: 'redemption',
+        currency: redeem.currency,
+        partnerId: entry.partnerId,
+      };
+      const systemIds = await accounts.resolve(sql, [redemptionKey]);
+      postings.push({
+        kind: 'posted',
+        sourceAccountId: systemIds.get(accountKeyString(redemptionKey))!,
+        targetAccountId: accountId,
+        currency: redeem.currency,
+        amountPoints: points,
+      });
+    }
+  }
+
+  let takenBack: PointsAmount | null = null;
+  let shortfallPoints = 0n;
+  if (earn) {
+    const accountId = memberAccountOf(earn);
+    const available =
+      availablePoints(locked.get(accountId)!) + (returnedByAccount.get(accountId) ?? 0n);
+    const result = await takeBack(
+      sql,
+      accounts,
+      entry,
+      earn,
+      accountId,
+      refunded.share(earn.points),
+      available,
+    );
+    postings.push(...result.postings);
+    movements.push(...result.movements);
+    takenBack = { currency: earn.currency, points: result.takenBack };
+    shortfallPoints = result.shortfall;
+  }
+  await applyLotMovements(sql, entry.transferId, movements);
+
+  await writeTransfers(sql, [
+    {
+      id: entry.transferId,
+      code: 'refund',
+      partnerId: entry.partnerId,
+      memberId: base.memberId,
+      externalId: entry.claim.key,
+      relatedId: base.id,
+      purchase:
+        refunded.amountMinor !== null
+          ? { amountMinor: refunded.amountMinor, currency: base.purchaseCurrency! }
+          : null,
+      description: `Refund of purchase ${entry.transactionId}`,
+      createdAt: entry.createdAt,
+      postings,
+    },
+  ]);
+  const receipt: RefundReceipt = {
+    transferId: entry.transferId,
+    memberId: base.memberId,
+    transactionId: entry.transactionId,
+    refundedMinor: refunded.amountMinor,
+    takenBack,
+    returned,
+    shortfallPoints,
+    createdAt: entry.createdAt,
+  };
+  await storeResponse(sql, entry.claim, refundReceiptToJson(receipt));
+  return receipt;
+}
+
+async function findOriginals(
+  sql: Sql,
+  entry: RefundEntry,
+): Promise<{ earn?: Original; redeem?: Original }> {
+  const rows = await sql.query<{
+    id: string;
+    code: 'earn' | 'redeem';
+    member_id: string;
+    purchase_amount_minor: bigint | null;
+    purchase_currency: string | null;
+    currency_code: string;
+    amount_points: bigint;
+  }>(
+    `select t.id, t.code, t.member_id, t.purchase_amount_minor, t.purchase_currency,
+            p.currency_code, p.amount_points
+     from transfer t join posting p on p.transfer_id = t.id
+     where t.partner_id = $1 and t.external_id = $2 and t.code in ('earn', 'redeem')`,
+    [entry.partnerId, entry.transactionId],
+  );
+  const originals = rows.rows
+    .filter((row) => entry.memberId === null || row.member_id === entry.memberId)
+    .map(
+      (row): Original => ({
+        id: row.id,
+        code: row.code,
+        memberId: row.member_id,
+        purchaseMinor: row.purchase_amount_minor,
+        purchaseCurrency: row.purchase_currency,
+        currency: row.currency_code,
+        points: row.amount_points,
+      }),
+    );
+  const earn = originals.find((original) => original.code === 'earn');
+  const redeem = originals.find((original) => original.code === 'redeem');
+  if (!earn && !redeem) throw new NotFound('purchase', entry.transactionId);
+  return { earn, redeem };
+}
+
+/**
+ * How much of the purchase this refund covers, checked against what earlier refunds took, and
+ * the cumulative share of an original's points it moves.
+ */
+async function refundShare(
+  sql: Sql,
+  base: Original,
+  entry: RefundEntry,
+): Promise<{ amountMinor: bigint | null; share: (points: bigint) => bigint }> {
+  const previous = await sql.query<{ refunded: bigint; refunds: bigint }>(
+    `select coalesce(sum(purchase_amount_minor), 0)::bigint as refunded, count(*) as refunds
+     from transfer where related_id = $1 and code = 'refund'`,
+    [base.id],
+  );
+  const refundedBefore = previous.rows[0]!.refunded;
+  const total = base.purchaseMinor;
+  if (total === null) {
+    // Recorded without an amount: only a full refund is meaningful, and only once.
+    if (entry.amountMinor !== null) {
+      throw new InvalidInput(
+        'amount',
+        'the purchase was recorded without an amount; omit amount to refund it in full',
+      );
+    }
+    if (previous.rows[0]!.refunds > 0n) throw new RefundExceedsPurchase(0n, 0n);
+    return { amountMinor: null, share: (points) => points };
+  }
+  if (entry.amountCurrency !== null && entry.amountCurrency !== base.purchaseCurrency) {
+    throw new InvalidInput('amount.currency', `the purchase was in ${base.purchaseCurrency}`);
+  }
+  const refundable = total - refundedBefore;
+  const amount = entry.amountMinor ?? refundable;
+  if (amount <= 0n || amount > refundable) throw new RefundExceedsPurchase(amount, refundable);
+  const after = refundedBefore + amount;
+  return {
+    amountMinor: amount,
+    share: (points) => (points * after) / total - (points * refundedBefore) / total,
+  };
+}
+
+/**
+ * Takes back `points` of an earn: first from what is still pending (voiding it), then from the
+ * member's balance, preferring the lots the earn created, up to what is available.
+ */
+async function takeBack(
+  sql: Sql,
+  accounts: AccountDirectory,
+  entry: RefundEntry,
+  earn: Original,
+  memberAccountId: bigint,
+  points: bigint,
+  available: bigint,
+): Promise<{
+  postings: PostingDraft[];
+  movements: LotMovement[];
+  takenBack: bigint;
+  shortfall: bigint;
+}> {
+  const issuanceKey: AccountKey = {
+    kind: 'issuance',
+    currency: earn.currency,
+    partnerId: entry.partnerId,
+  };
+  const issuanceId = (await accounts.resolve(sql, [issuanceKey])).get(
+    accountKeyString(issuanceKey),
+  )!;
+  const postings: PostingDraft[] = [];
+  const pending = await sql.query<{ remaining_points: bigint }>(
+    `select remaining_points from pending_transfer where transfer_id = $1 for update`,
+    [earn.id],
+  );
+  const stillPending = pending.rows[0]?.remaining_points ?? 0n;
+  const voided = points < stillPending ? points : stillPending;
+  if (voided > 0n) {
+    await sql.query(
+      `update pending_transfer set remaining_points = remaining_points - $2 where transfer_id = $1`,
+      [earn.id, voided],
+    );
+    postings.push({
+      kind: 'void_pending',
+      sourceAccountId: issuanceId,
+      targetAccountId: memberAccountId,
+      currency: earn.currency,
+      amountPoints: voided,
+    });
+  }
+  const fromBalance = points - voided;
+  const taken = fromBalance < available ? fromBalance : available;
+  let movements: LotMovement[] = [];
+  if (taken > 0n) {
+    const matured = await sql.query<{ id: string }>(
+      `select id from transfer where related_id = $1 and code = 'mature'`,
+      [earn.id],
+    );
+    const earnLots = [earn.id, ...matured.rows.map((row) => row.id)];
+    movements = await planConsumption(sql, memberAccountId, taken, earnLots);
+    postings.push({
+      kind: 'posted',
+      sourceAccountId: memberAccountId,
+      targetAccountId: issuanceId,
+      currency: earn.currency,
+      amountPoints: taken,
+    });
+  }
+  return { postings, movements, takenBack: voided + taken, shortfall: fromBalance - taken };
+}
+
+export function refundReceiptToJson(receipt: RefundReceipt): unknown {
+  const amount = (value: PointsAmount | null) =>
+    value && { currency: value.currency, points: value.points.toString() };
+  return {
+    transferId: receipt.transferId,
+    memberId: receipt.memberId,
+    transactionId: receipt.transactionId,
+    refundedMinor: receipt.refundedMinor?.toString() ?? null,
+    takenBack: amount(receipt.takenBack),
+    returned: amount(receipt.returned),
+    shortfallPoints: receipt.shortfallPoints.toString(),
+    createdAt: receipt.createdAt.toISOString(),
+  };
+}
+
+export function refundReceiptFromJson(json: unknown): RefundReceipt {
+  const value = json as Record<string, unknown>;
+  const amount = (raw: unknown): PointsAmount | null => {
+    if (!raw) return null;
+    const { currency, points } = raw as { currency: string; points: string };
+    return { currency, points: BigInt(points) };
+  };
+  return {
+    transferId: value.transferId as string,
+    memberId: value.memberId as string,
+    transactionId: value.transactionId as string,
+    refundedMinor: value.refundedMinor === null ? null : BigInt(value.refundedMinor as string),
+    takenBack: amount(value.takenBack),
+    returned: amount(value.returned),
+    shortfallPoints: BigInt(value.shortfallPoints as string),
+    createdAt: new Date(value.createdAt as string),
+  };
+}

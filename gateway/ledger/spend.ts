@@ -1,0 +1,145 @@
+import type { Sql } from '../db/sql';
+import { IdempotencyKeyReused, InsufficientPoints } from '../shared/errors';
+import { type AccountDirectory, accountKeyString, lockAccounts } from './accounts';
+import { claimKeys, type IdempotencyClaim } from './idempotency';
+import { applyLotMovements, planConsumption } from './lots';
+import { type AccountKey, availablePoints, type Money } from './model';
+import { writeTransfers } from './transfers';
+
+/** A member paying with points at a partner, already validated by the caller. */
+export interface SpendEntry {
+  transferId: string;
+  partnerId: string;
+  memberId: string;
+  currency: string;
+  points: bigint;
+  transactionId: string;
+  purchase: Money | null;
+  createdAt: Date;
+  description: string;
+  claim: IdempotencyClaim;
+  /**
+   * Set for a two-phase redemption: the points are held (pending) until the partner confirms
+   * or declines, and voided by the hold sweep if neither happens by this time.
+   */
+  holdExpiresAt: Date | null;
+}
+
+export interface SpendReceipt {
+  transferId: string;
+  memberId: string;
+  currency: string;
+  points: bigint;
+  createdAt: Date;
+  holdExpiresAt: Date | null;
+}
+
+/**
+ * Moves points from the member to the partner's redemption account, consuming the member's lots
+ * soonest-expiring first and recording which, in the caller's transaction.
+ *
+ * Throws InsufficientPoints (checked against the locked account, and again by the
+ * member_balance_must_not_be_negative constraint) or IdempotencyKeyReused; both roll back.
+ */
+export async function postSpend(
+  sql: Sql,
+  accounts: AccountDirectory,
+  entry: SpendEntry,
+): Promise<SpendReceipt> {
+  const receipt: SpendReceipt = {
+    transferId: entry.transferId,
+    memberId: entry.memberId,
+    currency: entry.currency,
+    points: entry.points,
+    createdAt: entry.createdAt,
+    holdExpiresAt: entry.holdExpiresAt,
+  };
+  const [claim] = await claimKeys(sql, [entry.claim], [spendReceiptToJson(receipt)]);
+  if (claim!.status === 'replay') return spendReceiptFromJson(claim!.response);
+  if (claim!.status === 'conflict') throw new IdempotencyKeyReused(entry.claim.key);
+
+  const memberKey: AccountKey = {
+    kind: 'member',
+    currency: entry.currency,
+    memberId: entry.memberId,
+  };
+  const redemptionKey: AccountKey = {
+    kind: 'redemption',
+    currency: entry.currency,
+    partnerId: entry.partnerId,
+  };
+  // A member who never held this currency has no account: nothing to spend, nothing created.
+  const existing = await accounts.find(sql, [memberKey]);
+  const memberAccountId = existing.get(accountKeyString(memberKey));
+  if (memberAccountId === undefined) {
+    throw new InsufficientPoints(entry.currency, entry.points, 0n);
+  }
+  const locked = await lockAccounts(sql, [memberAccountId]);
+  const available = availablePoints(locked.get(memberAccountId)!);
+  if (available < entry.points)
+    throw new InsufficientPoints(entry.currency, entry.points, available);
+
+  const consumption = await planConsumption(sql, memberAccountId, entry.points);
+  const systemIds = await accounts.resolve(sql, [redemptionKey]);
+  await writeTransfers(sql, [
+    {
+      id: entry.transferId,
+      code: entry.holdExpiresAt ? 'hold' : 'redeem',
+      partnerId: entry.partnerId,
+      memberId: entry.memberId,
+      externalId: entry.transactionId,
+      relatedId: null,
+      purchase: entry.purchase,
+      description: entry.description,
+      createdAt: entry.createdAt,
+      postings: [
+        {
+          kind: entry.holdExpiresAt ? 'pending' : 'posted',
+          sourceAccountId: memberAccountId,
+          targetAccountId: systemIds.get(accountKeyString(redemptionKey))!,
+          currency: entry.currency,
+          amountPoints: entry.points,
+        },
+      ],
+    },
+  ]);
+  await applyLotMovements(sql, entry.transferId, consumption);
+  if (entry.holdExpiresAt) {
+    await sql.query(
+      `insert into pending_transfer (transfer_id, kind, source_account_id, target_account_id,
+                                     amount_points, remaining_points, due_at)
+       values ($1, 'hold', $2, $3, $4, $4, $5)`,
+      [
+        entry.transferId,
+        memberAccountId,
+        systemIds.get(accountKeyString(redemptionKey))!,
+        entry.points,
+        entry.holdExpiresAt,
+      ],
+    );
+  }
+  return receipt;
+}
+
+export function spendReceiptToJson(receipt: SpendReceipt): unknown {
+  return {
+    transferId: receipt.transferId,
+    memberId: receipt.memberId,
+    currency: receipt.currency,
+    points: receipt.points.toString(),
+    createdAt: receipt.createdAt.toISOString(),
+    holdExpiresAt: receipt.holdExpiresAt?.toISOString() ?? null,
+  };
+}
+
+export function spendReceiptFromJson(json: unknown): SpendReceipt {
+  const value = json as Record<string, string | null>;
+  return {
+    transferId: value.transferId!,
+    memberId: value.memberId!,
+    currency: value.currency!,
+    points: BigInt(value.points!),
+    createdAt: new Date(value.createdAt!),
+    holdExpiresAt: value.holdExpiresAt ? new Date(value.holdExpiresAt) : null,
+  };
+}

@@ -1,0 +1,171 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { type RequestContext, requireCaller } from '../shared/context';
+import {
+  AlreadyExists,
+  catchDomainError,
+  type DomainError,
+  InvalidInput,
+  NotFound,
+} from '../shared/errors';
+import { idPatterns, newId } from '../shared/ids';
+import { requireReference } from '../shared/validate';
+import { MemberRecord } from './member.entity';
+import { MemberLinkRecord } from './member-link.entity';
+
+/** How a partner names a member: by coalition id, or by its own id for them. */
+export interface MemberRef {
+  memberId?: string;
+  externalId?: string;
+}
+
+export interface EnrollInput {
+  /** The partner's own id for the member (card or frequent flyer number). */
+  externalId: string;
+  /** Link this existing coalition member instead of creating one. */
+  memberId?: string;
+  displayName?: string;
+  email?: string;
+}
+
+export interface Enrollment {
+  member: MemberRecord;
+  externalId: string;
+  /** True when this call created the member; false when it linked or found an existing one. */
+  created: boolean;
+}
+
+const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
+
+/** Members and their links to partners. */
+export class MemberDirectory {
+  /**
+   * Enrolls a member at the calling partner, or links an existing member under the partner's
+   * id for them. Idempotent on the partner's external id: enrolling it again returns the same
+   * member. Errors: InvalidInput, NotFound (member), AlreadyExists (external id or member
+   * already linked differently), Forbidden.
+   */
+  enroll(ctx: RequestContext, input: EnrollInput): Promise<Enrollment | DomainError> {
+    return catchDomainError(async () => {
+      const { partnerId } = requireCaller(ctx, 'partner');
+      const externalId = requireReference('externalId', input.externalId, 100);
+      try {
+        return await this.enrollOnce(ctx, partnerId, externalId, input);
+      } catch (error) {
+        // A concurrent enrollment of the same id won the race: answer as a repeat would.
+        if (!(error instanceof UniqueConstraintViolationException)) throw error;
+        ctx.em.clear();
+        return await this.enrollOnce(ctx, partnerId, externalId, input);
+      }
+    });
+  }
+
+  private async enrollOnce(
+    ctx: RequestContext,
+    partnerId: string,
+    externalId: string,
+    input: EnrollInput,
+  ): Promise<Enrollment> {
+    const existing = await ctx.em.findOne(MemberLinkRecord, { partnerId, externalId });
+    if (existing) {
+      if (input.memberId !== undefined && input.memberId !== existing.memberId) {
+        throw new AlreadyExists('member link', externalId);
+      }
+      const member = await ctx.em.findOneOrFail(MemberRecord, { id: existing.memberId });
+      return { member, externalId, created: false };
+    }
+    return ctx.em.transactional(async (em) => {
+      let member: MemberRecord;
+      let created = false;
+      if (input.memberId !== undefined) {
+        const found = idPatterns.member.test(input.memberId)
+          ? await em.findOne(MemberRecord, { id: input.memberId })
+          : null;
+        if (!found) throw new NotFound('member', input.memberId);
+        if (await em.findOne(MemberLinkRecord, { partnerId, memberId: found.id })) {
+          throw new AlreadyExists('member link', found.id);
+        }
+        member = found;
+      } else {
+        member = em.create(MemberRecord, {
+          id: newId('mbr'),
+          displayName: requireReference('displayName', input.displayName?.trim() ?? ''),
+          email: this.email(input.email),
+          createdAt: new Date(),
+        });
+        created = true;
+      }
+      em.create(MemberLinkRecord, {
+        partnerId,
+        externalId,
+        memberId: member.id,
+        createdAt: new Date(),
+      });
+      await em.flush();
+      return { member, externalId, created };
+    });
+  }
+
+  /** Creates a member without any partner link (the operator's onboarding). */
+  createMember(
+    ctx: RequestContext,
+    input: { id?: string; displayName: string; email?: string },
+  ): Promise<MemberRecord | DomainError> {
+    return catchDomainError(async () => {
+      requireCaller(ctx, 'operator', 'system');
+      const id = input.id ?? newId('mbr');
+      if (!idPatterns.member.test(id)) throw new InvalidInput('id', 'must look like mbr_...');
+      if (await ctx.em.findOne(MemberRecord, { id })) throw new AlreadyExists('member', id);
+      const member = ctx.em.create(MemberRecord, {
+        id,
+        displayName: requireReference('displayName', input.displayName.trim()),
+        email: this.email(input.email),
+        createdAt: new Date(),
+      });
+      await ctx.em.persistAndFlush(member);
+      return member;
+    });
+  }
+
+  /**
+   * The member a partner means, which must be linked to that partner: a partner never learns
+   * about members it has not enrolled. Throws NotFound otherwise (same answer whether the member
+   * exists elsewhere or not).
+   */
+  async resolveForPartner(ctx: RequestContext, partnerId: string, ref: MemberRef): Promise<string> {
+    if ((ref.memberId === undefined) === (ref.externalId === undefined)) {
+      throw new InvalidInput('member', 'give exactly one of memberId or externalId');
+    }
+    if (ref.externalId !== undefined) {
+      const link = await ctx.em.findOne(MemberLinkRecord, {
+        partnerId,
+        externalId: ref.externalId,
+      });
+      if (!link) throw new NotFound('member', ref.externalId);
+      return link.memberId;
+    }
+    const memberId = ref.memberId!;
+    const link = idPatterns.member.test(memberId)
+      ? await ctx.em.findOne(MemberLinkRecord, { partnerId, memberId })
+      : null;
+    if (!link) throw new NotFound('member', memberId);
+    return memberId;
+  }
+
+  /** The partner's external id for a member, if linked. */
+  async externalIdOf(
+    ctx: RequestContext,
+    partnerId: string,
+    memberId: string,
+  ): Promise<string | null> {
+    const link = await ctx.em.findOne(MemberLinkRecord, { partnerId, memberId });
+    return link?.externalId ?? null;
+  }
+
+  private email(email: string | undefined): string | null {
+    if (email === undefined || email === '') return null;
+    if (email.length > 320 || !emailPattern.test(email)) {
+      throw new InvalidInput('email', 'must be an email address');
+    }
+    return email;
+  }
+}

@@ -1,0 +1,247 @@
+import type { EarnReceipt } from '../ledger/earn';
+import { requestHash } from '../ledger/idempotency';
+import type { Ledger } from '../ledger/ledger';
+import { pendingDaysMax, pointsPerTransferMax, purchaseMinorMax } from '../ledger/limits';
+import type { Money } from '../ledger/model';
+import type { RefundReceipt } from '../ledger/refund';
+import type { SpendReceipt } from '../ledger/spend';
+import type { MemberDirectory, MemberRef } from '../members/member-directory';
+import type { ProgramCatalog } from '../programs/program-catalog';
+import type { Clock } from '../shared/clock';
+import { type RequestContext, requireCaller } from '../shared/context';
+import {
+  CurrencyNotSupported,
+  catchDomainError,
+  type DomainError,
+  InvalidInput,
+  NotFound,
+} from '../shared/errors';
+import { newId } from '../shared/ids';
+import { formatMoneyAmount, isKnownMoneyCurrency } from '../shared/money';
+import {
+  requireIntegerInRange,
+  requirePattern,
+  requirePositive,
+  requireReference,
+} from '../shared/validate';
+
+const dayMs = 86_400_000;
+
+export interface AwardInput {
+  member: MemberRef;
+  /** The partner's transaction id; the idempotency key unless `idempotencyKey` is given. */
+  transactionId: string;
+  currency: string;
+  /** The purchase; points are priced from it at the partner's earn rate unless `points` is given. */
+  purchase?: Money;
+  points?: bigint;
+  /** Points become spendable after this many days (e.g. after a hotel stay's cancellation window). */
+  pendingDays?: number;
+  idempotencyKey?: string;
+}
+
+export interface PayInput {
+  member: MemberRef;
+  transactionId: string;
+  currency: string;
+  points: bigint;
+  purchase?: Money;
+  idempotencyKey?: string;
+}
+
+export interface RefundInput {
+  member?: MemberRef;
+  /** The transaction id of the purchase being refunded. */
+  transactionId: string;
+  /** The partner's id of this refund; the idempotency key unless `idempotencyKey` is given. */
+  refundId: string;
+  /** Money refunded; omitted refunds the whole (remaining) purchase. */
+  amount?: Money;
+  idempotencyKey?: string;
+}
+
+/**
+ * What a partner's point-of-sale does: award points on a purchase, let a member pay with points,
+ * refund a purchase. Validates and prices requests, then hands them to the ledger.
+ *
+ * Every method is idempotent on the partner's own id (transaction id, refund id) or an explicit
+ * idempotency key, stored with a hash of the request: a retry returns the original receipt, the
+ * same key with a different request is IdempotencyKeyReused.
+ */
+export class PurchaseService {
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly catalog: ProgramCatalog,
+    private readonly members: MemberDirectory,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Awards points to a member. Points are floor(purchase x earn rate): rounding favours the
+   * program. Errors: InvalidInput, NotFound (member, currency), CurrencyNotSupported,
+   * IdempotencyKeyReused, Forbidden.
+   */
+  award(ctx: RequestContext, input: AwardInput): Promise<EarnReceipt | DomainError> {
+    return catchDomainError(async () => {
+      const { partnerId } = requireCaller(ctx, 'partner');
+      const transactionId = requireReference('transactionId', input.transactionId);
+      const currency = await this.currencyFor(input.currency);
+      const terms = await this.catalog.partnerTerms(partnerId, currency.code);
+      if (!terms?.earns) throw new CurrencyNotSupported(currency.code, partnerId, 'earn');
+      const purchase = input.purchase && validPurchase(input.purchase);
+      let points: bigint;
+      if (input.points !== undefined) {
+        points = requirePositive('points', input.points, pointsPerTransferMax);
+      } else if (purchase) {
+        if (purchase.currency !== terms.moneyCurrency) {
+          throw new InvalidInput(
+            'purchase.currency',
+            `this partner earns on ${terms.moneyCurrency}`,
+          );
+        }
+        points = (purchase.amountMinor * terms.earnRatePoints) / terms.earnRatePerMinor;
+        if (points === 0n) {
+          throw new InvalidInput('purchase.amount', 'too small to earn a whole point at this rate');
+        }
+      } else {
+        throw new InvalidInput('points', 'give points or a purchase to price them from');
+      }
+      const pendingDays = input.pendingDays ?? 0;
+      requireIntegerInRange('pendingDays', pendingDays, 0, pendingDaysMax);
+      const memberId = await this.members.resolveForPartner(ctx, partnerId, input.member);
+
+      const now = this.clock.now();
+      const partner = await this.catalog.partner(partnerId);
+      const [outcome] = await this.ledger.earn([
+        {
+          transferId: newId('trf'),
+          partnerId,
+          memberId,
+          currency: currency.code,
+          points,
+          transactionId,
+          purchase: purchase ?? null,
+          createdAt: now,
+          maturesAt: pendingDays > 0 ? new Date(now.getTime() + pendingDays * dayMs) : null,
+          lotExpiresAt: currency.expiryMonths ? addMonths(now, currency.expiryMonths) : null,
+          description: `Earned at ${partner?.name ?? partnerId}${purchaseNote(purchase)}`,
+          claim: {
+            scope: partnerId,
+            operation: 'earn',
+            key: requireReference('idempotencyKey', input.idempotencyKey ?? transactionId),
+            requestHash: requestHash({ ...input, idempotencyKey: undefined }),
+          },
+        },
+      ]);
+      if (outcome instanceof Error) throw outcome;
+      return outcome!;
+    });
+  }
+
+  /**
+   * A member pays at the calling partner with points of a currency it accepts. Errors:
+   * InvalidInput, NotFound, CurrencyNotSupported, InsufficientPoints, IdempotencyKeyReused,
+   * Forbidden.
+   */
+  payWithPoints(ctx: RequestContext, input: PayInput): Promise<SpendReceipt | DomainError> {
+    return catchDomainError(async () => {
+      const { partnerId } = requireCaller(ctx, 'partner');
+      const transactionId = requireReference('transactionId', input.transactionId);
+      const currency = await this.currencyFor(input.currency);
+      const terms = await this.catalog.partnerTerms(partnerId, currency.code);
+      if (!terms?.accepts) throw new CurrencyNotSupported(currency.code, partnerId, 'accept');
+      const points = requirePositive('points', input.points, pointsPerTransferMax);
+      const purchase = input.purchase && validPurchase(input.purchase);
+      const memberId = await this.members.resolveForPartner(ctx, partnerId, input.member);
+      const partner = await this.catalog.partner(partnerId);
+      const outcome = await this.ledger.spend({
+        transferId: newId('trf'),
+        partnerId,
+        memberId,
+        currency: currency.code,
+        points,
+        transactionId,
+        purchase: purchase ?? null,
+        createdAt: this.clock.now(),
+        description: `Paid at ${partner?.name ?? partnerId}${purchaseNote(purchase)}`,
+        claim: {
+          scope: partnerId,
+          operation: 'redeem',
+          key: requireReference('idempotencyKey', input.idempotencyKey ?? transactionId),
+          requestHash: requestHash({ ...input, idempotencyKey: undefined }),
+        },
+        holdExpiresAt: null,
+      });
+      if (outcome instanceof Error) throw outcome;
+      return outcome;
+    });
+  }
+
+  /**
+   * Refunds a purchase fully or partly: earned points are taken back, spent points returned,
+   * in proportion to the money refunded and never beyond the original. Errors: InvalidInput,
+   * NotFound (purchase, member), RefundExceedsPurchase, IdempotencyKeyReused, Forbidden.
+   */
+  refundPurchase(ctx: RequestContext, input: RefundInput): Promise<RefundReceipt | DomainError> {
+    return catchDomainError(async () => {
+      const { partnerId } = requireCaller(ctx, 'partner');
+      const transactionId = requireReference('transactionId', input.transactionId);
+      const refundId = requireReference('refundId', input.refundId);
+      const amount = input.amount && validPurchase(input.amount, 'amount');
+      const memberId = input.member
+        ? await this.members.resolveForPartner(ctx, partnerId, input.member)
+        : null;
+      const outcome = await this.ledger.refund({
+        transferId: newId('trf'),
+        partnerId,
+        memberId,
+        transactionId,
+        amountMinor: amount?.amountMinor ?? null,
+        amountCurrency: amount?.currency ?? null,
+        createdAt: this.clock.now(),
+        claim: {
+          scope: partnerId,
+          operation: 'refund',
+          key: requireReference('idempotencyKey', input.idempotencyKey ?? refundId),
+          requestHash: requestHash({ ...input, idempotencyKey: undefined }),
+        },
+      });
+      if (outcome instanceof Error) throw outcome;
+      return outcome;
+    });
+  }
+
+  private async currencyFor(code: string) {
+    requirePattern('currency', code, /^[A-Z][A-Z0-9]{1,9}$/, 'must be a program currency code');
+    const currency = await this.catalog.currency(code);
+    if (!currency) throw new NotFound('currency', code);
+    return currency;
+  }
+}
+
+function validPurchase(money: Money, field = 'purchase'): Money {
+  if (!isKnownMoneyCurrency(money.currency)) {
+    throw new InvalidInput(`${field}.currency`, 'must be a supported ISO 4217 currency');
+  }
+  requirePositive(`${field}.amount`, money.amountMinor, purchaseMinorMax);
+  return money;
+}
+
+function purchaseNote(purchase: Money | undefined): string {
+  return purchase
+    ? ` (${formatMoneyAmount(purchase.amountMinor, purchase.currency)} ${purchase.currency})`
+    : '';
+}
+
+/** Calendar months later, clamped to the month's last day (Jan 31 + 1 month = Feb 28/29). */
+export function addMonths(date: Date, months: number): Date {
+  const result = new Date(date);
+  const day = result.getUTCDate();
+  result.setUTCDate(1);
+  result.setUTCMonth(result.getUTCMonth() + months);
+  const lastDay = new Date(
+    Date.UTC(result.getUTCFullYear(), result.getUTCMonth() + 1, 0),
+  ).getUTCDate();
+  result.setUTCDate(Math.min(day, lastDay));
+  return result;
+}

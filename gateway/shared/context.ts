@@ -1,0 +1,42 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Forbidden } from './errors';
+
+/** Who is calling. Every service method takes the request context first. */
+export type Caller =
+  | { kind: 'partner'; partnerId: string }
+  | { kind: 'member'; memberId: string }
+  /** A finance user: of one partner, or of the operator (partnerId undefined) who sees all. */
+  | { kind: 'finance'; userId: string; partnerId: string | undefined }
+  | { kind: 'operator'; userId: string }
+  /** Scheduled jobs, command-line tools and the demo seed. */
+  | { kind: 'system' };
+
+export type CallerKind = Caller['kind'];
+
+export interface RequestContext {
+  caller: Caller;
+  /** Correlates the log lines of one request. */
+  requestId: string;
+  /** An EntityManager forked for this request: its identity map dies with the request. */
+  em: EntityManager;
+}
+
+/** Narrows the caller to one of the given kinds or fails with Forbidden. */
+export function requireCaller<Kind extends CallerKind>(
+  ctx: RequestContext,
+  ...kinds: Kind[]
+): Extract<Caller, { kind: Kind }> {
+  if (!(kinds as CallerKind[]).includes(ctx.caller.kind)) {
+    throw new Forbidden(`this operation is for ${kinds.join(' or ')} callers`);
+  }
+  return ctx.caller as Extract<Caller, { kind: Kind }>;
+}
+
+/** Operator-level callers: the operator itself and internal jobs. */
+export function isPrivileged(ctx: RequestContext): boolean {
+  return ctx.caller.kind === 'operator' || ctx.caller.kind === 'system';
+}
+
+export function systemContextFor(em: EntityManager, requestId = 'system'): RequestContext {
+  return { caller: { kind: 'system' }, requestId, em };
+}

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Identifiers carry a type prefix (`ptr_`, `mbr_`, `trf_`) so a log line explains itself.
+ * The body is a lowercase ULID: 10 characters of milliseconds since the epoch and 16 random
+ * ones (Crockford base32), so ids sort by creation time and need no coordination.
+ */
+const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
+
+export type IdPrefix = 'ptr' | 'mbr' | 'trf' | 'qte' | 'per' | 'rec' | 'hld';
+
+let lastMs = 0;
+let lastRandom: number[] = [];
+
+export function newId(prefix: IdPrefix): string {
+  const now = Date.now();
+  let random: number[];
+  if (now === lastMs) {
+    // Within one millisecond, increment the previous random part so ids stay ordered.
+    random = increment(lastRandom);
+  } else {
+    const bytes = randomBytes(16);
+    random = Array.from(bytes, (byte) => byte & 31);
+  }
+  lastMs = now;
+  lastRandom = random;
+  let time = '';
+  let ms = now;
+  for (let i = 0; i < 10; i++) {
+    time = alphabet[ms % 32] + time;
+    ms = Math.floor(ms / 32);
+  }
+  return `${prefix}_${time}${random.map((digit) => alphabet[digit]).join('')}`;
+}
+
+function increment(digits: number[]): number[] {
+  const next = [...digits];
+  for (let i = next.length - 1; i >= 0; i--) {
+    if (next[i]! < 31) {
+      next[i]! += 1;
+      return next;
+    }
+    next[i] = 0;
+  }
+  return next;
+}
+
+/** What an id of the given kind looks like; used to reject malformed ids before any query. */
+export const idPatterns = {
+  partner: /^ptr_[a-z0-9_]{1,60}$/,
+  member: /^mbr_[a-z0-9_]{1,60}$/,
+  transfer: /^trf_[a-z0-9]{26}$/,
+} as const;

@@ -1,0 +1,35 @@
+import { type App, createApp } from '../../gateway/app';
+import { asPartner, seedDemo } from '../../gateway/demo/seed';
+import { ManualClock } from '../../gateway/shared/clock';
+import type { RequestContext } from '../../gateway/shared/context';
+import { DomainError } from '../../gateway/shared/errors';
+import { createTestDatabase } from './test-database';
+
+export interface TestApp extends App {
+  clock: ManualClock;
+  databaseUrl: string;
+  asPartner(partnerId: string): RequestContext;
+}
+
+/** The domain services on a fresh database of their own, with a clock the test moves. */
+export async function createTestApp(options: { demo?: boolean } = {}): Promise<TestApp> {
+  const databaseUrl = await createTestDatabase();
+  const clock = new ManualClock(new Date('2026-11-26T10:00:00Z'));
+  const app = await createApp({ databaseUrl, clock, migrate: false });
+  if (options.demo ?? true) await seedDemo(app);
+  return { ...app, clock, databaseUrl, asPartner: (partnerId) => asPartner(app, partnerId) };
+}
+
+/** The value of a service outcome, failing the test with the error when it is one. */
+export function ok<T>(outcome: T | DomainError): T {
+  if (outcome instanceof DomainError) {
+    throw new Error(`expected success, got ${outcome.code}: ${outcome.message}`);
+  }
+  return outcome;
+}
+
+/** The error of a service outcome, failing the test when it succeeded. */
+export function failure<T>(outcome: T | DomainError): DomainError {
+  if (!(outcome instanceof DomainError)) throw new Error('expected a DomainError, got success');
+  return outcome;
+}
