@@ -10,6 +10,8 @@ export interface Config {
   production: boolean;
   /** HTTP port of the gateway. */
   port: number;
+  /** Interface to listen on; 127.0.0.1 unless HOST says otherwise (0.0.0.0 in a container). */
+  host: string;
   /** External PostgreSQL; when unset an embedded server is started under `dataDir`. */
   databaseUrl: string | undefined;
   /** Git-ignored folder for the embedded database and development keys. */
@@ -40,6 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     production,
     port: integer(env.PORT, 4000, 'PORT'),
+    host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: resolve(env.COALITION_DATA_DIR ?? resolve(projectRoot, '.data')),
     corsOrigins: (env.CORS_ORIGINS ?? '')

@@ -5,7 +5,9 @@ import { AccountDirectory } from './accounts';
 import { type EarnEntry, type EarnReceipt, postEarns } from './earn';
 import type { AccountKey } from './model';
 import {
+  type AccountView,
   findTransfers,
+  listAccounts,
   listTransfers,
   type MemberBalance,
   memberBalances,
@@ -88,5 +90,12 @@ export class Ledger {
 
   findTransfers(ids: readonly string[]): Promise<TransferView[]> {
     return findTransfers(this.db, ids);
+  }
+
+  listAccounts(
+    filter: { ids: readonly bigint[] } | { ownerId: string },
+    limit: number,
+  ): Promise<AccountView[]> {
+    return listAccounts(this.db, filter, limit);
   }
 }

@@ -1,5 +1,5 @@
 import type { Sql } from '../db/sql';
-import type { PostingKind, TransferCode } from './model';
+import type { AccountKind, PostingKind, TransferCode } from './model';
 
 /** A member's balance in one currency. */
 export interface MemberBalance {
@@ -86,9 +86,19 @@ export interface PostingView {
   targetAccountId: bigint;
   currency: string;
   amountPoints: bigint;
+  source: AccountOwner;
+  target: AccountOwner;
   /** The member owning the source/target account, when it is a member account. */
   sourceMemberId: string | null;
   targetMemberId: string | null;
+}
+
+/** Whose an account is, as shown beside a posting. */
+export interface AccountOwner {
+  id: bigint;
+  kind: AccountKind;
+  memberId: string | null;
+  partnerId: string | null;
 }
 
 export interface Page<T> {
@@ -202,9 +212,15 @@ async function withPostings(sql: Sql, rows: readonly TransferRow[]): Promise<Tra
     amount_points: bigint;
     source_member_id: string | null;
     target_member_id: string | null;
+    source_kind: AccountKind;
+    target_kind: AccountKind;
+    source_partner_id: string | null;
+    target_partner_id: string | null;
   }>(
     `select p.transfer_id, p.kind, p.source_account_id, p.target_account_id, p.currency_code,
-            p.amount_points, s.member_id as source_member_id, t.member_id as target_member_id
+            p.amount_points, s.member_id as source_member_id, t.member_id as target_member_id,
+            s.kind as source_kind, t.kind as target_kind,
+            s.partner_id as source_partner_id, t.partner_id as target_partner_id
      from posting p
      join account s on s.id = p.source_account_id
      join account t on t.id = p.target_account_id
@@ -221,6 +237,18 @@ async function withPostings(sql: Sql, rows: readonly TransferRow[]): Promise<Tra
       targetAccountId: posting.target_account_id,
       currency: posting.currency_code,
       amountPoints: posting.amount_points,
+      source: {
+        id: posting.source_account_id,
+        kind: posting.source_kind,
+        memberId: posting.source_member_id,
+        partnerId: posting.source_partner_id,
+      },
+      target: {
+        id: posting.target_account_id,
+        kind: posting.target_kind,
+        memberId: posting.target_member_id,
+        partnerId: posting.target_partner_id,
+      },
       sourceMemberId: posting.source_member_id,
       targetMemberId: posting.target_member_id,
     });
@@ -238,5 +266,54 @@ async function withPostings(sql: Sql, rows: readonly TransferRow[]): Promise<Tra
     description: row.description,
     createdAt: row.created_at,
     postings: byTransfer.get(row.id) ?? [],
+  }));
+}
+
+export interface AccountView {
+  id: bigint;
+  kind: AccountKind;
+  currency: string;
+  memberId: string | null;
+  partnerId: string | null;
+  debitsPosted: bigint;
+  creditsPosted: bigint;
+  debitsPending: bigint;
+  creditsPending: bigint;
+}
+
+/** Accounts by id, or all accounts of one owner (a member or partner id), at most `limit`. */
+export async function listAccounts(
+  sql: Sql,
+  filter: { ids: readonly bigint[] } | { ownerId: string },
+  limit: number,
+): Promise<AccountView[]> {
+  const byIds = 'ids' in filter;
+  const rows = await sql.query<{
+    id: bigint;
+    kind: AccountKind;
+    currency_code: string;
+    member_id: string | null;
+    partner_id: string | null;
+    debits_posted: bigint;
+    credits_posted: bigint;
+    debits_pending: bigint;
+    credits_pending: bigint;
+  }>(
+    `select id, kind, currency_code, member_id, partner_id, debits_posted, credits_posted,
+            debits_pending, credits_pending
+     from account where ${byIds ? 'id = any($1::bigint[])' : 'owner_id = $1'}
+     order by id limit $2`,
+    [byIds ? filter.ids : filter.ownerId, limit],
+  );
+  return rows.rows.map((row) => ({
+    id: row.id,
+    kind: row.kind,
+    currency: row.currency_code,
+    memberId: row.member_id,
+    partnerId: row.partner_id,
+    debitsPosted: row.debits_posted,
+    creditsPosted: row.credits_posted,
+    debitsPending: row.debits_pending,
+    creditsPending: row.credits_pending,
   }));
 }

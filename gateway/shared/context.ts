@@ -9,7 +9,9 @@ export type Caller =
   | { kind: 'finance'; userId: string; partnerId: string | undefined }
   | { kind: 'operator'; userId: string }
   /** Scheduled jobs, command-line tools and the demo seed. */
-  | { kind: 'system' };
+  | { kind: 'system' }
+  /** No (valid) token: may only ask who it is. */
+  | { kind: 'anonymous' };
 
 export type CallerKind = Caller['kind'];
 

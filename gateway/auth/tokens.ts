@@ -1,0 +1,132 @@
+import {
+  createLocalJWKSet,
+  importJWK,
+  type JWK,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+import type { Caller } from '../shared/context';
+import { idPatterns } from '../shared/ids';
+import { type KeySet, signingAlgorithm } from './keys';
+
+/**
+ * Bearer tokens (JWT, ES256) for the four kinds of caller. Each kind has its own audience, so a
+ * member's token is never accepted where a partner's is expected:
+ *
+ * | kind     | aud                 | sub                    | extra claim                      |
+ * |----------|---------------------|------------------------|----------------------------------|
+ * | partner  | coalition:partner   | partner id (ptr_...)   |                                  |
+ * | member   | coalition:member    | member id (mbr_...)    |                                  |
+ * | finance  | coalition:finance   | user id                | partner_id, or scope "operator"  |
+ * | operator | coalition:operator  | user id                |                                  |
+ *
+ * Verification pins the algorithm, requires iss, aud, sub, iat and exp, allows 30 s of clock
+ * skew, caps a token's life at a day, and takes keys only from our JWKS by `kid` (never from
+ * the token's own jku/jwk/x5u headers).
+ */
+export type CallerKindWithToken = 'partner' | 'member' | 'finance' | 'operator';
+
+export const audienceOf: Record<CallerKindWithToken, string> = {
+  partner: 'coalition:partner',
+  member: 'coalition:member',
+  finance: 'coalition:finance',
+  operator: 'coalition:operator',
+};
+const kindOfAudience = new Map(Object.entries(audienceOf).map(([kind, aud]) => [aud, kind]));
+
+export const tokenType = 'at+jwt';
+export const defaultIssuer = 'coalition';
+const clockToleranceSeconds = 30;
+const tokenLifetimeMax = '1d';
+const userIdPattern = /^[A-Za-z0-9_.@-]{1,100}$/;
+
+export class TokenVerifier {
+  private readonly keys: JWTVerifyGetKey;
+
+  constructor(
+    keySet: KeySet,
+    private readonly issuer = defaultIssuer,
+  ) {
+    this.keys = createLocalJWKSet(keySet.publicJwks);
+  }
+
+  /** The caller a token stands for; throws with a reason when it is not acceptable. */
+  async verify(token: string): Promise<Caller> {
+    const { payload } = await jwtVerify(token, this.keys, {
+      algorithms: [signingAlgorithm],
+      issuer: this.issuer,
+      audience: [...kindOfAudience.keys()],
+      requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp'],
+      clockTolerance: clockToleranceSeconds,
+      maxTokenAge: tokenLifetimeMax,
+      typ: tokenType,
+    });
+    return callerFromPayload(payload);
+  }
+}
+
+function callerFromPayload(payload: JWTPayload): Caller {
+  const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  if (audiences.length !== 1) throw new Error('a token must have exactly one audience');
+  const kind = kindOfAudience.get(audiences[0]!);
+  const subject = payload.sub!;
+  switch (kind) {
+    case 'partner':
+      if (!idPatterns.partner.test(subject))
+        throw new Error('partner token subject is not a partner id');
+      return { kind, partnerId: subject };
+    case 'member':
+      if (!idPatterns.member.test(subject))
+        throw new Error('member token subject is not a member id');
+      return { kind, memberId: subject };
+    case 'finance': {
+      if (!userIdPattern.test(subject)) throw new Error('finance token subject is not a user id');
+      const partnerId = payload.partner_id;
+      if (typeof partnerId === 'string' && idPatterns.partner.test(partnerId)) {
+        return { kind, userId: subject, partnerId };
+      }
+      if (payload.scope === 'operator') return { kind, userId: subject, partnerId: undefined };
+      throw new Error('a finance token needs partner_id or scope "operator"');
+    }
+    case 'operator':
+      if (!userIdPattern.test(subject)) throw new Error('operator token subject is not a user id');
+      return { kind, userId: subject };
+    default:
+      throw new Error('unknown audience');
+  }
+}
+
+export interface TokenRequest {
+  kind: CallerKindWithToken;
+  subject: string;
+  /** For finance tokens: the partner whose statements the user sees; omit for the operator's. */
+  partnerId?: string;
+  lifetimeSeconds?: number;
+}
+
+/** Signs tokens; used by `npm run token`, the tests and the benchmarks (never by the server). */
+export class TokenIssuer {
+  constructor(
+    private readonly privateJwk: JWK,
+    private readonly issuer = defaultIssuer,
+  ) {}
+
+  async issue(request: TokenRequest): Promise<string> {
+    const claims: JWTPayload =
+      request.kind === 'finance'
+        ? request.partnerId
+          ? { partner_id: request.partnerId }
+          : { scope: 'operator' }
+        : {};
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: signingAlgorithm, kid: this.privateJwk.kid, typ: tokenType })
+      .setIssuer(this.issuer)
+      .setAudience(audienceOf[request.kind])
+      .setSubject(request.subject)
+      .setIssuedAt()
+      .setExpirationTime(`${request.lifetimeSeconds ?? 12 * 3600}s`)
+      .sign(await importJWK(this.privateJwk, signingAlgorithm));
+  }
+}

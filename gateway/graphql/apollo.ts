@@ -1,0 +1,98 @@
+import { ApolloServer } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { GraphQLContext } from './context';
+
+/** Limits on every operation, named so they can be quoted in docs and tests. */
+export const operationLimits = {
+  depthMax: 12,
+  aliasesMax: 15,
+  directivesMax: 10,
+  tokensMax: 2_000,
+  costMax: 5_000,
+} as const;
+
+/** Error codes whose messages are written for clients and pass through unchanged. */
+const clientErrorCodes = new Set([
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+]);
+
+export interface ApolloOptions {
+  production: boolean;
+  log: (line: string) => void;
+}
+
+/**
+ * Apollo Server hardened per ../shared/SECURITY.md: depth, alias, directive, token and cost
+ * limits (graphql-armor); no batching; CSRF prevention on; introspection and field suggestions
+ * off in production; every error that is not a client error is replaced by "Internal server
+ * error" and logged in full.
+ */
+export async function createApolloServer(
+  schema: GraphQLSchema,
+  options: ApolloOptions,
+): Promise<ApolloServer<GraphQLContext>> {
+  const armor = new ApolloArmor({
+    maxDepth: { n: operationLimits.depthMax },
+    maxAliases: { n: operationLimits.aliasesMax },
+    maxDirectives: { n: operationLimits.directivesMax },
+    maxTokens: { n: operationLimits.tokensMax },
+    costLimit: { maxCost: operationLimits.costMax },
+    blockFieldSuggestion: { enabled: options.production },
+  });
+  const protection = armor.protect();
+  const server = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: !options.production,
+    hideSchemaDetailsFromClientErrors: options.production,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    // We own signal handling: Apollo's own handler would re-raise SIGINT after stopping itself.
+    stopOnTerminationSignals: false,
+    nodeEnv: options.production ? 'production' : 'development',
+    plugins: [
+      ...protection.plugins,
+      ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
+    validationRules: protection.validationRules,
+    formatError: (formatted, error) => maskError(formatted, error, options.log),
+  });
+  await server.start();
+  return server;
+}
+
+export function maskError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  log: (line: string) => void,
+): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  const original = unwrapResolverError(error);
+  if (typeof code === 'string' && clientErrorCodes.has(code)) return formatted;
+  if (
+    original instanceof GraphQLError &&
+    original.extensions?.code &&
+    clientErrorCodes.has(String(original.extensions.code))
+  ) {
+    return formatted;
+  }
+  log(
+    `internal error at ${formatted.path?.join('.') ?? '(no path)'}: ${(original as Error)?.stack ?? String(original)}`,
+  );
+  return {
+    message: 'Internal server error',
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    ...(formatted.path ? { path: formatted.path } : {}),
+  };
+}

@@ -1,0 +1,40 @@
+import DataLoader from 'dataloader';
+import type { App } from '../app';
+import { expiringSoonDaysDefault } from '../ledger/limits';
+import type { MemberBalance } from '../ledger/queries';
+import { MemberRecord } from '../members/member.entity';
+import type { CurrencyRecord } from '../programs/currency.entity';
+import type { PartnerRecord } from '../programs/partner.entity';
+import type { RequestContext } from '../shared/context';
+
+const dayMs = 86_400_000;
+
+/**
+ * Per-request batching: every Member.balances in one query resolves in one SQL round trip.
+ * Loaders live in the request context and die with it, so nothing is cached across callers.
+ */
+export interface Loaders {
+  partner: DataLoader<string, PartnerRecord | null>;
+  currency: DataLoader<string, CurrencyRecord | null>;
+  member: DataLoader<string, MemberRecord | null>;
+  balances: DataLoader<string, MemberBalance[]>;
+}
+
+export function createLoaders(app: App, request: RequestContext): Loaders {
+  const expiringBefore = new Date(app.clock.now().getTime() + expiringSoonDaysDefault * dayMs);
+  return {
+    partner: new DataLoader((ids) => Promise.all(ids.map((id) => app.catalog.partner(id)))),
+    currency: new DataLoader((codes) =>
+      Promise.all(codes.map((code) => app.catalog.currency(code))),
+    ),
+    member: new DataLoader(async (ids) => {
+      const members = await request.em.find(MemberRecord, { id: { $in: [...ids] } });
+      const byId = new Map(members.map((member) => [member.id, member]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    balances: new DataLoader(async (memberIds) => {
+      const rows = await app.ledger.balances(memberIds, expiringBefore);
+      return memberIds.map((id) => rows.filter((row) => row.memberId === id));
+    }),
+  };
+}

@@ -1,0 +1,91 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { PageInfo } from '../../../schema/common';
+import { Balance, Wallet, WalletHistory } from '../../../schema/wallet';
+import {
+  expiringSoonDaysDefault,
+  expiringSoonDaysMax,
+  pageSizeDefault,
+  pageSizeMax,
+} from '../../ledger/limits';
+import type { GraphQLContext } from '../context';
+import { badInput } from '../error-results';
+import { balanceObject, walletEntryObject } from '../mappers';
+
+const dayMs = 86_400_000;
+
+/** Wallet fields. A Wallet is only ever handed out for its own member (or the operator). */
+@Resolver(() => Wallet)
+export class WalletResolver {
+  @Authorized('member')
+  @Query(() => Wallet, { description: 'The calling member’s wallet across every program.' })
+  wallet(@Ctx() ctx: GraphQLContext): Wallet {
+    const caller = ctx.caller as { kind: 'member'; memberId: string };
+    return Object.assign(new Wallet(), { memberId: caller.memberId });
+  }
+
+  @FieldResolver(() => [Balance], {
+    description: 'Balance per currency, with pending, held and soon-expiring points.',
+  })
+  async balances(
+    @Root() wallet: Wallet,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('expiringWithinDays', () => Int, {
+      defaultValue: expiringSoonDaysDefault,
+      description: `Horizon of expiringSoon, 1-${expiringSoonDaysMax} days.`,
+    })
+    expiringWithinDays: number,
+  ): Promise<Balance[]> {
+    if (expiringWithinDays === expiringSoonDaysDefault) {
+      return (await ctx.loaders.balances.load(wallet.memberId)).map(balanceObject);
+    }
+    if (expiringWithinDays < 1 || expiringWithinDays > expiringSoonDaysMax) {
+      throw badInput(`expiringWithinDays must be 1 to ${expiringSoonDaysMax}`);
+    }
+    const before = new Date(ctx.app.clock.now().getTime() + expiringWithinDays * dayMs);
+    return (await ctx.app.ledger.balances([wallet.memberId], before)).map(balanceObject);
+  }
+
+  @FieldResolver(() => WalletHistory, {
+    description: 'Every change across all partners, newest first, with why it happened.',
+  })
+  async history(
+    @Root() wallet: Wallet,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, {
+      defaultValue: pageSizeDefault,
+      description: `Page size, 1-${pageSizeMax}.`,
+    })
+    first: number,
+    @Arg('after', () => String, {
+      nullable: true,
+      description: 'The endCursor of the previous page.',
+    })
+    after: string | null,
+  ): Promise<WalletHistory> {
+    const page = await ctx.app.ledger.transfers(
+      { memberId: wallet.memberId },
+      pageSize(first),
+      cursor(after),
+    );
+    return Object.assign(new WalletHistory(), {
+      entries: page.items.map((transfer) => walletEntryObject(transfer, wallet.memberId)),
+      pageInfo: Object.assign(new PageInfo(), {
+        endCursor: page.endCursor,
+        hasNextPage: page.hasNextPage,
+      }),
+    });
+  }
+}
+
+export function pageSize(first: number): number {
+  if (!Number.isInteger(first) || first < 1 || first > pageSizeMax) {
+    throw badInput(`first must be 1 to ${pageSizeMax}`);
+  }
+  return first;
+}
+
+export function cursor(after: string | null | undefined): string | null {
+  if (after == null) return null;
+  if (!/^trf_[a-z0-9]{26}$/.test(after)) throw badInput('after is not a cursor');
+  return after;
+}

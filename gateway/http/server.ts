@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type ApolloServer, HeaderMap } from '@apollo/server';
+import type { App } from '../app';
+import type { TokenVerifier } from '../auth/tokens';
+import type { GraphQLContext } from '../graphql/context';
+import { createGraphQLContext } from '../graphql/context';
+import type { Caller } from '../shared/context';
+
+/** The largest request body accepted; a GraphQL request is a query and a few variables. */
+export const bodyBytesMax = 64 * 1024;
+export const graphqlPath = '/graphql';
+
+export interface HttpOptions {
+  app: App;
+  apollo: ApolloServer<GraphQLContext>;
+  verifier: TokenVerifier;
+  corsOrigins: readonly string[];
+  publicJwks: unknown;
+}
+
+/**
+ * A plain node:http server (no Express on the hot path): /graphql, /health and the public keys
+ * at /.well-known/jwks.json. Bodies over bodyBytesMax get 413, malformed JSON 400, a bad token
+ * 401; everything else is Apollo's.
+ */
+export function createHttpServer(options: HttpOptions): Server {
+  const server = createServer((request, response) => {
+    handle(options, request, response).catch((error: unknown) => {
+      console.error('unhandled HTTP error', error);
+      if (!response.headersSent)
+        sendJson(response, 500, graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));
+      else response.destroy();
+    });
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+async function handle(options: HttpOptions, request: IncomingMessage, response: ServerResponse) {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  response.setHeader('x-content-type-options', 'nosniff');
+  if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
+  if (url.pathname === '/.well-known/jwks.json') return sendJson(response, 200, options.publicJwks);
+  if (url.pathname !== graphqlPath) return sendJson(response, 404, { error: 'not found' });
+
+  if (!applyCors(options.corsOrigins, request, response)) {
+    return sendJson(response, 403, graphqlError('Origin not allowed', 'FORBIDDEN'));
+  }
+  if (request.method === 'OPTIONS') {
+    response.writeHead(204).end();
+    return;
+  }
+  if (request.method !== 'GET' && request.method !== 'POST') {
+    response.setHeader('allow', 'GET, POST, OPTIONS');
+    return sendJson(response, 405, graphqlError('Use GET or POST', 'BAD_REQUEST'));
+  }
+
+  let body: unknown;
+  if (request.method === 'POST') {
+    const raw = await readBody(request);
+    if (raw === undefined) {
+      return sendJson(
+        response,
+        413,
+        graphqlError(`Request body over ${bodyBytesMax} bytes`, 'BAD_REQUEST'),
+      );
+    }
+    if (isJson(request)) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return sendJson(response, 400, graphqlError('Malformed JSON body', 'BAD_REQUEST'));
+      }
+    } else {
+      body = raw;
+    }
+  }
+
+  let caller: Caller;
+  try {
+    caller = await authenticate(options.verifier, request.headers.authorization);
+  } catch (error) {
+    response.setHeader('www-authenticate', 'Bearer error="invalid_token"');
+    return sendJson(
+      response,
+      401,
+      graphqlError(`Invalid bearer token: ${reason(error)}`, 'UNAUTHENTICATED'),
+    );
+  }
+
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const requestId =
+    typeof request.headers['x-request-id'] === 'string'
+      ? request.headers['x-request-id'].slice(0, 100)
+      : randomUUID();
+  const result = await options.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: request.method, headers, search: url.search, body },
+    context: async () => createGraphQLContext(options.app, caller, requestId),
+  });
+  for (const [name, value] of result.headers) response.setHeader(name, value);
+  response.setHeader('cache-control', 'no-store');
+  response.statusCode = result.status ?? 200;
+  if (result.body.kind === 'complete') {
+    response.end(result.body.string);
+    return;
+  }
+  for await (const chunk of result.body.asyncIterator) response.write(chunk);
+  response.end();
+}
+
+async function authenticate(verifier: TokenVerifier, header: string | undefined): Promise<Caller> {
+  if (header === undefined || header === '') return { kind: 'anonymous' };
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]{10,4096})$/.exec(header);
+  if (!match) throw new Error('expected "Authorization: Bearer <token>"');
+  return verifier.verify(match[1]!);
+}
+
+/** Reads the body, or undefined once it exceeds bodyBytesMax (the rest is discarded). */
+function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > bodyBytesMax) {
+    request.resume();
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > bodyBytesMax) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+/** Sets CORS headers for allowed origins; false when a browser origin is not allowed. */
+function applyCors(
+  allowed: readonly string[],
+  request: IncomingMessage,
+  response: ServerResponse,
+): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  if (!allowed.includes(origin)) return false;
+  response.setHeader('access-control-allow-origin', origin);
+  response.setHeader('vary', 'origin');
+  response.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+  response.setHeader(
+    'access-control-allow-headers',
+    'authorization, content-type, apollo-require-preflight, x-request-id',
+  );
+  response.setHeader('access-control-max-age', '600');
+  return true;
+}
+
+function isJson(request: IncomingMessage): boolean {
+  return /^application\/(graphql-response\+)?json/i.test(request.headers['content-type'] ?? '');
+}
+
+function reason(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === 'ERR_JWT_EXPIRED') return 'token expired';
+  if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return 'signature does not verify';
+  if (code === 'ERR_JWKS_NO_MATCHING_KEY') return 'no trusted key matches';
+  if (code === 'ERR_JOSE_ALG_NOT_ALLOWED') return 'algorithm not allowed';
+  return (error as Error).message;
+}
+
+function graphqlError(message: string, code: string) {
+  return { errors: [{ message, extensions: { code } }] };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}

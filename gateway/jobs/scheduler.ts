@@ -1,0 +1,37 @@
+import type { App } from '../app';
+
+/**
+ * Runs the ledger's sweeps (maturity, expiry) every `intervalMs` inside the gateway. Runs never
+ * overlap; a failed run is logged and the next one tries again. The same sweeps run on demand
+ * with `npm run jobs -- mature|expire`.
+ */
+export function startSweeps(
+  app: App,
+  intervalMs: number,
+  log: (line: string) => void,
+): { stop(): Promise<void> } {
+  if (intervalMs === 0) return { stop: async () => undefined };
+  let running: Promise<void> | undefined;
+  const run = async () => {
+    try {
+      const matured = await app.ledger.matureDue();
+      const expired = await app.ledger.expireDue();
+      if (matured + expired > 0)
+        log(`sweeps: ${matured} pending earns matured, ${expired} accounts had points expire`);
+    } catch (error) {
+      log(`sweeps failed (will retry): ${(error as Error).message}`);
+    }
+  };
+  const timer = setInterval(() => {
+    running ??= run().finally(() => {
+      running = undefined;
+    });
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

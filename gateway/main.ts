@@ -1,0 +1,54 @@
+import { relative } from 'node:path';
+import { loadConfig, projectRoot } from './config';
+import { demoPartners } from './demo/seed';
+import { startGateway } from './server';
+
+/**
+ * `npm start`: the gateway with the demo coalition, on an embedded PostgreSQL unless
+ * DATABASE_URL is set. Ctrl-C (SIGINT) or SIGTERM stops everything cleanly; a second signal
+ * exits at once.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = (line: string) => console.log(`[gateway] ${line}`);
+  const gateway = await startGateway(config, log);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      log(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    log(`${signal}: stopping (finishing in-flight requests, then the database)...`);
+    await gateway.stop();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const dataDir = relative(projectRoot, config.dataDir) || config.dataDir;
+  const query =
+    '{ wallet { balances { currency available pending expiringSoon } history(first: 5) { entries { code description changes { currency available } } } } }';
+  console.log(`
+Coalition gateway ready at ${gateway.url}
+  database: ${gateway.embeddedDatabase ? `embedded PostgreSQL in ${dataDir}/postgres (set DATABASE_URL to use your own)` : 'DATABASE_URL'}
+  demo coalition: ${demoPartners.map((partner) => partner.name).join(', ')}${gateway.seeded ? ' (seeded just now)' : ''}
+
+Get a token (development keys in ${dataDir}/keys; valid 12 hours):
+  npm run -s token -- member mbr_alice        # or: partner ptr_fuelco | operator admin | finance ptr_skyair
+
+Try a query:
+  curl -s ${gateway.url} -H 'content-type: application/json' \\
+    -H "authorization: Bearer $(npm run -s token -- member mbr_alice)" \\
+    -d '{"query":"${query}"}'
+
+Stop with Ctrl-C.
+`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`[gateway] failed to start: ${(error as Error).stack ?? String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+import { createUnionType, Field, ID, InputType, ObjectType } from 'type-graphql';
+import { AlreadyExistsError, InvalidInputError, NotFoundError } from './errors';
+
+@ObjectType({
+  description:
+    'A person in the coalition, with one wallet across every program. Partners see the members they enrolled; a member sees only themself.',
+})
+export class Member {
+  @Field(() => ID, { description: 'Coalition member id, e.g. "mbr_alice".' })
+  id!: string;
+
+  @Field({ description: 'Name to show.' })
+  displayName!: string;
+}
+
+@InputType({
+  description: 'Names a member: give exactly one of `memberId` or the partner’s own `externalId`.',
+})
+export class MemberRefInput {
+  @Field(() => ID, { nullable: true, description: 'The coalition member id.' })
+  memberId?: string;
+
+  @Field({
+    nullable: true,
+    description: 'The calling partner’s own id for the member (card or frequent flyer number).',
+  })
+  externalId?: string;
+}
+
+@InputType({ description: 'Enrolls a member at the calling partner, or links an existing one.' })
+export class EnrollMemberInput {
+  @Field({
+    description:
+      'The partner’s own id for the member (1-100 characters). Enrolling it again returns the same member.',
+  })
+  externalId!: string;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Link this existing coalition member instead of creating one.',
+  })
+  memberId?: string;
+
+  @Field({
+    nullable: true,
+    description: 'Name of a new member (required unless `memberId` is given).',
+  })
+  displayName?: string;
+
+  @Field({ nullable: true, description: 'Email of a new member.' })
+  email?: string;
+}
+
+@InputType({ description: 'A new member without any partner link (operator only).' })
+export class CreateMemberInput {
+  @Field({ description: 'Name to show.' })
+  displayName!: string;
+
+  @Field({ nullable: true })
+  email?: string;
+}
+
+@ObjectType({ description: 'The member is enrolled at the calling partner.' })
+export class EnrollMemberSuccess {
+  @Field(() => Member)
+  member!: Member;
+
+  @Field({ description: 'The partner’s own id for the member.' })
+  externalId!: string;
+
+  @Field({
+    description: 'True when this call created the member; false when it linked or found one.',
+  })
+  created!: boolean;
+}
+
+export const EnrollMemberResult = createUnionType({
+  name: 'EnrollMemberResult',
+  description: 'EnrollMemberSuccess, or why nobody was enrolled.',
+  types: () => [EnrollMemberSuccess, InvalidInputError, NotFoundError, AlreadyExistsError] as const,
+});
+
+export const CreateMemberResult = createUnionType({
+  name: 'CreateMemberResult',
+  description: 'The new Member, or why none was created.',
+  types: () => [Member, InvalidInputError, AlreadyExistsError] as const,
+});
