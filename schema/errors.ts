@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Field, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
 import { Int64 } from './scalars';
 

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { createUnionType, Field, ID, InputType, ObjectType } from 'type-graphql';
 import { AlreadyExistsError, InvalidInputError, NotFoundError } from './errors';
 

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { createUnionType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { MoneyInput } from './common';
 import {

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Money, PageInfo } from './common';
 import { Int64 } from './scalars';

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Field, ID, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'Who the API thinks is calling, from the bearer token.' })
