@@ -40,7 +40,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
   const ledger = new Ledger(db, clock);
   const catalog = new ProgramCatalog(orm, ledger);
-  const members = new MemberDirectory();
+  const members = new MemberDirectory(clock);
   const purchases = new PurchaseService(ledger, catalog, members, clock);
   return {
     orm,

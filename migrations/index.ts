@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration0001Ledger } from './0001-ledger';
+import { Migration0005MemberLinkCodes } from './0005-member-link-codes';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -7,4 +8,5 @@ import { Migration0001Ledger } from './0001-ledger';
  */
 export const migrationsList: MigrationObject[] = [
   { name: '0001-ledger', class: Migration0001Ledger },
+  { name: '0005-member-link-codes', class: Migration0005MemberLinkCodes },
 ];

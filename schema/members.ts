@@ -38,9 +38,15 @@ export class EnrollMemberInput {
 
   @Field(() => ID, {
     nullable: true,
-    description: 'Link this existing coalition member instead of creating one.',
+    description: 'Link this existing coalition member instead of creating one; needs `linkCode`.',
   })
   memberId?: string;
+
+  @Field({
+    nullable: true,
+    description: 'The single-use code the member issued (issueLinkCode) to consent to the link.',
+  })
+  linkCode?: string;
 
   @Field({
     nullable: true,
@@ -86,3 +92,27 @@ export const CreateMemberResult = createUnionType({
   description: 'The new Member, or why none was created.',
   types: () => [Member, InvalidInputError, AlreadyExistsError] as const,
 });
+
+@ObjectType({
+  description:
+    'A single-use code a member gives a partner to consent to being linked by their member id.',
+})
+export class LinkCode {
+  @Field({ description: 'The code, e.g. "K7MQ2XPA9R"; shown once.' })
+  code!: string;
+
+  @Field({ description: 'When the code stops working.' })
+  expiresAt!: Date;
+}
+
+@InputType({ description: 'Links a member to a partner without a link code (operator only).' })
+export class LinkMemberInput {
+  @Field(() => ID)
+  partnerId!: string;
+
+  @Field({ description: 'The partner’s own id for the member.' })
+  externalId!: string;
+
+  @Field(() => ID)
+  memberId!: string;
+}

@@ -3,6 +3,7 @@ import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { migrationsList } from '../../migrations';
 import { MemberRecord } from '../members/member.entity';
 import { MemberLinkRecord } from '../members/member-link.entity';
+import { MemberLinkCodeRecord } from '../members/member-link-code.entity';
 import { CurrencyRecord } from '../programs/currency.entity';
 import { PartnerRecord } from '../programs/partner.entity';
 import { PartnerCurrencyRecord } from '../programs/partner-currency.entity';
@@ -14,6 +15,7 @@ export const entities = [
   PartnerCurrencyRecord,
   MemberRecord,
   MemberLinkRecord,
+  MemberLinkCodeRecord,
 ];
 
 export function initOrm(url: string, poolSizeMax = 8): Promise<MikroORM> {

@@ -99,14 +99,7 @@ export async function seedDemo(app: App): Promise<void> {
   for (const member of demoMembers) {
     must(await app.members.createMember(system, { ...member, email: member.email ?? undefined }));
   }
-  for (const link of demoLinks) {
-    must(
-      await app.members.enroll(asPartner(app, link.partnerId), {
-        externalId: link.externalId,
-        memberId: link.memberId,
-      }),
-    );
-  }
+  for (const link of demoLinks) must(await app.members.linkMember(system, link));
   await seedHistory(app);
 }
 

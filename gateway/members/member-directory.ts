@@ -1,4 +1,7 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { createHash, randomBytes } from 'node:crypto';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { PartnerRecord } from '../programs/partner.entity';
+import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
 import {
   AlreadyExists,
@@ -11,6 +14,12 @@ import { idPatterns, newId } from '../shared/ids';
 import { requireReference } from '../shared/validate';
 import { MemberRecord } from './member.entity';
 import { MemberLinkRecord } from './member-link.entity';
+import { MemberLinkCodeRecord } from './member-link-code.entity';
+
+/** How long a member's link code stays valid. */
+export const linkCodeTtlMs = 15 * 60_000;
+const linkCodeAlphabet = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
+const linkCodeLength = 10;
 
 /** How a partner names a member: by coalition id, or by its own id for them. */
 export interface MemberRef {
@@ -21,8 +30,10 @@ export interface MemberRef {
 export interface EnrollInput {
   /** The partner's own id for the member (card or frequent flyer number). */
   externalId: string;
-  /** Link this existing coalition member instead of creating one. */
+  /** Link this existing coalition member instead of creating one (needs `linkCode`). */
   memberId?: string;
+  /** The code the member issued (issueLinkCode) to consent to this link. */
+  linkCode?: string;
   displayName?: string;
   email?: string;
 }
@@ -38,6 +49,56 @@ const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
 /** Members and their links to partners. */
 export class MemberDirectory {
+  constructor(private readonly clock: Clock) {}
+
+  /**
+   * A single-use code the member hands to a partner (at a counter, in an app) so the partner can
+   * link them by their coalition id. Only its hash is stored. Errors: Forbidden.
+   */
+  issueLinkCode(ctx: RequestContext): Promise<{ code: string; expiresAt: Date } | DomainError> {
+    return catchDomainError(async () => {
+      const { memberId } = requireCaller(ctx, 'member');
+      const bytes = randomBytes(linkCodeLength);
+      const code = Array.from(
+        bytes,
+        (byte) => linkCodeAlphabet[byte % linkCodeAlphabet.length],
+      ).join('');
+      const expiresAt = new Date(this.clock.now().getTime() + linkCodeTtlMs);
+      ctx.em.create(MemberLinkCodeRecord, {
+        codeHash: hashLinkCode(code),
+        memberId,
+        expiresAt,
+        createdAt: this.clock.now(),
+      });
+      await ctx.em.flush();
+      return { code, expiresAt };
+    });
+  }
+
+  /**
+   * Links a member to a partner without a link code: the operator's onboarding and data
+   * migrations. Idempotent like enroll. Errors: NotFound, AlreadyExists, Forbidden.
+   */
+  linkMember(
+    ctx: RequestContext,
+    input: { partnerId: string; externalId: string; memberId: string },
+  ): Promise<Enrollment | DomainError> {
+    return catchDomainError(async () => {
+      requireCaller(ctx, 'operator', 'system');
+      const externalId = requireReference('externalId', input.externalId, 100);
+      if (!(await ctx.em.findOne(PartnerRecord, { id: input.partnerId }))) {
+        throw new NotFound('partner', input.partnerId);
+      }
+      return this.enrollOnce(
+        ctx,
+        input.partnerId,
+        externalId,
+        { externalId, memberId: input.memberId },
+        false,
+      );
+    });
+  }
+
   /**
    * Enrolls a member at the calling partner, or links an existing member under the partner's
    * id for them. Idempotent on the partner's external id: enrolling it again returns the same
@@ -48,13 +109,19 @@ export class MemberDirectory {
     return catchDomainError(async () => {
       const { partnerId } = requireCaller(ctx, 'partner');
       const externalId = requireReference('externalId', input.externalId, 100);
+      if (input.memberId !== undefined && input.linkCode === undefined) {
+        throw new InvalidInput(
+          'linkCode',
+          'linking an existing member needs a link code the member issued',
+        );
+      }
       try {
-        return await this.enrollOnce(ctx, partnerId, externalId, input);
+        return await this.enrollOnce(ctx, partnerId, externalId, input, true);
       } catch (error) {
         // A concurrent enrollment of the same id won the race: answer as a repeat would.
         if (!(error instanceof UniqueConstraintViolationException)) throw error;
         ctx.em.clear();
-        return await this.enrollOnce(ctx, partnerId, externalId, input);
+        return await this.enrollOnce(ctx, partnerId, externalId, input, true);
       }
     });
   }
@@ -64,6 +131,7 @@ export class MemberDirectory {
     partnerId: string,
     externalId: string,
     input: EnrollInput,
+    needsLinkCode: boolean,
   ): Promise<Enrollment> {
     const existing = await ctx.em.findOne(MemberLinkRecord, { partnerId, externalId });
     if (existing) {
@@ -81,6 +149,7 @@ export class MemberDirectory {
           ? await em.findOne(MemberRecord, { id: input.memberId })
           : null;
         if (!found) throw new NotFound('member', input.memberId);
+        if (needsLinkCode) await this.useLinkCode(em, partnerId, found.id, input.linkCode ?? '');
         if (await em.findOne(MemberLinkRecord, { partnerId, memberId: found.id })) {
           throw new AlreadyExists('member link', found.id);
         }
@@ -161,6 +230,25 @@ export class MemberDirectory {
     return link?.externalId ?? null;
   }
 
+  /** Consumes the member's code; a wrong, expired or used code reads as an unknown member. */
+  private async useLinkCode(
+    em: RequestContext['em'],
+    partnerId: string,
+    memberId: string,
+    code: string,
+  ): Promise<void> {
+    const record = await em.findOne(
+      MemberLinkCodeRecord,
+      { codeHash: hashLinkCode(code.trim().toUpperCase()), memberId },
+      { lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
+    if (!record || record.usedAt !== null || record.expiresAt <= this.clock.now()) {
+      throw new NotFound('member', memberId);
+    }
+    record.usedAt = this.clock.now();
+    record.usedByPartnerId = partnerId;
+  }
+
   private email(email: string | undefined): string | null {
     if (email === undefined || email === '') return null;
     if (email.length > 320 || !emailPattern.test(email)) {
@@ -168,4 +256,8 @@ export class MemberDirectory {
     }
     return email;
   }
+}
+
+function hashLinkCode(code: string): string {
+  return createHash('sha256').update(code).digest('hex');
 }

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { generateSigningKey, type KeySet, keySetFromPrivate } from '../../gateway/auth/keys';
@@ -43,6 +44,9 @@ export async function createTestGateway(
   });
   const issuer = new TokenIssuer(keySet.privateJwk!);
   const server = gateway.httpServer;
+  // Listen once, on loopback: supertest then reuses the server instead of binding per request.
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
   return {
     app,
     gateway,
@@ -58,7 +62,8 @@ export async function createTestGateway(
     },
     close: async () => {
       await gateway.stop();
-      server.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
       await app.close();
     },
   };

@@ -5,11 +5,13 @@ import {
   EnrollMemberInput,
   EnrollMemberResult,
   EnrollMemberSuccess,
+  LinkCode,
+  LinkMemberInput,
   Member,
   MemberRefInput,
 } from '../../../schema/members';
 import { Balance, Wallet } from '../../../schema/wallet';
-import { catchDomainError, NotFound } from '../../shared/errors';
+import { catchDomainError, DomainError, NotFound } from '../../shared/errors';
 import type { GraphQLContext } from '../context';
 import { badInput, forbidden } from '../error-results';
 import { balanceObject, memberObject } from '../mappers';
@@ -44,9 +46,38 @@ export class MemberResolver {
         ctx.app.members.enroll(ctx.request, {
           externalId: input.externalId,
           memberId: input.memberId ?? undefined,
+          linkCode: input.linkCode ?? undefined,
           displayName: input.displayName ?? undefined,
           email: input.email ?? undefined,
         }),
+      (enrollment) =>
+        Object.assign(new EnrollMemberSuccess(), {
+          member: memberObject(enrollment.member),
+          externalId: enrollment.externalId,
+          created: enrollment.created,
+        }),
+    );
+  }
+
+  @Authorized('member')
+  @Mutation(() => LinkCode, {
+    description:
+      'Issues a single-use link code (valid 15 minutes) the calling member gives a partner to be linked by member id.',
+  })
+  async issueLinkCode(@Ctx() ctx: GraphQLContext): Promise<LinkCode> {
+    const issued = await ctx.app.members.issueLinkCode(ctx.request);
+    if (issued instanceof DomainError) throw forbidden(issued.message);
+    return Object.assign(new LinkCode(), issued);
+  }
+
+  @Authorized('operator')
+  @Mutation(() => EnrollMemberResult, {
+    description:
+      'Links an existing member to a partner without a link code (operator onboarding). Idempotent on the partner’s external id. Errors: NotFoundError, AlreadyExistsError, InvalidInputError.',
+  })
+  linkMember(@Arg('input') input: LinkMemberInput, @Ctx() ctx: GraphQLContext) {
+    return respond(
+      () => ctx.app.members.linkMember(ctx.request, input),
       (enrollment) =>
         Object.assign(new EnrollMemberSuccess(), {
           member: memberObject(enrollment.member),

@@ -1,0 +1,107 @@
+import type { Sql } from '../../gateway/db/sql';
+
+/**
+ * The ledger's invariants, checked from the rows themselves. Returns the violations (empty when
+ * all hold), so a failing test prints every broken rule at once.
+ */
+export async function ledgerViolations(sql: Sql): Promise<string[]> {
+  const violations: string[] = [];
+  const check = async (rule: string, query: string) => {
+    const rows = await sql.query(query);
+    for (const row of rows.rows) violations.push(`${rule}: ${JSON.stringify(row, bigintText)}`);
+  };
+
+  // Every currency's accounts net to zero: what one account gained another lost.
+  await check(
+    'postings_sum_to_zero_per_currency',
+    `select currency_code, sum(credits_posted - debits_posted) as posted,
+            sum(credits_pending - debits_pending) as pending
+     from account group by currency_code
+     having sum(credits_posted - debits_posted) <> 0 or sum(credits_pending - debits_pending) <> 0`,
+  );
+  // Stored totals are exactly what the postings add up to.
+  await check(
+    'account_totals_match_postings',
+    `with moves as (
+       select source_account_id as id,
+              case when kind in ('posted', 'post_pending') then amount_points else 0 end as debits_posted,
+              0::bigint as credits_posted,
+              case kind when 'pending' then amount_points when 'posted' then 0 else -amount_points end as debits_pending,
+              0::bigint as credits_pending
+       from posting
+       union all
+       select target_account_id,
+              0::bigint,
+              case when kind in ('posted', 'post_pending') then amount_points else 0 end,
+              0::bigint,
+              case kind when 'pending' then amount_points when 'posted' then 0 else -amount_points end
+       from posting
+     ), totals as (
+       select id, sum(debits_posted) dp, sum(credits_posted) cp, sum(debits_pending) dpe, sum(credits_pending) cpe
+       from moves group by id
+     )
+     select a.id, a.debits_posted, t.dp, a.credits_posted, t.cp, a.debits_pending, t.dpe,
+            a.credits_pending, t.cpe
+     from account a left join totals t on t.id = a.id
+     where a.debits_posted <> coalesce(t.dp, 0) or a.credits_posted <> coalesce(t.cp, 0)
+        or a.debits_pending <> coalesce(t.dpe, 0) or a.credits_pending <> coalesce(t.cpe, 0)`,
+  );
+  await check(
+    'member_balance_not_negative',
+    `select id, credits_posted - debits_posted - debits_pending as available
+     from account where kind = 'member' and credits_posted - debits_posted - debits_pending < 0`,
+  );
+  // Open lots are exactly the spendable points.
+  await check(
+    'lots_sum_to_available',
+    `select a.id, a.credits_posted - a.debits_posted - a.debits_pending as available,
+            coalesce(sum(l.remaining_points), 0) as lots
+     from account a left join lot l on l.account_id = a.id
+     where a.kind = 'member'
+     group by a.id
+     having a.credits_posted - a.debits_posted - a.debits_pending <> coalesce(sum(l.remaining_points), 0)`,
+  );
+  // A lot's remaining points are its amount plus its recorded movements.
+  await check(
+    'lot_remaining_matches_movements',
+    `select l.id, l.amount_points, l.remaining_points, coalesce(sum(m.amount_points), 0) as moved
+     from lot l left join lot_movement m on m.lot_id = l.id
+     group by l.id
+     having l.remaining_points <> l.amount_points + coalesce(sum(m.amount_points), 0)`,
+  );
+  // Pending totals are the open parts of pending transfers.
+  await check(
+    'pending_matches_open_pending_transfers',
+    `select a.id, a.credits_pending, coalesce(e.open, 0) as open_earns, a.debits_pending,
+            coalesce(h.open, 0) as open_holds
+     from account a
+     left join (select target_account_id id, sum(remaining_points) open from pending_transfer
+                where kind = 'earn' group by 1) e on e.id = a.id
+     left join (select source_account_id id, sum(remaining_points) open from pending_transfer
+                where kind = 'hold' group by 1) h on h.id = a.id
+     where a.kind = 'member'
+       and (a.credits_pending <> coalesce(e.open, 0) or a.debits_pending <> coalesce(h.open, 0))`,
+  );
+  return violations;
+}
+
+/** A fingerprint of everything the ledger stores, to prove a request changed nothing. */
+export async function ledgerFingerprint(sql: Sql): Promise<string> {
+  const tables = await sql.query<{ table_name: string }>(
+    `select table_name from information_schema.tables
+     where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`,
+  );
+  const parts: string[] = [];
+  for (const { table_name } of tables.rows) {
+    const row = await sql.query<{ fingerprint: string | null; rows: bigint }>(
+      `select md5(string_agg(t::text, '|' order by t::text)) as fingerprint, count(*) as rows
+       from ${table_name} t`,
+    );
+    parts.push(`${table_name}:${row.rows[0]!.rows}:${row.rows[0]!.fingerprint}`);
+  }
+  return parts.join('\n');
+}
+
+function bigintText(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
