@@ -46,7 +46,9 @@ export async function createApolloServer(
     maxDepth: { n: operationLimits.depthMax },
     maxAliases: { n: operationLimits.aliasesMax },
     maxDirectives: { n: operationLimits.directivesMax },
-    maxTokens: { n: operationLimits.tokensMax },
+    // Enforced by graphql-js's parser instead (parseOptions below): armor's plugin answers a
+    // breach with a 500, the parser with a 400 GRAPHQL_PARSE_FAILED.
+    maxTokens: { enabled: false },
     costLimit: { maxCost: operationLimits.costMax },
     blockFieldSuggestion: { enabled: options.production },
   });
@@ -66,6 +68,7 @@ export async function createApolloServer(
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
     validationRules: protection.validationRules,
+    parseOptions: { maxTokens: operationLimits.tokensMax },
     formatError: (formatted, error) => maskError(formatted, error, options.log),
   });
   await server.start();

@@ -84,6 +84,7 @@ export class PurchaseService {
   award(ctx: RequestContext, input: AwardInput): Promise<EarnReceipt | DomainError> {
     return catchDomainError(async () => {
       const { partnerId } = requireCaller(ctx, 'partner');
+      const partner = await this.partnerFor(partnerId);
       const transactionId = requireReference('transactionId', input.transactionId);
       const currency = await this.currencyFor(input.currency);
       const terms = await this.catalog.partnerTerms(partnerId, currency.code);
@@ -111,7 +112,6 @@ export class PurchaseService {
       const memberId = await this.members.resolveForPartner(ctx, partnerId, input.member);
 
       const now = this.clock.now();
-      const partner = await this.catalog.partner(partnerId);
       const [outcome] = await this.ledger.earn([
         {
           transferId: newId('trf'),
@@ -124,7 +124,7 @@ export class PurchaseService {
           createdAt: now,
           maturesAt: pendingDays > 0 ? new Date(now.getTime() + pendingDays * dayMs) : null,
           lotExpiresAt: currency.expiryMonths ? addMonths(now, currency.expiryMonths) : null,
-          description: `Earned at ${partner?.name ?? partnerId}${purchaseNote(purchase)}`,
+          description: `Earned at ${partner.name}${purchaseNote(purchase)}`,
           claim: {
             scope: partnerId,
             operation: 'earn',
@@ -146,6 +146,7 @@ export class PurchaseService {
   payWithPoints(ctx: RequestContext, input: PayInput): Promise<SpendReceipt | DomainError> {
     return catchDomainError(async () => {
       const { partnerId } = requireCaller(ctx, 'partner');
+      const partner = await this.partnerFor(partnerId);
       const transactionId = requireReference('transactionId', input.transactionId);
       const currency = await this.currencyFor(input.currency);
       const terms = await this.catalog.partnerTerms(partnerId, currency.code);
@@ -153,7 +154,6 @@ export class PurchaseService {
       const points = requirePositive('points', input.points, pointsPerTransferMax);
       const purchase = input.purchase && validPurchase(input.purchase);
       const memberId = await this.members.resolveForPartner(ctx, partnerId, input.member);
-      const partner = await this.catalog.partner(partnerId);
       const outcome = await this.ledger.spend({
         transferId: newId('trf'),
         partnerId,
@@ -163,7 +163,7 @@ export class PurchaseService {
         transactionId,
         purchase: purchase ?? null,
         createdAt: this.clock.now(),
-        description: `Paid at ${partner?.name ?? partnerId}${purchaseNote(purchase)}`,
+        description: `Paid at ${partner.name}${purchaseNote(purchase)}`,
         claim: {
           scope: partnerId,
           operation: 'redeem',
@@ -185,6 +185,7 @@ export class PurchaseService {
   refundPurchase(ctx: RequestContext, input: RefundInput): Promise<RefundReceipt | DomainError> {
     return catchDomainError(async () => {
       const { partnerId } = requireCaller(ctx, 'partner');
+      await this.partnerFor(partnerId);
       const transactionId = requireReference('transactionId', input.transactionId);
       const refundId = requireReference('refundId', input.refundId);
       const amount = input.amount && validPurchase(input.amount, 'amount');
@@ -209,6 +210,13 @@ export class PurchaseService {
       if (outcome instanceof Error) throw outcome;
       return outcome;
     });
+  }
+
+  /** The calling partner, which must exist (a token for a removed partner changes nothing). */
+  private async partnerFor(partnerId: string) {
+    const partner = await this.catalog.partner(partnerId);
+    if (!partner) throw new NotFound('partner', partnerId);
+    return partner;
   }
 
   private async currencyFor(code: string) {

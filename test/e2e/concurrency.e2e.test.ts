@@ -103,7 +103,9 @@ describe('concurrent clients on one member', () => {
     const net = results.reduce((sum, result) => sum + result.net, 0n);
     const operations = results.reduce((sum, result) => sum + result.operations, 0);
     expect(operations).toBeGreaterThan(clients * 10);
-    console.log(`${clients} clients, ${operations} acknowledged-or-refused operations, net ${net} SKY`);
+    console.log(
+      `${clients} clients, ${operations} acknowledged-or-refused operations, net ${net} SKY`,
+    );
     expect(await availableSky()).toBe(start + net);
     expect(await ledgerViolations(t.app.db)).toEqual([]);
   });
