@@ -32,16 +32,17 @@ export class TransferResolver {
     @Arg('memberId', () => ID, { nullable: true, description: 'Operator only.' })
     memberId: string | null,
   ): Promise<TransferConnection> {
+    // Omitted arguments arrive as undefined, explicit ones may be null: == null covers both.
     let filter: { partnerId: string } | { memberId: string };
     if (ctx.caller.kind === 'partner') {
-      if (partnerId !== null || memberId !== null) {
+      if (partnerId != null || memberId != null) {
         throw badInput('partners see their own transfers: omit partnerId and memberId');
       }
       filter = { partnerId: ctx.caller.partnerId };
-    } else if ((partnerId === null) === (memberId === null)) {
+    } else if ((partnerId == null) === (memberId == null)) {
       throw badInput('give exactly one of partnerId or memberId');
     } else {
-      filter = partnerId !== null ? { partnerId } : { memberId: memberId! };
+      filter = partnerId != null ? { partnerId } : { memberId: memberId! };
     }
     const page = await ctx.app.ledger.transfers(filter, pageSize(first), cursor(after));
     return Object.assign(new TransferConnection(), {
@@ -85,9 +86,9 @@ export class TransferResolver {
     @Arg('ownerId', () => ID, { nullable: true, description: 'A member or partner id.' })
     ownerId: string | null,
   ): Promise<AccountDetails[]> {
-    if ((ids === null) === (ownerId === null)) throw badInput('give exactly one of ids or ownerId');
+    if ((ids == null) === (ownerId == null)) throw badInput('give exactly one of ids or ownerId');
     let filter: { ids: bigint[] } | { ownerId: string };
-    if (ids !== null) {
+    if (ids != null) {
       if (ids.length > pageSizeMax) throw badInput(`at most ${pageSizeMax} ids`);
       const parsed = ids.map(accountIdFromGlobal);
       if (parsed.some((id) => id === undefined)) throw badInput('account ids look like acc_42');
