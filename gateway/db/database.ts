@@ -21,15 +21,20 @@ export async function openDatabaseServer(options: {
   databaseUrl: string | undefined;
   dataDir: string;
   log: (line: string) => void;
+  /** Tools: share the embedded server of a running gateway instead of refusing. */
+  attach?: boolean;
 }): Promise<DatabaseServer> {
   if (options.databaseUrl) {
     return { url: options.databaseUrl, embedded: false, stop: async () => undefined };
   }
-  const server = await EmbeddedPostgres.start({
+  const embeddedOptions = {
     dataDir: join(options.dataDir, 'postgres'),
     preferredPort: embeddedPortPreferred,
     log: options.log,
-  });
+  };
+  const server = options.attach
+    ? await EmbeddedPostgres.attachOrStart(embeddedOptions)
+    : await EmbeddedPostgres.start(embeddedOptions);
   try {
     await createDatabaseIfMissing(server.url, defaultDatabaseName);
   } catch (error) {

@@ -50,7 +50,30 @@ export class EmbeddedPostgres {
     private readonly runAs: RunAs,
     private readonly dataDir: string,
     readonly port: number,
+    /** True when another process owns the server and we only connect to it. */
+    readonly attached = false,
   ) {}
+
+  /**
+   * For command-line tools: connect to the server a running gateway owns (the port is read from
+   * postmaster.pid), or start one when none runs.
+   */
+  static async attachOrStart(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+    const pidFile = join(options.dataDir, 'postmaster.pid');
+    const postmasterPid = await readPid(pidFile);
+    const ownerPid = await readPid(ownerFile(options.dataDir));
+    if (
+      postmasterPid !== undefined &&
+      isAlive(postmasterPid) &&
+      ownerPid !== undefined &&
+      isAlive(ownerPid)
+    ) {
+      // postmaster.pid: pid, data dir, start time, port, socket dir, listen address, ...
+      const port = Number((await readFile(pidFile, 'utf8')).split('\n')[3]);
+      return new EmbeddedPostgres(await loadBinaries(), {}, options.dataDir, port, true);
+    }
+    return EmbeddedPostgres.start(options);
+  }
 
   /** The connection string of the running server's `postgres` database. */
   get url(): string {
@@ -91,7 +114,7 @@ export class EmbeddedPostgres {
 
   /** Fast shutdown: open transactions roll back, committed data is on disk. Idempotent. */
   async stop(): Promise<void> {
-    if (!existsSync(join(this.dataDir, 'postmaster.pid'))) return;
+    if (this.attached || !existsSync(join(this.dataDir, 'postmaster.pid'))) return;
     await run(this.binaries.pg_ctl, this.runAs, ['stop', '-D', this.dataDir, '-m', 'fast', '-w']);
     await rm(ownerFile(this.dataDir), { force: true });
   }
