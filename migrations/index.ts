@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration0001Ledger } from './0001-ledger';
 import { Migration0005MemberLinkCodes } from './0005-member-link-codes';
+import { Migration0006EarnBatchFunction } from './0006-earn-batch-function';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -9,4 +10,5 @@ import { Migration0005MemberLinkCodes } from './0005-member-link-codes';
 export const migrationsList: MigrationObject[] = [
   { name: '0001-ledger', class: Migration0001Ledger },
   { name: '0005-member-link-codes', class: Migration0005MemberLinkCodes },
+  { name: '0006-earn-batch-function', class: Migration0006EarnBatchFunction },
 ];

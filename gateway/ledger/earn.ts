@@ -1,10 +1,9 @@
+import { strict as assert } from 'node:assert';
 import type { Sql } from '../db/sql';
 import { type DomainError, IdempotencyKeyReused } from '../shared/errors';
-import { type AccountDirectory, accountKeyString, lockAccounts } from './accounts';
-import { claimKeys, type IdempotencyClaim } from './idempotency';
-import { createLots } from './lots';
-import type { AccountKey, Money, TransferDraft } from './model';
-import { writeTransfers } from './transfers';
+import type { IdempotencyClaim } from './idempotency';
+import { pointsPerTransferMax } from './limits';
+import type { Money } from './model';
 
 /** One award of points, already validated and priced by the caller. */
 export interface EarnEntry {
@@ -36,106 +35,60 @@ export interface EarnReceipt {
 }
 
 /**
- * Posts many earns in the caller's transaction with a fixed number of statements, whatever the
- * batch size: claim the keys, create missing member accounts, lock them, write transfers and
- * postings, create lots (or pending rows). Entries whose key was already used are answered from
- * the stored response and write nothing. Keys must be unique within the batch.
+ * Posts many earns in the caller's transaction with one database call, whatever the batch size
+ * (the `ledger_earn_batch` function, migrations/0006): claim the keys, create missing member
+ * accounts, lock them in id order, write transfers, postings and lots (or pending rows), move the
+ * member totals, then lock and move the issuance accounts once for the whole batch. Entries
+ * whose key was already used are answered from the stored response and write nothing.
  *
- * Returns one outcome per entry, in order, and the account ids resolved (to cache after commit).
+ * The rules are asserted here before the call and enforced again by the database: positive
+ * amounts within the limit, keys unique within the batch.
  */
 export async function postEarns(
   sql: Sql,
-  accounts: AccountDirectory,
   entries: readonly EarnEntry[],
-): Promise<{ outcomes: (EarnReceipt | DomainError)[]; accountIds: Map<string, bigint> }> {
-  const receipts = entries.map(receiptOf);
-  const claims = await claimKeys(
-    sql,
-    entries.map((entry) => entry.claim),
-    receipts.map(earnReceiptToJson),
+): Promise<(EarnReceipt | DomainError)[]> {
+  const keys = new Set(
+    entries.map(
+      (entry) => `${entry.claim.scope}\u0000${entry.claim.operation}\u0000${entry.claim.key}`,
+    ),
   );
-  const outcomes = claims.map((claim, index): EarnReceipt | DomainError => {
-    if (claim.status === 'claimed') return receipts[index]!;
-    if (claim.status === 'replay') return earnReceiptFromJson(claim.response);
+  assert.equal(keys.size, entries.length, 'idempotency keys must be unique within a batch');
+  for (const entry of entries) {
+    assert.ok(entry.points > 0n && entry.points <= pointsPerTransferMax, 'amount_must_be_positive');
+  }
+  const receipts = entries.map(receiptOf);
+  const rows = await sql.query<{ entry: number; status: string; stored_response: unknown }>(
+    `select entry, status, stored_response from ledger_earn_batch(
+       $1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[],
+       $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[],
+       $13::text[], $14::text[], $15::text[], $16::text[], $17::jsonb[])`,
+    [
+      entries.map((entry) => entry.transferId),
+      entries.map((entry) => entry.partnerId),
+      entries.map((entry) => entry.memberId),
+      entries.map((entry) => entry.currency),
+      entries.map((entry) => entry.points),
+      entries.map((entry) => entry.transactionId),
+      entries.map((entry) => entry.purchase?.amountMinor ?? null),
+      entries.map((entry) => entry.purchase?.currency ?? null),
+      entries.map((entry) => entry.createdAt),
+      entries.map((entry) => entry.maturesAt),
+      entries.map((entry) => entry.lotExpiresAt),
+      entries.map((entry) => entry.description),
+      entries.map((entry) => entry.claim.scope),
+      entries.map((entry) => entry.claim.operation),
+      entries.map((entry) => entry.claim.key),
+      entries.map((entry) => entry.claim.requestHash),
+      receipts.map((receipt) => JSON.stringify(earnReceiptToJson(receipt))),
+    ],
+  );
+  assert.equal(rows.rowCount, entries.length, 'one outcome per entry');
+  return rows.rows.map((row, index): EarnReceipt | DomainError => {
+    if (row.status === 'claimed') return receipts[index]!;
+    if (row.status === 'replay') return earnReceiptFromJson(row.stored_response);
     return new IdempotencyKeyReused(entries[index]!.claim.key);
   });
-  const fresh = entries.filter((_, index) => claims[index]!.status === 'claimed');
-  if (fresh.length === 0) return { outcomes, accountIds: new Map() };
-
-  const memberKey = (entry: EarnEntry): AccountKey => ({
-    kind: 'member',
-    currency: entry.currency,
-    memberId: entry.memberId,
-  });
-  const issuanceKey = (entry: EarnEntry): AccountKey => ({
-    kind: 'issuance',
-    currency: entry.currency,
-    partnerId: entry.partnerId,
-  });
-  const accountIds = await accounts.resolve(sql, [
-    ...fresh.map(memberKey),
-    ...fresh.map(issuanceKey),
-  ]);
-  const idOf = (key: AccountKey) => accountIds.get(accountKeyString(key))!;
-  await lockAccounts(
-    sql,
-    fresh.map((entry) => idOf(memberKey(entry))),
-  );
-
-  const drafts = fresh.map(
-    (entry): TransferDraft => ({
-      id: entry.transferId,
-      code: 'earn',
-      partnerId: entry.partnerId,
-      memberId: entry.memberId,
-      externalId: entry.transactionId,
-      relatedId: null,
-      purchase: entry.purchase,
-      description: entry.description,
-      createdAt: entry.createdAt,
-      postings: [
-        {
-          kind: entry.maturesAt ? 'pending' : 'posted',
-          sourceAccountId: idOf(issuanceKey(entry)),
-          targetAccountId: idOf(memberKey(entry)),
-          currency: entry.currency,
-          amountPoints: entry.points,
-        },
-      ],
-    }),
-  );
-  await writeTransfers(sql, drafts);
-
-  const posted = fresh.filter((entry) => !entry.maturesAt);
-  await createLots(
-    sql,
-    posted.map((entry) => ({
-      accountId: idOf(memberKey(entry)),
-      transferId: entry.transferId,
-      amountPoints: entry.points,
-      expiresAt: entry.lotExpiresAt,
-      createdAt: entry.createdAt,
-    })),
-  );
-  const pending = fresh.filter((entry) => entry.maturesAt);
-  if (pending.length > 0) {
-    await sql.query(
-      `insert into pending_transfer (transfer_id, kind, source_account_id, target_account_id,
-                                     amount_points, remaining_points, due_at, lot_expires_at)
-       select t, 'earn', s, d, p, p, due, e
-       from unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[],
-                   $6::timestamptz[]) as x(t, s, d, p, due, e)`,
-      [
-        pending.map((entry) => entry.transferId),
-        pending.map((entry) => idOf(issuanceKey(entry))),
-        pending.map((entry) => idOf(memberKey(entry))),
-        pending.map((entry) => entry.points),
-        pending.map((entry) => entry.maturesAt),
-        pending.map((entry) => entry.lotExpiresAt),
-      ],
-    );
-  }
-  return { outcomes, accountIds };
 }
 
 function receiptOf(entry: EarnEntry): EarnReceipt {

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../shared/clock';
 import { catchDomainError, type DomainError } from '../shared/errors';
 import { AccountDirectory } from './accounts';
 import { type EarnEntry, type EarnReceipt, postEarns } from './earn';
+import { EarnBatcher } from './earn-batcher';
 import type { AccountKey } from './model';
 import {
   type AccountView,
@@ -28,6 +29,9 @@ import { expireDue, matureDue, type SweepProgress } from './sweeps';
  */
 export class Ledger {
   readonly accounts = new AccountDirectory();
+  private readonly earnBatcher = new EarnBatcher((entries) =>
+    this.db.transaction((sql) => postEarns(sql, entries)),
+  );
 
   constructor(
     readonly db: SqlDatabase,
@@ -35,15 +39,12 @@ export class Ledger {
   ) {}
 
   /**
-   * Posts many earns in one transaction; one outcome per entry, in order. Keys must be unique
-   * within the call. Errors: IdempotencyKeyReused (per entry).
+   * Posts earns; one outcome per entry, in order. Concurrent calls are group-committed: the
+   * batcher gathers them into shared transactions (see EarnBatcher). Errors:
+   * IdempotencyKeyReused (per entry).
    */
-  async earn(entries: readonly EarnEntry[]): Promise<(EarnReceipt | DomainError)[]> {
-    const { outcomes, accountIds } = await this.db.transaction((sql) =>
-      postEarns(sql, this.accounts, entries),
-    );
-    this.accounts.remember(accountIds);
-    return outcomes;
+  earn(entries: readonly EarnEntry[]): Promise<(EarnReceipt | DomainError)[]> {
+    return Promise.all(entries.map((entry) => this.earnBatcher.submit(entry)));
   }
 
   /** Errors: InsufficientPoints, IdempotencyKeyReused. */
