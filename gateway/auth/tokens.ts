@@ -41,6 +41,9 @@ export const defaultIssuer = 'coalition';
 const clockToleranceSeconds = 30;
 const tokenLifetimeMax = '1d';
 const userIdPattern = /^[A-Za-z0-9_.@-]{1,100}$/;
+/** How long a verified token is trusted without checking its signature again. */
+export const verifiedTokenCacheMs = 60_000;
+const verifiedTokensMax = 10_000;
 
 export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
@@ -53,7 +56,28 @@ export class TokenVerifier {
   }
 
   /** The caller a token stands for; throws with a reason when it is not acceptable. */
+  /**
+   * Verified tokens, remembered briefly: a point-of-sale system sends the same token with every
+   * request, and an ECDSA verification per request was a visible share of the CPU. An entry
+   * lives until the token's exp or verifiedTokenCacheMs, whichever is first, so a retired key
+   * stops working within that time. Failures are never cached.
+   */
+  private readonly verified = new Map<string, { caller: Caller; validUntilMs: number }>();
+
   async verify(token: string): Promise<Caller> {
+    const now = Date.now();
+    const cached = this.verified.get(token);
+    if (cached && cached.validUntilMs > now) return cached.caller;
+    const { caller, expiresAtMs } = await this.verifyNow(token);
+    if (this.verified.size >= verifiedTokensMax) this.verified.clear();
+    this.verified.set(token, {
+      caller,
+      validUntilMs: Math.min(expiresAtMs, now + verifiedTokenCacheMs),
+    });
+    return caller;
+  }
+
+  private async verifyNow(token: string): Promise<{ caller: Caller; expiresAtMs: number }> {
     const { payload } = await jwtVerify(token, this.keys, {
       algorithms: [signingAlgorithm],
       issuer: this.issuer,
@@ -63,7 +87,7 @@ export class TokenVerifier {
       maxTokenAge: tokenLifetimeMax,
       typ: tokenType,
     });
-    return callerFromPayload(payload);
+    return { caller: callerFromPayload(payload), expiresAtMs: payload.exp! * 1000 };
   }
 }
 

@@ -20,6 +20,7 @@ import { MemberLinkCodeRecord } from './member-link-code.entity';
 export const linkCodeTtlMs = 15 * 60_000;
 const linkCodeAlphabet = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
 const linkCodeLength = 10;
+const linkCacheSizeMax = 100_000;
 
 /** How a partner names a member: by coalition id, or by its own id for them. */
 export interface MemberRef {
@@ -49,6 +50,9 @@ const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
 /** Members and their links to partners. */
 export class MemberDirectory {
+  /** Partner links found, by partner and reference: the earn path resolves one per request. */
+  private readonly links = new Map<string, string>();
+
   constructor(private readonly clock: Clock) {}
 
   /**
@@ -204,20 +208,23 @@ export class MemberDirectory {
     if ((ref.memberId === undefined) === (ref.externalId === undefined)) {
       throw new InvalidInput('member', 'give exactly one of memberId or externalId');
     }
-    if (ref.externalId !== undefined) {
-      const link = await ctx.em.findOne(MemberLinkRecord, {
-        partnerId,
-        externalId: ref.externalId,
-      });
-      if (!link) throw new NotFound('member', ref.externalId);
-      return link.memberId;
+    const byExternalId = ref.externalId !== undefined;
+    const reference = (ref.externalId ?? ref.memberId)!;
+    const cacheKey = `${partnerId}\u0000${byExternalId ? 'x' : 'm'}\u0000${reference}`;
+    const cached = this.links.get(cacheKey);
+    if (cached !== undefined) return cached;
+    let link: MemberLinkRecord | null = null;
+    if (byExternalId) {
+      link = await ctx.em.findOne(MemberLinkRecord, { partnerId, externalId: reference });
+    } else if (idPatterns.member.test(reference)) {
+      link = await ctx.em.findOne(MemberLinkRecord, { partnerId, memberId: reference });
     }
-    const memberId = ref.memberId!;
-    const link = idPatterns.member.test(memberId)
-      ? await ctx.em.findOne(MemberLinkRecord, { partnerId, memberId })
-      : null;
-    if (!link) throw new NotFound('member', memberId);
-    return memberId;
+    if (!link) throw new NotFound('member', reference);
+    // Links are never changed or removed, so a found link can be remembered (a missing one
+    // cannot: the member may enrol a moment later).
+    if (this.links.size >= linkCacheSizeMax) this.links.clear();
+    this.links.set(cacheKey, link.memberId);
+    return link.memberId;
   }
 
   /** The partner's external id for a member, if linked. */
