@@ -41,6 +41,7 @@ import { priceConversion, requireValidAmount } from './pricing';
 import { insertQuote, lockQuote } from './quotes';
 import {
   bestPromotion,
+  promotionById,
   promotions,
   rateById,
   rateHistory,
@@ -256,6 +257,15 @@ export class ExchangeService {
       requireIntegerInRange('first', limit, 1, rateHistoryPageMax);
       return rateHistory(this.db, source.code, target.code, limit);
     });
+  }
+
+  /** One rate version by id (any version, open or closed). */
+  rateVersion(id: bigint): Promise<ExchangeRate | null> {
+    return rateById(this.db, id);
+  }
+
+  promotion(id: bigint): Promise<ExchangePromotion | null> {
+    return promotionById(this.db, id);
   }
 
   /** Promotions running now or later (or also ended ones since `endedAfter`), by start. */
