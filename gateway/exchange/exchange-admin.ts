@@ -102,7 +102,8 @@ export class ExchangeAdmin {
           );
         }
         const usableAfter = new Date(now.getTime() - quoteTtlMs);
-        const bonus = await largestBonus(sql, source.code, target.code, usableAfter);
+        // Only promotions still running when the new version starts can combine with it.
+        const bonus = await largestBonus(sql, source.code, target.code, effectiveFrom);
         await refuseArbitrage(sql, usableAfter, {
           sourceCurrency: source.code,
           targetCurrency: target.code,
@@ -147,8 +148,13 @@ export class ExchangeAdmin {
       return this.db.transaction(async (sql) => {
         await lockRateChanges(sql);
         const usableAfter = new Date(now.getTime() - quoteTtlMs);
+        // Only versions in force at some time during the promotion can combine with it.
         const pairVersions = (await usableRates(sql, usableAfter)).filter(
-          (rate) => rate.sourceCurrency === source.code && rate.targetCurrency === target.code,
+          (rate) =>
+            rate.sourceCurrency === source.code &&
+            rate.targetCurrency === target.code &&
+            rate.effectiveFrom < input.endsAt &&
+            (rate.effectiveTo === null || rate.effectiveTo > startsAt),
         );
         for (const version of pairVersions) {
           await refuseArbitrage(sql, usableAfter, withBonus(version, input.bonusPerMille));

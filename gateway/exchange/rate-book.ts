@@ -182,14 +182,16 @@ export interface UsableRate extends ExchangeEdge {
   sourceUnits: bigint;
   targetUnits: bigint;
   bonusPerMille: bigint;
+  effectiveFrom: Date;
+  effectiveTo: Date | null;
 }
 
 /**
  * The exchange graph as the arbitrage guard must see it: every rate version a conversion may
  * still use (in force after `usableAfter`, which lies a quote lifetime in the past because a
- * quote keeps its version), each with the largest bonus of any promotion of its pair that has
- * not ended by then. Deliberately pessimistic: versions and promotions that never overlap in
- * time are combined as if they did.
+ * quote keeps its version), each with the largest bonus of any promotion of its pair that
+ * overlaps it in time and has not ended by then (a quote takes the version and the promotion in
+ * force at one instant, so only overlapping ones can combine).
  */
 export async function usableRates(sql: Sql, usableAfter: Date): Promise<UsableRate[]> {
   const rows = await sql.query<{
@@ -198,11 +200,16 @@ export async function usableRates(sql: Sql, usableAfter: Date): Promise<UsableRa
     source_units: bigint;
     target_units: bigint;
     bonus_per_mille: bigint;
+    effective_from: Date;
+    effective_to: Date | null;
   }>(
     `select r.source_currency, r.target_currency, r.source_units, r.target_units,
+            r.effective_from, r.effective_to,
             coalesce((select max(p.bonus_per_mille) from exchange_promotion p
                       where p.source_currency = r.source_currency
-                        and p.target_currency = r.target_currency and p.ends_at > $1), 0)::bigint
+                        and p.target_currency = r.target_currency and p.ends_at > $1
+                        and tstzrange(p.starts_at, p.ends_at)
+                            && tstzrange(r.effective_from, r.effective_to)), 0)::bigint
               as bonus_per_mille
      from exchange_rate r where r.effective_to is null or r.effective_to > $1`,
     [usableAfter],
@@ -213,6 +220,8 @@ export async function usableRates(sql: Sql, usableAfter: Date): Promise<UsableRa
     sourceUnits: row.source_units,
     targetUnits: row.target_units,
     bonusPerMille: row.bonus_per_mille,
+    effectiveFrom: row.effective_from,
+    effectiveTo: row.effective_to,
     gain: edgeGain(row.source_units, row.target_units, row.bonus_per_mille),
   }));
 }
