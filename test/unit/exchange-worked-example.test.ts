@@ -1,19 +1,17 @@
 import type { RequestContext } from '../../gateway/shared/context';
-import { createTestApp, ok, type TestApp } from '../helpers/test-app';
+import { NotConversionIncrement } from '../../gateway/shared/errors';
+import { asMember, asOperator, memberWith } from '../helpers/exchange-helpers';
+import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
 
 let app: TestApp;
 let alice: RequestContext;
 beforeAll(async () => {
   app = await createTestApp();
-  alice = memberContext(app, 'mbr_alice');
+  alice = asMember(app, 'mbr_alice');
 });
 afterAll(async () => {
   await app.close();
 });
-
-function memberContext(testApp: TestApp, memberId: string): RequestContext {
-  return { caller: { kind: 'member', memberId }, requestId: 'test', em: testApp.orm.em.fork() };
-}
 
 async function available(memberId: string, currency: string): Promise<bigint> {
   const rows = await app.ledger.balances([memberId], new Date('2030-01-01'));
@@ -92,5 +90,92 @@ describe('DOMAIN.md step 4: Alice converts 3,000 HTL to 600 SKY', () => {
     );
     expect(await available('mbr_alice', 'SKY')).toBe(1100n);
     expect(await available('mbr_alice', 'HTL')).toBe(0n);
+  });
+});
+
+describe('a conversion that is not a whole multiple', () => {
+  it('refuses 2,500 HTL (not a multiple of 1,000), offering 2,000 or 3,000; 2,000 gives 400 SKY', async () => {
+    const member = await memberWith(app, 'partial', { HTL: 2500n });
+    const caller = asMember(app, member);
+    const refused = failure(
+      await app.exchange.quote(caller, {
+        sourceCurrency: 'HTL',
+        targetCurrency: 'SKY',
+        sourcePoints: 2500n,
+      }),
+    );
+    expect(refused).toBeInstanceOf(NotConversionIncrement);
+    expect(refused).toMatchObject({ lowerPoints: 2000n, higherPoints: 3000n });
+    const quote = ok(
+      await app.exchange.quote(caller, {
+        sourceCurrency: 'HTL',
+        targetCurrency: 'SKY',
+        sourcePoints: 2000n,
+      }),
+    );
+    ok(await app.exchange.convert(caller, { quoteId: quote.id, sourcePoints: 2000n }));
+    expect(await available(member, 'SKY')).toBe(400n);
+    expect(await available(member, 'HTL')).toBe(500n);
+  });
+
+  it('rounds a ratio that does not divide down: 10 GRC at 3 GRC = 1 SKY give 3 SKY', async () => {
+    const operator = asOperator(app);
+    ok(
+      await app.catalog.createCurrency(operator, {
+        code: 'GRC',
+        name: 'FreshMart stamps',
+        ownerPartnerId: 'ptr_freshmart',
+        expiryMonths: null,
+      }),
+    );
+    ok(
+      await app.exchangeAdmin.setRate(operator, {
+        sourceCurrency: 'GRC',
+        targetCurrency: 'SKY',
+        sourceUnits: 3n,
+        targetUnits: 1n,
+        incrementPoints: 10n,
+      }),
+    );
+    const member = await memberWith(app, 'stamps', {});
+    ok(
+      await app.catalog.setPartnerCurrency(operator, {
+        partnerId: 'ptr_freshmart',
+        currency: 'GRC',
+        earns: true,
+        accepts: true,
+        earnRatePoints: 1n,
+        earnRatePerMinor: 100n,
+        moneyCurrency: 'EUR',
+      }),
+    );
+    ok(
+      await app.members.enroll(app.asPartner('ptr_freshmart'), {
+        externalId: 'FM-STAMPS',
+        memberId: member,
+      }),
+    );
+    ok(
+      await app.purchases.award(app.asPartner('ptr_freshmart'), {
+        member: { externalId: 'FM-STAMPS' },
+        transactionId: 'FM-STAMPS-1',
+        currency: 'GRC',
+        points: 10n,
+      }),
+    );
+    const caller = asMember(app, member);
+    const quote = ok(
+      await app.exchange.quote(caller, {
+        sourceCurrency: 'GRC',
+        targetCurrency: 'SKY',
+        sourcePoints: 10n,
+      }),
+    );
+    // 10 / 3 = 3.33 SKY: the member gets 3, and the third of a SKY stays with the liquidity
+    // accounts (rounding in their favour is what keeps conversions from creating points).
+    expect(quote).toMatchObject({ baseTargetPoints: 3n, bonusPoints: 0n, feePoints: 0n });
+    ok(await app.exchange.convert(caller, { quoteId: quote.id, sourcePoints: 10n }));
+    expect(await available(member, 'SKY')).toBe(3n);
+    expect(await available(member, 'GRC')).toBe(0n);
   });
 });
