@@ -130,6 +130,7 @@ create table exchange_quote (
   constraint quote_promotion_pair foreign key (promotion_id, source_currency, target_currency)
     references exchange_promotion (id, source_currency, target_currency)
 );
+create index exchange_quote_by_pair on exchange_quote (source_currency, target_currency, created_at desc);
 
 -- The economic terms of each conversion, one row per convert transfer. Settlement bills the
 -- owner of the source currency for base_target_points of the target currency; bonus points are
@@ -154,6 +155,7 @@ create table conversion (
   constraint conversion_bonus_needs_promotion check (promotion_id is not null or bonus_points = 0)
 );
 create index conversion_member_window on conversion (member_id, source_currency, target_currency, created_at);
+create index conversion_by_pair on conversion (source_currency, target_currency, created_at desc);
 create trigger conversion_is_immutable before update or delete on conversion
   for each row execute function ledger_history_is_immutable();
 

@@ -1,12 +1,18 @@
 import type { Sql, SqlDatabase } from '../db/sql';
 import { type AccountDirectory, accountKeyString } from '../ledger/accounts';
-import { claimKeys, type IdempotencyClaim, requestHash } from '../ledger/idempotency';
+import {
+  claimKeys,
+  type IdempotencyClaim,
+  requestHash,
+  storeResponse,
+} from '../ledger/idempotency';
 import type { Ledger } from '../ledger/ledger';
 import { pointsPerTransferMax, purchaseMinorMax } from '../ledger/limits';
 import { applyLotMovements, planConsumption } from '../ledger/lots';
 import type { AccountKey, Money } from '../ledger/model';
 import { writeTransfers } from '../ledger/transfers';
 import type { MemberDirectory, MemberRef } from '../members/member-directory';
+import type { CurrencyRecord } from '../programs/currency.entity';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import { addMonths } from '../purchases/purchase-service';
 import type { Clock } from '../shared/clock';
@@ -24,10 +30,10 @@ import { formatMoneyAmount, isKnownMoneyCurrency } from '../shared/money';
 import { requirePositive, requireReference } from '../shared/validate';
 import { postConversion } from './conversion-ledger';
 import { requirePair } from './exchange-input';
-import type { ExchangeRate } from './exchange-model';
+import type { ConversionAmounts, ExchangeRate } from './exchange-model';
 import { conversionDescription } from './exchange-service';
 import { pricePayment } from './pricing';
-import { rateInForce } from './rate-book';
+import { lockRatesForReading, rateInForce } from './rate-book';
 import {
   type CrossProgramPaymentReceipt,
   paymentReceiptFromJson,
@@ -88,25 +94,6 @@ export class CrossProgramPayments {
       const points = requirePositive('points', input.points, pointsPerTransferMax);
       const purchase = input.purchase && validPurchase(input.purchase);
       const memberId = await this.members.resolveForPartner(ctx, partnerId, input.member);
-      const now = this.clock.now();
-      const rate = await rateInForce(this.db, source.code, target.code, now);
-      if (!rate) throw new NoExchangeRate(source.code, target.code);
-      const amounts = pricePayment(rate, points);
-      const receipt: CrossProgramPaymentReceipt = {
-        transferId: newId('trf'),
-        conversionTransferId: newId('trf'),
-        feeTransferId: amounts.feePoints > 0n ? newId('trf') : null,
-        memberId,
-        currency: target.code,
-        points,
-        payWithCurrency: source.code,
-        sourcePoints: amounts.sourcePoints,
-        feePoints: amounts.feePoints,
-        rateId: rate.id,
-        sourceUnits: rate.sourceUnits,
-        targetUnits: rate.targetUnits,
-        createdAt: now,
-      };
       const claim: IdempotencyClaim = {
         scope: partnerId,
         operation: 'redeem',
@@ -114,17 +101,17 @@ export class CrossProgramPayments {
         requestHash: requestHash({ ...input, idempotencyKey: undefined }),
       };
       const partner = await this.catalog.partner(partnerId);
-      const lotExpiresAt = target.expiryMonths ? addMonths(now, target.expiryMonths) : null;
       const { stored, accountIds } = await this.db.transaction((sql) =>
         this.payInTransaction(sql, {
           claim,
-          receipt,
-          rate,
+          memberId,
+          source,
+          target,
+          points,
           partnerId,
           partnerName: partner?.name ?? partnerId,
           transactionId,
           purchase: purchase ?? null,
-          lotExpiresAt,
         }),
       );
       this.ledger.accounts.remember(accountIds);
@@ -132,21 +119,30 @@ export class CrossProgramPayments {
     });
   }
 
+  /**
+   * Claims the key, then reads the clock and the rate holding the rate lock shared (so the
+   * history shows this rate in force at this payment's time), prices, converts and redeems.
+   */
   private async payInTransaction(
     sql: Sql,
-    payment: Payment,
+    request: PaymentRequest,
   ): Promise<{ stored: CrossProgramPaymentReceipt; accountIds: Map<string, bigint> }> {
-    const { receipt, rate } = payment;
-    const [outcome] = await claimKeys(sql, [payment.claim], [paymentReceiptToJson(receipt)]);
+    const [outcome] = await claimKeys(sql, [request.claim], [{ pending: true }]);
     if (outcome!.status === 'replay') {
       return { stored: paymentReceiptFromJson(outcome!.response), accountIds: new Map() };
     }
-    if (outcome!.status === 'conflict') throw new IdempotencyKeyReused(payment.claim.key);
+    if (outcome!.status === 'conflict') throw new IdempotencyKeyReused(request.claim.key);
+    await lockRatesForReading(sql);
+    const now = this.clock.now();
+    const { source, target } = request;
+    const rate = await rateInForce(sql, source.code, target.code, now);
+    if (!rate) throw new NoExchangeRate(source.code, target.code);
+    const receipt = receiptFor(request, rate, pricePayment(rate, request.points), now);
     const posted = await postConversion(sql, this.ledger.accounts, {
       transferId: receipt.conversionTransferId,
       feeTransferId: receipt.feeTransferId ?? newId('trf'),
       memberId: receipt.memberId,
-      partnerId: payment.partnerId,
+      partnerId: request.partnerId,
       externalId: null,
       sourcePoints: receipt.sourcePoints,
       baseTargetPoints: receipt.points,
@@ -155,11 +151,17 @@ export class CrossProgramPayments {
       rate,
       promotionId: null,
       quoteId: null,
-      targetLotExpiresAt: payment.lotExpiresAt,
-      createdAt: receipt.createdAt,
-      description: `${conversionDescription({ ...receipt, baseTargetPoints: receipt.points, bonusPoints: 0n }, rate)} to pay at ${payment.partnerName}`,
+      targetLotExpiresAt: target.expiryMonths ? addMonths(now, target.expiryMonths) : null,
+      createdAt: now,
+      description: `${conversionDescription({ ...receipt, baseTargetPoints: receipt.points, bonusPoints: 0n }, rate)} to pay at ${request.partnerName}`,
     });
-    const redemption = await this.redeem(sql, this.ledger.accounts, payment, posted);
+    const redemption = await this.redeem(
+      sql,
+      this.ledger.accounts,
+      { ...request, receipt },
+      posted,
+    );
+    await storeResponse(sql, request.claim, paymentReceiptToJson(receipt));
     return { stored: receipt, accountIds: new Map([...posted.accountIds, ...redemption]) };
   }
 
@@ -210,15 +212,42 @@ export class CrossProgramPayments {
   }
 }
 
-interface Payment {
+interface PaymentRequest {
   claim: IdempotencyClaim;
-  receipt: CrossProgramPaymentReceipt;
-  rate: ExchangeRate;
+  memberId: string;
+  /** The currency paid with, and the one the partner accepts. */
+  source: CurrencyRecord;
+  target: CurrencyRecord;
+  points: bigint;
   partnerId: string;
   partnerName: string;
   transactionId: string;
   purchase: Money | null;
-  lotExpiresAt: Date | null;
+}
+
+type Payment = PaymentRequest & { receipt: CrossProgramPaymentReceipt };
+
+function receiptFor(
+  request: PaymentRequest,
+  rate: ExchangeRate,
+  amounts: ConversionAmounts,
+  now: Date,
+): CrossProgramPaymentReceipt {
+  return {
+    transferId: newId('trf'),
+    conversionTransferId: newId('trf'),
+    feeTransferId: amounts.feePoints > 0n ? newId('trf') : null,
+    memberId: request.memberId,
+    currency: request.target.code,
+    points: request.points,
+    payWithCurrency: request.source.code,
+    sourcePoints: amounts.sourcePoints,
+    feePoints: amounts.feePoints,
+    rateId: rate.id,
+    sourceUnits: rate.sourceUnits,
+    targetUnits: rate.targetUnits,
+    createdAt: now,
+  };
 }
 
 function validPurchase(money: Money): Money {

@@ -29,7 +29,9 @@ import {
   appendRateVersion,
   insertPromotion,
   largestBonus,
+  lastRateUse,
   latestRate,
+  lockRatesForChange,
   type UsableRate,
   usableRates,
 } from './rate-book';
@@ -62,13 +64,12 @@ export interface AddPromotionInput {
 }
 
 const dayMs = 86_400_000;
-/** Serialises rate and promotion changes: the arbitrage guard reads the whole graph. */
-const rateChangeLockKey = 'exchange_rate_changes';
 
 /**
  * The operator's side of exchange: rate versions, promotions, liquidity floors, reference
- * values. Every change is refused when it would let a cycle of conversions create points
- * (ArbitrageCycle), checked while holding a lock that serialises all such changes.
+ * values. Every rate or promotion change is refused when it would let a cycle of conversions
+ * create points (ArbitrageCycle), checked while holding the rate lock exclusively, so changes
+ * run one at a time and never while a quote or payment is reading the rates.
  */
 export class ExchangeAdmin {
   constructor(
@@ -90,10 +91,17 @@ export class ExchangeAdmin {
         input.targetCurrency,
       );
       const terms = validRateTerms(input);
-      const now = this.clock.now();
-      const effectiveFrom = notInPast('effectiveFrom', input.effectiveFrom ?? now, now);
       return this.db.transaction(async (sql) => {
-        await lockRateChanges(sql);
+        await lockRatesForChange(sql);
+        const now = this.clock.now();
+        const pair = { sourceCurrency: source.code, targetCurrency: target.code };
+        const effectiveFrom = await changeStart(
+          sql,
+          pair,
+          input.effectiveFrom,
+          now,
+          'effectiveFrom',
+        );
         const latest = await latestRate(sql, source.code, target.code);
         if (latest && effectiveFrom <= latest.effectiveFrom) {
           throw new InvalidInput(
@@ -137,16 +145,14 @@ export class ExchangeAdmin {
         input.targetCurrency,
       );
       requireInRange('bonusPerMille', input.bonusPerMille, 1n, bonusPerMilleMax);
-      const now = this.clock.now();
-      const startsAt = notInPast('startsAt', input.startsAt ?? now, now);
-      if (input.endsAt <= startsAt) throw new InvalidInput('endsAt', 'must be after startsAt');
-      if (input.endsAt.getTime() - startsAt.getTime() > promotionDaysMax * dayMs) {
-        throw new InvalidInput('endsAt', `a promotion lasts at most ${promotionDaysMax} days`);
-      }
       const description = (input.description ?? '').trim();
       if (description.length > 200) throw new InvalidInput('description', 'at most 200 characters');
       return this.db.transaction(async (sql) => {
-        await lockRateChanges(sql);
+        await lockRatesForChange(sql);
+        const now = this.clock.now();
+        const pair = { sourceCurrency: source.code, targetCurrency: target.code };
+        const startsAt = await changeStart(sql, pair, input.startsAt, now, 'startsAt');
+        requireWindow(startsAt, input.endsAt);
         const usableAfter = new Date(now.getTime() - quoteTtlMs);
         // Only versions in force at some time during the promotion can combine with it.
         const pairVersions = (await usableRates(sql, usableAfter)).filter(
@@ -230,8 +236,33 @@ function operatorName(ctx: RequestContext): string {
   return caller.kind === 'operator' ? caller.userId : 'system';
 }
 
-async function lockRateChanges(sql: Sql): Promise<void> {
-  await sql.query('select pg_advisory_xact_lock(hashtext($1))', [rateChangeLockKey]);
+/**
+ * When a change takes effect: the time asked for (now by default), never in the past, and
+ * strictly after the pair's last quote or payment, so no quote was made at an instant the
+ * history would show under the new terms (with millisecond clocks, a default start moves on
+ * by a millisecond at most).
+ */
+async function changeStart(
+  sql: Sql,
+  pair: { sourceCurrency: string; targetCurrency: string },
+  requested: Date | undefined,
+  now: Date,
+  field: string,
+): Promise<Date> {
+  const start = notInPast(field, requested ?? now, now);
+  const lastUse = await lastRateUse(sql, pair.sourceCurrency, pair.targetCurrency);
+  if (lastUse === null || start > lastUse) return start;
+  if (requested) {
+    throw new InvalidInput(field, `must be after the pair's last quote, ${lastUse.toISOString()}`);
+  }
+  return new Date(lastUse.getTime() + 1);
+}
+
+function requireWindow(startsAt: Date, endsAt: Date): void {
+  if (endsAt <= startsAt) throw new InvalidInput('endsAt', 'must be after startsAt');
+  if (endsAt.getTime() - startsAt.getTime() > promotionDaysMax * dayMs) {
+    throw new InvalidInput('endsAt', `a promotion lasts at most ${promotionDaysMax} days`);
+  }
 }
 
 async function refuseArbitrage(

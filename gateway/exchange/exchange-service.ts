@@ -7,6 +7,7 @@ import {
 } from '../ledger/idempotency';
 import type { Ledger } from '../ledger/ledger';
 import { pointsPerTransferMax } from '../ledger/limits';
+import { memberBalances } from '../ledger/queries';
 import type { MemberDirectory, MemberRef } from '../members/member-directory';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import { addMonths } from '../purchases/purchase-service';
@@ -41,6 +42,7 @@ import { priceConversion, requireValidAmount } from './pricing';
 import { insertQuote, lockQuote } from './quotes';
 import {
   bestPromotion,
+  lockRatesForReading,
   promotionById,
   promotions,
   rateById,
@@ -100,27 +102,29 @@ export class ExchangeService {
         input.sourcePoints,
         pointsPerTransferMax,
       );
-      const now = this.clock.now();
-      const rate = await rateInForce(this.db, source.code, target.code, now);
-      if (!rate) throw new NoExchangeRate(source.code, target.code);
-      requireValidAmount(rate, sourcePoints);
-      const promotion = await bestPromotion(this.db, source.code, target.code, now);
-      const amounts = priceConversion(rate, promotion?.bonusPerMille ?? 0n, sourcePoints);
-      const quote: ExchangeQuote = {
-        id: newId('qte'),
-        memberId,
-        partnerId,
-        sourceCurrency: source.code,
-        targetCurrency: target.code,
-        rateId: rate.id,
-        promotionId: promotion?.id ?? null,
-        ...amounts,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + quoteTtlMs),
-      };
-      await this.precheck(quote, rate);
-      await insertQuote(this.db, quote);
-      return quote;
+      return this.db.transaction(async (sql) => {
+        await lockRatesForReading(sql);
+        const now = this.clock.now();
+        const rate = await rateInForce(sql, source.code, target.code, now);
+        if (!rate) throw new NoExchangeRate(source.code, target.code);
+        requireValidAmount(rate, sourcePoints);
+        const promotion = await bestPromotion(sql, source.code, target.code, now);
+        const quote: ExchangeQuote = {
+          id: newId('qte'),
+          memberId,
+          partnerId,
+          sourceCurrency: source.code,
+          targetCurrency: target.code,
+          rateId: rate.id,
+          promotionId: promotion?.id ?? null,
+          ...priceConversion(rate, promotion?.bonusPerMille ?? 0n, sourcePoints),
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + quoteTtlMs),
+        };
+        await precheck(sql, quote, rate);
+        await insertQuote(sql, quote);
+        return quote;
+      });
     });
   }
 
@@ -275,31 +279,27 @@ export class ExchangeService {
   ): Promise<ExchangePromotion[]> {
     return promotions(this.db, endedAfter ?? this.clock.now(), filter, rateHistoryPageMax);
   }
+}
 
-  /** The checks the conversion repeats under lock, made early so a quote is not a false hope. */
-  private async precheck(quote: ExchangeQuote, rate: ExchangeRate): Promise<void> {
-    const debited = quote.sourcePoints + quote.feePoints;
-    const [balance] = (await this.ledger.balances([quote.memberId], quote.createdAt)).filter(
-      (row) => row.currency === quote.sourceCurrency,
-    );
-    const available = balance?.availablePoints ?? 0n;
-    if (available < debited) throw new InsufficientPoints(quote.sourceCurrency, debited, available);
-    const usage = await limitUsage(this.db, quote.memberId, quote.createdAt, rate);
-    requireWithinLimits(
-      rate,
-      usage.get(pairKey(rate.sourceCurrency, rate.targetCurrency)) ?? noUsage(quote.createdAt),
-      quote.sourcePoints,
-    );
-    const [position] = await liquidityPositions(this.db, quote.targetCurrency);
-    const credited = quote.baseTargetPoints + quote.bonusPoints;
-    const headroom = position ? headroomPoints(position) : 0n;
-    if (headroom < credited) {
-      throw new LiquidityFloorReached(
-        quote.targetCurrency,
-        credited,
-        headroom < 0n ? 0n : headroom,
-      );
-    }
+/** The checks the conversion repeats under lock, made early so a quote is not a false hope. */
+async function precheck(sql: Sql, quote: ExchangeQuote, rate: ExchangeRate): Promise<void> {
+  const debited = quote.sourcePoints + quote.feePoints;
+  const [balance] = (await memberBalances(sql, [quote.memberId], quote.createdAt)).filter(
+    (row) => row.currency === quote.sourceCurrency,
+  );
+  const available = balance?.availablePoints ?? 0n;
+  if (available < debited) throw new InsufficientPoints(quote.sourceCurrency, debited, available);
+  const usage = await limitUsage(sql, quote.memberId, quote.createdAt, rate);
+  requireWithinLimits(
+    rate,
+    usage.get(pairKey(rate.sourceCurrency, rate.targetCurrency)) ?? noUsage(quote.createdAt),
+    quote.sourcePoints,
+  );
+  const [position] = await liquidityPositions(sql, quote.targetCurrency);
+  const credited = quote.baseTargetPoints + quote.bonusPoints;
+  const headroom = position ? headroomPoints(position) : 0n;
+  if (headroom < credited) {
+    throw new LiquidityFloorReached(quote.targetCurrency, credited, headroom < 0n ? 0n : headroom);
   }
 }
 

@@ -9,6 +9,38 @@ import type { ExchangePromotion, ExchangeRate } from './exchange-model';
  * database allows), so a past conversion always points at the exact terms it used.
  */
 
+/**
+ * Rate changes and rate reads are ordered by one advisory lock: quotes and payments read the
+ * clock and the rate while holding it shared, rate and promotion changes hold it exclusively and
+ * read the clock inside it. So a quote made at t always used the version the history shows in
+ * force at t (and the arbitrage guard sees a graph nobody changes under it).
+ */
+const rateLockKey = 'exchange_rates';
+
+export async function lockRatesForReading(sql: Sql): Promise<void> {
+  await sql.query('select pg_advisory_xact_lock_shared(hashtext($1))', [rateLockKey]);
+}
+
+export async function lockRatesForChange(sql: Sql): Promise<void> {
+  await sql.query('select pg_advisory_xact_lock(hashtext($1))', [rateLockKey]);
+}
+
+/** When a rate of the pair was last used by a quote or a payment across programs. */
+export async function lastRateUse(
+  sql: Sql,
+  sourceCurrency: string,
+  targetCurrency: string,
+): Promise<Date | null> {
+  const rows = await sql.query<{ last_use: Date | null }>(
+    `select greatest(
+       (select max(created_at) from exchange_quote where source_currency = $1 and target_currency = $2),
+       (select max(created_at) from conversion
+        where source_currency = $1 and target_currency = $2 and quote_id is null)) as last_use`,
+    [sourceCurrency, targetCurrency],
+  );
+  return rows.rows[0]!.last_use;
+}
+
 const rateColumns = `id, source_currency, target_currency, source_units, target_units,
   increment_points, minimum_points, daily_limit_points, monthly_limit_points, fee_fixed_points,
   fee_per_mille, effective_from, effective_to, set_by, created_at`;
