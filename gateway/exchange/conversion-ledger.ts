@@ -51,23 +51,82 @@ export async function postConversion(
   accounts: AccountDirectory,
   entry: ConversionEntry,
 ): Promise<PostedConversion> {
+  const { ids, resolved } = await lockAndCheck(sql, accounts, entry);
+  await applyLotMovements(
+    sql,
+    entry.transferId,
+    await planConsumption(sql, ids.memberSource, entry.sourcePoints),
+  );
+  const drafts = [convertDraft(entry, ids)];
+  if (entry.feePoints > 0n) {
+    await applyLotMovements(
+      sql,
+      entry.feeTransferId,
+      await planConsumption(sql, ids.memberSource, entry.feePoints),
+    );
+    drafts.push(feeDraft(entry, ids));
+  }
+  await writeTransfers(sql, drafts);
+  await createLots(sql, [
+    {
+      accountId: ids.memberTarget,
+      transferId: entry.transferId,
+      amountPoints: entry.baseTargetPoints + entry.bonusPoints,
+      expiresAt: entry.targetLotExpiresAt,
+      createdAt: entry.createdAt,
+    },
+  ]);
+  await insertConversion(sql, entry);
+  return { memberTargetAccountId: ids.memberTarget, accountIds: resolved };
+}
+
+interface ConversionAccounts {
+  memberSource: bigint;
+  memberTarget: bigint;
+  liquiditySource: bigint;
+  liquidityTarget: bigint;
+}
+
+/**
+ * Finds (or creates, for the target) the four accounts, locks the member's two (in id order),
+ * checks the balance and the limits under that lock, then locks the liquidity accounts (in id
+ * order) and checks the target's floor.
+ */
+async function lockAndCheck(
+  sql: Sql,
+  accounts: AccountDirectory,
+  entry: ConversionEntry,
+): Promise<{ ids: ConversionAccounts; resolved: Map<string, bigint> }> {
   const { sourceCurrency, targetCurrency } = entry.rate;
-  const sourceKey = memberKey(entry.memberId, sourceCurrency);
-  const targetKey = memberKey(entry.memberId, targetCurrency);
+  const sourceKey: AccountKey = {
+    kind: 'member',
+    currency: sourceCurrency,
+    memberId: entry.memberId,
+  };
+  const targetKey: AccountKey = {
+    kind: 'member',
+    currency: targetCurrency,
+    memberId: entry.memberId,
+  };
   const liquiditySource: AccountKey = { kind: 'liquidity', currency: sourceCurrency };
   const liquidityTarget: AccountKey = { kind: 'liquidity', currency: targetCurrency };
   const debited = entry.sourcePoints + entry.feePoints;
-  const credited = entry.baseTargetPoints + entry.bonusPoints;
 
+  // A member who never held the source currency has no account: nothing is created for them.
   const existing = await accounts.find(sql, [sourceKey]);
-  const sourceId = existing.get(accountKeyString(sourceKey));
-  if (sourceId === undefined) throw new InsufficientPoints(sourceCurrency, debited, 0n);
-  const ids = await accounts.resolve(sql, [targetKey, liquiditySource, liquidityTarget]);
-  const idOf = (key: AccountKey) => ids.get(accountKeyString(key))!;
-  const targetId = idOf(targetKey);
+  const memberSource = existing.get(accountKeyString(sourceKey));
+  if (memberSource === undefined) throw new InsufficientPoints(sourceCurrency, debited, 0n);
+  const resolved = await accounts.resolve(sql, [targetKey, liquiditySource, liquidityTarget]);
+  const idOf = (key: AccountKey) => resolved.get(accountKeyString(key))!;
+  const ids: ConversionAccounts = {
+    memberSource,
+    memberTarget: idOf(targetKey),
+    liquiditySource: idOf(liquiditySource),
+    liquidityTarget: idOf(liquidityTarget),
+  };
 
-  const locked = await lockAccounts(sql, [sourceId, targetId]);
-  const available = availablePoints(locked.get(sourceId)!);
+  const locked = await lockAccounts(sql, [ids.memberSource, ids.memberTarget]);
+  const available = availablePoints(locked.get(ids.memberSource)!);
   if (available < debited) throw new InsufficientPoints(sourceCurrency, debited, available);
   const usage = await limitUsage(sql, entry.memberId, entry.createdAt, entry.rate);
   requireWithinLimits(
@@ -75,77 +134,46 @@ export async function postConversion(
     usage.get(pairKey(sourceCurrency, targetCurrency)) ?? noUsage(entry.createdAt),
     entry.sourcePoints,
   );
-  await requireLiquidity(sql, [idOf(liquiditySource), idOf(liquidityTarget)], {
-    accountId: idOf(liquidityTarget),
+  await requireLiquidity(sql, [ids.liquiditySource, ids.liquidityTarget], {
+    accountId: ids.liquidityTarget,
     currency: targetCurrency,
-    points: credited,
+    points: entry.baseTargetPoints + entry.bonusPoints,
   });
+  return { ids, resolved: new Map([...existing, ...resolved]) };
+}
 
-  await applyLotMovements(
-    sql,
-    entry.transferId,
-    await planConsumption(sql, sourceId, entry.sourcePoints),
-  );
-  const drafts: TransferDraft[] = [
-    {
-      id: entry.transferId,
-      code: 'convert',
-      partnerId: entry.partnerId,
-      memberId: entry.memberId,
-      externalId: entry.externalId,
-      relatedId: null,
-      purchase: null,
-      description: entry.description,
-      createdAt: entry.createdAt,
-      postings: [
-        {
-          kind: 'posted',
-          sourceAccountId: sourceId,
-          targetAccountId: idOf(liquiditySource),
-          currency: sourceCurrency,
-          amountPoints: entry.sourcePoints,
-        },
-        {
-          kind: 'posted',
-          sourceAccountId: idOf(liquidityTarget),
-          targetAccountId: targetId,
-          currency: targetCurrency,
-          amountPoints: credited,
-        },
-      ],
-    },
-  ];
-  if (entry.feePoints > 0n) {
-    await applyLotMovements(
-      sql,
-      entry.feeTransferId,
-      await planConsumption(sql, sourceId, entry.feePoints),
-    );
-    drafts.push(feeDraft(entry, sourceId, idOf(liquiditySource)));
-  }
-  await writeTransfers(sql, drafts);
-  await createLots(sql, [
-    {
-      accountId: targetId,
-      transferId: entry.transferId,
-      amountPoints: credited,
-      expiresAt: entry.targetLotExpiresAt,
-      createdAt: entry.createdAt,
-    },
-  ]);
-  await insertConversion(sql, entry);
+function convertDraft(entry: ConversionEntry, ids: ConversionAccounts): TransferDraft {
   return {
-    memberTargetAccountId: targetId,
-    accountIds: new Map([...existing, ...ids]),
+    id: entry.transferId,
+    code: 'convert',
+    partnerId: entry.partnerId,
+    memberId: entry.memberId,
+    externalId: entry.externalId,
+    relatedId: null,
+    purchase: null,
+    description: entry.description,
+    createdAt: entry.createdAt,
+    postings: [
+      {
+        kind: 'posted',
+        sourceAccountId: ids.memberSource,
+        targetAccountId: ids.liquiditySource,
+        currency: entry.rate.sourceCurrency,
+        amountPoints: entry.sourcePoints,
+      },
+      {
+        kind: 'posted',
+        sourceAccountId: ids.liquidityTarget,
+        targetAccountId: ids.memberTarget,
+        currency: entry.rate.targetCurrency,
+        amountPoints: entry.baseTargetPoints + entry.bonusPoints,
+      },
+    ],
   };
 }
 
-function memberKey(memberId: string, currency: string): AccountKey {
-  return { kind: 'member', currency, memberId };
-}
-
 /** The fee is retired into the source currency's liquidity account, like the converted points. */
-function feeDraft(entry: ConversionEntry, sourceId: bigint, liquidityId: bigint): TransferDraft {
+function feeDraft(entry: ConversionEntry, ids: ConversionAccounts): TransferDraft {
   return {
     id: entry.feeTransferId,
     code: 'fee',
@@ -159,8 +187,8 @@ function feeDraft(entry: ConversionEntry, sourceId: bigint, liquidityId: bigint)
     postings: [
       {
         kind: 'posted',
-        sourceAccountId: sourceId,
-        targetAccountId: liquidityId,
+        sourceAccountId: ids.memberSource,
+        targetAccountId: ids.liquiditySource,
         currency: entry.rate.sourceCurrency,
         amountPoints: entry.feePoints,
       },

@@ -3,6 +3,7 @@ import {
   CurrencyNotSupported,
   IdempotencyKeyReused,
   InsufficientPoints,
+  NotFound,
 } from '../../gateway/shared/errors';
 import { availablePoints, ledgerFingerprint, memberWith } from '../helpers/exchange-helpers';
 import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
@@ -187,5 +188,48 @@ describe('paying Nordic’s price in HTL with SKY', () => {
     });
     expect(await availablePoints(app, guest, 'SKY')).toBe(500n - 392n);
     expect(await availablePoints(app, guest, 'HTL')).toBe(0n);
+  });
+});
+
+describe('a partner converting for a member it enrolled', () => {
+  it('owns the quote with the member; another partner cannot use it', async () => {
+    const nordic = app.asPartner('ptr_nordic');
+    const quote = ok(
+      await app.exchange.quote(nordic, {
+        member: { externalId: 'NH-5501' },
+        sourceCurrency: 'HTL',
+        targetCurrency: 'SKY',
+        sourcePoints: 1000n,
+      }),
+    );
+    expect(quote).toMatchObject({ memberId: 'mbr_alice', partnerId: 'ptr_nordic' });
+    const stranger = failure(
+      await app.exchange.convert(app.asPartner('ptr_skyair'), {
+        quoteId: quote.id,
+        sourcePoints: 1000n,
+      }),
+    );
+    expect(stranger).toBeInstanceOf(NotFound);
+    const receipt = ok(
+      await app.exchange.convert(nordic, { quoteId: quote.id, sourcePoints: 1000n }),
+    );
+    const [transfer] = await app.ledger.findTransfers([receipt.transferId]);
+    expect(transfer).toMatchObject({
+      code: 'convert',
+      partnerId: 'ptr_nordic',
+      memberId: 'mbr_alice',
+    });
+  });
+
+  it('cannot quote for a member it has not enrolled', async () => {
+    const error = failure(
+      await app.exchange.quote(app.asPartner('ptr_telcoone'), {
+        member: { memberId: 'mbr_bob' },
+        sourceCurrency: 'HTL',
+        targetCurrency: 'SKY',
+        sourcePoints: 1000n,
+      }),
+    );
+    expect(error).toMatchObject({ entity: 'member', reference: 'mbr_bob' });
   });
 });
