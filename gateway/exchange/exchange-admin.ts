@@ -224,10 +224,20 @@ export class ExchangeAdmin {
     });
   }
 
-  /** Every currency's liquidity position (operator and finance). */
-  liquidity(ctx: RequestContext, currency: string | null): Promise<LiquidityPosition[]> {
-    requireCaller(ctx, 'operator', 'finance', 'system');
-    return liquidityPositions(this.db, currency);
+  /**
+   * Liquidity positions: every currency's for the operator and its finance users, only the
+   * currencies its partner owns for a partner's finance user.
+   */
+  async liquidity(ctx: RequestContext, currency: string | null): Promise<LiquidityPosition[]> {
+    const caller = requireCaller(ctx, 'operator', 'finance', 'system');
+    const positions = await liquidityPositions(this.db, currency);
+    if (caller.kind !== 'finance' || caller.partnerId === undefined) return positions;
+    const owners = await Promise.all(
+      positions.map(
+        async (position) => (await this.catalog.currency(position.currency))?.ownerPartnerId,
+      ),
+    );
+    return positions.filter((_, index) => owners[index] === caller.partnerId);
   }
 }
 

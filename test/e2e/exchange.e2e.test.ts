@@ -242,6 +242,10 @@ describe('the operator’s exchange settings', () => {
         headroomPoints: '9999400',
       },
     ]);
+    // SkyAir's finance team sees the currency SkyAir owns, not Nordic's.
+    const skyairFinance = await t.token('finance', 'fin_sky', 'ptr_skyair');
+    const own = await t.graphql(skyairFinance, '{ liquidityPositions { currency } }');
+    expect(own.body.data.liquidityPositions).toEqual([{ currency: 'SKY' }]);
   });
 
   it('keeps exchange settings to the operator and rates to authenticated callers', async () => {
