@@ -1,6 +1,10 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { initOrm, migrate } from './db/orm';
 import { SqlDatabase } from './db/sql';
+import { CrossProgramPayments } from './exchange/cross-program-payments';
+import { ExchangeAdmin } from './exchange/exchange-admin';
+import { ExchangeService } from './exchange/exchange-service';
+import { WalletValuation } from './exchange/wallet-valuation';
 import { Ledger } from './ledger/ledger';
 import { MemberDirectory } from './members/member-directory';
 import { ProgramCatalog } from './programs/program-catalog';
@@ -20,6 +24,14 @@ export interface App {
   catalog: ProgramCatalog;
   members: MemberDirectory;
   purchases: PurchaseService;
+  /** Quotes and conversions between program currencies. */
+  exchange: ExchangeService;
+  /** Paying at a partner with points of another currency. */
+  crossProgramPayments: CrossProgramPayments;
+  /** The operator's rates, promotions, liquidity floors and reference values. */
+  exchangeAdmin: ExchangeAdmin;
+  /** Wallet values in the reference unit and conversion previews. */
+  walletValuation: WalletValuation;
   /** A context for jobs and tools acting as the system. */
   systemContext(requestId?: string): RequestContext;
   close(): Promise<void>;
@@ -42,6 +54,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   const catalog = new ProgramCatalog(orm, ledger);
   const members = new MemberDirectory(clock);
   const purchases = new PurchaseService(ledger, catalog, members, clock);
+  const exchange = new ExchangeService(db, ledger, catalog, members, clock);
+  const crossProgramPayments = new CrossProgramPayments(db, ledger, catalog, members, clock);
+  const exchangeAdmin = new ExchangeAdmin(db, catalog, clock);
+  const walletValuation = new WalletValuation(db, clock);
   return {
     orm,
     db,
@@ -50,6 +66,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     catalog,
     members,
     purchases,
+    exchange,
+    crossProgramPayments,
+    exchangeAdmin,
+    walletValuation,
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
       await db.close();

@@ -14,6 +14,14 @@ export enum ErrorCode {
   ALREADY_EXISTS = 'ALREADY_EXISTS',
   CURRENCY_NOT_SUPPORTED = 'CURRENCY_NOT_SUPPORTED',
   REFUND_EXCEEDS_PURCHASE = 'REFUND_EXCEEDS_PURCHASE',
+  NO_EXCHANGE_RATE = 'NO_EXCHANGE_RATE',
+  BELOW_CONVERSION_MINIMUM = 'BELOW_CONVERSION_MINIMUM',
+  NOT_CONVERSION_INCREMENT = 'NOT_CONVERSION_INCREMENT',
+  CONVERSION_LIMIT_EXCEEDED = 'CONVERSION_LIMIT_EXCEEDED',
+  LIQUIDITY_FLOOR_REACHED = 'LIQUIDITY_FLOOR_REACHED',
+  QUOTE_EXPIRED = 'QUOTE_EXPIRED',
+  QUOTE_ALREADY_USED = 'QUOTE_ALREADY_USED',
+  ARBITRAGE_CYCLE = 'ARBITRAGE_CYCLE',
 }
 registerEnumType(ErrorCode, {
   name: 'ErrorCode',
@@ -117,6 +125,126 @@ export class RefundExceedsPurchaseError extends ErrorResult {
   refundableMinor!: bigint;
 }
 
+@ObjectType({
+  implements: ErrorResult,
+  description: 'No exchange rate is in force from the source currency to the target currency.',
+})
+export class NoExchangeRateError extends ErrorResult {
+  @Field({ description: 'The currency converted from.' })
+  sourceCurrency!: string;
+
+  @Field({ description: 'The currency converted to.' })
+  targetCurrency!: string;
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description: 'The amount is below the smallest amount the rate allows.',
+})
+export class BelowConversionMinimumError extends ErrorResult {
+  @Field(() => Int64, { description: 'The smallest valid amount, in source points.' })
+  minimumPoints!: bigint;
+
+  @Field(() => Int64, { description: 'The amount asked for.' })
+  requestedPoints!: bigint;
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'The amount is not a multiple of the rate’s increment. Non-multiples are refused, never rounded: the nearest valid amounts are given to offer instead.',
+})
+export class NotConversionIncrementError extends ErrorResult {
+  @Field(() => Int64, { description: 'Amounts must be multiples of this many source points.' })
+  incrementPoints!: bigint;
+
+  @Field(() => Int64, { description: 'The amount asked for.' })
+  requestedPoints!: bigint;
+
+  @Field(() => Int64, {
+    nullable: true,
+    description: 'The largest valid amount below the request; null when there is none.',
+  })
+  lowerPoints!: bigint | null;
+
+  @Field(() => Int64, { description: 'The smallest valid amount above the request.' })
+  higherPoints!: bigint;
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description: 'The conversion would pass the member’s daily or monthly limit for this pair.',
+})
+export class ConversionLimitExceededError extends ErrorResult {
+  @Field({ description: '"day" (UTC calendar day) or "month" (calendar month).' })
+  period!: string;
+
+  @Field(() => Int64, { description: 'The limit, in source points.' })
+  limitPoints!: bigint;
+
+  @Field(() => Int64, { description: 'Source points already converted in the period.' })
+  usedPoints!: bigint;
+
+  @Field(() => Int64, { description: 'The amount asked for.' })
+  requestedPoints!: bigint;
+
+  @Field({ description: 'When the period ends and the limit resets.' })
+  resetsAt!: Date;
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'The exchange may not create that many points of the target currency now (its liquidity account would pass its floor).',
+})
+export class LiquidityFloorReachedError extends ErrorResult {
+  @Field({ description: 'The target currency.' })
+  currency!: string;
+
+  @Field(() => Int64, { description: 'Target points the conversion needs.' })
+  neededPoints!: bigint;
+
+  @Field(() => Int64, { description: 'Target points the exchange may still create.' })
+  headroomPoints!: bigint;
+}
+
+@ObjectType({ implements: ErrorResult, description: 'The quote has expired: ask for a new one.' })
+export class QuoteExpiredError extends ErrorResult {
+  @Field({ description: 'The quote.' })
+  quoteId!: string;
+
+  @Field({ description: 'When it expired.' })
+  expiredAt!: Date;
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'The quote was already used, by a different request. Repeating the original request returns its original result.',
+})
+export class QuoteAlreadyUsedError extends ErrorResult {
+  @Field({ description: 'The quote.' })
+  quoteId!: string;
+
+  @Field({ description: 'The convert transfer that used it.' })
+  transferId!: string;
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'The rate or promotion would let points grow by converting around a cycle of currencies, so it was refused.',
+})
+export class ArbitrageCycleError extends ErrorResult {
+  @Field(() => [String], { description: 'The cycle, e.g. ["HTL", "SKY", "HTL"].' })
+  cycle!: string[];
+
+  @Field({
+    description: 'What one point becomes around the cycle, as a decimal rounded down (> 1).',
+  })
+  gain!: string;
+}
+
 export const errorResultTypes = [
   InvalidInputError,
   InsufficientPointsError,
@@ -125,4 +253,12 @@ export const errorResultTypes = [
   AlreadyExistsError,
   CurrencyNotSupportedError,
   RefundExceedsPurchaseError,
+  NoExchangeRateError,
+  BelowConversionMinimumError,
+  NotConversionIncrementError,
+  ConversionLimitExceededError,
+  LiquidityFloorReachedError,
+  QuoteExpiredError,
+  QuoteAlreadyUsedError,
+  ArbitrageCycleError,
 ] as const;

@@ -6,6 +6,9 @@ import { TransferCode } from './transfers';
 
 @ObjectType({ description: 'A member’s points in one program currency.' })
 export class Balance {
+  /** Whose balance this is (not a field: lets field resolvers value it). */
+  memberId!: string;
+
   @Field({ description: 'The program currency code.' })
   currency!: string;
 

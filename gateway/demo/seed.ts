@@ -1,4 +1,5 @@
 import type { App } from '../app';
+import { seedExchangeDemo } from '../exchange/demo-exchange';
 import type { RequestContext } from '../shared/context';
 import { DomainError } from '../shared/errors';
 
@@ -101,6 +102,7 @@ export async function seedDemo(app: App): Promise<void> {
   }
   for (const link of demoLinks) must(await app.members.linkMember(system, link));
   await seedHistory(app);
+  await seedExchangeDemo(app);
 }
 
 async function seedHistory(app: App): Promise<void> {

@@ -1,12 +1,20 @@
 import { GraphQLError } from 'graphql';
 import {
   AlreadyExistsError,
+  ArbitrageCycleError,
+  BelowConversionMinimumError,
+  ConversionLimitExceededError,
   CurrencyNotSupportedError,
   ErrorCode,
   IdempotencyKeyReusedError,
   InsufficientPointsError,
   InvalidInputError,
+  LiquidityFloorReachedError,
+  NoExchangeRateError,
+  NotConversionIncrementError,
   NotFoundError,
+  QuoteAlreadyUsedError,
+  QuoteExpiredError,
   RefundExceedsPurchaseError,
 } from '../../schema/errors';
 import * as domain from '../shared/errors';
@@ -18,7 +26,8 @@ type ErrorResultObject =
   | NotFoundError
   | AlreadyExistsError
   | CurrencyNotSupportedError
-  | RefundExceedsPurchaseError;
+  | RefundExceedsPurchaseError
+  | ExchangeErrorResult;
 
 /**
  * Maps a domain failure to its typed GraphQL result. Forbidden is not a result: it becomes a
@@ -67,8 +76,71 @@ export function toErrorResult(error: domain.DomainError): ErrorResultObject {
       refundableMinor: error.refundableMinor,
     });
   }
+  const exchange = exchangeErrorResult(error);
+  if (exchange) return Object.assign(exchange, base);
   if (error instanceof domain.Forbidden) throw forbidden(error.reason);
   throw new Error(`no GraphQL result type for domain error ${error.code}`);
+}
+
+type ExchangeErrorResult =
+  | NoExchangeRateError
+  | BelowConversionMinimumError
+  | NotConversionIncrementError
+  | ConversionLimitExceededError
+  | LiquidityFloorReachedError
+  | QuoteExpiredError
+  | QuoteAlreadyUsedError
+  | ArbitrageCycleError;
+
+/** The exchange's failures (issue 3), each copied field by field onto its result type. */
+function exchangeErrorResult(error: domain.DomainError): ExchangeErrorResult | null {
+  if (error instanceof domain.NoExchangeRate) {
+    const { sourceCurrency, targetCurrency } = error;
+    return Object.assign(new NoExchangeRateError(), { sourceCurrency, targetCurrency });
+  }
+  if (error instanceof domain.BelowConversionMinimum) {
+    const { minimumPoints, requestedPoints } = error;
+    return Object.assign(new BelowConversionMinimumError(), { minimumPoints, requestedPoints });
+  }
+  if (error instanceof domain.NotConversionIncrement) {
+    const { incrementPoints, requestedPoints, lowerPoints, higherPoints } = error;
+    return Object.assign(new NotConversionIncrementError(), {
+      incrementPoints,
+      requestedPoints,
+      lowerPoints,
+      higherPoints,
+    });
+  }
+  if (error instanceof domain.ConversionLimitExceeded) {
+    const { period, limitPoints, usedPoints, requestedPoints, resetsAt } = error;
+    return Object.assign(new ConversionLimitExceededError(), {
+      period,
+      limitPoints,
+      usedPoints,
+      requestedPoints,
+      resetsAt,
+    });
+  }
+  if (error instanceof domain.LiquidityFloorReached) {
+    const { currency, neededPoints, headroomPoints } = error;
+    return Object.assign(new LiquidityFloorReachedError(), {
+      currency,
+      neededPoints,
+      headroomPoints,
+    });
+  }
+  if (error instanceof domain.QuoteExpired) {
+    const { quoteId, expiredAt } = error;
+    return Object.assign(new QuoteExpiredError(), { quoteId, expiredAt });
+  }
+  if (error instanceof domain.QuoteAlreadyUsed) {
+    const { quoteId, transferId } = error;
+    return Object.assign(new QuoteAlreadyUsedError(), { quoteId, transferId });
+  }
+  if (error instanceof domain.ArbitrageCycle) {
+    return Object.assign(new ArbitrageCycleError(), { cycle: [...error.cycle], gain: error.gain });
+  }
+  return null;
 }
 
 /** Success mapped by `map`, or the failure as its typed result. */

@@ -78,6 +78,7 @@ export const termsObject = (record: PartnerCurrencyRecord): PartnerCurrencyTerms
 
 export const balanceObject = (balance: MemberBalance): Balance =>
   Object.assign(new Balance(), {
+    memberId: balance.memberId,
     currency: balance.currency,
     available: balance.availablePoints,
     pending: balance.pendingPoints,

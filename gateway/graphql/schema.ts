@@ -1,12 +1,20 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import {
+  ConversionQuoteResolver,
+  ConvertPointsSuccessResolver,
+  ExchangeResolver,
+  PayAcrossProgramsSuccessResolver,
+} from './resolvers/exchange.resolver';
+import { ExchangeAdminResolver } from './resolvers/exchange-admin.resolver';
 import { MemberResolver } from './resolvers/members.resolver';
 import { CurrencyResolver, ProgramResolver } from './resolvers/programs.resolver';
 import { PurchaseResolver } from './resolvers/purchases.resolver';
 import { TransferResolver } from './resolvers/transfers.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
 import { WalletResolver } from './resolvers/wallet.resolver';
+import { BalanceValueResolver, WalletValueResolver } from './resolvers/wallet-value.resolver';
 
 export const resolvers = [
   ViewerResolver,
@@ -16,6 +24,13 @@ export const resolvers = [
   WalletResolver,
   PurchaseResolver,
   TransferResolver,
+  ExchangeResolver,
+  ConversionQuoteResolver,
+  ConvertPointsSuccessResolver,
+  PayAcrossProgramsSuccessResolver,
+  ExchangeAdminResolver,
+  BalanceValueResolver,
+  WalletValueResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */

@@ -166,6 +166,9 @@ export class MemberDirectory {
           createdAt: new Date(),
         });
         created = true;
+        // member_link.member_id is a plain column, not a relation, so MikroORM cannot order
+        // the inserts itself: the member must exist before its link is written.
+        await em.flush();
       }
       em.create(MemberLinkRecord, {
         partnerId,

@@ -67,3 +67,34 @@ describe('a partner awards points through the API', () => {
     });
   });
 });
+
+describe('a partner enrolls a new member', () => {
+  const enroll = `mutation ($input: EnrollMemberInput!) { enrollMember(input: $input) {
+    __typename ... on EnrollMemberSuccess { member { id displayName } externalId created }
+    ... on ErrorResult { code } } }`;
+
+  it('creates the member and the link, and answers a repeat with the same member', async () => {
+    const input = { externalId: 'FC-NEW-1', displayName: 'Dana Dahl', email: 'dana@example.com' };
+    const first = await t.graphql(fuelco, enroll, { input });
+    expect(first.body.data.enrollMember).toMatchObject({
+      __typename: 'EnrollMemberSuccess',
+      member: { displayName: 'Dana Dahl' },
+      externalId: 'FC-NEW-1',
+      created: true,
+    });
+    const again = await t.graphql(fuelco, enroll, { input });
+    expect(again.body.data.enrollMember).toEqual({
+      ...first.body.data.enrollMember,
+      created: false,
+    });
+    const { body } = await t.graphql(fuelco, award, {
+      input: {
+        member: { externalId: 'FC-NEW-1' },
+        transactionId: 'E2E-NEW-1',
+        currency: 'SKY',
+        points: '25',
+      },
+    });
+    expect(body.data.awardPoints).toMatchObject({ __typename: 'AwardPointsSuccess', points: '25' });
+  });
+});
