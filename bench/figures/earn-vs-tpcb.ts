@@ -1,0 +1,143 @@
+import type { BenchContext } from '../context';
+import { type Experiment, type FigureResult, failed, measured, notAvailable } from '../figure';
+import type { LoadResult } from '../load-generator';
+import { pgbenchScaleMin } from '../options';
+import { initPgbench, type PgbenchResult, pgbenchVersion, runPgbench } from '../pgbench';
+import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
+import type { ServerProcess } from '../server-process';
+import { rounded, spreadOf } from '../summary';
+
+const pgbenchThreads = 2;
+const bytesPerMegabyte = 1024 * 1024;
+
+/**
+ * earn_vs_tpcb and gateway_rss. Each run measures one window of earns through the gateway
+ * (spread over the 20 partners) and one pgbench TPC-B window of the same length on the same
+ * server, alternating which goes first; the figure is the per-run ratio. The gateway's peak RSS
+ * is read after each earn window.
+ */
+export const earnVsTpcb: Experiment = {
+  figures: ['earn_vs_tpcb', 'gateway_rss'],
+  async run(context) {
+    const options = context.options;
+    const ledgerUrl = await context.ledgerDatabase();
+    const pgbench = await pgbenchVersion();
+    let pgbenchUrl: string | undefined;
+    if (pgbench) {
+      pgbenchUrl = await context.server.recreateDatabase('pgbench');
+      context.log(`pgbench -i -s ${options.pgbenchScale} (${pgbench})`);
+      await initPgbench(pgbenchUrl, options.pgbenchScale);
+    } else {
+      context.log('pgbench not found on PATH: measuring earns alone');
+    }
+    const gateway = await context.startGateway(ledgerUrl, 'earn');
+    try {
+      const load = {
+        request: earnRequests({
+          tokens: await partnerTokens(context.keys),
+          members: options.members,
+          partners: 'spread',
+        }),
+        succeeded: isAwardSuccess,
+      };
+      context.log(`warming up (${options.warmupSeconds} s of earns, then of pgbench)`);
+      await context.warmUp(gateway, load);
+      if (pgbenchUrl && options.warmupSeconds > 0) {
+        await pgbenchWindow(pgbenchUrl, options.clients, options.warmupSeconds);
+      }
+      const earns: LoadResult[] = [];
+      const tpcb: PgbenchResult[] = [];
+      const peaks: number[] = [];
+      let peakResets = true;
+      for (let run = 0; run < options.runs; run++) {
+        const earnWindow = async () => {
+          peakResets = (await gateway.resetPeakRss()) && peakResets;
+          const result = await context.load(gateway, load);
+          peaks.push((await gateway.peakRssBytes()) / bytesPerMegabyte);
+          earns.push(result);
+          context.log(
+            `run ${run + 1}/${options.runs} earn: ${result.ratePerSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failures} failed`,
+          );
+        };
+        const tpcbWindow = async () => {
+          if (!pgbenchUrl) return;
+          const result = await pgbenchWindow(pgbenchUrl, options.clients, options.durationSeconds);
+          tpcb.push(result);
+          context.log(`run ${run + 1}/${options.runs} pgbench: ${result.tps.toFixed(0)} tps`);
+        };
+        // Alternate the order, so slow drift of the machine does not favour one side.
+        if (run % 2 === 0) {
+          await earnWindow();
+          await tpcbWindow();
+        } else {
+          await tpcbWindow();
+          await earnWindow();
+        }
+      }
+      return [earnFigure(context, earns, tpcb, pgbench), rssFigure(gateway, peaks, peakResets)];
+    } finally {
+      await context.stopProcess(gateway);
+    }
+  },
+};
+
+function pgbenchWindow(url: string, clients: number, seconds: number): Promise<PgbenchResult> {
+  return runPgbench(url, { clients, threads: pgbenchThreads, durationSeconds: seconds });
+}
+
+function earnFigure(
+  context: BenchContext,
+  earns: LoadResult[],
+  tpcb: PgbenchResult[],
+  pgbench: string | undefined,
+): FigureResult {
+  const options = context.options;
+  const details: Record<string, unknown> = {
+    earnPerSecond: spreadOf(earns.map((run) => rounded(run.ratePerSecond))),
+    earnP50Ms: spreadOf(earns.map((run) => rounded(run.p50Ms))),
+    earnP99Ms: spreadOf(earns.map((run) => rounded(run.p99Ms))),
+    earnFailedRequests: earns.reduce((sum, run) => sum + run.failures, 0),
+    clients: options.clients,
+    windowSeconds: options.durationSeconds,
+  };
+  const failureSamples = earns.flatMap((run) => run.failureSamples).slice(0, 3);
+  if (failureSamples.length > 0) details.failureSamples = failureSamples;
+  if (earns.some((run) => run.successes === 0)) {
+    return failed('earn_vs_tpcb', 'a window completed no earn', details);
+  }
+  if (!pgbench) {
+    return notAvailable(
+      'earn_vs_tpcb',
+      'pgbench is not on PATH (install postgresql-client, or set PGBENCH)',
+      details,
+    );
+  }
+  details.pgbench = pgbench;
+  details.pgbenchTps = spreadOf(tpcb.map((run) => rounded(run.tps)));
+  details.pgbenchLatencyAverageMs = spreadOf(tpcb.map((run) => rounded(run.latencyAverageMs)));
+  details.pgbenchScale = options.pgbenchScale;
+  details.pgbenchThreads = pgbenchThreads;
+  const notes: string[] = [];
+  if (options.pgbenchScale < pgbenchScaleMin) {
+    notes.push(`pgbench scale ${options.pgbenchScale} < ${pgbenchScaleMin}: not the issue's bar`);
+  }
+  if (tpcb.some((run) => run.failedTransactions > 0)) notes.push('pgbench had failed transactions');
+  return measured(
+    'earn_vs_tpcb',
+    earns.map((run, index) => rounded(run.ratePerSecond / tpcb[index]!.tps)),
+    details,
+    notes,
+  );
+}
+
+function rssFigure(gateway: ServerProcess, peaks: number[], peakResets: boolean): FigureResult {
+  const notes = peakResets
+    ? []
+    : ['the kernel refused to reset VmHWM: each value is the peak since the gateway started'];
+  return measured(
+    'gateway_rss',
+    peaks.map((peak) => rounded(peak)),
+    { pid: gateway.pid },
+    notes,
+  );
+}

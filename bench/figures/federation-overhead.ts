@@ -1,0 +1,107 @@
+import { benchPartnerId, walletMemberId } from '../bench-data';
+import { graphqlTarget } from '../context';
+import { type Experiment, failed, measured, notAvailable } from '../figure';
+import { type LoadResult, sendOnce } from '../load-generator';
+import { jsonHeaders, walletQuery } from '../requests';
+import { rounded, spreadOf } from '../summary';
+import { walletProblem } from './read-vs-bare-http';
+
+/**
+ * The federated read: the coalition wallet plus one partner's rewards, served by that partner's
+ * own subgraph through the gateway. Federation (issue 5) is built on another branch: adapt this
+ * document (and start the partner subgraph, if the gateway does not) when it lands.
+ */
+export const rewardsPartnerId = benchPartnerId(0);
+export const federatedWalletQuery = walletQuery.replace(
+  /\}\s*$/,
+  `  partnerRewards(partnerId: "${rewardsPartnerId}") { __typename }\n}`,
+);
+
+/**
+ * federation_overhead: p50 of the federated read ÷ p50 of the coalition-only wallet query,
+ * alternating within each run. "Not available" while the gateway's schema has no partner
+ * rewards (it answers the federated document with a validation error).
+ */
+export const federationOverhead: Experiment = {
+  figures: ['federation_overhead'],
+  async run(context) {
+    const options = context.options;
+    const gateway = await context.startGateway(await context.ledgerDatabase(), 'federation');
+    try {
+      const token = await context.keys.issuer.issue({ kind: 'member', subject: walletMemberId });
+      const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
+      const bodies = {
+        federated: JSON.stringify({ query: federatedWalletQuery }),
+        coalition: JSON.stringify({ query: walletQuery }),
+      };
+      const probe = await sendOnce(graphqlTarget(gateway), headers, bodies.federated);
+      const parsed = JSON.parse(probe.body.toString('utf8')) as {
+        errors?: { message: string; extensions?: { code?: string } }[];
+      };
+      if (parsed.errors?.some((error) => error.extensions?.code === 'GRAPHQL_VALIDATION_FAILED')) {
+        return [
+          notAvailable(
+            'federation_overhead',
+            'the gateway schema has no partner rewards (federation, issue 5, is not merged yet)',
+            { probeError: parsed.errors[0]!.message },
+          ),
+        ];
+      }
+      const coalitionProblem = walletProblem(
+        ...(await sendOnce(graphqlTarget(gateway), headers, bodies.coalition).then(
+          (answer) => [answer.status, answer.body] as const,
+        )),
+      );
+      if (probe.status !== 200 || parsed.errors || coalitionProblem) {
+        return [
+          failed(
+            'federation_overhead',
+            `reference answers: ${probe.status} ${probe.body.toString('utf8').slice(0, 300)} ${coalitionProblem ?? ''}`,
+          ),
+        ];
+      }
+      const loads = {
+        federated: {
+          request: () => ({ body: bodies.federated, headers }),
+          succeeded: isCleanAnswer,
+        },
+        coalition: {
+          request: () => ({ body: bodies.coalition, headers }),
+          succeeded: isCleanAnswer,
+        },
+      };
+      await context.warmUp(gateway, loads.federated);
+      await context.warmUp(gateway, loads.coalition);
+      const results = { federated: [] as LoadResult[], coalition: [] as LoadResult[] };
+      for (let run = 0; run < options.runs; run++) {
+        const order =
+          run % 2 === 0
+            ? (['federated', 'coalition'] as const)
+            : (['coalition', 'federated'] as const);
+        for (const kind of order) {
+          const result = await context.load(gateway, loads[kind]);
+          results[kind].push(result);
+          context.log(`run ${run + 1}/${options.runs} ${kind}: p50 ${result.p50Ms.toFixed(2)} ms`);
+        }
+      }
+      return [
+        measured(
+          'federation_overhead',
+          results.federated.map((run, index) =>
+            rounded(run.p50Ms / results.coalition[index]!.p50Ms),
+          ),
+          {
+            federatedP50Ms: spreadOf(results.federated.map((run) => rounded(run.p50Ms))),
+            coalitionP50Ms: spreadOf(results.coalition.map((run) => rounded(run.p50Ms))),
+          },
+        ),
+      ];
+    } finally {
+      await context.stopProcess(gateway);
+    }
+  },
+};
+
+function isCleanAnswer(status: number, body: Buffer): boolean {
+  return status === 200 && !body.includes('"errors"');
+}

@@ -1,0 +1,178 @@
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { LatencyHistogram } from './latency-histogram';
+
+const requestTimeoutMs = 30_000;
+/** A load stops early when this many requests in a row fail to get any HTTP answer. */
+const consecutiveTransportErrorsMax = 200;
+const failureSamplesMax = 5;
+
+export interface LoadTarget {
+  host: string;
+  port: number;
+  path: string;
+}
+
+export interface LoadOptions {
+  target: LoadTarget;
+  clients: number;
+  /** Unmeasured load first (JIT, caches, connection pools). */
+  warmupMs: number;
+  durationMs: number;
+  /** Request `sequence` of client `client` (e.g. with a unique transaction id). */
+  request(client: number, sequence: number): OutgoingRequest;
+  /** Whether an answer counts as a success (e.g. an AwardPointsSuccess). */
+  succeeded(status: number, body: Buffer): boolean;
+}
+
+export interface OutgoingRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
+export interface LoadResult {
+  /** Successful answers per second of the measured window. */
+  ratePerSecond: number;
+  successes: number;
+  failures: number;
+  windowSeconds: number;
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  maxMs: number;
+  /** A few failed answers, to say why in the report. */
+  failureSamples: string[];
+}
+
+/**
+ * Closed-loop load: `clients` loops, each sending its next request when the previous answer
+ * has arrived, over keep-alive connections (one per client). Only requests sent after the
+ * warm-up and answered before the window closes are counted; latency is recorded for the
+ * successes, in a fixed-size histogram.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: options.clients,
+    maxFreeSockets: options.clients,
+  });
+  const histogram = new LatencyHistogram();
+  const failureSamples: string[] = [];
+  let failures = 0;
+  let consecutiveTransportErrors = 0;
+  const startedAt = performance.now();
+  const measureFrom = startedAt + options.warmupMs;
+  const endAt = measureFrom + options.durationMs;
+  const note = (sample: string) => {
+    if (failureSamples.length < failureSamplesMax) failureSamples.push(sample.slice(0, 300));
+  };
+
+  const client = async (clientIndex: number) => {
+    for (let sequence = 0; ; sequence++) {
+      const sentAt = performance.now();
+      if (sentAt >= endAt) return;
+      const counted = sentAt >= measureFrom;
+      try {
+        const answer = await send(agent, options.target, options.request(clientIndex, sequence));
+        consecutiveTransportErrors = 0;
+        const answeredAt = performance.now();
+        if (!counted || answeredAt > endAt) continue;
+        if (options.succeeded(answer.status, answer.body)) {
+          histogram.record((answeredAt - sentAt) * 1_000);
+        } else {
+          failures++;
+          note(`HTTP ${answer.status}: ${answer.body.toString('utf8')}`);
+        }
+      } catch (error) {
+        if (counted) failures++;
+        note(`transport: ${(error as Error).message}`);
+        if (++consecutiveTransportErrors >= consecutiveTransportErrorsMax) {
+          throw new Error(
+            `${consecutiveTransportErrors} requests in a row got no answer: ${(error as Error).message}`,
+          );
+        }
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: options.clients }, (_, index) => client(index)));
+  } finally {
+    agent.destroy();
+  }
+  const windowSeconds = options.durationMs / 1_000;
+  return {
+    ratePerSecond: histogram.count / windowSeconds,
+    successes: histogram.count,
+    failures,
+    windowSeconds,
+    p50Ms: histogram.percentile(0.5) / 1_000,
+    p99Ms: histogram.percentile(0.99) / 1_000,
+    meanMs: histogram.meanMicros / 1_000,
+    maxMs: histogram.maxRecordedMicros / 1_000,
+    failureSamples,
+  };
+}
+
+function send(
+  agent: Agent,
+  target: LoadTarget,
+  outgoing: OutgoingRequest,
+): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const call = request(
+      {
+        agent,
+        host: target.host,
+        port: target.port,
+        path: target.path,
+        method: 'POST',
+        headers: { ...outgoing.headers, 'content-length': Buffer.byteLength(outgoing.body) },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }),
+        );
+        response.on('error', reject);
+      },
+    );
+    call.setTimeout(requestTimeoutMs, () => call.destroy(new Error('request timed out')));
+    call.on('error', reject);
+    call.end(outgoing.body);
+  });
+}
+
+/** Sends one request and returns its answer (to capture a reference response). */
+export function sendOnce(
+  target: LoadTarget,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const call = request(
+      {
+        host: target.host,
+        port: target.port,
+        path: target.path,
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const flat: Record<string, string> = {};
+          for (const [name, value] of Object.entries(response.headers)) {
+            if (typeof value === 'string') flat[name] = value;
+          }
+          resolve({ status: response.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks) });
+        });
+        response.on('error', reject);
+      },
+    );
+    call.setTimeout(requestTimeoutMs, () => call.destroy(new Error('request timed out')));
+    call.on('error', reject);
+    call.end(body);
+  });
+}
