@@ -12,6 +12,8 @@ import type { BenchKeys } from './requests';
 import { type ServerProcess, startServerProcess } from './server-process';
 
 export const gatewayScript = resolve(projectRoot, 'dist/gateway/main.js');
+/** The database seeded once per run that the others are copied from. */
+const seedTemplatePurpose = 'seed';
 export const bareHttpScript = resolve(projectRoot, 'dist/bench/bare-http-server.js');
 
 /**
@@ -21,6 +23,8 @@ export const bareHttpScript = resolve(projectRoot, 'dist/bench/bare-http-server.
 export class BenchContext {
   private readonly processes = new Set<ServerProcess>();
   private ledgerUrl: Promise<string> | undefined;
+  private seedTemplate: Promise<void> | undefined;
+  private sharedGateway: Promise<ServerProcess> | undefined;
   private processCount = 0;
   private readonly startedAt = performance.now();
 
@@ -46,14 +50,31 @@ export class BenchContext {
     return this.ledgerUrl;
   }
 
-  /** A fresh database of the run, migrated and holding the bench coalition. */
+  /**
+   * One gateway on the ledger database, shared by the experiments that read and write it (each
+   * warms it up again; earn_vs_tpcb, which runs first, resets its peak RSS per window).
+   */
+  ledgerGateway(): Promise<ServerProcess> {
+    this.sharedGateway ??= this.ledgerDatabase().then((url) => this.startGateway(url, 'ledger'));
+    return this.sharedGateway;
+  }
+
+  /**
+   * A fresh database of the run holding the bench coalition: a copy of one seeded once per run
+   * (CREATE DATABASE ... TEMPLATE copies files, far faster than seeding 10,000 members again).
+   */
   async seededDatabase(purpose: string): Promise<string> {
-    const url = await this.server.recreateDatabase(purpose);
+    this.seedTemplate ??= this.seedOnce();
+    await this.seedTemplate;
+    return this.server.recreateDatabase(purpose, seedTemplatePurpose);
+  }
+
+  private async seedOnce(): Promise<void> {
+    const url = await this.server.recreateDatabase(seedTemplatePurpose);
     this.log(
-      `seeding ${this.server.databaseName(purpose)}: 20 partners, ${this.options.members.toLocaleString('en')} members`,
+      `seeding the bench coalition: 20 partners, ${this.options.members.toLocaleString('en')} members`,
     );
     await seedBenchData(url, this.options.members);
-    return url;
   }
 
   /**

@@ -7,7 +7,7 @@ import { durabilityProblem, machineInfo, postgresInfo } from './environment';
 import type { FigureResult } from './figure';
 import { failed } from './figure';
 import { experiments } from './figures';
-import { parseOptions, runsMin, usage, wantsHelp } from './options';
+import { figureNames, parseOptions, runsMin, usage, wantsHelp } from './options';
 import { pgbenchVersion } from './pgbench';
 import { type BenchReport, formatTable, writeReport } from './report';
 import { loadBenchKeys } from './requests';
@@ -68,6 +68,7 @@ async function main(): Promise<number> {
         figures.push(...wanted.map((name) => failed(name, (error as Error).message)));
       }
     }
+    figures.sort((a, b) => figureNames.indexOf(a.name) - figureNames.indexOf(b.name));
     for (const figure of figures) figure.notes.unshift(...runNotes(options.runs, options.quick));
     const report: BenchReport = {
       startedAt: startedAt.toISOString(),
@@ -85,12 +86,17 @@ async function main(): Promise<number> {
     await writeReport(options.output, report);
     console.log(`\n${formatTable(figures)}\n`);
     console.log(
-      `machine: ${machine.cpuCount} x ${machine.cpuModel}, load average ${machine.loadAverageAtStart.join(' ')} at start; results in ${relative(projectRoot, options.output) || options.output}`,
+      `machine: ${machine.cpuCount} x ${machine.cpuModel}, load average ${machine.loadAverageAtStart.join(' ')} at start; results in ${displayPath(options.output)}`,
     );
     return figures.some((figure) => figure.status === 'failed') ? 1 : 0;
   } finally {
     await stopAll();
   }
+}
+
+function displayPath(file: string): string {
+  const inProject = relative(projectRoot, file);
+  return inProject.startsWith('..') ? file : inProject;
 }
 
 function runNotes(runs: number, quick: boolean): string[] {

@@ -58,7 +58,8 @@ export async function partnerTokens(keys: BenchKeys): Promise<string[]> {
 export type PartnerChoice = 'hot' | 'spread';
 
 /**
- * Earn requests with transaction ids unique across runs (a random tag per load), members picked
+ * Earn requests with transaction ids unique across runs (a random tag and a counter that runs
+ * across every load using this generator, warm-up included), members picked
  * uniformly at random, 42.00 EUR purchases priced by the gateway (42 points), each sent by the
  * first partner (hot) or by one of the 20 picked at random (spread).
  */
@@ -66,13 +67,14 @@ export function earnRequests(options: {
   tokens: readonly string[];
   members: number;
   partners: PartnerChoice;
-}): (client: number, sequence: number) => OutgoingRequest {
+}): () => OutgoingRequest {
   const tag = randomBytes(4).toString('hex');
   const headersByPartner = options.tokens.map((token) => ({
     ...jsonHeaders,
     authorization: `Bearer ${token}`,
   }));
-  return (client, sequence) => {
+  let sent = 0;
+  return () => {
     const partner =
       options.partners === 'hot' ? 0 : Math.floor(Math.random() * headersByPartner.length);
     return {
@@ -82,7 +84,7 @@ export function earnRequests(options: {
         variables: {
           input: {
             member: { externalId: benchExternalId(Math.floor(Math.random() * options.members)) },
-            transactionId: `BENCH-${tag}-${client}-${sequence}`,
+            transactionId: `BENCH-${tag}-${sent++}`,
             currency: earnCurrency,
             purchase: { amount: '42.00', currency: 'EUR' },
           },

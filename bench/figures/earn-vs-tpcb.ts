@@ -20,7 +20,6 @@ export const earnVsTpcb: Experiment = {
   figures: ['earn_vs_tpcb', 'gateway_rss'],
   async run(context) {
     const options = context.options;
-    const ledgerUrl = await context.ledgerDatabase();
     const pgbench = await pgbenchVersion();
     let pgbenchUrl: string | undefined;
     if (pgbench) {
@@ -30,54 +29,50 @@ export const earnVsTpcb: Experiment = {
     } else {
       context.log('pgbench not found on PATH: measuring earns alone');
     }
-    const gateway = await context.startGateway(ledgerUrl, 'earn');
-    try {
-      const load = {
-        request: earnRequests({
-          tokens: await partnerTokens(context.keys),
-          members: options.members,
-          partners: 'spread',
-        }),
-        succeeded: isAwardSuccess,
-      };
-      context.log(`warming up (${options.warmupSeconds} s of earns, then of pgbench)`);
-      await context.warmUp(gateway, load);
-      if (pgbenchUrl && options.warmupSeconds > 0) {
-        await pgbenchWindow(pgbenchUrl, options.clients, options.warmupSeconds);
-      }
-      const earns: LoadResult[] = [];
-      const tpcb: PgbenchResult[] = [];
-      const peaks: number[] = [];
-      let peakResets = true;
-      for (let run = 0; run < options.runs; run++) {
-        const earnWindow = async () => {
-          peakResets = (await gateway.resetPeakRss()) && peakResets;
-          const result = await context.load(gateway, load);
-          peaks.push((await gateway.peakRssBytes()) / bytesPerMegabyte);
-          earns.push(result);
-          context.log(
-            `run ${run + 1}/${options.runs} earn: ${result.ratePerSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failures} failed`,
-          );
-        };
-        const tpcbWindow = async () => {
-          if (!pgbenchUrl) return;
-          const result = await pgbenchWindow(pgbenchUrl, options.clients, options.durationSeconds);
-          tpcb.push(result);
-          context.log(`run ${run + 1}/${options.runs} pgbench: ${result.tps.toFixed(0)} tps`);
-        };
-        // Alternate the order, so slow drift of the machine does not favour one side.
-        if (run % 2 === 0) {
-          await earnWindow();
-          await tpcbWindow();
-        } else {
-          await tpcbWindow();
-          await earnWindow();
-        }
-      }
-      return [earnFigure(context, earns, tpcb, pgbench), rssFigure(gateway, peaks, peakResets)];
-    } finally {
-      await context.stopProcess(gateway);
+    const gateway = await context.ledgerGateway();
+    const load = {
+      request: earnRequests({
+        tokens: await partnerTokens(context.keys),
+        members: options.members,
+        partners: 'spread',
+      }),
+      succeeded: isAwardSuccess,
+    };
+    context.log(`warming up (${options.warmupSeconds} s of earns, then of pgbench)`);
+    await context.warmUp(gateway, load);
+    if (pgbenchUrl && options.warmupSeconds > 0) {
+      await pgbenchWindow(pgbenchUrl, options.clients, options.warmupSeconds);
     }
+    const earns: LoadResult[] = [];
+    const tpcb: PgbenchResult[] = [];
+    const peaks: number[] = [];
+    let peakResets = true;
+    for (let run = 0; run < options.runs; run++) {
+      const earnWindow = async () => {
+        peakResets = (await gateway.resetPeakRss()) && peakResets;
+        const result = await context.load(gateway, load);
+        peaks.push((await gateway.peakRssBytes()) / bytesPerMegabyte);
+        earns.push(result);
+        context.log(
+          `run ${run + 1}/${options.runs} earn: ${result.ratePerSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failures} failed`,
+        );
+      };
+      const tpcbWindow = async () => {
+        if (!pgbenchUrl) return;
+        const result = await pgbenchWindow(pgbenchUrl, options.clients, options.durationSeconds);
+        tpcb.push(result);
+        context.log(`run ${run + 1}/${options.runs} pgbench: ${result.tps.toFixed(0)} tps`);
+      };
+      // Alternate the order, so slow drift of the machine does not favour one side.
+      if (run % 2 === 0) {
+        await earnWindow();
+        await tpcbWindow();
+      } else {
+        await tpcbWindow();
+        await earnWindow();
+      }
+    }
+    return [earnFigure(context, earns, tpcb, pgbench), rssFigure(gateway, peaks, peakResets)];
   },
 };
 

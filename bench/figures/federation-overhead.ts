@@ -26,79 +26,73 @@ export const federationOverhead: Experiment = {
   figures: ['federation_overhead'],
   async run(context) {
     const options = context.options;
-    const gateway = await context.startGateway(await context.ledgerDatabase(), 'federation');
-    try {
-      const token = await context.keys.issuer.issue({ kind: 'member', subject: walletMemberId });
-      const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
-      const bodies = {
-        federated: JSON.stringify({ query: federatedWalletQuery }),
-        coalition: JSON.stringify({ query: walletQuery }),
-      };
-      const probe = await sendOnce(graphqlTarget(gateway), headers, bodies.federated);
-      const parsed = JSON.parse(probe.body.toString('utf8')) as {
-        errors?: { message: string; extensions?: { code?: string } }[];
-      };
-      if (parsed.errors?.some((error) => error.extensions?.code === 'GRAPHQL_VALIDATION_FAILED')) {
-        return [
-          notAvailable(
-            'federation_overhead',
-            'the gateway schema has no partner rewards (federation, issue 5, is not merged yet)',
-            { probeError: parsed.errors[0]!.message },
-          ),
-        ];
-      }
-      const coalitionProblem = walletProblem(
-        ...(await sendOnce(graphqlTarget(gateway), headers, bodies.coalition).then(
-          (answer) => [answer.status, answer.body] as const,
-        )),
-      );
-      if (probe.status !== 200 || parsed.errors || coalitionProblem) {
-        return [
-          failed(
-            'federation_overhead',
-            `reference answers: ${probe.status} ${probe.body.toString('utf8').slice(0, 300)} ${coalitionProblem ?? ''}`,
-          ),
-        ];
-      }
-      const loads = {
-        federated: {
-          request: () => ({ body: bodies.federated, headers }),
-          succeeded: isCleanAnswer,
-        },
-        coalition: {
-          request: () => ({ body: bodies.coalition, headers }),
-          succeeded: isCleanAnswer,
-        },
-      };
-      await context.warmUp(gateway, loads.federated);
-      await context.warmUp(gateway, loads.coalition);
-      const results = { federated: [] as LoadResult[], coalition: [] as LoadResult[] };
-      for (let run = 0; run < options.runs; run++) {
-        const order =
-          run % 2 === 0
-            ? (['federated', 'coalition'] as const)
-            : (['coalition', 'federated'] as const);
-        for (const kind of order) {
-          const result = await context.load(gateway, loads[kind]);
-          results[kind].push(result);
-          context.log(`run ${run + 1}/${options.runs} ${kind}: p50 ${result.p50Ms.toFixed(2)} ms`);
-        }
-      }
+    const gateway = await context.ledgerGateway();
+    const token = await context.keys.issuer.issue({ kind: 'member', subject: walletMemberId });
+    const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
+    const bodies = {
+      federated: JSON.stringify({ query: federatedWalletQuery }),
+      coalition: JSON.stringify({ query: walletQuery }),
+    };
+    const probe = await sendOnce(graphqlTarget(gateway), headers, bodies.federated);
+    const parsed = JSON.parse(probe.body.toString('utf8')) as {
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
+    if (parsed.errors?.some((error) => error.extensions?.code === 'GRAPHQL_VALIDATION_FAILED')) {
       return [
-        measured(
+        notAvailable(
           'federation_overhead',
-          results.federated.map((run, index) =>
-            rounded(run.p50Ms / results.coalition[index]!.p50Ms),
-          ),
-          {
-            federatedP50Ms: spreadOf(results.federated.map((run) => rounded(run.p50Ms))),
-            coalitionP50Ms: spreadOf(results.coalition.map((run) => rounded(run.p50Ms))),
-          },
+          'the gateway schema has no partner rewards (federation, issue 5, is not merged yet)',
+          { probeError: parsed.errors[0]!.message },
         ),
       ];
-    } finally {
-      await context.stopProcess(gateway);
     }
+    const coalitionProblem = walletProblem(
+      ...(await sendOnce(graphqlTarget(gateway), headers, bodies.coalition).then(
+        (answer) => [answer.status, answer.body] as const,
+      )),
+    );
+    if (probe.status !== 200 || parsed.errors || coalitionProblem) {
+      return [
+        failed(
+          'federation_overhead',
+          `reference answers: ${probe.status} ${probe.body.toString('utf8').slice(0, 300)} ${coalitionProblem ?? ''}`,
+        ),
+      ];
+    }
+    const loads = {
+      federated: {
+        request: () => ({ body: bodies.federated, headers }),
+        succeeded: isCleanAnswer,
+      },
+      coalition: {
+        request: () => ({ body: bodies.coalition, headers }),
+        succeeded: isCleanAnswer,
+      },
+    };
+    await context.warmUp(gateway, loads.federated);
+    await context.warmUp(gateway, loads.coalition);
+    const results = { federated: [] as LoadResult[], coalition: [] as LoadResult[] };
+    for (let run = 0; run < options.runs; run++) {
+      const order =
+        run % 2 === 0
+          ? (['federated', 'coalition'] as const)
+          : (['coalition', 'federated'] as const);
+      for (const kind of order) {
+        const result = await context.load(gateway, loads[kind]);
+        results[kind].push(result);
+        context.log(`run ${run + 1}/${options.runs} ${kind}: p50 ${result.p50Ms.toFixed(2)} ms`);
+      }
+    }
+    return [
+      measured(
+        'federation_overhead',
+        results.federated.map((run, index) => rounded(run.p50Ms / results.coalition[index]!.p50Ms)),
+        {
+          federatedP50Ms: spreadOf(results.federated.map((run) => rounded(run.p50Ms))),
+          coalitionP50Ms: spreadOf(results.coalition.map((run) => rounded(run.p50Ms))),
+        },
+      ),
+    ];
   },
 };
 

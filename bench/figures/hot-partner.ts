@@ -11,56 +11,52 @@ export const hotPartner: Experiment = {
   figures: ['hot_partner'],
   async run(context) {
     const options = context.options;
-    const gateway = await context.startGateway(await context.ledgerDatabase(), 'hot-partner');
-    try {
-      const tokens = await partnerTokens(context.keys);
-      const loads = {
-        hot: {
-          request: earnRequests({ tokens, members: options.members, partners: 'hot' }),
-          succeeded: isAwardSuccess,
-        },
-        spread: {
-          request: earnRequests({ tokens, members: options.members, partners: 'spread' }),
-          succeeded: isAwardSuccess,
-        },
-      };
-      context.log(`warming up (${options.warmupSeconds} s of earns)`);
-      await context.warmUp(gateway, loads.spread);
-      const results = { hot: [] as LoadResult[], spread: [] as LoadResult[] };
-      for (let run = 0; run < options.runs; run++) {
-        const order = run % 2 === 0 ? (['hot', 'spread'] as const) : (['spread', 'hot'] as const);
-        for (const kind of order) {
-          const result = await context.load(gateway, loads[kind]);
-          results[kind].push(result);
-          context.log(
-            `run ${run + 1}/${options.runs} ${kind}: ${result.ratePerSecond.toFixed(0)} earns/s, p50 ${result.p50Ms.toFixed(2)} ms, ${result.failures} failed`,
-          );
-        }
+    const gateway = await context.ledgerGateway();
+    const tokens = await partnerTokens(context.keys);
+    const loads = {
+      hot: {
+        request: earnRequests({ tokens, members: options.members, partners: 'hot' }),
+        succeeded: isAwardSuccess,
+      },
+      spread: {
+        request: earnRequests({ tokens, members: options.members, partners: 'spread' }),
+        succeeded: isAwardSuccess,
+      },
+    };
+    context.log(`warming up (${options.warmupSeconds} s of earns)`);
+    await context.warmUp(gateway, loads.spread);
+    const results = { hot: [] as LoadResult[], spread: [] as LoadResult[] };
+    for (let run = 0; run < options.runs; run++) {
+      const order = run % 2 === 0 ? (['hot', 'spread'] as const) : (['spread', 'hot'] as const);
+      for (const kind of order) {
+        const result = await context.load(gateway, loads[kind]);
+        results[kind].push(result);
+        context.log(
+          `run ${run + 1}/${options.runs} ${kind}: ${result.ratePerSecond.toFixed(0)} earns/s, p50 ${result.p50Ms.toFixed(2)} ms, ${result.failures} failed`,
+        );
       }
-      const details = {
-        hotEarnPerSecond: spreadOf(results.hot.map((run) => rounded(run.ratePerSecond))),
-        spreadEarnPerSecond: spreadOf(results.spread.map((run) => rounded(run.ratePerSecond))),
-        hotP50Ms: spreadOf(results.hot.map((run) => rounded(run.p50Ms))),
-        spreadP50Ms: spreadOf(results.spread.map((run) => rounded(run.p50Ms))),
-        failedRequests: [...results.hot, ...results.spread].reduce(
-          (sum, run) => sum + run.failures,
-          0,
-        ),
-      };
-      if ([...results.hot, ...results.spread].some((run) => run.successes === 0)) {
-        return [failed('hot_partner', 'a window completed no earn', details)];
-      }
-      return [
-        measured(
-          'hot_partner',
-          results.hot.map((run, index) =>
-            rounded(run.ratePerSecond / results.spread[index]!.ratePerSecond),
-          ),
-          details,
-        ),
-      ];
-    } finally {
-      await context.stopProcess(gateway);
     }
+    const details = {
+      hotEarnPerSecond: spreadOf(results.hot.map((run) => rounded(run.ratePerSecond))),
+      spreadEarnPerSecond: spreadOf(results.spread.map((run) => rounded(run.ratePerSecond))),
+      hotP50Ms: spreadOf(results.hot.map((run) => rounded(run.p50Ms))),
+      spreadP50Ms: spreadOf(results.spread.map((run) => rounded(run.p50Ms))),
+      failedRequests: [...results.hot, ...results.spread].reduce(
+        (sum, run) => sum + run.failures,
+        0,
+      ),
+    };
+    if ([...results.hot, ...results.spread].some((run) => run.successes === 0)) {
+      return [failed('hot_partner', 'a window completed no earn', details)];
+    }
+    return [
+      measured(
+        'hot_partner',
+        results.hot.map((run, index) =>
+          rounded(run.ratePerSecond / results.spread[index]!.ratePerSecond),
+        ),
+        details,
+      ),
+    ];
   },
 };

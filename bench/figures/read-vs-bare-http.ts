@@ -28,71 +28,67 @@ export const readVsBareHttp: Experiment = {
   figures: ['read_vs_bare_http'],
   async run(context) {
     const options = context.options;
-    const gateway = await context.startGateway(await context.ledgerDatabase(), 'read');
-    try {
-      const token = await context.keys.issuer.issue({ kind: 'member', subject: walletMemberId });
-      const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
-      const body = JSON.stringify({ query: walletQuery });
-      const reference = await sendOnce(graphqlTarget(gateway), headers, body);
-      const problem = walletProblem(reference.status, reference.body);
-      if (problem) return [failed('read_vs_bare_http', `reference wallet answer: ${problem}`)];
+    const gateway = await context.ledgerGateway();
+    const token = await context.keys.issuer.issue({ kind: 'member', subject: walletMemberId });
+    const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
+    const body = JSON.stringify({ query: walletQuery });
+    const reference = await sendOnce(graphqlTarget(gateway), headers, body);
+    const problem = walletProblem(reference.status, reference.body);
+    if (problem) return [failed('read_vs_bare_http', `reference wallet answer: ${problem}`)];
 
-      const bodyFile = join(options.dataDir, 'wallet-response.json');
-      await writeFile(bodyFile, reference.body);
-      const bareHeaders = Object.fromEntries(
-        Object.entries(reference.headers).filter(([name]) => !connectionHeaders.has(name)),
-      );
-      const bare = await context.startBareHttp(bodyFile, bareHeaders);
-      try {
-        const load = {
-          request: () => ({ body, headers }),
-          succeeded: (status: number, answer: Buffer) =>
-            status === 200 && answer.length === reference.body.length,
-        };
-        context.log(`warming up (${options.warmupSeconds} s each)`);
-        await context.warmUp(gateway, load);
-        await context.warmUp(bare, load);
-        const results = { gateway: [] as LoadResult[], bare: [] as LoadResult[] };
-        const servers = { gateway, bare };
-        for (let run = 0; run < options.runs; run++) {
-          const order =
-            run % 2 === 0 ? (['gateway', 'bare'] as const) : (['bare', 'gateway'] as const);
-          for (const kind of order) {
-            const result = await context.load(servers[kind], load);
-            results[kind].push(result);
-            context.log(
-              `run ${run + 1}/${options.runs} ${kind}: ${result.ratePerSecond.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, ${result.failures} failed`,
-            );
-          }
+    const bodyFile = join(options.dataDir, 'wallet-response.json');
+    await writeFile(bodyFile, reference.body);
+    const bareHeaders = Object.fromEntries(
+      Object.entries(reference.headers).filter(([name]) => !connectionHeaders.has(name)),
+    );
+    const bare = await context.startBareHttp(bodyFile, bareHeaders);
+    try {
+      const load = {
+        request: () => ({ body, headers }),
+        succeeded: (status: number, answer: Buffer) =>
+          status === 200 && answer.length === reference.body.length,
+      };
+      context.log(`warming up (${options.warmupSeconds} s each)`);
+      await context.warmUp(gateway, load);
+      await context.warmUp(bare, load);
+      const results = { gateway: [] as LoadResult[], bare: [] as LoadResult[] };
+      const servers = { gateway, bare };
+      for (let run = 0; run < options.runs; run++) {
+        const order =
+          run % 2 === 0 ? (['gateway', 'bare'] as const) : (['bare', 'gateway'] as const);
+        for (const kind of order) {
+          const result = await context.load(servers[kind], load);
+          results[kind].push(result);
+          context.log(
+            `run ${run + 1}/${options.runs} ${kind}: ${result.ratePerSecond.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, ${result.failures} failed`,
+          );
         }
-        const details = {
-          gatewayRequestsPerSecond: spreadOf(results.gateway.map((r) => rounded(r.ratePerSecond))),
-          bareRequestsPerSecond: spreadOf(results.bare.map((r) => rounded(r.ratePerSecond))),
-          gatewayP50Ms: spreadOf(results.gateway.map((r) => rounded(r.p50Ms))),
-          bareP50Ms: spreadOf(results.bare.map((r) => rounded(r.p50Ms))),
-          responseBytes: reference.body.length,
-          failedRequests: [...results.gateway, ...results.bare].reduce((s, r) => s + r.failures, 0),
-        };
-        if ([...results.gateway, ...results.bare].some((run) => run.successes === 0)) {
-          return [failed('read_vs_bare_http', 'a window completed no read', details)];
-        }
-        return [
-          measured(
-            'read_vs_bare_http',
-            results.gateway.map((run, index) =>
-              rounded(run.ratePerSecond / results.bare[index]!.ratePerSecond),
-            ),
-            details,
-            [
-              'one Node client process drives both servers; against the bare server the client itself may be the limit, which flatters the ratio',
-            ],
-          ),
-        ];
-      } finally {
-        await context.stopProcess(bare);
       }
+      const details = {
+        gatewayRequestsPerSecond: spreadOf(results.gateway.map((r) => rounded(r.ratePerSecond))),
+        bareRequestsPerSecond: spreadOf(results.bare.map((r) => rounded(r.ratePerSecond))),
+        gatewayP50Ms: spreadOf(results.gateway.map((r) => rounded(r.p50Ms))),
+        bareP50Ms: spreadOf(results.bare.map((r) => rounded(r.p50Ms))),
+        responseBytes: reference.body.length,
+        failedRequests: [...results.gateway, ...results.bare].reduce((s, r) => s + r.failures, 0),
+      };
+      if ([...results.gateway, ...results.bare].some((run) => run.successes === 0)) {
+        return [failed('read_vs_bare_http', 'a window completed no read', details)];
+      }
+      return [
+        measured(
+          'read_vs_bare_http',
+          results.gateway.map((run, index) =>
+            rounded(run.ratePerSecond / results.bare[index]!.ratePerSecond),
+          ),
+          details,
+          [
+            'one Node client process drives both servers; against the bare server the client itself may be the limit, which flatters the ratio',
+          ],
+        ),
+      ];
     } finally {
-      await context.stopProcess(gateway);
+      await context.stopProcess(bare);
     }
   },
 };
