@@ -28,9 +28,10 @@ export interface BulkLoadTimes {
 /**
  * Stores `transfers` historical earns with set-based SQL (generate_series), as the ledger would
  * have written them: transfer, posting, lot (open, expiring 36 months after the earn), the
- * idempotency key with its stored response, and the member and issuance account totals. Member
- * i of partner p gets transfer n when n % 20 = p and (n / 20) % members = i, so every member and
- * every partner holds a share.
+ * idempotency key with its stored response, and the member and issuance account totals.
+ * Transfer n goes to member n % members from partner (n + n / members) % 20: each lap over the
+ * members spreads the partners evenly and the next lap shifts them, so every member and every
+ * partner holds an equal share.
  *
  * Transfer ids are `trf_00` + the zero-padded row number: valid ids that sort before every id
  * the gateway makes now, so history pages stay newest first. Run as a superuser, the load skips
@@ -128,8 +129,8 @@ with rows as materialized (
          m.member_id, m.account_id as member_account_id,
          $4::timestamptz + ((g - $6) * $5::float8) * interval '1 millisecond' as created_at
   from generate_series($1::bigint, $2::bigint) g
-  join bench_partner_index p on p.position = g % ${benchPartnerCount}
-  join bench_member_index m on m.position = (g / ${benchPartnerCount}) % $3::int
+  join bench_member_index m on m.position = g % $3::int
+  join bench_partner_index p on p.position = (g + g / $3::int) % ${benchPartnerCount}
 ), transfers as (
   insert into transfer (id, code, partner_id, member_id, external_id, related_id,
                         purchase_amount_minor, purchase_currency, description, created_at)

@@ -15,11 +15,14 @@ export function spreadOf(values: readonly number[]): Spread {
   return { min: sorted[0]!, median, max: sorted.at(-1)!, runs: [...values] };
 }
 
-/** Rounds for reports: enough digits to compare runs, not more than the noise deserves. */
+/**
+ * Rounds for reports to `digits` significant digits (whole numbers keep all their digits):
+ * enough to compare runs, not more than the noise deserves.
+ */
 export function rounded(value: number, digits = 3): number {
-  if (!Number.isFinite(value)) return value;
-  const magnitude = Math.abs(value) >= 1 ? Math.floor(Math.log10(Math.abs(value))) + 1 : 1;
-  const decimals = Math.max(0, digits - magnitude);
+  if (!Number.isFinite(value) || value === 0) return value;
+  const magnitude = Math.floor(Math.log10(Math.abs(value))) + 1;
+  const decimals = Math.min(20, Math.max(0, digits - magnitude));
   return Number(value.toFixed(decimals));
 }
 
