@@ -122,12 +122,18 @@ export class BenchContext {
     await server.stop();
   }
 
-  /** The options' clients and the load's request, against a server started here. */
-  load(
+  /**
+   * The options' clients and the load's request, against a server started here, with the CPU
+   * time each answer cost the server process and this (client) process: machine-independent
+   * enough to compare runs on a noisy machine.
+   */
+  async load(
     server: ServerProcess,
     load: Pick<LoadOptions, 'request' | 'succeeded'> & { warmupSeconds?: number },
-  ): Promise<LoadResult> {
-    return runLoad({
+  ): Promise<MeasuredLoad> {
+    const serverCpuBefore = await server.cpuSeconds();
+    const clientCpuBefore = process.cpuUsage();
+    const result = await runLoad({
       target: graphqlTarget(server),
       clients: this.options.clients,
       warmupMs: (load.warmupSeconds ?? 0) * 1_000,
@@ -135,6 +141,14 @@ export class BenchContext {
       request: load.request,
       succeeded: load.succeeded,
     });
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    const serverCpuSeconds = (await server.cpuSeconds()) - serverCpuBefore;
+    const answered = Math.max(result.answered, 1);
+    return {
+      ...result,
+      serverCpuMsPerRequest: (serverCpuSeconds * 1_000) / answered,
+      clientCpuMsPerRequest: (clientCpu.user + clientCpu.system) / 1_000 / answered,
+    };
   }
 
   /** Unmeasured load for the options' warm-up time. */
@@ -165,6 +179,13 @@ export class BenchContext {
     await mkdir(folder, { recursive: true });
     return join(folder, `${name}-${++this.processCount}.log`);
   }
+}
+
+export interface MeasuredLoad extends LoadResult {
+  /** CPU milliseconds of the server process per answer (PostgreSQL's own work excluded). */
+  serverCpuMsPerRequest: number;
+  /** CPU milliseconds of the load generator per answer. */
+  clientCpuMsPerRequest: number;
 }
 
 export function graphqlTarget(server: ServerProcess): LoadTarget {

@@ -1,6 +1,6 @@
 import type { BenchContext } from './context';
 import type { FigureName } from './options';
-import { type Spread, spreadOf } from './summary';
+import { rounded, type Spread, spreadOf } from './summary';
 
 export interface Target {
   comparison: '>=' | '<=';
@@ -52,6 +52,8 @@ interface FigureBase {
   details: Record<string, unknown>;
   /** Caveats: fewer runs than the issue asks, failed requests, a smaller data set... */
   notes: string[];
+  /** One line with the medians behind the figure, printed under the table. */
+  summary?: string;
 }
 
 export type FigureResult =
@@ -95,4 +97,9 @@ export function failed(
 ): FigureResult {
   const { definition, target } = figureDefinitions[name];
   return { name, definition, target, status: 'failed', reason, details, notes: [] };
+}
+
+/** Min/median/max of one measurement over a figure's runs, rounded for the report. */
+export function spreadOver<T>(runs: readonly T[], pick: (run: T) => number): Spread {
+  return spreadOf(runs.map((run) => rounded(pick(run))));
 }

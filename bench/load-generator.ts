@@ -35,6 +35,8 @@ export interface LoadResult {
   ratePerSecond: number;
   successes: number;
   failures: number;
+  /** Every answer received, warm-up and late ones included (to divide CPU time by). */
+  answered: number;
   windowSeconds: number;
   p50Ms: number;
   p99Ms: number;
@@ -59,6 +61,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const histogram = new LatencyHistogram();
   const failureSamples: string[] = [];
   let failures = 0;
+  let answered = 0;
   let consecutiveTransportErrors = 0;
   const startedAt = performance.now();
   const measureFrom = startedAt + options.warmupMs;
@@ -75,6 +78,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       try {
         const answer = await send(agent, options.target, options.request(clientIndex, sequence));
         consecutiveTransportErrors = 0;
+        answered++;
         const answeredAt = performance.now();
         if (!counted || answeredAt > endAt) continue;
         if (options.succeeded(answer.status, answer.body)) {
@@ -104,6 +108,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     ratePerSecond: histogram.count / windowSeconds,
     successes: histogram.count,
     failures,
+    answered,
     windowSeconds,
     p50Ms: histogram.percentile(0.5) / 1_000,
     p99Ms: histogram.percentile(0.99) / 1_000,

@@ -48,6 +48,10 @@ export function formatTable(figures: readonly FigureResult[]): string {
       .join('  ')
       .trimEnd();
   const lines = [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
+  const summaries = figures.flatMap((figure) =>
+    figure.summary ? [`  ${figure.name}: ${figure.summary}`] : [],
+  );
+  if (summaries.length > 0) lines.push('', ...summaries);
   const remarks = figures.flatMap((figure) => [
     ...(figure.status === 'measured' ? [] : [`${figure.name}: ${figure.reason}`]),
     ...figure.notes.map((note) => `${figure.name}: ${note}`),

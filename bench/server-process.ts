@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -22,6 +22,8 @@ export interface ServerProcess {
   resetPeakRss(): Promise<boolean>;
   /** Peak resident memory since start or the last reset (VmHWM), in bytes. */
   peakRssBytes(): Promise<number>;
+  /** CPU time the process has used so far (user + system), in seconds. */
+  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
       }
     },
     peakRssBytes: () => peakRssBytes(pid),
+    cpuSeconds: () => cpuSeconds(pid),
     stop: async () => {
       if (exited) return;
       const exit = once(child, 'exit');
@@ -95,6 +98,26 @@ export async function peakRssBytes(pid: number): Promise<number> {
   const match = /^VmHWM:\s+(\d+) kB$/m.exec(status);
   if (!match) throw new Error(`no VmHWM in /proc/${pid}/status`);
   return Number(match[1]) * 1024;
+}
+
+/** utime + stime from /proc/<pid>/stat (fields 14 and 15, in clock ticks). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces; the fields after it never do.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond();
+}
+
+let clockTicks: number | undefined;
+function clockTicksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
 }
 
 function answers(host: string, port: number, path: string): Promise<boolean> {

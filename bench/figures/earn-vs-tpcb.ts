@@ -1,11 +1,17 @@
-import type { BenchContext } from '../context';
-import { type Experiment, type FigureResult, failed, measured, notAvailable } from '../figure';
-import type { LoadResult } from '../load-generator';
+import type { BenchContext, MeasuredLoad } from '../context';
+import {
+  type Experiment,
+  type FigureResult,
+  failed,
+  measured,
+  notAvailable,
+  spreadOver,
+} from '../figure';
 import { pgbenchScaleMin } from '../options';
 import { initPgbench, type PgbenchResult, pgbenchVersion, runPgbench } from '../pgbench';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
 import type { ServerProcess } from '../server-process';
-import { rounded, spreadOf } from '../summary';
+import { rounded, type Spread } from '../summary';
 
 const pgbenchThreads = 2;
 const bytesPerMegabyte = 1024 * 1024;
@@ -43,7 +49,7 @@ export const earnVsTpcb: Experiment = {
     if (pgbenchUrl && options.warmupSeconds > 0) {
       await pgbenchWindow(pgbenchUrl, options.clients, options.warmupSeconds);
     }
-    const earns: LoadResult[] = [];
+    const earns: MeasuredLoad[] = [];
     const tpcb: PgbenchResult[] = [];
     const peaks: number[] = [];
     let peakResets = true;
@@ -82,15 +88,17 @@ function pgbenchWindow(url: string, clients: number, seconds: number): Promise<P
 
 function earnFigure(
   context: BenchContext,
-  earns: LoadResult[],
+  earns: MeasuredLoad[],
   tpcb: PgbenchResult[],
   pgbench: string | undefined,
 ): FigureResult {
   const options = context.options;
   const details: Record<string, unknown> = {
-    earnPerSecond: spreadOf(earns.map((run) => rounded(run.ratePerSecond))),
-    earnP50Ms: spreadOf(earns.map((run) => rounded(run.p50Ms))),
-    earnP99Ms: spreadOf(earns.map((run) => rounded(run.p99Ms))),
+    earnPerSecond: spreadOver(earns, (run) => run.ratePerSecond),
+    earnP50Ms: spreadOver(earns, (run) => run.p50Ms),
+    earnP99Ms: spreadOver(earns, (run) => run.p99Ms),
+    gatewayCpuMsPerEarn: spreadOver(earns, (run) => run.serverCpuMsPerRequest),
+    clientCpuMsPerEarn: spreadOver(earns, (run) => run.clientCpuMsPerRequest),
     earnFailedRequests: earns.reduce((sum, run) => sum + run.failures, 0),
     clients: options.clients,
     windowSeconds: options.durationSeconds,
@@ -100,16 +108,18 @@ function earnFigure(
   if (earns.some((run) => run.successes === 0)) {
     return failed('earn_vs_tpcb', 'a window completed no earn', details);
   }
+  const earnSummary = `earn ${median(details.earnPerSecond)}/s (p50 ${median(details.earnP50Ms)} ms, p99 ${median(details.earnP99Ms)} ms, gateway CPU ${median(details.gatewayCpuMsPerEarn)} ms/earn)`;
   if (!pgbench) {
-    return notAvailable(
+    const result = notAvailable(
       'earn_vs_tpcb',
       'pgbench is not on PATH (install postgresql-client, or set PGBENCH)',
       details,
     );
+    return { ...result, summary: earnSummary };
   }
   details.pgbench = pgbench;
-  details.pgbenchTps = spreadOf(tpcb.map((run) => rounded(run.tps)));
-  details.pgbenchLatencyAverageMs = spreadOf(tpcb.map((run) => rounded(run.latencyAverageMs)));
+  details.pgbenchTps = spreadOver(tpcb, (run) => run.tps);
+  details.pgbenchLatencyAverageMs = spreadOver(tpcb, (run) => run.latencyAverageMs);
   details.pgbenchScale = options.pgbenchScale;
   details.pgbenchThreads = pgbenchThreads;
   const notes: string[] = [];
@@ -117,22 +127,32 @@ function earnFigure(
     notes.push(`pgbench scale ${options.pgbenchScale} < ${pgbenchScaleMin}: not the issue's bar`);
   }
   if (tpcb.some((run) => run.failedTransactions > 0)) notes.push('pgbench had failed transactions');
-  return measured(
-    'earn_vs_tpcb',
-    earns.map((run, index) => rounded(run.ratePerSecond / tpcb[index]!.tps)),
-    details,
-    notes,
-  );
+  return {
+    ...measured(
+      'earn_vs_tpcb',
+      earns.map((run, index) => rounded(run.ratePerSecond / tpcb[index]!.tps)),
+      details,
+      notes,
+    ),
+    summary: `${earnSummary} vs pgbench ${median(details.pgbenchTps)} tps`,
+  };
+}
+
+function median(spread: unknown): number {
+  return (spread as Spread).median;
 }
 
 function rssFigure(gateway: ServerProcess, peaks: number[], peakResets: boolean): FigureResult {
   const notes = peakResets
     ? []
     : ['the kernel refused to reset VmHWM: each value is the peak since the gateway started'];
-  return measured(
-    'gateway_rss',
-    peaks.map((peak) => rounded(peak)),
-    { pid: gateway.pid },
-    notes,
-  );
+  return {
+    ...measured(
+      'gateway_rss',
+      peaks.map((peak) => rounded(peak)),
+      { pid: gateway.pid },
+      notes,
+    ),
+    summary: `VmHWM of pid ${gateway.pid} per earn window, in MB (2^20 bytes)`,
+  };
 }

@@ -1,9 +1,9 @@
 import { benchPartnerId, walletMemberId } from '../bench-data';
-import { graphqlTarget } from '../context';
-import { type Experiment, failed, measured, notAvailable } from '../figure';
-import { type LoadResult, sendOnce } from '../load-generator';
+import { graphqlTarget, type MeasuredLoad } from '../context';
+import { type Experiment, failed, measured, notAvailable, spreadOver } from '../figure';
+import { sendOnce } from '../load-generator';
 import { jsonHeaders, walletQuery } from '../requests';
-import { rounded, spreadOf } from '../summary';
+import { rounded } from '../summary';
 import { walletProblem } from './read-vs-bare-http';
 
 /**
@@ -71,7 +71,7 @@ export const federationOverhead: Experiment = {
     };
     await context.warmUp(gateway, loads.federated);
     await context.warmUp(gateway, loads.coalition);
-    const results = { federated: [] as LoadResult[], coalition: [] as LoadResult[] };
+    const results = { federated: [] as MeasuredLoad[], coalition: [] as MeasuredLoad[] };
     for (let run = 0; run < options.runs; run++) {
       const order =
         run % 2 === 0
@@ -88,8 +88,8 @@ export const federationOverhead: Experiment = {
         'federation_overhead',
         results.federated.map((run, index) => rounded(run.p50Ms / results.coalition[index]!.p50Ms)),
         {
-          federatedP50Ms: spreadOf(results.federated.map((run) => rounded(run.p50Ms))),
-          coalitionP50Ms: spreadOf(results.coalition.map((run) => rounded(run.p50Ms))),
+          federatedP50Ms: spreadOver(results.federated, (run) => run.p50Ms),
+          coalitionP50Ms: spreadOver(results.coalition, (run) => run.p50Ms),
         },
       ),
     ];

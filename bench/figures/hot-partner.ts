@@ -1,7 +1,7 @@
-import { type Experiment, failed, measured } from '../figure';
-import type { LoadResult } from '../load-generator';
+import type { MeasuredLoad } from '../context';
+import { type Experiment, failed, measured, spreadOver } from '../figure';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
-import { rounded, spreadOf } from '../summary';
+import { rounded } from '../summary';
 
 /**
  * hot_partner: the same earn load, once with every earn from one partner (one issuance account
@@ -25,7 +25,7 @@ export const hotPartner: Experiment = {
     };
     context.log(`warming up (${options.warmupSeconds} s of earns)`);
     await context.warmUp(gateway, loads.spread);
-    const results = { hot: [] as LoadResult[], spread: [] as LoadResult[] };
+    const results = { hot: [] as MeasuredLoad[], spread: [] as MeasuredLoad[] };
     for (let run = 0; run < options.runs; run++) {
       const order = run % 2 === 0 ? (['hot', 'spread'] as const) : (['spread', 'hot'] as const);
       for (const kind of order) {
@@ -37,10 +37,12 @@ export const hotPartner: Experiment = {
       }
     }
     const details = {
-      hotEarnPerSecond: spreadOf(results.hot.map((run) => rounded(run.ratePerSecond))),
-      spreadEarnPerSecond: spreadOf(results.spread.map((run) => rounded(run.ratePerSecond))),
-      hotP50Ms: spreadOf(results.hot.map((run) => rounded(run.p50Ms))),
-      spreadP50Ms: spreadOf(results.spread.map((run) => rounded(run.p50Ms))),
+      hotEarnPerSecond: spreadOver(results.hot, (run) => run.ratePerSecond),
+      spreadEarnPerSecond: spreadOver(results.spread, (run) => run.ratePerSecond),
+      hotP50Ms: spreadOver(results.hot, (run) => run.p50Ms),
+      spreadP50Ms: spreadOver(results.spread, (run) => run.p50Ms),
+      hotGatewayCpuMsPerEarn: spreadOver(results.hot, (run) => run.serverCpuMsPerRequest),
+      spreadGatewayCpuMsPerEarn: spreadOver(results.spread, (run) => run.serverCpuMsPerRequest),
       failedRequests: [...results.hot, ...results.spread].reduce(
         (sum, run) => sum + run.failures,
         0,
@@ -50,13 +52,16 @@ export const hotPartner: Experiment = {
       return [failed('hot_partner', 'a window completed no earn', details)];
     }
     return [
-      measured(
-        'hot_partner',
-        results.hot.map((run, index) =>
-          rounded(run.ratePerSecond / results.spread[index]!.ratePerSecond),
+      {
+        ...measured(
+          'hot_partner',
+          results.hot.map((run, index) =>
+            rounded(run.ratePerSecond / results.spread[index]!.ratePerSecond),
+          ),
+          details,
         ),
-        details,
-      ),
+        summary: `one partner ${details.hotEarnPerSecond.median} earns/s (p50 ${details.hotP50Ms.median} ms) vs 20 partners ${details.spreadEarnPerSecond.median}/s (p50 ${details.spreadP50Ms.median} ms)`,
+      },
     ];
   },
 };

@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { walletMemberId } from '../bench-data';
-import { graphqlTarget } from '../context';
-import { type Experiment, failed, measured } from '../figure';
-import { type LoadResult, sendOnce } from '../load-generator';
+import { graphqlTarget, type MeasuredLoad } from '../context';
+import { type Experiment, failed, measured, spreadOver } from '../figure';
+import { sendOnce } from '../load-generator';
 import { jsonHeaders, walletQuery } from '../requests';
-import { rounded, spreadOf } from '../summary';
+import { rounded } from '../summary';
 
 /** Headers the bare server must not copy: they describe the connection, not the answer. */
 const connectionHeaders = new Set([
@@ -51,7 +51,7 @@ export const readVsBareHttp: Experiment = {
       context.log(`warming up (${options.warmupSeconds} s each)`);
       await context.warmUp(gateway, load);
       await context.warmUp(bare, load);
-      const results = { gateway: [] as LoadResult[], bare: [] as LoadResult[] };
+      const results = { gateway: [] as MeasuredLoad[], bare: [] as MeasuredLoad[] };
       const servers = { gateway, bare };
       for (let run = 0; run < options.runs; run++) {
         const order =
@@ -65,10 +65,13 @@ export const readVsBareHttp: Experiment = {
         }
       }
       const details = {
-        gatewayRequestsPerSecond: spreadOf(results.gateway.map((r) => rounded(r.ratePerSecond))),
-        bareRequestsPerSecond: spreadOf(results.bare.map((r) => rounded(r.ratePerSecond))),
-        gatewayP50Ms: spreadOf(results.gateway.map((r) => rounded(r.p50Ms))),
-        bareP50Ms: spreadOf(results.bare.map((r) => rounded(r.p50Ms))),
+        gatewayRequestsPerSecond: spreadOver(results.gateway, (run) => run.ratePerSecond),
+        bareRequestsPerSecond: spreadOver(results.bare, (run) => run.ratePerSecond),
+        gatewayP50Ms: spreadOver(results.gateway, (run) => run.p50Ms),
+        bareP50Ms: spreadOver(results.bare, (run) => run.p50Ms),
+        gatewayCpuMsPerRequest: spreadOver(results.gateway, (run) => run.serverCpuMsPerRequest),
+        bareCpuMsPerRequest: spreadOver(results.bare, (run) => run.serverCpuMsPerRequest),
+        clientCpuMsPerBareRequest: spreadOver(results.bare, (run) => run.clientCpuMsPerRequest),
         responseBytes: reference.body.length,
         failedRequests: [...results.gateway, ...results.bare].reduce((s, r) => s + r.failures, 0),
       };
@@ -76,16 +79,19 @@ export const readVsBareHttp: Experiment = {
         return [failed('read_vs_bare_http', 'a window completed no read', details)];
       }
       return [
-        measured(
-          'read_vs_bare_http',
-          results.gateway.map((run, index) =>
-            rounded(run.ratePerSecond / results.bare[index]!.ratePerSecond),
+        {
+          ...measured(
+            'read_vs_bare_http',
+            results.gateway.map((run, index) =>
+              rounded(run.ratePerSecond / results.bare[index]!.ratePerSecond),
+            ),
+            details,
+            [
+              'one Node client process drives both servers; against the bare server the client itself may be the limit (compare clientCpuMsPerBareRequest with bareCpuMsPerRequest), which flatters the ratio',
+            ],
           ),
-          details,
-          [
-            'one Node client process drives both servers; against the bare server the client itself may be the limit, which flatters the ratio',
-          ],
-        ),
+          summary: `gateway ${details.gatewayRequestsPerSecond.median} req/s (p50 ${details.gatewayP50Ms.median} ms, ${details.gatewayCpuMsPerRequest.median} ms CPU) vs bare ${details.bareRequestsPerSecond.median} req/s (${details.bareCpuMsPerRequest.median} ms CPU; client ${details.clientCpuMsPerBareRequest.median} ms CPU); ${details.responseBytes} bytes`,
+        },
       ];
     } finally {
       await context.stopProcess(bare);

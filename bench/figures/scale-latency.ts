@@ -1,10 +1,9 @@
 import { bulkLoadEarns, checkBulkLoad } from '../bulk-load';
-import type { BenchContext } from '../context';
-import { type Experiment, failed, measured } from '../figure';
-import type { LoadResult } from '../load-generator';
+import type { BenchContext, MeasuredLoad } from '../context';
+import { type Experiment, failed, measured, spreadOver } from '../figure';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
 import type { ServerProcess } from '../server-process';
-import { rounded, spreadOf } from '../summary';
+import { rounded, type Spread } from '../summary';
 
 /** The issue's two sizes; --scale-small and --scale-large change them. */
 export const issueSmallTransfers = 10_000;
@@ -43,7 +42,7 @@ export const scaleLatency: Experiment = {
       succeeded: isAwardSuccess,
     };
     const large = await context.startGateway(context.server.databaseUrl('scale_large'), 'large');
-    const results = { small: [] as LoadResult[], large: [] as LoadResult[] };
+    const results = { small: [] as MeasuredLoad[], large: [] as MeasuredLoad[] };
     try {
       for (let run = 0; run < options.runs; run++) {
         const smallUrl = await context.server.recreateDatabase(
@@ -75,10 +74,10 @@ export const scaleLatency: Experiment = {
     Object.assign(details, {
       smallTransfers: options.scaleSmallTransfers,
       largeTransfers: options.scaleLargeTransfers,
-      smallP50Ms: spreadOf(results.small.map((run) => rounded(run.p50Ms))),
-      largeP50Ms: spreadOf(results.large.map((run) => rounded(run.p50Ms))),
-      smallEarnPerSecond: spreadOf(results.small.map((run) => rounded(run.ratePerSecond))),
-      largeEarnPerSecond: spreadOf(results.large.map((run) => rounded(run.ratePerSecond))),
+      smallP50Ms: spreadOver(results.small, (run) => run.p50Ms),
+      largeP50Ms: spreadOver(results.large, (run) => run.p50Ms),
+      smallEarnPerSecond: spreadOver(results.small, (run) => run.ratePerSecond),
+      largeEarnPerSecond: spreadOver(results.large, (run) => run.ratePerSecond),
     });
     if ([...results.small, ...results.large].some((run) => run.successes === 0)) {
       return [failed('scale_latency', 'a window completed no earn', details)];
@@ -92,13 +91,18 @@ export const scaleLatency: Experiment = {
         `measured at ${options.scaleLargeTransfers.toLocaleString('en')} ÷ ${options.scaleSmallTransfers.toLocaleString('en')} transfers; the target is defined at 10,000,000 ÷ 10,000`,
       );
     }
+    const medianOf = (key: string) => (details[key] as Spread).median;
+    const largeLoad = details.largeLoad as { loadSeconds: number; settleSeconds: number };
     return [
-      measured(
-        'scale_latency',
-        results.large.map((run, index) => rounded(run.p50Ms / results.small[index]!.p50Ms)),
-        details,
-        notes,
-      ),
+      {
+        ...measured(
+          'scale_latency',
+          results.large.map((run, index) => rounded(run.p50Ms / results.small[index]!.p50Ms)),
+          details,
+          notes,
+        ),
+        summary: `p50 ${medianOf('largeP50Ms')} ms with ${options.scaleLargeTransfers.toLocaleString('en')} transfers vs ${medianOf('smallP50Ms')} ms with ${options.scaleSmallTransfers.toLocaleString('en')}; loading the large side took ${largeLoad.loadSeconds} s + ${largeLoad.settleSeconds} s vacuum`,
+      },
     ];
   },
 };

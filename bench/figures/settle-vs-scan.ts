@@ -3,8 +3,8 @@ import pg from 'pg';
 import { type App, createApp } from '../../gateway/app';
 import { bulkLoadEarns } from '../bulk-load';
 import type { BenchContext } from '../context';
-import { type Experiment, measured, notAvailable } from '../figure';
-import { rounded, spreadOf } from '../summary';
+import { type Experiment, measured, notAvailable, spreadOver } from '../figure';
+import { rounded } from '../summary';
 
 /** A closed period: a calendar month well before the run. */
 export interface SettlementPeriod {
@@ -102,8 +102,8 @@ export const settleVsScan: Experiment = {
         {
           transfers,
           loadSeconds: rounded(load.loadSeconds),
-          closeSeconds: spreadOf(closeSeconds.map((value) => rounded(value))),
-          scanSeconds: spreadOf(scanSeconds.map((value) => rounded(value))),
+          closeSeconds: spreadOver(closeSeconds, (value) => value),
+          scanSeconds: spreadOver(scanSeconds, (value) => value),
         },
       ),
     ];
