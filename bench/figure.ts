@@ -66,18 +66,19 @@ export interface Experiment {
   run(context: BenchContext): Promise<FigureResult[]>;
 }
 
-/** A figure from its per-run values; met is judged on the median. */
+/** A figure from its per-run values (rounded here); met is judged on the median. */
 export function measured(
   name: FigureName,
   runs: readonly number[],
   details: Record<string, unknown> = {},
   notes: string[] = [],
+  summary?: string,
 ): FigureResult {
   const { definition, target } = figureDefinitions[name];
-  const value = spreadOf(runs);
+  const value = spreadOf(runs.map((run) => rounded(run)));
   const met =
     target.comparison === '>=' ? value.median >= target.value : value.median <= target.value;
-  return { name, definition, target, status: 'measured', value, met, details, notes };
+  return { name, definition, target, status: 'measured', value, met, details, notes, summary };
 }
 
 export function notAvailable(

@@ -1,9 +1,9 @@
 import { benchPartnerId, walletMemberId } from '../bench-data';
-import { graphqlTarget, type MeasuredLoad } from '../context';
+import { graphqlTarget } from '../context';
 import { type Experiment, failed, measured, notAvailable, spreadOver } from '../figure';
 import { sendOnce } from '../load-generator';
 import { jsonHeaders, walletQuery } from '../requests';
-import { rounded } from '../summary';
+import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 import { walletProblem } from './read-vs-bare-http';
 
 /**
@@ -18,14 +18,13 @@ export const federatedWalletQuery = walletQuery.replace(
 );
 
 /**
- * federation_overhead: p50 of the federated read ÷ p50 of the coalition-only wallet query,
- * alternating within each run. "Not available" while the gateway's schema has no partner
- * rewards (it answers the federated document with a validation error).
+ * federation_overhead: p50 of the federated read ÷ p50 of the coalition-only wallet query, side
+ * by side in each run. "Not available" while the gateway's schema has no partner rewards (it
+ * answers the federated document with a validation error).
  */
 export const federationOverhead: Experiment = {
   figures: ['federation_overhead'],
   async run(context) {
-    const options = context.options;
     const gateway = await context.ledgerGateway();
     const token = await context.keys.issuer.issue({ kind: 'member', subject: walletMemberId });
     const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
@@ -46,51 +45,39 @@ export const federationOverhead: Experiment = {
         ),
       ];
     }
-    const coalitionProblem = walletProblem(
-      ...(await sendOnce(graphqlTarget(gateway), headers, bodies.coalition).then(
-        (answer) => [answer.status, answer.body] as const,
-      )),
-    );
+    const coalition = await sendOnce(graphqlTarget(gateway), headers, bodies.coalition);
+    const coalitionProblem = walletProblem(coalition.status, coalition.body);
     if (probe.status !== 200 || parsed.errors || coalitionProblem) {
+      const answer = probe.body.toString('utf8').slice(0, 300);
       return [
-        failed(
-          'federation_overhead',
-          `reference answers: ${probe.status} ${probe.body.toString('utf8').slice(0, 300)} ${coalitionProblem ?? ''}`,
-        ),
+        failed('federation_overhead', `reference answers: ${answer} ${coalitionProblem ?? ''}`),
       ];
     }
     const loads = {
-      federated: {
-        request: () => ({ body: bodies.federated, headers }),
-        succeeded: isCleanAnswer,
-      },
-      coalition: {
-        request: () => ({ body: bodies.coalition, headers }),
-        succeeded: isCleanAnswer,
-      },
+      federated: { request: () => ({ body: bodies.federated, headers }), succeeded: isCleanAnswer },
+      coalition: { request: () => ({ body: bodies.coalition, headers }), succeeded: isCleanAnswer },
     };
     await context.warmUp(gateway, loads.federated);
     await context.warmUp(gateway, loads.coalition);
-    const results = { federated: [] as MeasuredLoad[], coalition: [] as MeasuredLoad[] };
-    for (let run = 0; run < options.runs; run++) {
-      const order =
-        run % 2 === 0
-          ? (['federated', 'coalition'] as const)
-          : (['coalition', 'federated'] as const);
-      for (const kind of order) {
-        const result = await context.load(gateway, loads[kind]);
-        results[kind].push(result);
-        context.log(`run ${run + 1}/${options.runs} ${kind}: p50 ${result.p50Ms.toFixed(2)} ms`);
-      }
+    const results = await sideBySide(context, ['federated', 'coalition'], (side) =>
+      context.load(gateway, loads[side]),
+    );
+    const details = {
+      federatedP50Ms: spreadOver(results.federated, (run) => run.p50Ms),
+      coalitionP50Ms: spreadOver(results.coalition, (run) => run.p50Ms),
+      federatedRequestsPerSecond: spreadOver(results.federated, (run) => run.ratePerSecond),
+      coalitionRequestsPerSecond: spreadOver(results.coalition, (run) => run.ratePerSecond),
+    };
+    if (anyEmptyWindow(results)) {
+      return [failed('federation_overhead', 'a window completed no read', details)];
     }
     return [
       measured(
         'federation_overhead',
-        results.federated.map((run, index) => rounded(run.p50Ms / results.coalition[index]!.p50Ms)),
-        {
-          federatedP50Ms: spreadOver(results.federated, (run) => run.p50Ms),
-          coalitionP50Ms: spreadOver(results.coalition, (run) => run.p50Ms),
-        },
+        perRunRatios(results.federated, results.coalition, (run) => run.p50Ms),
+        details,
+        [],
+        `p50 ${details.federatedP50Ms.median} ms with ${rewardsPartnerId}'s rewards vs ${details.coalitionP50Ms.median} ms for the wallet alone`,
       ),
     ];
   },

@@ -1,11 +1,10 @@
-import type { MeasuredLoad } from '../context';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
-import { rounded } from '../summary';
+import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 
 /**
  * hot_partner: the same earn load, once with every earn from one partner (one issuance account
- * takes every debit) and once spread over the 20 partners, alternating within each run.
+ * takes every debit) and once spread over the 20 partners, side by side in each run.
  */
 export const hotPartner: Experiment = {
   figures: ['hot_partner'],
@@ -25,17 +24,9 @@ export const hotPartner: Experiment = {
     };
     context.log(`warming up (${options.warmupSeconds} s of earns)`);
     await context.warmUp(gateway, loads.spread);
-    const results = { hot: [] as MeasuredLoad[], spread: [] as MeasuredLoad[] };
-    for (let run = 0; run < options.runs; run++) {
-      const order = run % 2 === 0 ? (['hot', 'spread'] as const) : (['spread', 'hot'] as const);
-      for (const kind of order) {
-        const result = await context.load(gateway, loads[kind]);
-        results[kind].push(result);
-        context.log(
-          `run ${run + 1}/${options.runs} ${kind}: ${result.ratePerSecond.toFixed(0)} earns/s, p50 ${result.p50Ms.toFixed(2)} ms, ${result.failures} failed`,
-        );
-      }
-    }
+    const results = await sideBySide(context, ['hot', 'spread'], (side) =>
+      context.load(gateway, loads[side]),
+    );
     const details = {
       hotEarnPerSecond: spreadOver(results.hot, (run) => run.ratePerSecond),
       spreadEarnPerSecond: spreadOver(results.spread, (run) => run.ratePerSecond),
@@ -48,20 +39,16 @@ export const hotPartner: Experiment = {
         0,
       ),
     };
-    if ([...results.hot, ...results.spread].some((run) => run.successes === 0)) {
+    if (anyEmptyWindow(results))
       return [failed('hot_partner', 'a window completed no earn', details)];
-    }
     return [
-      {
-        ...measured(
-          'hot_partner',
-          results.hot.map((run, index) =>
-            rounded(run.ratePerSecond / results.spread[index]!.ratePerSecond),
-          ),
-          details,
-        ),
-        summary: `one partner ${details.hotEarnPerSecond.median} earns/s (p50 ${details.hotP50Ms.median} ms) vs 20 partners ${details.spreadEarnPerSecond.median}/s (p50 ${details.spreadP50Ms.median} ms)`,
-      },
+      measured(
+        'hot_partner',
+        perRunRatios(results.hot, results.spread, (run) => run.ratePerSecond),
+        details,
+        [],
+        `one partner ${details.hotEarnPerSecond.median} earns/s (p50 ${details.hotP50Ms.median} ms) vs 20 partners ${details.spreadEarnPerSecond.median}/s (p50 ${details.spreadP50Ms.median} ms)`,
+      ),
     ];
   },
 };

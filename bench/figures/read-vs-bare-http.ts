@@ -1,11 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { walletMemberId } from '../bench-data';
-import { graphqlTarget, type MeasuredLoad } from '../context';
-import { type Experiment, failed, measured, spreadOver } from '../figure';
+import { type BenchContext, graphqlTarget } from '../context';
+import { type Experiment, type FigureResult, failed, measured, spreadOver } from '../figure';
 import { sendOnce } from '../load-generator';
 import { jsonHeaders, walletQuery } from '../requests';
-import { rounded } from '../summary';
+import type { ServerProcess } from '../server-process';
+import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 
 /** Headers the bare server must not copy: they describe the connection, not the answer. */
 const connectionHeaders = new Set([
@@ -21,13 +22,12 @@ const walletEntries = 20;
 /**
  * read_vs_bare_http: the member's wallet query through the gateway against a bare node:http
  * process answering the byte-identical body with the same headers; same client, same
- * concurrency, alternating within each run. An answer counts when it has status 200 and the
+ * concurrency, side by side in each run. An answer counts when it has status 200 and the
  * reference's length (so an error never counts).
  */
 export const readVsBareHttp: Experiment = {
   figures: ['read_vs_bare_http'],
   async run(context) {
-    const options = context.options;
     const gateway = await context.ledgerGateway();
     const token = await context.keys.issuer.issue({ kind: 'member', subject: walletMemberId });
     const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
@@ -36,68 +36,65 @@ export const readVsBareHttp: Experiment = {
     const problem = walletProblem(reference.status, reference.body);
     if (problem) return [failed('read_vs_bare_http', `reference wallet answer: ${problem}`)];
 
-    const bodyFile = join(options.dataDir, 'wallet-response.json');
+    const bodyFile = join(context.options.dataDir, 'wallet-response.json');
     await writeFile(bodyFile, reference.body);
-    const bareHeaders = Object.fromEntries(
-      Object.entries(reference.headers).filter(([name]) => !connectionHeaders.has(name)),
+    const bare = await context.startBareHttp(
+      bodyFile,
+      Object.fromEntries(
+        Object.entries(reference.headers).filter(([name]) => !connectionHeaders.has(name)),
+      ),
     );
-    const bare = await context.startBareHttp(bodyFile, bareHeaders);
     try {
       const load = {
         request: () => ({ body, headers }),
         succeeded: (status: number, answer: Buffer) =>
           status === 200 && answer.length === reference.body.length,
       };
-      context.log(`warming up (${options.warmupSeconds} s each)`);
-      await context.warmUp(gateway, load);
-      await context.warmUp(bare, load);
-      const results = { gateway: [] as MeasuredLoad[], bare: [] as MeasuredLoad[] };
-      const servers = { gateway, bare };
-      for (let run = 0; run < options.runs; run++) {
-        const order =
-          run % 2 === 0 ? (['gateway', 'bare'] as const) : (['bare', 'gateway'] as const);
-        for (const kind of order) {
-          const result = await context.load(servers[kind], load);
-          results[kind].push(result);
-          context.log(
-            `run ${run + 1}/${options.runs} ${kind}: ${result.ratePerSecond.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, ${result.failures} failed`,
-          );
-        }
-      }
-      const details = {
-        gatewayRequestsPerSecond: spreadOver(results.gateway, (run) => run.ratePerSecond),
-        bareRequestsPerSecond: spreadOver(results.bare, (run) => run.ratePerSecond),
-        gatewayP50Ms: spreadOver(results.gateway, (run) => run.p50Ms),
-        bareP50Ms: spreadOver(results.bare, (run) => run.p50Ms),
-        gatewayCpuMsPerRequest: spreadOver(results.gateway, (run) => run.serverCpuMsPerRequest),
-        bareCpuMsPerRequest: spreadOver(results.bare, (run) => run.serverCpuMsPerRequest),
-        clientCpuMsPerBareRequest: spreadOver(results.bare, (run) => run.clientCpuMsPerRequest),
-        responseBytes: reference.body.length,
-        failedRequests: [...results.gateway, ...results.bare].reduce((s, r) => s + r.failures, 0),
-      };
-      if ([...results.gateway, ...results.bare].some((run) => run.successes === 0)) {
-        return [failed('read_vs_bare_http', 'a window completed no read', details)];
-      }
-      return [
-        {
-          ...measured(
-            'read_vs_bare_http',
-            results.gateway.map((run, index) =>
-              rounded(run.ratePerSecond / results.bare[index]!.ratePerSecond),
-            ),
-            details,
-            [
-              'one Node client process drives both servers; against the bare server the client itself may be the limit (compare clientCpuMsPerBareRequest with bareCpuMsPerRequest), which flatters the ratio',
-            ],
-          ),
-          summary: `gateway ${details.gatewayRequestsPerSecond.median} req/s (p50 ${details.gatewayP50Ms.median} ms, ${details.gatewayCpuMsPerRequest.median} ms CPU) vs bare ${details.bareRequestsPerSecond.median} req/s (${details.bareCpuMsPerRequest.median} ms CPU; client ${details.clientCpuMsPerBareRequest.median} ms CPU); ${details.responseBytes} bytes`,
-        },
-      ];
+      return [await compare(context, { gateway, bare }, load, reference.body.length)];
     } finally {
       await context.stopProcess(bare);
     }
   },
 };
+
+async function compare(
+  context: BenchContext,
+  servers: { gateway: ServerProcess; bare: ServerProcess },
+  load: Parameters<BenchContext['load']>[1],
+  responseBytes: number,
+): Promise<FigureResult> {
+  context.log(`warming up (${context.options.warmupSeconds} s each)`);
+  await context.warmUp(servers.gateway, load);
+  await context.warmUp(servers.bare, load);
+  const results = await sideBySide(context, ['gateway', 'bare'], (side) =>
+    context.load(servers[side], load),
+  );
+  const details = {
+    gatewayRequestsPerSecond: spreadOver(results.gateway, (run) => run.ratePerSecond),
+    bareRequestsPerSecond: spreadOver(results.bare, (run) => run.ratePerSecond),
+    gatewayP50Ms: spreadOver(results.gateway, (run) => run.p50Ms),
+    bareP50Ms: spreadOver(results.bare, (run) => run.p50Ms),
+    gatewayCpuMsPerRequest: spreadOver(results.gateway, (run) => run.serverCpuMsPerRequest),
+    bareCpuMsPerRequest: spreadOver(results.bare, (run) => run.serverCpuMsPerRequest),
+    clientCpuMsPerBareRequest: spreadOver(results.bare, (run) => run.clientCpuMsPerRequest),
+    responseBytes,
+    failedRequests: [...results.gateway, ...results.bare].reduce(
+      (sum, run) => sum + run.failures,
+      0,
+    ),
+  };
+  if (anyEmptyWindow(results))
+    return failed('read_vs_bare_http', 'a window completed no read', details);
+  return measured(
+    'read_vs_bare_http',
+    perRunRatios(results.gateway, results.bare, (run) => run.ratePerSecond),
+    details,
+    [
+      'one Node client process drives both servers; against the bare server the client itself may be the limit (compare clientCpuMsPerBareRequest with bareCpuMsPerRequest), which flatters the ratio',
+    ],
+    `gateway ${details.gatewayRequestsPerSecond.median} req/s (p50 ${details.gatewayP50Ms.median} ms, ${details.gatewayCpuMsPerRequest.median} ms CPU) vs bare ${details.bareRequestsPerSecond.median} req/s (${details.bareCpuMsPerRequest.median} ms CPU; client ${details.clientCpuMsPerBareRequest.median} ms CPU); ${responseBytes} bytes`,
+  );
+}
 
 /** Why a wallet answer is not the 3 balances and 20 entries asked for, if it is not. */
 export function walletProblem(status: number, body: Buffer): string | undefined {

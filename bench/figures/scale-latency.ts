@@ -3,6 +3,7 @@ import type { BenchContext, MeasuredLoad } from '../context';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
 import type { ServerProcess } from '../server-process';
+import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 import { rounded, type Spread } from '../summary';
 
 /** The issue's two sizes; --scale-small and --scale-large change them. */
@@ -42,32 +43,22 @@ export const scaleLatency: Experiment = {
       succeeded: isAwardSuccess,
     };
     const large = await context.startGateway(context.server.databaseUrl('scale_large'), 'large');
-    const results = { small: [] as MeasuredLoad[], large: [] as MeasuredLoad[] };
-    try {
-      for (let run = 0; run < options.runs; run++) {
-        const smallUrl = await context.server.recreateDatabase(
-          'scale_small',
-          'scale_small_template',
-        );
-        const small = await context.startGateway(smallUrl, 'small');
-        try {
-          const servers: Record<'small' | 'large', ServerProcess> = { small, large };
-          const order =
-            run % 2 === 0 ? (['small', 'large'] as const) : (['large', 'small'] as const);
-          for (const kind of order) {
-            const result = await context.load(servers[kind], {
-              ...load,
-              warmupSeconds: options.warmupSeconds,
-            });
-            results[kind].push(result);
-            context.log(
-              `run ${run + 1}/${options.runs} ${kind}: p50 ${result.p50Ms.toFixed(2)} ms, ${result.ratePerSecond.toFixed(0)} earns/s, ${result.failures} failed`,
-            );
-          }
-        } finally {
-          await context.stopProcess(small);
-        }
+    const measure = async (side: 'small' | 'large') => {
+      const measureOn = (server: ServerProcess) =>
+        context.load(server, { ...load, warmupSeconds: options.warmupSeconds });
+      if (side === 'large') return measureOn(large);
+      // A fresh copy each run: the earns of earlier windows must not grow the small side.
+      const url = await context.server.recreateDatabase('scale_small', 'scale_small_template');
+      const small = await context.startGateway(url, 'small');
+      try {
+        return await measureOn(small);
+      } finally {
+        await context.stopProcess(small);
       }
+    };
+    let results: Record<'small' | 'large', MeasuredLoad[]>;
+    try {
+      results = await sideBySide(context, ['small', 'large'], measure);
     } finally {
       await context.stopProcess(large);
     }
@@ -79,7 +70,7 @@ export const scaleLatency: Experiment = {
       smallEarnPerSecond: spreadOver(results.small, (run) => run.ratePerSecond),
       largeEarnPerSecond: spreadOver(results.large, (run) => run.ratePerSecond),
     });
-    if ([...results.small, ...results.large].some((run) => run.successes === 0)) {
+    if (anyEmptyWindow(results)) {
       return [failed('scale_latency', 'a window completed no earn', details)];
     }
     const notes: string[] = [];
@@ -94,15 +85,13 @@ export const scaleLatency: Experiment = {
     const medianOf = (key: string) => (details[key] as Spread).median;
     const largeLoad = details.largeLoad as { loadSeconds: number; settleSeconds: number };
     return [
-      {
-        ...measured(
-          'scale_latency',
-          results.large.map((run, index) => rounded(run.p50Ms / results.small[index]!.p50Ms)),
-          details,
-          notes,
-        ),
-        summary: `p50 ${medianOf('largeP50Ms')} ms with ${options.scaleLargeTransfers.toLocaleString('en')} transfers vs ${medianOf('smallP50Ms')} ms with ${options.scaleSmallTransfers.toLocaleString('en')}; loading the large side took ${largeLoad.loadSeconds} s + ${largeLoad.settleSeconds} s vacuum`,
-      },
+      measured(
+        'scale_latency',
+        perRunRatios(results.large, results.small, (run) => run.p50Ms),
+        details,
+        notes,
+        `p50 ${medianOf('largeP50Ms')} ms with ${options.scaleLargeTransfers.toLocaleString('en')} transfers vs ${medianOf('smallP50Ms')} ms with ${options.scaleSmallTransfers.toLocaleString('en')}; loading the large side took ${largeLoad.loadSeconds} s + ${largeLoad.settleSeconds} s vacuum`,
+      ),
     ];
   },
 };
