@@ -23,6 +23,8 @@ export interface BulkLoadTimes {
   loadSeconds: number;
   /** VACUUM ANALYZE and CHECKPOINT after the load, so measurements start from a settled state. */
   settleSeconds: number;
+  /** pg_database_size after the load. */
+  databaseBytes: number;
 }
 
 /**
@@ -84,10 +86,15 @@ export async function bulkLoadEarns(
       await client.query(`vacuum (analyze) ${table}`);
     }
     if (superuser) await client.query('checkpoint');
+    const settleSeconds = (performance.now() - settleStarted) / 1_000;
+    const size = await client.query<{ bytes: string }>(
+      'select pg_database_size(current_database())::text as bytes',
+    );
     return {
       transfers: options.transfers,
       loadSeconds,
-      settleSeconds: (performance.now() - settleStarted) / 1_000,
+      settleSeconds,
+      databaseBytes: Number(size.rows[0]!.bytes),
     };
   } finally {
     await client.end();

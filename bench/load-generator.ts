@@ -1,5 +1,6 @@
-import { Agent, request } from 'node:http';
+import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { HttpConnection } from './http-connection';
 import { LatencyHistogram } from './latency-histogram';
 
 const requestTimeoutMs = 30_000;
@@ -48,16 +49,15 @@ export interface LoadResult {
 
 /**
  * Closed-loop load: `clients` loops, each sending its next request when the previous answer
- * has arrived, over keep-alive connections (one per client). Only requests sent after the
+ * has arrived, over its own keep-alive connection (a lean HttpConnection, see why there). Only requests sent after the
  * warm-up and answered before the window closes are counted; latency is recorded for the
  * successes, in a fixed-size histogram.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: options.clients,
-    maxFreeSockets: options.clients,
-  });
+  const connections = Array.from(
+    { length: options.clients },
+    () => new HttpConnection(options.target.host, options.target.port, requestTimeoutMs),
+  );
   const histogram = new LatencyHistogram();
   const failureSamples: string[] = [];
   let failures = 0;
@@ -76,7 +76,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       if (sentAt >= endAt) return;
       const counted = sentAt >= measureFrom;
       try {
-        const answer = await send(agent, options.target, options.request(clientIndex, sequence));
+        const outgoing = options.request(clientIndex, sequence);
+        const answer = await connections[clientIndex]!.post(
+          options.target.path,
+          outgoing.headers,
+          outgoing.body,
+        );
         consecutiveTransportErrors = 0;
         answered++;
         const answeredAt = performance.now();
@@ -101,7 +106,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   try {
     await Promise.all(Array.from({ length: options.clients }, (_, index) => client(index)));
   } finally {
-    agent.destroy();
+    for (const connection of connections) connection.close();
   }
   const windowSeconds = options.durationMs / 1_000;
   return {
@@ -116,36 +121,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     maxMs: histogram.maxRecordedMicros / 1_000,
     failureSamples,
   };
-}
-
-function send(
-  agent: Agent,
-  target: LoadTarget,
-  outgoing: OutgoingRequest,
-): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const call = request(
-      {
-        agent,
-        host: target.host,
-        port: target.port,
-        path: target.path,
-        method: 'POST',
-        headers: { ...outgoing.headers, 'content-length': Buffer.byteLength(outgoing.body) },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }),
-        );
-        response.on('error', reject);
-      },
-    );
-    call.setTimeout(requestTimeoutMs, () => call.destroy(new Error('request timed out')));
-    call.on('error', reject);
-    call.end(outgoing.body);
-  });
 }
 
 /** Sends one request and returns its answer (to capture a reference response). */

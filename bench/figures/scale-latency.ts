@@ -114,5 +114,6 @@ async function loadDatabase(context: BenchContext, purpose: string, transfers: n
     transfers,
     loadSeconds: rounded(times.loadSeconds),
     settleSeconds: rounded(times.settleSeconds),
+    databaseMegabytes: rounded(times.databaseBytes / 2 ** 20),
   };
 }
