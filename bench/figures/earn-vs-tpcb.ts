@@ -7,7 +7,7 @@ import {
   notAvailable,
   spreadOver,
 } from '../figure';
-import { pgbenchScaleMin } from '../options';
+import { type BenchOptions, pgbenchScaleMin } from '../options';
 import { initPgbench, type PgbenchResult, pgbenchVersion, runPgbench } from '../pgbench';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
 import type { ServerProcess } from '../server-process';
@@ -65,7 +65,7 @@ export const earnVsTpcb: Experiment = {
       };
       const tpcbWindow = async () => {
         if (!pgbenchUrl) return;
-        const result = await pgbenchWindow(pgbenchUrl, options.clients, options.durationSeconds);
+        const result = await pgbenchWindow(pgbenchUrl, options.clients, pgbenchSeconds(options));
         tpcb.push(result);
         context.log(`run ${run + 1}/${options.runs} pgbench: ${result.tps.toFixed(0)} tps`);
       };
@@ -81,6 +81,11 @@ export const earnVsTpcb: Experiment = {
     return [earnFigure(context, earns, tpcb, pgbench), rssFigure(gateway, peaks, peakResets)];
   },
 };
+
+/** pgbench's -T takes whole seconds. */
+function pgbenchSeconds(options: BenchOptions): number {
+  return Math.max(1, Math.round(options.durationSeconds));
+}
 
 function pgbenchWindow(url: string, clients: number, seconds: number): Promise<PgbenchResult> {
   return runPgbench(url, { clients, threads: pgbenchThreads, durationSeconds: seconds });
@@ -123,6 +128,11 @@ function earnFigure(
   details.pgbenchScale = options.pgbenchScale;
   details.pgbenchThreads = pgbenchThreads;
   const notes: string[] = [];
+  if (pgbenchSeconds(options) !== options.durationSeconds) {
+    notes.push(
+      `pgbench windows of ${pgbenchSeconds(options)} s against earn windows of ${options.durationSeconds} s`,
+    );
+  }
   if (options.pgbenchScale < pgbenchScaleMin) {
     notes.push(`pgbench scale ${options.pgbenchScale} < ${pgbenchScaleMin}: not the issue's bar`);
   }

@@ -1,3 +1,4 @@
+import { durabilityProblem } from '../../bench/environment';
 import { figureNames, parseOptions } from '../../bench/options';
 import { parsePgbenchOutput } from '../../bench/pgbench';
 import { rounded, spreadOf } from '../../bench/summary';
@@ -34,13 +35,16 @@ describe('bench command-line options', () => {
     });
   });
 
-  it('refuses unknown figures, unknown flags and non-integer values', () => {
+  it('refuses unknown figures, unknown flags and values out of range', () => {
     expect(() => parseOptions(['--only', 'earn_vs_tpcc'], {})).toThrow(
       '--only: unknown figure "earn_vs_tpcc"',
     );
     expect(() => parseOptions(['--fast'], {})).toThrow('unknown option --fast');
-    expect(() => parseOptions(['--duration', '0.5'], {})).toThrow(
-      '--duration must be an integer >= 1, got "0.5"',
+    expect(() => parseOptions(['--duration', '0'], {})).toThrow(
+      '--duration must be a number of seconds >= 0.1, got "0"',
+    );
+    expect(() => parseOptions(['--runs', '2.5'], {})).toThrow(
+      '--runs must be an integer >= 1, got "2.5"',
     );
     expect(() => parseOptions(['--database-prefix', 'Bench; drop'], {})).toThrow(
       '--database-prefix must be lowercase',
@@ -90,6 +94,19 @@ describe('pgbench output', () => {
   it('refuses output without a tps line', () => {
     expect(() => parsePgbenchOutput('connection to server failed')).toThrow(
       'pgbench printed no tps line',
+    );
+  });
+});
+
+describe('durability check', () => {
+  it('refuses to compare when commits do not wait for the WAL flush', () => {
+    expect(durabilityProblem({ synchronous_commit: 'on', fsync: 'on' })).toBeUndefined();
+    expect(durabilityProblem({ synchronous_commit: 'local', fsync: 'on' })).toBeUndefined();
+    expect(durabilityProblem({ synchronous_commit: 'off', fsync: 'on' })).toBe(
+      'synchronous_commit is off: commits are not durable, the comparisons would be unfair',
+    );
+    expect(durabilityProblem({ synchronous_commit: 'on', fsync: 'off' })).toBe(
+      'fsync is off: commits are not durable',
     );
   });
 });

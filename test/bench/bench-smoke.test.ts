@@ -12,7 +12,7 @@ const projectRoot = resolve(__dirname, '../..');
 
 /**
  * The harness cannot rot: build it and run every figure end to end through the real CLI, with
- * one-second windows and tiny data, against the test database server (its databases carry this
+ * 0.3-second windows (pgbench's: 1 s) and tiny data, against the test database server (its databases carry this
  * Jest run's prefix, so the global teardown drops whatever a failed run leaves). The full run is
  * not part of CI.
  */
@@ -34,7 +34,7 @@ describe('npm run bench (smoke)', () => {
       process.execPath,
       [
         'dist/bench/main.js',
-        ...['--duration', '1', '--runs', '1', '--warmup', '0', '--members', '50'],
+        ...['--duration', '0.3', '--runs', '1', '--warmup', '0', '--members', '50'],
         ...['--pgbench-scale', '1', '--scale-small', '100', '--scale-large', '500'],
         ...['--settle-transfers', '100', '--data-dir', folder, '--output', output],
         ...['--database-prefix', `${process.env[runPrefixVariable]}_bench`],
