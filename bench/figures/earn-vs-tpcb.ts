@@ -26,15 +26,7 @@ export const earnVsTpcb: Experiment = {
   figures: ['earn_vs_tpcb', 'gateway_rss'],
   async run(context) {
     const options = context.options;
-    const pgbench = await pgbenchVersion();
-    let pgbenchUrl: string | undefined;
-    if (pgbench) {
-      pgbenchUrl = await context.server.recreateDatabase('pgbench');
-      context.log(`pgbench -i -s ${options.pgbenchScale} (${pgbench})`);
-      await initPgbench(pgbenchUrl, options.pgbenchScale);
-    } else {
-      context.log('pgbench not found on PATH: measuring earns alone');
-    }
+    const { pgbench, pgbenchUrl } = await preparePgbench(context);
     const gateway = await context.ledgerGateway();
     const load = {
       request: earnRequests({
@@ -81,6 +73,21 @@ export const earnVsTpcb: Experiment = {
     return [earnFigure(context, earns, tpcb, pgbench), rssFigure(gateway, peaks, peakResets)];
   },
 };
+
+/** pgbench's own database, initialised at the options' scale; nothing when pgbench is missing. */
+async function preparePgbench(
+  context: BenchContext,
+): Promise<{ pgbench: string | undefined; pgbenchUrl: string | undefined }> {
+  const pgbench = await pgbenchVersion();
+  if (!pgbench) {
+    context.log('pgbench not found on PATH: measuring earns alone');
+    return { pgbench, pgbenchUrl: undefined };
+  }
+  const pgbenchUrl = await context.server.recreateDatabase('pgbench');
+  context.log(`pgbench -i -s ${context.options.pgbenchScale} (${pgbench})`);
+  await initPgbench(pgbenchUrl, context.options.pgbenchScale);
+  return { pgbench, pgbenchUrl };
+}
 
 /** pgbench's -T takes whole seconds. */
 function pgbenchSeconds(options: BenchOptions): number {
