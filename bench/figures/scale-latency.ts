@@ -1,8 +1,7 @@
 import { bulkLoadEarns, checkBulkLoad } from '../bulk-load';
-import type { BenchContext, MeasuredLoad } from '../context';
+import type { BenchContext } from '../context';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
-import type { ServerProcess } from '../server-process';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 import { rounded, type Spread } from '../summary';
 
@@ -17,7 +16,8 @@ const historyDays = 730;
  * scale_latency: earn p50 with few transfers stored against many. Both databases are loaded
  * with the same bench coalition and set-based history; the small one is cloned fresh from its
  * template for each run (so it stays near its size while the earns of earlier runs pile up),
- * the large one is loaded once. Windows alternate within each run.
+ * the large one is loaded once. Each window has a fresh gateway and its own warm-up; windows
+ * alternate within each run.
  */
 export const scaleLatency: Experiment = {
   figures: ['scale_latency'],
@@ -42,26 +42,22 @@ export const scaleLatency: Experiment = {
       }),
       succeeded: isAwardSuccess,
     };
-    const large = await context.startGateway(context.server.databaseUrl('scale_large'), 'large');
+    // Both sides get a fresh gateway per window, warmed up the same way: a gateway kept from
+    // one window to the next would be warmer than a fresh one and favour its side.
     const measure = async (side: 'small' | 'large') => {
-      const measureOn = (server: ServerProcess) =>
-        context.load(server, { ...load, warmupSeconds: options.warmupSeconds });
-      if (side === 'large') return measureOn(large);
-      // A fresh copy each run: the earns of earlier windows must not grow the small side.
-      const url = await context.server.recreateDatabase('scale_small', 'scale_small_template');
-      const small = await context.startGateway(url, 'small');
+      const url =
+        side === 'large'
+          ? context.server.databaseUrl('scale_large')
+          : // A fresh copy each run: the earns of earlier windows must not grow the small side.
+            await context.server.recreateDatabase('scale_small', 'scale_small_template');
+      const gateway = await context.startGateway(url, side);
       try {
-        return await measureOn(small);
+        return await context.load(gateway, { ...load, warmupSeconds: options.warmupSeconds });
       } finally {
-        await context.stopProcess(small);
+        await context.stopProcess(gateway);
       }
     };
-    let results: Record<'small' | 'large', MeasuredLoad[]>;
-    try {
-      results = await sideBySide(context, ['small', 'large'], measure);
-    } finally {
-      await context.stopProcess(large);
-    }
+    const results = await sideBySide(context, ['small', 'large'], measure);
     Object.assign(details, {
       smallTransfers: options.scaleSmallTransfers,
       largeTransfers: options.scaleLargeTransfers,
