@@ -1,6 +1,6 @@
 import type { BenchContext } from './context';
 import type { FigureName } from './options';
-import { rounded, type Spread, spreadOf } from './summary';
+import { roundedSpread, type Spread, spreadOf } from './summary';
 
 export interface Target {
   comparison: '>=' | '<=';
@@ -75,7 +75,7 @@ export function measured(
   summary?: string,
 ): FigureResult {
   const { definition, target } = figureDefinitions[name];
-  const value = spreadOf(runs.map((run) => rounded(run)));
+  const value = roundedSpread(spreadOf(runs));
   const met =
     target.comparison === '>=' ? value.median >= target.value : value.median <= target.value;
   return { name, definition, target, status: 'measured', value, met, details, notes, summary };
@@ -102,5 +102,5 @@ export function failed(
 
 /** Min/median/max of one measurement over a figure's runs, rounded for the report. */
 export function spreadOver<T>(runs: readonly T[], pick: (run: T) => number): Spread {
-  return spreadOf(runs.map((run) => rounded(pick(run))));
+  return roundedSpread(spreadOf(runs.map(pick)));
 }
