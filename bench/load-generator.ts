@@ -49,9 +49,10 @@ export interface LoadResult {
 
 /**
  * Closed-loop load: `clients` loops, each sending its next request when the previous answer
- * has arrived, over its own keep-alive connection (a lean HttpConnection, see why there). Only requests sent after the
- * warm-up and answered before the window closes are counted; latency is recorded for the
- * successes, in a fixed-size histogram.
+ * has arrived, over its own keep-alive connection (a lean HttpConnection, see why there).
+ * Answers received inside the window (after the warm-up, before the end) are counted, as wrk
+ * and pgbench count completions, so the rate has no edge bias; no request is sent after the
+ * window closes. Latency is recorded for the successes, in a fixed-size histogram.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const connections = Array.from(
@@ -74,7 +75,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     for (let sequence = 0; ; sequence++) {
       const sentAt = performance.now();
       if (sentAt >= endAt) return;
-      const counted = sentAt >= measureFrom;
       try {
         const outgoing = options.request(clientIndex, sequence);
         const answer = await connections[clientIndex]!.post(
@@ -85,7 +85,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         consecutiveTransportErrors = 0;
         answered++;
         const answeredAt = performance.now();
-        if (!counted || answeredAt > endAt) continue;
+        if (answeredAt < measureFrom || answeredAt > endAt) continue;
         if (options.succeeded(answer.status, answer.body)) {
           histogram.record((answeredAt - sentAt) * 1_000);
         } else {
@@ -93,7 +93,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           note(`HTTP ${answer.status}: ${answer.body.toString('utf8')}`);
         }
       } catch (error) {
-        if (counted) failures++;
+        const failedAt = performance.now();
+        if (failedAt >= measureFrom && failedAt <= endAt) failures++;
         note(`transport: ${(error as Error).message}`);
         if (++consecutiveTransportErrors >= consecutiveTransportErrorsMax) {
           throw new Error(

@@ -12,7 +12,7 @@ const projectRoot = resolve(__dirname, '../..');
 
 /**
  * The harness cannot rot: build it and run every figure end to end through the real CLI, with
- * 0.3-second windows (pgbench's: 1 s) and tiny data, against the test database server (its databases carry this
+ * one-second windows (long enough for a few answers on a busy machine) and tiny data, against the test database server (its databases carry this
  * Jest run's prefix, so the global teardown drops whatever a failed run leaves). The full run is
  * not part of CI.
  */
@@ -30,17 +30,12 @@ describe('npm run bench (smoke)', () => {
       { cwd: projectRoot },
     );
     const output = join(folder, 'latest.json');
-    const { stdout } = await execFileAsync(
-      process.execPath,
-      [
-        'dist/bench/main.js',
-        ...['--duration', '0.3', '--runs', '1', '--warmup', '0', '--members', '50'],
-        ...['--pgbench-scale', '1', '--scale-small', '100', '--scale-large', '500'],
-        ...['--settle-transfers', '100', '--data-dir', folder, '--output', output],
-        ...['--database-prefix', `${process.env[runPrefixVariable]}_bench`],
-      ],
-      { cwd: projectRoot, env: { ...process.env, DATABASE_URL: testServerUrl() } },
-    );
+    const { stdout } = await runBench('dist/bench/main.js', [
+      ...['--duration', '1', '--runs', '1', '--warmup', '0', '--members', '50'],
+      ...['--pgbench-scale', '1', '--scale-small', '100', '--scale-large', '500'],
+      ...['--settle-transfers', '100', '--data-dir', folder, '--output', output],
+      ...['--database-prefix', `${process.env[runPrefixVariable]}_bench`],
+    ]);
     const report = JSON.parse(await readFile(output, 'utf8')) as BenchReport;
     const status = Object.fromEntries(report.figures.map((figure) => [figure.name, figure.status]));
     const pgbenchPresent = report.pgbench !== null;
@@ -67,3 +62,16 @@ describe('npm run bench (smoke)', () => {
     expect(stdout).toMatch(/^figure\s+median\s+min\s+max\s+target\s+met\s+runs$/m);
   });
 });
+
+/** Runs the compiled CLI; a failure carries the end of its output, which says what broke. */
+async function runBench(script: string, args: string[]): Promise<{ stdout: string }> {
+  try {
+    return await execFileAsync(process.execPath, [script, ...args], {
+      cwd: projectRoot,
+      env: { ...process.env, DATABASE_URL: testServerUrl() },
+    });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`npm run bench failed:\n${stdout.slice(-4_000)}\n${stderr.slice(-2_000)}`);
+  }
+}
