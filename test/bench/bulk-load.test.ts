@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { benchPartnerId, earnCurrency, seedBenchData } from '../../bench/bench-data';
 import { bulkEarnPoints, bulkLoadEarns, checkBulkLoad } from '../../bench/bulk-load';
+import { periodScanSql } from '../../bench/figures/settle-vs-scan';
 import { createTestDatabase } from '../helpers/test-database';
 
 const members = 40;
@@ -74,6 +75,22 @@ describe('bulk-loading history for the scale figures', () => {
         `select count(distinct member_id)::int as members from transfer where id like 'trf_00%'`,
       ),
     ).toEqual({ members: 40 });
+  });
+
+  it('is what settle_vs_scan’s baseline aggregates: one row per partner with its issued points', async () => {
+    const rows = await client.query(periodScanSql, [
+      new Date('2025-01-01T00:00:00Z'),
+      new Date('2025-01-02T00:00:00Z'),
+    ]);
+    expect(rows.rows).toHaveLength(20);
+    expect(rows.rows.find((row) => row.partner_id === benchPartnerId(10))).toEqual({
+      partner_id: benchPartnerId(10),
+      currency_code: earnCurrency,
+      code: 'earn',
+      transfers: '5',
+      points: '210',
+      purchases_minor: '21000',
+    });
   });
 
   it('keeps the ledger’s invariants: totals match postings, open lots match balances', async () => {
