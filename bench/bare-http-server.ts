@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+
+/**
+ * The baseline of read_vs_bare_http: a bare node:http server that reads each request's body and
+ * answers with fixed bytes (the gateway's own wallet response, captured by the harness) and the
+ * same headers. Run as its own process: `node dist/bench/bare-http-server.js` with
+ * BARE_BODY_FILE, BARE_HEADERS (JSON), HOST and PORT.
+ */
+const body = readFileSync(process.env.BARE_BODY_FILE!);
+const headers = JSON.parse(process.env.BARE_HEADERS ?? '{}') as Record<string, string>;
+const keepAliveTimeoutMs = 5_000;
+
+const server = createServer((request, response) => {
+  // Consume the request like the gateway does before it can answer.
+  request.on('data', () => undefined);
+  request.on('end', () => {
+    response.writeHead(200, { ...headers, 'content-length': body.length });
+    response.end(body);
+  });
+});
+server.keepAliveTimeout = keepAliveTimeoutMs;
+server.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');
+
+const stop = () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

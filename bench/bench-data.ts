@@ -1,0 +1,170 @@
+import { createApp } from '../gateway/app';
+import { asPartner } from '../gateway/demo/seed';
+import { DomainError } from '../gateway/shared/errors';
+
+/**
+ * The bench coalition: 20 partners earning one currency (BPT) at 1 point per euro, members
+ * linked to every partner (so a load from one partner and a load spread over 20 reach the same
+ * members), and one wallet member with 3 currencies and 30+ history entries for the read figures.
+ */
+export const benchPartnerCount = 20;
+export const earnCurrency = 'BPT';
+/** The wallet member's two other currencies, owned and awarded by partners 2 and 3. */
+export const walletCurrencies = ['BXA', 'BXB'] as const;
+export const walletMemberId = 'mbr_bench_wallet';
+const walletEarnsPerCurrency = 10;
+const expiryMonths = 36;
+
+export function benchPartnerId(index: number): string {
+  return `ptr_bench_${String(index + 1).padStart(2, '0')}`;
+}
+
+export function benchMemberId(index: number): string {
+  return `mbr_bench_${String(index).padStart(7, '0')}`;
+}
+
+/** Every partner knows member i under the same card number. */
+export function benchExternalId(index: number): string {
+  return `BM-${String(index).padStart(7, '0')}`;
+}
+
+/**
+ * Migrates an empty database and fills it with the bench coalition. Partners, currencies and
+ * terms go through the services (they open the system accounts); members, links and member
+ * accounts are set-based SQL, since 10,000 one-by-one enrolments would take minutes.
+ */
+export async function seedBenchData(databaseUrl: string, members: number): Promise<void> {
+  const app = await createApp({ databaseUrl });
+  try {
+    const system = app.systemContext('bench-seed');
+    for (let index = 0; index < benchPartnerCount; index++) {
+      must(
+        await app.catalog.createPartner(system, {
+          id: benchPartnerId(index),
+          name: `Bench Partner ${index + 1}`,
+        }),
+      );
+    }
+    const currencies = [earnCurrency, ...walletCurrencies];
+    for (const [index, code] of currencies.entries()) {
+      must(
+        await app.catalog.createCurrency(system, {
+          code,
+          name: `Bench points ${code}`,
+          ownerPartnerId: benchPartnerId(index),
+          expiryMonths,
+        }),
+      );
+    }
+    const terms = [
+      ...Array.from({ length: benchPartnerCount }, (_, index) => ({
+        partnerId: benchPartnerId(index),
+        currency: earnCurrency,
+      })),
+      ...walletCurrencies.map((currency, index) => ({
+        partnerId: benchPartnerId(index + 1),
+        currency,
+      })),
+    ];
+    for (const term of terms) {
+      must(
+        await app.catalog.setPartnerCurrency(system, {
+          ...term,
+          earns: true,
+          accepts: true,
+          earnRatePoints: 1n,
+          earnRatePerMinor: 100n,
+          moneyCurrency: 'EUR',
+        }),
+      );
+    }
+    await insertMembers(app.db, members);
+    await seedWalletHistory(app);
+  } finally {
+    await app.close();
+  }
+}
+
+async function insertMembers(
+  db: { query(text: string, values?: readonly unknown[]): Promise<unknown> },
+  members: number,
+): Promise<void> {
+  await db.query(
+    `insert into member (id, display_name, created_at)
+     select 'mbr_bench_' || lpad(i::text, 7, '0'), 'Bench Member ' || i, now()
+     from generate_series(0, $1::int - 1) i`,
+    [members],
+  );
+  await db.query(
+    `insert into member_link (partner_id, external_id, member_id, created_at)
+     select p.id, 'BM-' || lpad(i::text, 7, '0'), 'mbr_bench_' || lpad(i::text, 7, '0'), now()
+     from generate_series(0, $1::int - 1) i cross join partner p
+     where p.id like 'ptr_bench_%'`,
+    [members],
+  );
+  // Members at a point of sale already hold points: open their accounts now, so the first
+  // earn of each does not pay for creating one during the measurement.
+  await db.query(
+    `insert into account (kind, currency_code, member_id)
+     select 'member', $2, 'mbr_bench_' || lpad(i::text, 7, '0')
+     from generate_series(0, $1::int - 1) i`,
+    [members, earnCurrency],
+  );
+  await db.query(
+    `insert into member (id, display_name, created_at) values ($1, 'Bench Wallet', now())`,
+    [walletMemberId],
+  );
+  await db.query(
+    `insert into member_link (partner_id, external_id, member_id, created_at)
+     select id, 'BW-1', $1, now() from partner where id like 'ptr_bench_%'`,
+    [walletMemberId],
+  );
+}
+
+/** Earns in all three currencies, a payment and a refund: a wallet with a varied history. */
+async function seedWalletHistory(app: Awaited<ReturnType<typeof createApp>>): Promise<void> {
+  const member = { memberId: walletMemberId };
+  const currencies = [earnCurrency, ...walletCurrencies];
+  for (let round = 0; round < walletEarnsPerCurrency; round++) {
+    for (const [index, currency] of currencies.entries()) {
+      must(
+        await app.purchases.award(asPartner(app, benchPartnerId(index)), {
+          member,
+          transactionId: `BW-EARN-${currency}-${round}`,
+          currency,
+          purchase: { amountMinor: BigInt(1_000 + round * 250), currency: 'EUR' },
+        }),
+      );
+    }
+  }
+  const shop = asPartner(app, benchPartnerId(4));
+  must(
+    await app.purchases.payWithPoints(shop, {
+      member,
+      transactionId: 'BW-PAY-1',
+      currency: earnCurrency,
+      points: 25n,
+      purchase: { amountMinor: 2_500n, currency: 'EUR' },
+    }),
+  );
+  must(
+    await app.purchases.award(shop, {
+      member,
+      transactionId: 'BW-EARN-SHOP-1',
+      currency: earnCurrency,
+      purchase: { amountMinor: 8_000n, currency: 'EUR' },
+    }),
+  );
+  must(
+    await app.purchases.refundPurchase(shop, {
+      transactionId: 'BW-EARN-SHOP-1',
+      refundId: 'BW-REFUND-1',
+      amount: { amountMinor: 3_000n, currency: 'EUR' },
+    }),
+  );
+}
+
+function must<T>(outcome: T | DomainError): T {
+  if (outcome instanceof DomainError) throw new Error(`bench seed failed: ${outcome.message}`);
+  return outcome;
+}

@@ -1,0 +1,106 @@
+import type { BenchContext } from './context';
+import type { FigureName } from './options';
+import { roundedSpread, type Spread, spreadOf } from './summary';
+
+export interface Target {
+  comparison: '>=' | '<=';
+  value: number;
+  unit: 'ratio' | 'MB';
+}
+
+/** What each figure means and what it should reach (issue 6). */
+export const figureDefinitions: Record<FigureName, { definition: string; target: Target }> = {
+  earn_vs_tpcb: {
+    definition:
+      'durable earn mutations/s end to end (HTTP, GraphQL, JWT, ledger, commit) ÷ pgbench TPC-B tps, same server, same run',
+    target: { comparison: '>=', value: 1, unit: 'ratio' },
+  },
+  hot_partner: {
+    definition: 'earn/s when every earn comes from one partner ÷ earn/s spread over 20 partners',
+    target: { comparison: '>=', value: 0.9, unit: 'ratio' },
+  },
+  read_vs_bare_http: {
+    definition:
+      'wallet query (3 balances + last 20 history entries) req/s ÷ a bare node:http server returning the same bytes',
+    target: { comparison: '>=', value: 0.5, unit: 'ratio' },
+  },
+  settle_vs_scan: {
+    definition:
+      'closing a period of 1,000,000 transfers over 20 partners ÷ one SQL aggregate scan over the same rows',
+    target: { comparison: '<=', value: 3, unit: 'ratio' },
+  },
+  scale_latency: {
+    definition: 'earn p50 latency with 10,000,000 transfers stored ÷ with 10,000',
+    target: { comparison: '<=', value: 1.2, unit: 'ratio' },
+  },
+  federation_overhead: {
+    definition:
+      "p50 of wallet + one partner's rewards through the gateway ÷ the coalition-only wallet query",
+    target: { comparison: '<=', value: 1.5, unit: 'ratio' },
+  },
+  gateway_rss: {
+    definition: 'peak RSS of the gateway process during each earn_vs_tpcb window (VmHWM)',
+    target: { comparison: '<=', value: 256, unit: 'MB' },
+  },
+};
+
+interface FigureBase {
+  name: FigureName;
+  definition: string;
+  target: Target;
+  /** Per-run values and other measurements behind the figure (rates, latencies, sizes). */
+  details: Record<string, unknown>;
+  /** Caveats: fewer runs than the issue asks, failed requests, a smaller data set... */
+  notes: string[];
+  /** One line with the medians behind the figure, printed under the table. */
+  summary?: string;
+}
+
+export type FigureResult =
+  | (FigureBase & { status: 'measured'; value: Spread; met: boolean })
+  | (FigureBase & { status: 'not available' | 'failed'; reason: string });
+
+/** A part of the benchmark producing one or more figures (earn_vs_tpcb also yields gateway_rss). */
+export interface Experiment {
+  figures: FigureName[];
+  run(context: BenchContext): Promise<FigureResult[]>;
+}
+
+/** A figure from its per-run values (rounded here); met is judged on the median. */
+export function measured(
+  name: FigureName,
+  runs: readonly number[],
+  details: Record<string, unknown> = {},
+  notes: string[] = [],
+  summary?: string,
+): FigureResult {
+  const { definition, target } = figureDefinitions[name];
+  const value = roundedSpread(spreadOf(runs));
+  const met =
+    target.comparison === '>=' ? value.median >= target.value : value.median <= target.value;
+  return { name, definition, target, status: 'measured', value, met, details, notes, summary };
+}
+
+export function notAvailable(
+  name: FigureName,
+  reason: string,
+  details: Record<string, unknown> = {},
+  notes: string[] = [],
+): FigureResult {
+  const { definition, target } = figureDefinitions[name];
+  return { name, definition, target, status: 'not available', reason, details, notes };
+}
+
+export function failed(
+  name: FigureName,
+  reason: string,
+  details: Record<string, unknown> = {},
+): FigureResult {
+  const { definition, target } = figureDefinitions[name];
+  return { name, definition, target, status: 'failed', reason, details, notes: [] };
+}
+
+/** Min/median/max of one measurement over a figure's runs, rounded for the report. */
+export function spreadOver<T>(runs: readonly T[], pick: (run: T) => number): Spread {
+  return roundedSpread(spreadOf(runs.map(pick)));
+}

@@ -1,0 +1,175 @@
+import type { BenchContext, MeasuredLoad } from '../context';
+import {
+  type Experiment,
+  type FigureResult,
+  failed,
+  measured,
+  notAvailable,
+  spreadOver,
+} from '../figure';
+import { type BenchOptions, pgbenchScaleMin } from '../options';
+import { initPgbench, type PgbenchResult, pgbenchVersion, runPgbench } from '../pgbench';
+import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
+import type { ServerProcess } from '../server-process';
+import { rounded, type Spread } from '../summary';
+
+const pgbenchThreads = 2;
+const bytesPerMegabyte = 1024 * 1024;
+
+/**
+ * earn_vs_tpcb and gateway_rss. Each run measures one window of earns through the gateway
+ * (spread over the 20 partners) and one pgbench TPC-B window of the same length on the same
+ * server, alternating which goes first; the figure is the per-run ratio. The gateway's peak RSS
+ * is read after each earn window.
+ */
+export const earnVsTpcb: Experiment = {
+  figures: ['earn_vs_tpcb', 'gateway_rss'],
+  async run(context) {
+    const options = context.options;
+    const { pgbench, pgbenchUrl } = await preparePgbench(context);
+    const gateway = await context.ledgerGateway();
+    const load = {
+      request: earnRequests({
+        tokens: await partnerTokens(context.keys),
+        members: options.members,
+        partners: 'spread',
+      }),
+      succeeded: isAwardSuccess,
+    };
+    context.log(`warming up (${options.warmupSeconds} s of earns, then of pgbench)`);
+    await context.warmUp(gateway, load);
+    if (pgbenchUrl && options.warmupSeconds > 0) {
+      await pgbenchWindow(pgbenchUrl, options.clients, options.warmupSeconds);
+    }
+    const earns: MeasuredLoad[] = [];
+    const tpcb: PgbenchResult[] = [];
+    const peaks: number[] = [];
+    let peakResets = true;
+    for (let run = 0; run < options.runs; run++) {
+      const earnWindow = async () => {
+        peakResets = (await gateway.resetPeakRss()) && peakResets;
+        const result = await context.load(gateway, load);
+        peaks.push((await gateway.peakRssBytes()) / bytesPerMegabyte);
+        earns.push(result);
+        context.log(
+          `run ${run + 1}/${options.runs} earn: ${result.ratePerSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failures} failed`,
+        );
+      };
+      const tpcbWindow = async () => {
+        if (!pgbenchUrl) return;
+        const result = await pgbenchWindow(pgbenchUrl, options.clients, pgbenchSeconds(options));
+        tpcb.push(result);
+        context.log(`run ${run + 1}/${options.runs} pgbench: ${result.tps.toFixed(0)} tps`);
+      };
+      // Alternate the order, so slow drift of the machine does not favour one side.
+      if (run % 2 === 0) {
+        await earnWindow();
+        await tpcbWindow();
+      } else {
+        await tpcbWindow();
+        await earnWindow();
+      }
+    }
+    return [earnFigure(context, earns, tpcb, pgbench), rssFigure(gateway, peaks, peakResets)];
+  },
+};
+
+/** pgbench's own database, initialised at the options' scale; nothing when pgbench is missing. */
+async function preparePgbench(
+  context: BenchContext,
+): Promise<{ pgbench: string | undefined; pgbenchUrl: string | undefined }> {
+  const pgbench = await pgbenchVersion();
+  if (!pgbench) {
+    context.log('pgbench not found on PATH: measuring earns alone');
+    return { pgbench, pgbenchUrl: undefined };
+  }
+  const pgbenchUrl = await context.server.recreateDatabase('pgbench');
+  context.log(`pgbench -i -s ${context.options.pgbenchScale} (${pgbench})`);
+  await initPgbench(pgbenchUrl, context.options.pgbenchScale);
+  return { pgbench, pgbenchUrl };
+}
+
+/** pgbench's -T takes whole seconds. */
+function pgbenchSeconds(options: BenchOptions): number {
+  return Math.max(1, Math.round(options.durationSeconds));
+}
+
+function pgbenchWindow(url: string, clients: number, seconds: number): Promise<PgbenchResult> {
+  return runPgbench(url, { clients, threads: pgbenchThreads, durationSeconds: seconds });
+}
+
+function earnFigure(
+  context: BenchContext,
+  earns: MeasuredLoad[],
+  tpcb: PgbenchResult[],
+  pgbench: string | undefined,
+): FigureResult {
+  const options = context.options;
+  const details: Record<string, unknown> = {
+    earnPerSecond: spreadOver(earns, (run) => run.ratePerSecond),
+    earnP50Ms: spreadOver(earns, (run) => run.p50Ms),
+    earnP99Ms: spreadOver(earns, (run) => run.p99Ms),
+    gatewayCpuMsPerEarn: spreadOver(earns, (run) => run.serverCpuMsPerRequest),
+    clientCpuMsPerEarn: spreadOver(earns, (run) => run.clientCpuMsPerRequest),
+    earnFailedRequests: earns.reduce((sum, run) => sum + run.failures, 0),
+    clients: options.clients,
+    windowSeconds: options.durationSeconds,
+  };
+  const failureSamples = earns.flatMap((run) => run.failureSamples).slice(0, 3);
+  if (failureSamples.length > 0) details.failureSamples = failureSamples;
+  if (earns.some((run) => run.successes === 0)) {
+    return failed('earn_vs_tpcb', 'a window completed no earn', details);
+  }
+  const earnSummary = `earn ${median(details.earnPerSecond)}/s (p50 ${median(details.earnP50Ms)} ms, p99 ${median(details.earnP99Ms)} ms, gateway CPU ${median(details.gatewayCpuMsPerEarn)} ms/earn)`;
+  if (!pgbench) {
+    const result = notAvailable(
+      'earn_vs_tpcb',
+      'pgbench is not on PATH (install postgresql-client, or set PGBENCH)',
+      details,
+    );
+    return { ...result, summary: earnSummary };
+  }
+  details.pgbench = pgbench;
+  details.pgbenchTps = spreadOver(tpcb, (run) => run.tps);
+  details.pgbenchLatencyAverageMs = spreadOver(tpcb, (run) => run.latencyAverageMs);
+  details.pgbenchScale = options.pgbenchScale;
+  details.pgbenchThreads = pgbenchThreads;
+  const notes: string[] = [];
+  if (pgbenchSeconds(options) !== options.durationSeconds) {
+    notes.push(
+      `pgbench windows of ${pgbenchSeconds(options)} s against earn windows of ${options.durationSeconds} s`,
+    );
+  }
+  if (options.pgbenchScale < pgbenchScaleMin) {
+    notes.push(`pgbench scale ${options.pgbenchScale} < ${pgbenchScaleMin}: not the issue's bar`);
+  }
+  if (tpcb.some((run) => run.failedTransactions > 0)) notes.push('pgbench had failed transactions');
+  return {
+    ...measured(
+      'earn_vs_tpcb',
+      earns.map((run, index) => rounded(run.ratePerSecond / tpcb[index]!.tps)),
+      details,
+      notes,
+    ),
+    summary: `${earnSummary} vs pgbench ${median(details.pgbenchTps)} tps`,
+  };
+}
+
+function median(spread: unknown): number {
+  return (spread as Spread).median;
+}
+
+function rssFigure(gateway: ServerProcess, peaks: number[], peakResets: boolean): FigureResult {
+  const notes = peakResets
+    ? []
+    : ['the kernel refused to reset VmHWM: each value is the peak since the gateway started'];
+  return {
+    ...measured(
+      'gateway_rss',
+      peaks.map((peak) => rounded(peak)),
+      { pid: gateway.pid },
+      notes,
+    ),
+    summary: `VmHWM of pid ${gateway.pid} per earn window, in MB (2^20 bytes)`,
+  };
+}

@@ -1,0 +1,17 @@
+import type { Experiment } from '../figure';
+import { earnVsTpcb } from './earn-vs-tpcb';
+import { federationOverhead } from './federation-overhead';
+import { hotPartner } from './hot-partner';
+import { readVsBareHttp } from './read-vs-bare-http';
+import { scaleLatency } from './scale-latency';
+import { settleVsScan } from './settle-vs-scan';
+
+/** Every experiment, in the order a run performs them (cheapest data first). */
+export const experiments: Experiment[] = [
+  earnVsTpcb,
+  hotPartner,
+  readVsBareHttp,
+  federationOverhead,
+  settleVsScan,
+  scaleLatency,
+];

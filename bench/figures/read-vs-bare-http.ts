@@ -1,0 +1,118 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { walletMemberId } from '../bench-data';
+import { type BenchContext, graphqlTarget } from '../context';
+import { type Experiment, type FigureResult, failed, measured, spreadOver } from '../figure';
+import { sendOnce } from '../load-generator';
+import { jsonHeaders, walletQuery } from '../requests';
+import type { ServerProcess } from '../server-process';
+import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
+
+/** Headers the bare server must not copy: they describe the connection, not the answer. */
+const connectionHeaders = new Set([
+  'date',
+  'connection',
+  'keep-alive',
+  'content-length',
+  'transfer-encoding',
+]);
+/** Client CPU per request above this share of the bare server's: the client may be the limit. */
+const clientLimitShare = 0.8;
+const walletBalances = 3;
+const walletEntries = 20;
+
+/**
+ * read_vs_bare_http: the member's wallet query through the gateway against a bare node:http
+ * process answering the byte-identical body with the same headers; same client, same
+ * concurrency, side by side in each run. An answer counts when it has status 200 and the
+ * reference's length (so an error never counts).
+ */
+export const readVsBareHttp: Experiment = {
+  figures: ['read_vs_bare_http'],
+  async run(context) {
+    const gateway = await context.ledgerGateway();
+    const token = await context.keys.issuer.issue({ kind: 'member', subject: walletMemberId });
+    const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
+    const body = JSON.stringify({ query: walletQuery });
+    const reference = await sendOnce(graphqlTarget(gateway), headers, body);
+    const problem = walletProblem(reference.status, reference.body);
+    if (problem) return [failed('read_vs_bare_http', `reference wallet answer: ${problem}`)];
+
+    const bodyFile = join(context.options.dataDir, 'wallet-response.json');
+    await writeFile(bodyFile, reference.body);
+    const bare = await context.startBareHttp(
+      bodyFile,
+      Object.fromEntries(
+        Object.entries(reference.headers).filter(([name]) => !connectionHeaders.has(name)),
+      ),
+    );
+    try {
+      const load = {
+        request: () => ({ body, headers }),
+        succeeded: (status: number, answer: Buffer) =>
+          status === 200 && answer.length === reference.body.length,
+      };
+      return [await compare(context, { gateway, bare }, load, reference.body.length)];
+    } finally {
+      await context.stopProcess(bare);
+    }
+  },
+};
+
+async function compare(
+  context: BenchContext,
+  servers: { gateway: ServerProcess; bare: ServerProcess },
+  load: Parameters<BenchContext['load']>[1],
+  responseBytes: number,
+): Promise<FigureResult> {
+  context.log(`warming up (${context.options.warmupSeconds} s each)`);
+  await context.warmUp(servers.gateway, load);
+  await context.warmUp(servers.bare, load);
+  const results = await sideBySide(context, ['gateway', 'bare'], (side) =>
+    context.load(servers[side], load),
+  );
+  const details = {
+    gatewayRequestsPerSecond: spreadOver(results.gateway, (run) => run.ratePerSecond),
+    bareRequestsPerSecond: spreadOver(results.bare, (run) => run.ratePerSecond),
+    gatewayP50Ms: spreadOver(results.gateway, (run) => run.p50Ms),
+    bareP50Ms: spreadOver(results.bare, (run) => run.p50Ms),
+    gatewayCpuMsPerRequest: spreadOver(results.gateway, (run) => run.serverCpuMsPerRequest),
+    bareCpuMsPerRequest: spreadOver(results.bare, (run) => run.serverCpuMsPerRequest),
+    clientCpuMsPerBareRequest: spreadOver(results.bare, (run) => run.clientCpuMsPerRequest),
+    responseBytes,
+    failedRequests: [...results.gateway, ...results.bare].reduce(
+      (sum, run) => sum + run.failures,
+      0,
+    ),
+  };
+  if (anyEmptyWindow(results))
+    return failed('read_vs_bare_http', 'a window completed no read', details);
+  const notes =
+    details.clientCpuMsPerBareRequest.median >=
+    clientLimitShare * details.bareCpuMsPerRequest.median
+      ? [
+          'the load generator spent nearly as much CPU per request as the bare server: on this machine it may limit the baseline, which flatters the ratio',
+        ]
+      : [];
+  return measured(
+    'read_vs_bare_http',
+    perRunRatios(results.gateway, results.bare, (run) => run.ratePerSecond),
+    details,
+    notes,
+    `gateway ${details.gatewayRequestsPerSecond.median} req/s (p50 ${details.gatewayP50Ms.median} ms, ${details.gatewayCpuMsPerRequest.median} ms CPU) vs bare ${details.bareRequestsPerSecond.median} req/s (${details.bareCpuMsPerRequest.median} ms CPU; client ${details.clientCpuMsPerBareRequest.median} ms CPU); ${responseBytes} bytes`,
+  );
+}
+
+/** Why a wallet answer is not the 3 balances and 20 entries asked for, if it is not. */
+export function walletProblem(status: number, body: Buffer): string | undefined {
+  if (status !== 200) return `HTTP ${status}: ${body.toString('utf8').slice(0, 300)}`;
+  const parsed = JSON.parse(body.toString('utf8')) as {
+    data?: { wallet?: { balances: unknown[]; history: { entries: unknown[] } } };
+    errors?: unknown[];
+  };
+  if (parsed.errors) return `errors: ${JSON.stringify(parsed.errors).slice(0, 300)}`;
+  const wallet = parsed.data?.wallet;
+  if (wallet?.balances.length !== walletBalances) return 'expected 3 balances';
+  if (wallet.history.entries.length !== walletEntries) return 'expected 20 history entries';
+  return undefined;
+}
