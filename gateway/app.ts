@@ -1,10 +1,12 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { initOrm, migrate } from './db/orm';
 import { SqlDatabase } from './db/sql';
+import type { FederationServices } from './federation/federation';
 import { Ledger } from './ledger/ledger';
 import { MemberDirectory } from './members/member-directory';
 import { ProgramCatalog } from './programs/program-catalog';
 import { PurchaseService } from './purchases/purchase-service';
+import { RedemptionService } from './redemptions/redemption-service';
 import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
 
@@ -20,6 +22,9 @@ export interface App {
   catalog: ProgramCatalog;
   members: MemberDirectory;
   purchases: PurchaseService;
+  redemptions: RedemptionService;
+  /** Partner services and the supergraph; set by buildGateway (absent without a gateway). */
+  federation?: FederationServices;
   /** A context for jobs and tools acting as the system. */
   systemContext(requestId?: string): RequestContext;
   close(): Promise<void>;
@@ -42,6 +47,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const catalog = new ProgramCatalog(orm, ledger);
   const members = new MemberDirectory();
   const purchases = new PurchaseService(ledger, catalog, members, clock);
+  const redemptions = new RedemptionService(ledger, catalog, members, clock);
   return {
     orm,
     db,
@@ -50,6 +56,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     catalog,
     members,
     purchases,
+    redemptions,
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
       await db.close();

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Field, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
 import { Int64 } from './scalars';
 
 /**
@@ -14,6 +14,9 @@ export enum ErrorCode {
   ALREADY_EXISTS = 'ALREADY_EXISTS',
   CURRENCY_NOT_SUPPORTED = 'CURRENCY_NOT_SUPPORTED',
   REFUND_EXCEEDS_PURCHASE = 'REFUND_EXCEEDS_PURCHASE',
+  HOLD_NOT_ACTIVE = 'HOLD_NOT_ACTIVE',
+  COMPOSITION_FAILED = 'COMPOSITION_FAILED',
+  PARTNER_SERVICE_UNAVAILABLE = 'PARTNER_SERVICE_UNAVAILABLE',
 }
 registerEnumType(ErrorCode, {
   name: 'ErrorCode',
@@ -117,6 +120,45 @@ export class RefundExceedsPurchaseError extends ErrorResult {
   refundableMinor!: bigint;
 }
 
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'The redemption hold was already settled (confirmed, declined or expired) and cannot change any more.',
+})
+export class HoldNotActiveError extends ErrorResult {
+  @Field(() => ID, { description: 'The hold.' })
+  holdId!: string;
+
+  @Field({ description: 'How it was settled: confirmed, declined or expired.' })
+  status!: string;
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'The partner service’s schema does not compose with the graph. Nothing changed: the previous graph keeps serving.',
+})
+export class CompositionFailedError extends ErrorResult {
+  @Field(() => ID, { description: 'The partner whose service was being registered.' })
+  partnerId!: string;
+
+  @Field(() => [String], { description: 'The composition errors, as reported by composition.' })
+  messages!: string[];
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'The partner service could not be reached, or did not answer as a subgraph, while registering it. Nothing changed.',
+})
+export class PartnerServiceUnavailableError extends ErrorResult {
+  @Field(() => ID, { description: 'The partner.' })
+  partnerId!: string;
+
+  @Field({ description: 'What went wrong.' })
+  reason!: string;
+}
+
 export const errorResultTypes = [
   InvalidInputError,
   InsufficientPointsError,
@@ -125,4 +167,7 @@ export const errorResultTypes = [
   AlreadyExistsError,
   CurrencyNotSupportedError,
   RefundExceedsPurchaseError,
+  HoldNotActiveError,
+  CompositionFailedError,
+  PartnerServiceUnavailableError,
 ] as const;

@@ -1,12 +1,15 @@
 import { GraphQLError } from 'graphql';
 import {
   AlreadyExistsError,
+  CompositionFailedError,
   CurrencyNotSupportedError,
   ErrorCode,
+  HoldNotActiveError,
   IdempotencyKeyReusedError,
   InsufficientPointsError,
   InvalidInputError,
   NotFoundError,
+  PartnerServiceUnavailableError,
   RefundExceedsPurchaseError,
 } from '../../schema/errors';
 import * as domain from '../shared/errors';
@@ -18,7 +21,10 @@ type ErrorResultObject =
   | NotFoundError
   | AlreadyExistsError
   | CurrencyNotSupportedError
-  | RefundExceedsPurchaseError;
+  | RefundExceedsPurchaseError
+  | HoldNotActiveError
+  | CompositionFailedError
+  | PartnerServiceUnavailableError;
 
 /**
  * Maps a domain failure to its typed GraphQL result. Forbidden is not a result: it becomes a
@@ -65,6 +71,24 @@ export function toErrorResult(error: domain.DomainError): ErrorResultObject {
     return Object.assign(new RefundExceedsPurchaseError(), base, {
       requestedMinor: error.requestedMinor,
       refundableMinor: error.refundableMinor,
+    });
+  }
+  if (error instanceof domain.HoldNotActive) {
+    return Object.assign(new HoldNotActiveError(), base, {
+      holdId: error.holdId,
+      status: error.status,
+    });
+  }
+  if (error instanceof domain.CompositionFailed) {
+    return Object.assign(new CompositionFailedError(), base, {
+      partnerId: error.partnerId,
+      messages: [...error.messages],
+    });
+  }
+  if (error instanceof domain.PartnerServiceUnavailable) {
+    return Object.assign(new PartnerServiceUnavailableError(), base, {
+      partnerId: error.partnerId,
+      reason: error.reason,
     });
   }
   if (error instanceof domain.Forbidden) throw forbidden(error.reason);
