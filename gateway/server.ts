@@ -1,10 +1,15 @@
 import { once } from 'node:events';
+import { demoPartnerServices } from '../partners/demo';
+import { gatewayKeys } from '../partners/shared/assertion-verifier';
+import { startPartnerServices } from '../partners/start';
 import { type App, createApp } from './app';
 import { loadKeySet } from './auth/keys';
 import type { Config } from './config';
 import { openDatabaseServer } from './db/database';
 import { seedDemoIfEmpty } from './demo/seed';
-import { buildGateway } from './gateway';
+import { loadAssertionKey } from './federation/assertions';
+import { loadFederationConfig } from './federation/config';
+import { buildGateway, type Gateway } from './gateway';
 import { startSweeps } from './jobs/scheduler';
 
 export interface RunningGateway {
@@ -12,6 +17,8 @@ export interface RunningGateway {
   app: App;
   embeddedDatabase: boolean;
   seeded: boolean;
+  /** Partner services composed into the graph: name and URL. */
+  partnerServices: { partnerId: string; name: string; url: string }[];
   /** Stops accepting requests, drains, stops the jobs, closes pools, stops an embedded database. */
   stop(): Promise<void>;
 }
@@ -46,12 +53,16 @@ export async function startGateway(
     stops.push(() => app.close());
     const seeded = config.seedDemo ? await seedDemoIfEmpty(app) : false;
     const keySet = await loadKeySet({ production: config.production, dataDir: config.dataDir });
+    const federationConfig = loadFederationConfig(process.env, config.production);
+    const assertionKey = await loadAssertionKey(config);
     const gateway = await buildGateway({
       app,
       keySet,
       production: config.production,
       corsOrigins: config.corsOrigins,
       log,
+      assertionKey,
+      subgraphTimeoutMs: federationConfig.subgraphTimeoutMs,
     });
     stops.push(() => gateway.stop());
     const sweeps = startSweeps(app, config.sweepIntervalMs, log);
@@ -67,15 +78,62 @@ export async function startGateway(
           setTimeout(() => gateway.httpServer.closeAllConnections(), 5_000).unref();
         }),
     );
+    const services = { ...federationConfig.partnerServices };
+    const names: Record<string, string> = {};
+    if (federationConfig.demoPartnersInProcess) {
+      const partners = await startPartnerServices(demoPartnerServices, {
+        gatewayKeys: gatewayKeys({ jwks: gateway.federation.signer.publicJwks }),
+        coalitionUrl: `http://127.0.0.1:${config.port}/graphql`,
+        host: federationConfig.partnerHost,
+        dataDir: config.dataDir,
+        log,
+      });
+      stops.push(async () => {
+        await Promise.all(partners.map((partner) => partner.stop()));
+      });
+      for (const partner of partners) {
+        services[partner.partnerId] = partner.url;
+        names[partner.partnerId] = partner.name;
+      }
+    }
+    const partnerServices = await registerPartnerServices(app, gateway, services, log);
     return {
       url: `http://localhost:${config.port}/graphql`,
       app,
       embeddedDatabase: database.embedded,
       seeded,
+      partnerServices: partnerServices.map((partnerId) => ({
+        partnerId,
+        name: names[partnerId] ?? partnerId,
+        url: services[partnerId]!,
+      })),
       stop: stopAll,
     };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * Registers the configured partner services (each start refreshes their SDL and keys). A
+ * service that cannot be registered is logged and left out; the graph serves without it.
+ */
+async function registerPartnerServices(
+  app: App,
+  gateway: Gateway,
+  services: Record<string, string>,
+  log: (line: string) => void,
+): Promise<string[]> {
+  const registered: string[] = [];
+  for (const [partnerId, url] of Object.entries(services)) {
+    const outcome = await gateway.federation.onboarding.register(app.systemContext('startup'), {
+      partnerId,
+      url,
+    });
+    if (outcome instanceof Error)
+      log(`partner service ${partnerId} not registered: ${outcome.message}`);
+    else registered.push(partnerId);
+  }
+  return registered;
 }

@@ -18,7 +18,7 @@ export class Migration0004Federation extends Migration {
 -- the service is down. The JWKS holds the public keys the partner signs its own tokens with.
 create table partner_service (
   partner_id text primary key references partner (id),
-  url text not null constraint partner_service_url_format check (url ~ '^https?://[^\\s]{1,2000}$'),
+  url text not null constraint partner_service_url_format check (url ~ '^https?://\\S+$' and length(url) <= 2000),
   jwks jsonb not null constraint partner_service_jwks_has_keys check (jsonb_typeof(jwks -> 'keys') = 'array' and jsonb_array_length(jwks -> 'keys') between 1 and 10),
   sdl text not null constraint partner_service_sdl_length check (length(sdl) between 1 and 1000000),
   registered_at timestamptz not null,
