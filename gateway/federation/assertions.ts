@@ -38,7 +38,8 @@ export class AssertionSigner {
 
   async sign(caller: Caller | undefined, audience: string): Promise<string> {
     const { kind, id } = describe(caller);
-    const cacheKey = `${audience}\u0000${kind}\u0000${id}`;
+    const financePartner = caller?.kind === 'finance' ? (caller.partnerId ?? '') : '';
+    const cacheKey = `${audience}\u0000${kind}\u0000${id}\u0000${financePartner}`;
     const cached = this.cache.get(cacheKey);
     const nowMs = Date.now();
     if (cached && cached.expiresAtMs - nowMs > assertionReuseSecondsMin * 1000) return cached.token;

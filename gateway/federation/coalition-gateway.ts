@@ -1,4 +1,4 @@
-import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import type {
   GatewayExecutionResult,
   GatewayExecutor,
@@ -19,6 +19,7 @@ import {
 import type { GraphQLContext } from '../graphql/context';
 import type { AssertionSigner } from './assertions';
 import { coalitionSubgraphName } from './composition';
+import { InProcessDataSource } from './in-process-data-source';
 import { PartnerDataSource } from './partner-data-source';
 
 /** Routing decisions remembered (by query hash); the cache is emptied when it grows past this. */
@@ -42,7 +43,7 @@ export interface CoalitionGatewayOptions {
  * that the coalition's own schema can answer entirely (every field it selects exists there, and
  * it asks no introspection) is executed straight on that schema: no query plan, no `_entities`,
  * no network. Everything else (a partner's rewards, fields partners add to Member) goes through
- * query planning, the coalition subgraph in-process (LocalGraphQLDataSource) and each partner
+ * query planning, the coalition subgraph in-process (InProcessDataSource) and each partner
  * over HTTP with an assertion and a timeout.
  *
  * Apollo Server has already validated the operation against the supergraph's API schema and
@@ -54,6 +55,8 @@ export class CoalitionGateway implements GatewayInterface {
   private readonly routes = new Map<string, Route>();
   private federatedExecutor: GatewayExecutor | null = null;
   private pushSupergraph: ((supergraphSdl: string) => void) | undefined;
+  /** Off sends every operation through query planning (to measure what the fast lane saves). */
+  directRouteEnabled = true;
 
   constructor(private readonly options: CoalitionGatewayOptions) {
     this.inner = new ApolloGateway({
@@ -63,7 +66,7 @@ export class CoalitionGateway implements GatewayInterface {
       },
       buildService: ({ name, url }) =>
         name === coalitionSubgraphName
-          ? new LocalGraphQLDataSource(options.coalitionSubgraphSchema)
+          ? new InProcessDataSource(options.coalitionSubgraphSchema)
           : new PartnerDataSource(name, url!, options.signer, options.subgraphTimeoutMs),
       logger: quietLogger(options.log),
     });
@@ -103,7 +106,10 @@ export class CoalitionGateway implements GatewayInterface {
   }
 
   private async execute(request: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> {
-    if (this.routeOf(request.document, request.queryHash) === 'coalition') {
+    if (
+      this.directRouteEnabled &&
+      this.routeOf(request.document, request.queryHash) === 'coalition'
+    ) {
       return execute({
         schema: this.options.coalitionSchema,
         document: request.document,

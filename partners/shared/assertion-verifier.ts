@@ -21,6 +21,8 @@ export interface AssertedCaller {
 const callerKinds = new Set(['partner', 'member', 'finance', 'operator', 'system', 'anonymous']);
 /** Partner and gateway clocks may disagree a little; assertions live 60 s. */
 const clockToleranceSeconds = 5;
+/** Verified assertions remembered (the gateway reuses one per caller for up to 30 s). */
+const verifiedCacheSizeMax = 10_000;
 
 /** The gateway's public keys: given at start (a JWKS document) or fetched from its URL. */
 export function gatewayKeys(source: { jwks: { keys: JWK[] } } | { url: string }): JWTVerifyGetKey {
@@ -35,12 +37,30 @@ export function gatewayKeys(source: { jwks: { keys: JWK[] } } | { url: string })
  * that refuses requests without one cannot be called around the gateway.
  */
 export class AssertionVerifier {
+  private readonly verified = new Map<string, { caller: AssertedCaller; expiresAtMs: number }>();
+
   constructor(
     private readonly partnerId: string,
     private readonly keys: JWTVerifyGetKey,
   ) {}
 
+  /**
+   * The caller an assertion names; throws when it is not acceptable. A token verified before
+   * is answered from memory until it expires (an ES256 verification costs about as much as the
+   * rest of a small request).
+   */
   async verify(token: string): Promise<AssertedCaller> {
+    const cached = this.verified.get(token);
+    if (cached && cached.expiresAtMs > Date.now()) return cached.caller;
+    const caller = await this.verifySignature(token);
+    if (this.verified.size >= verifiedCacheSizeMax) this.verified.clear();
+    this.verified.set(token, { caller: caller.caller, expiresAtMs: caller.expiresAtMs });
+    return caller.caller;
+  }
+
+  private async verifySignature(
+    token: string,
+  ): Promise<{ caller: AssertedCaller; expiresAtMs: number }> {
     const { payload } = await jwtVerify(token, this.keys, {
       algorithms: ['ES256'],
       issuer: assertionIssuer,
@@ -54,6 +74,9 @@ export class AssertionVerifier {
     if (typeof kind !== 'string' || !callerKinds.has(kind)) {
       throw new Error('the assertion names no known kind of caller');
     }
-    return { kind: kind as AssertedCaller['kind'], id: payload.sub! };
+    return {
+      caller: { kind: kind as AssertedCaller['kind'], id: payload.sub! },
+      expiresAtMs: payload.exp! * 1000,
+    };
   }
 }
