@@ -65,6 +65,21 @@ export async function startGateway(
       subgraphTimeoutMs: federationConfig.subgraphTimeoutMs,
     });
     stops.push(() => gateway.stop());
+    // Partner services stop after the gateway has drained (stops run in reverse order).
+    const services = { ...federationConfig.partnerServices };
+    if (federationConfig.demoPartnersInProcess) {
+      const partners = await startPartnerServices(demoPartnerServices, {
+        gatewayKeys: gatewayKeys({ jwks: gateway.federation.signer.publicJwks }),
+        coalitionUrl: `http://127.0.0.1:${config.port}/graphql`,
+        host: federationConfig.partnerHost,
+        dataDir: config.dataDir,
+        log,
+      });
+      stops.push(async () => {
+        await Promise.all(partners.map((partner) => partner.stop()));
+      });
+      for (const partner of partners) services[partner.partnerId] = partner.url;
+    }
     const sweeps = startSweeps(app, config.sweepIntervalMs, log);
     stops.push(() => sweeps.stop());
     gateway.httpServer.listen(config.port, config.host);
@@ -78,35 +93,14 @@ export async function startGateway(
           setTimeout(() => gateway.httpServer.closeAllConnections(), 5_000).unref();
         }),
     );
-    const services = { ...federationConfig.partnerServices };
-    const names: Record<string, string> = {};
-    if (federationConfig.demoPartnersInProcess) {
-      const partners = await startPartnerServices(demoPartnerServices, {
-        gatewayKeys: gatewayKeys({ jwks: gateway.federation.signer.publicJwks }),
-        coalitionUrl: `http://127.0.0.1:${config.port}/graphql`,
-        host: federationConfig.partnerHost,
-        dataDir: config.dataDir,
-        log,
-      });
-      stops.push(async () => {
-        await Promise.all(partners.map((partner) => partner.stop()));
-      });
-      for (const partner of partners) {
-        services[partner.partnerId] = partner.url;
-        names[partner.partnerId] = partner.name;
-      }
-    }
-    const partnerServices = await registerPartnerServices(app, gateway, services, log);
+    await registerPartnerServices(app, gateway, services, log);
+    const partnerServices = await servedPartnerServices(app, gateway);
     return {
       url: `http://localhost:${config.port}/graphql`,
       app,
       embeddedDatabase: database.embedded,
       seeded,
-      partnerServices: partnerServices.map((partnerId) => ({
-        partnerId,
-        name: names[partnerId] ?? partnerId,
-        url: services[partnerId]!,
-      })),
+      partnerServices,
       stop: stopAll,
     };
   } catch (error) {
@@ -117,23 +111,34 @@ export async function startGateway(
 
 /**
  * Registers the configured partner services (each start refreshes their SDL and keys). A
- * service that cannot be registered is logged and left out; the graph serves without it.
+ * service that cannot be registered now is logged; if it was registered before, its stored SDL
+ * keeps it in the graph (its fields answer SUBGRAPH_UNAVAILABLE while it is down).
  */
 async function registerPartnerServices(
   app: App,
   gateway: Gateway,
   services: Record<string, string>,
   log: (line: string) => void,
-): Promise<string[]> {
-  const registered: string[] = [];
+): Promise<void> {
   for (const [partnerId, url] of Object.entries(services)) {
     const outcome = await gateway.federation.onboarding.register(app.systemContext('startup'), {
       partnerId,
       url,
     });
-    if (outcome instanceof Error)
-      log(`partner service ${partnerId} not registered: ${outcome.message}`);
-    else registered.push(partnerId);
+    if (outcome instanceof Error) {
+      log(`partner service ${partnerId} not (re)registered: ${outcome.message}`);
+    }
   }
-  return registered;
+}
+
+/** Every partner service in the graph (registered now or earlier), for the start banner. */
+async function servedPartnerServices(app: App, gateway: Gateway) {
+  const served = await gateway.federation.onboarding.list(app.systemContext('startup'));
+  return Promise.all(
+    served.map(async (service) => ({
+      partnerId: service.partnerId,
+      name: (await app.catalog.partner(service.partnerId))?.name ?? service.partnerId,
+      url: service.url,
+    })),
+  );
 }
