@@ -7,7 +7,11 @@ import { TokenIssuer } from '../gateway/auth/tokens';
 import { projectRoot } from '../gateway/config';
 import { openDatabaseServer } from '../gateway/db/database';
 import { seedDemoIfEmpty } from '../gateway/demo/seed';
+import { TokenVerifier } from '../gateway/auth/tokens';
 import { buildGateway } from '../gateway/gateway';
+import { createApolloServer } from '../gateway/graphql/apollo';
+import { buildCoalitionSchema } from '../gateway/graphql/schema';
+import { createHttpServer } from '../gateway/http/server';
 import { demoPartnerServices } from '../partners/demo';
 import { gatewayKeys } from '../partners/shared/assertion-verifier';
 import { startPartnerServices } from '../partners/start';
@@ -15,7 +19,8 @@ import { startPartnerServices } from '../partners/start';
 /**
  * Latency through the gateway, one request at a time over keep-alive (p50/p95 of
  * `requestsPerCase` after a warm-up), for:
- * - the coalition-only wallet query (direct route: no query plan);
+ * - the wallet query on Apollo over the coalition schema alone (the spine before federation);
+ * - the coalition-only wallet query through the gateway (direct route: no query plan);
  * - the same query forced through query planning (what the direct route saves);
  * - the wallet plus one partner's rewards with affordability (federated).
  * `node dist/bench/federation-latency.js` after `npm run build`; embedded PostgreSQL in
@@ -67,7 +72,24 @@ async function main() {
   const wallet = '{ wallet { balances { currency available held } } }';
   const federated =
     '{ wallet { balances { currency available held } } nordicHotelRewards { id price { currency points affordability { affordable shortfallPoints } } } }';
+  // The spine's setup before federation: Apollo over the coalition schema alone, no gateway.
+  const plainApollo = await createApolloServer(await buildCoalitionSchema(), {
+    production: true,
+    log: console.log,
+  });
+  const plainServer = createHttpServer({
+    app,
+    apollo: plainApollo,
+    verifier: new TokenVerifier(keySet),
+    corsOrigins: [],
+    publicJwks: keySet.publicJwks,
+  });
+  plainServer.listen(0, '127.0.0.1');
+  await once(plainServer, 'listening');
+  const plainPort = (plainServer.address() as { port: number }).port;
+  const plainAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   const results: Record<string, { p50: number; p95: number }> = {};
+  results.walletWithoutFederation = await measure(plainAgent, plainPort, token, wallet);
   results.walletDirect = await measure(agent, port, token, wallet);
   gateway.federation.gateway.directRouteEnabled = false;
   results.walletThroughPlanner = await measure(agent, port, token, wallet);
@@ -78,6 +100,9 @@ async function main() {
     `ratio p50 (wallet + one partner's rewards) / (wallet, direct) = ${(results.walletPlusPartnerRewards!.p50 / results.walletDirect!.p50).toFixed(2)}`,
   );
   agent.destroy();
+  plainAgent.destroy();
+  await plainApollo.stop();
+  plainServer.close();
   await Promise.all(partners.map((partner) => partner.stop()));
   await gateway.stop();
   gateway.httpServer.close();
