@@ -111,8 +111,7 @@ function buildSkyAirResolvers(inventory: RewardInventory) {
       const flight = awardFlights.find((candidate) => candidate.id === flightId);
       return redeemReward(ctx, {
         rewardId: flightId,
-        currency,
-        points: flight?.miles ?? 0n,
+        price: flight ? { currency, points: flight.miles } : null,
         idempotencyKey,
         fulfilment: inventory.forReward(flightId),
       });

@@ -104,8 +104,7 @@ function buildNordicResolvers(inventory: RewardInventory) {
       const reward = hotelRewards.find((candidate) => candidate.id === rewardId);
       return redeemReward(ctx, {
         rewardId,
-        currency,
-        points: reward?.points ?? 0n,
+        price: reward ? { currency, points: reward.points } : null,
         idempotencyKey,
         fulfilment: inventory.forReward(rewardId),
       });

@@ -90,8 +90,7 @@ function buildFreshMartResolvers(inventory: RewardInventory) {
       const reward = groceryRewards.find((candidate) => candidate.id === rewardId);
       return redeemReward(ctx, {
         rewardId,
-        currency,
-        points: reward?.points ?? 0n,
+        price: reward ? { currency, points: reward.points } : null,
         idempotencyKey,
         fulfilment: inventory.forReward(rewardId),
       });

@@ -17,8 +17,8 @@ export interface Fulfilment {
 
 export interface RedeemRequest {
   rewardId: string;
-  currency: string;
-  points: bigint;
+  /** The reward's price; null when the partner has no such reward. */
+  price: { currency: string; points: bigint } | null;
   idempotencyKey: string;
   fulfilment: Fulfilment;
   holdSeconds?: number;
@@ -43,21 +43,27 @@ export async function redeemReward(
       extensions: { code: 'BAD_USER_INPUT' },
     });
   }
+  const price = request.price;
+  if (!price) {
+    throw new GraphQLError(`No reward "${request.rewardId}" at this partner`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
   const outcome = (status: RewardRedemptionStatus, fields: Partial<RewardRedemption> = {}) =>
     Object.assign(new RewardRedemption(), {
       status,
       holdId: null,
       reference: null,
       reason: null,
-      price: priceOf(request.currency, request.points),
+      price: priceOf(price.currency, price.points),
       ...fields,
     });
 
   const hold = await ctx.coalition.placeHold({
     memberId,
     transactionId: `${memberId}:${key}`,
-    currency: request.currency,
-    points: request.points,
+    currency: price.currency,
+    points: price.points,
     rewardId: request.rewardId,
     holdSeconds: request.holdSeconds,
   });

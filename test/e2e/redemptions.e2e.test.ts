@@ -145,6 +145,17 @@ describe('redeeming a partner’s reward through the gateway', () => {
     expect(await balances(alice)).toMatchObject({ SKY: { available: '550', held: '0' } });
   });
 
+  it('answers an unknown reward with a clear error and holds nothing', async () => {
+    const before = await balances(alice);
+    const { body } = await t.graphql(alice, redeemHotel, { rewardId: 'nh_nowhere', key: 'x' });
+    expect(body.data).toBeNull();
+    expect(body.errors![0]).toMatchObject({
+      message: 'No reward "nh_nowhere" at this partner',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect(await balances(alice)).toEqual(before);
+  });
+
   it('lets only members redeem', async () => {
     const operator = await t.token('operator', 'admin');
     const { body } = await t.graphql(operator, redeemHotel, { rewardId: 'nh_osl_1n', key: 'op' });
