@@ -11,6 +11,7 @@ import {
 } from '../shared/errors';
 import { idPatterns } from '../shared/ids';
 import type { SubgraphDefinition } from './composition';
+import { partnerSdlViolations } from './partner-sdl-rules';
 import type { PartnerServiceClient } from './partner-service-client';
 import type { PartnerServiceDirectory, PartnerServiceRecord } from './partner-service-directory';
 
@@ -36,8 +37,8 @@ export interface SupergraphControl {
 
 /**
  * Onboarding of partner services: the operator registers a partner's subgraph URL (and keys);
- * the gateway fetches its SDL, composes the supergraph in-process, stores the service and swaps
- * the graph without a restart. A composition error is returned with composition's messages and
+ * the gateway fetches its SDL, checks it uses only what partners may (partner-sdl-rules.ts),
+ * composes the supergraph in-process, stores the service and swaps the graph without a restart. A composition error is returned with composition's messages and
  * the previous graph keeps serving. Registrations run one at a time.
  */
 export class Onboarding {
@@ -82,6 +83,8 @@ export class Onboarding {
         : parseJson('jwks', input.jwks),
     );
     const sdl = await this.client.fetchSdl(input.partnerId, url);
+    const violations = partnerSdlViolations(input.partnerId, sdl);
+    if (violations.length > 0) throw new CompositionFailed(input.partnerId, violations);
     let saved: PartnerServiceRecord | undefined;
     const errors = await this.supergraph.replace({ name: input.partnerId, url, sdl }, async () => {
       saved = await this.directory.save(

@@ -322,6 +322,24 @@ describe('onboarding a partner service', () => {
     ).toEqual(['ptr_freshmart', 'ptr_nordic', 'ptr_skyair', 'ptr_telcoone']);
   });
 
+  it('refuses a service that would take over or read coalition fields', async () => {
+    const override = await serviceWith(
+      'ptr_fuelco',
+      'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@override", "@external", "@requires"])\n' +
+        'type Query { wallet: String @override(from: "coalition") }\n' +
+        'type Member @key(fields: "id") { id: ID! email: String @external fuelCoNote: String @requires(fields: "email") }',
+    );
+    const outcome = await t.register('ptr_fuelco', override.service.url, override.jwks);
+    expect(outcome).toMatchObject({ __typename: 'CompositionFailedError' });
+    expect(outcome.messages).toEqual([
+      '[ptr_fuelco] @override is not allowed in partner subgraphs',
+      '[ptr_fuelco] @external is not allowed in partner subgraphs',
+      '[ptr_fuelco] @requires is not allowed in partner subgraphs',
+    ]);
+    const { body } = await t.graphql(alice, '{ wallet { memberId } }');
+    expect(body.data).toEqual({ wallet: { memberId: 'mbr_alice' } });
+  });
+
   it('refuses unknown partners, unreachable services and callers who are not the operator', async () => {
     expect(await t.register('ptr_nobody', 'http://127.0.0.1:9/graphql')).toMatchObject({
       __typename: 'NotFoundError',
