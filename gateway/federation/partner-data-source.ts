@@ -2,6 +2,7 @@ import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { GraphQLContext } from '../graphql/context';
 import { type AssertionSigner, assertionHeader } from './assertions';
+import { createHttpFetcher } from './http-fetcher';
 
 /** How long the gateway waits for a partner subgraph before answering without its data. */
 export const subgraphTimeoutMs = 2_000;
@@ -22,11 +23,8 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GraphQLContext> {
   ) {
     super({
       url,
-      fetcher: ((input: string, init: RequestInit) =>
-        fetch(input, {
-          ...init,
-          signal: AbortSignal.timeout(timeoutMs),
-        })) as unknown as RemoteGraphQLDataSource['fetcher'],
+      fetcher: createHttpFetcher(timeoutMs)
+        .fetcher as unknown as RemoteGraphQLDataSource['fetcher'],
     });
   }
 
