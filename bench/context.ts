@@ -90,6 +90,7 @@ export class BenchContext {
           NODE_ENV: 'production',
           DATABASE_URL: databaseUrl,
           JWT_PUBLIC_JWKS: JSON.stringify(this.keys.publicJwks),
+          GATEWAY_ASSERTION_PRIVATE_JWK: JSON.stringify(this.keys.assertionJwk),
           SWEEP_INTERVAL_MS: '0',
           SEED_DEMO: 'false',
           COALITION_DATA_DIR: this.options.dataDir,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
-import { loadKeySet } from '../gateway/auth/keys';
+import { generateSigningKey, loadKeySet } from '../gateway/auth/keys';
 import { TokenIssuer } from '../gateway/auth/tokens';
 import { benchExternalId, benchPartnerCount, benchPartnerId, earnCurrency } from './bench-data';
 import type { OutgoingRequest } from './load-generator';
@@ -38,12 +38,18 @@ export const jsonHeaders = { 'content-type': 'application/json', accept: 'applic
 export interface BenchKeys {
   issuer: TokenIssuer;
   publicJwks: { keys: JWK[] };
+  /** The key the gateway signs its subgraph assertions with (production mode requires one). */
+  assertionJwk: JWK;
 }
 
 /** The bench's development key pair, kept in <dataDir>/keys like the gateway's own. */
 export async function loadBenchKeys(dataDir: string): Promise<BenchKeys> {
   const keySet = await loadKeySet({ production: false, dataDir, env: {} });
-  return { issuer: new TokenIssuer(keySet.privateJwk!), publicJwks: keySet.publicJwks };
+  return {
+    issuer: new TokenIssuer(keySet.privateJwk!),
+    publicJwks: keySet.publicJwks,
+    assertionJwk: await generateSigningKey('bench-assertion'),
+  };
 }
 
 export async function partnerTokens(keys: BenchKeys): Promise<string[]> {

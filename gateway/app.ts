@@ -5,10 +5,12 @@ import { CrossProgramPayments } from './exchange/cross-program-payments';
 import { ExchangeAdmin } from './exchange/exchange-admin';
 import { ExchangeService } from './exchange/exchange-service';
 import { WalletValuation } from './exchange/wallet-valuation';
+import type { FederationServices } from './federation/federation';
 import { Ledger } from './ledger/ledger';
 import { MemberDirectory } from './members/member-directory';
 import { ProgramCatalog } from './programs/program-catalog';
 import { PurchaseService } from './purchases/purchase-service';
+import { RedemptionService } from './redemptions/redemption-service';
 import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
 
@@ -32,6 +34,9 @@ export interface App {
   exchangeAdmin: ExchangeAdmin;
   /** Wallet values in the reference unit and conversion previews. */
   walletValuation: WalletValuation;
+  redemptions: RedemptionService;
+  /** Partner services and the supergraph; set by buildGateway (absent without a gateway). */
+  federation?: FederationServices;
   /** A context for jobs and tools acting as the system. */
   systemContext(requestId?: string): RequestContext;
   close(): Promise<void>;
@@ -58,6 +63,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const crossProgramPayments = new CrossProgramPayments(db, ledger, catalog, members, clock);
   const exchangeAdmin = new ExchangeAdmin(db, catalog, clock);
   const walletValuation = new WalletValuation(db, clock);
+  const redemptions = new RedemptionService(ledger, catalog, members, clock);
   return {
     orm,
     db,
@@ -70,6 +76,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     crossProgramPayments,
     exchangeAdmin,
     walletValuation,
+    redemptions,
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
       await db.close();

@@ -1,8 +1,10 @@
 import type { Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
+import type { JWK } from 'jose';
 import type { App } from './app';
-import type { KeySet } from './auth/keys';
+import { generateSigningKey, type KeySet } from './auth/keys';
 import { TokenVerifier } from './auth/tokens';
+import { Federation } from './federation/federation';
 import { createApolloServer } from './graphql/apollo';
 import type { GraphQLContext } from './graphql/context';
 import { buildCoalitionSchema } from './graphql/schema';
@@ -14,28 +16,46 @@ export interface GatewayOptions {
   production: boolean;
   corsOrigins: readonly string[];
   log: (line: string) => void;
+  /** The key the gateway signs subgraph assertions with; a fresh one when omitted (tests). */
+  assertionKey?: JWK;
+  /** Per-subgraph timeout; partner_data_source's subgraphTimeoutMs when omitted. */
+  subgraphTimeoutMs?: number;
 }
 
 export interface Gateway {
   httpServer: Server;
   apollo: ApolloServer<GraphQLContext>;
+  /** The supergraph: partner services, onboarding, assertions. */
+  federation: Federation;
   /** Stops Apollo; the caller closes the HTTP server (it may never have listened). */
   stop(): Promise<void>;
 }
 
-/** The GraphQL gateway over an App: schema, Apollo, the HTTP server. Not yet listening. */
+/**
+ * The GraphQL gateway over an App: the coalition's schema, the supergraph composed with every
+ * registered partner service, Apollo, the HTTP server. Not yet listening.
+ */
 export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const schema = await buildCoalitionSchema();
-  const apollo = await createApolloServer(schema, {
+  const federation = await Federation.start({
+    app: options.app,
+    coalitionSchema: schema,
+    assertionKey: options.assertionKey ?? (await generateSigningKey('gateway-ephemeral')),
+    subgraphTimeoutMs: options.subgraphTimeoutMs,
+    log: options.log,
+  });
+  options.app.federation = federation;
+  const apollo = await createApolloServer(federation.gateway, {
     production: options.production,
     log: options.log,
   });
   const httpServer = createHttpServer({
     app: options.app,
     apollo,
-    verifier: new TokenVerifier(options.keySet),
+    verifier: federation.callerVerifier(new TokenVerifier(options.keySet)),
     corsOrigins: options.corsOrigins,
     publicJwks: options.keySet.publicJwks,
+    gatewayJwks: federation.signer.publicJwks,
   });
-  return { httpServer, apollo, stop: () => apollo.stop() };
+  return { httpServer, apollo, federation, stop: () => apollo.stop() };
 }

@@ -31,10 +31,13 @@ async function main(): Promise<void> {
   const dataDir = relative(projectRoot, config.dataDir) || config.dataDir;
   const query =
     '{ wallet { balances { currency available pending expiringSoon } history(first: 5) { entries { code description changes { currency available } } } } }';
+  const federatedQuery =
+    '{ wallet { balances { currency available } } skyAirAwardFlights { id destination price { currency points affordability { affordable shortfallPoints } } } nordicHotelRewards { id city price { currency points affordability { affordable shortfallPoints } } } }';
   console.log(`
 Coalition gateway ready at ${gateway.url}
   database: ${gateway.embeddedDatabase ? `embedded PostgreSQL in ${dataDir}/postgres (set DATABASE_URL to use your own)` : 'DATABASE_URL'}
   demo coalition: ${demoPartners.map((partner) => partner.name).join(', ')}${gateway.seeded ? ' (seeded just now)' : ''}
+  partner subgraphs composed into the graph:${gateway.partnerServices.map((service) => `\n    ${service.name.padEnd(14)} ${service.url}`).join('') || ' none'}
 
 Get a token (development keys in ${dataDir}/keys; valid 12 hours):
   npm run -s token -- member mbr_alice        # or: partner ptr_fuelco | operator admin | finance ptr_skyair
@@ -44,7 +47,12 @@ Try a query:
     -H "authorization: Bearer $(npm run -s token -- member mbr_alice)" \\
     -d '{"query":"${query}"}'
 
-Stop with Ctrl-C.
+Rewards of two partners with affordability, beside the wallet (one query, federated):
+  curl -s ${gateway.url} -H 'content-type: application/json' \\
+    -H "authorization: Bearer $(npm run -s token -- member mbr_alice)" \\
+    -d '{"query":"${federatedQuery}"}'
+
+Stop with Ctrl-C (stops the partner services and the database too).
 `);
 }
 

@@ -1,10 +1,15 @@
 import { once } from 'node:events';
+import { demoPartnerServices } from '../partners/demo';
+import { gatewayKeys } from '../partners/shared/assertion-verifier';
+import { startPartnerServices } from '../partners/start';
 import { type App, createApp } from './app';
 import { loadKeySet } from './auth/keys';
 import type { Config } from './config';
 import { openDatabaseServer } from './db/database';
 import { seedDemoIfEmpty } from './demo/seed';
-import { buildGateway } from './gateway';
+import { loadAssertionKey } from './federation/assertions';
+import { loadFederationConfig } from './federation/config';
+import { buildGateway, type Gateway } from './gateway';
 import { startSweeps } from './jobs/scheduler';
 
 export interface RunningGateway {
@@ -12,6 +17,8 @@ export interface RunningGateway {
   app: App;
   embeddedDatabase: boolean;
   seeded: boolean;
+  /** Partner services composed into the graph: name and URL. */
+  partnerServices: { partnerId: string; name: string; url: string }[];
   /** Stops accepting requests, drains, stops the jobs, closes pools, stops an embedded database. */
   stop(): Promise<void>;
 }
@@ -46,14 +53,33 @@ export async function startGateway(
     stops.push(() => app.close());
     const seeded = config.seedDemo ? await seedDemoIfEmpty(app) : false;
     const keySet = await loadKeySet({ production: config.production, dataDir: config.dataDir });
+    const federationConfig = loadFederationConfig(process.env, config.production);
+    const assertionKey = await loadAssertionKey(config);
     const gateway = await buildGateway({
       app,
       keySet,
       production: config.production,
       corsOrigins: config.corsOrigins,
       log,
+      assertionKey,
+      subgraphTimeoutMs: federationConfig.subgraphTimeoutMs,
     });
     stops.push(() => gateway.stop());
+    // Partner services stop after the gateway has drained (stops run in reverse order).
+    const services = { ...federationConfig.partnerServices };
+    if (federationConfig.demoPartnersInProcess) {
+      const partners = await startPartnerServices(demoPartnerServices, {
+        gatewayKeys: gatewayKeys({ jwks: gateway.federation.signer.publicJwks }),
+        coalitionUrl: `http://127.0.0.1:${config.port}/graphql`,
+        host: federationConfig.partnerHost,
+        dataDir: config.dataDir,
+        log,
+      });
+      stops.push(async () => {
+        await Promise.all(partners.map((partner) => partner.stop()));
+      });
+      for (const partner of partners) services[partner.partnerId] = partner.url;
+    }
     const sweeps = startSweeps(app, config.sweepIntervalMs, log);
     stops.push(() => sweeps.stop());
     gateway.httpServer.listen(config.port, config.host);
@@ -67,15 +93,52 @@ export async function startGateway(
           setTimeout(() => gateway.httpServer.closeAllConnections(), 5_000).unref();
         }),
     );
+    await registerPartnerServices(app, gateway, services, log);
+    const partnerServices = await servedPartnerServices(app, gateway);
     return {
       url: `http://localhost:${config.port}/graphql`,
       app,
       embeddedDatabase: database.embedded,
       seeded,
+      partnerServices,
       stop: stopAll,
     };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * Registers the configured partner services (each start refreshes their SDL and keys). A
+ * service that cannot be registered now is logged; if it was registered before, its stored SDL
+ * keeps it in the graph (its fields answer SUBGRAPH_UNAVAILABLE while it is down).
+ */
+async function registerPartnerServices(
+  app: App,
+  gateway: Gateway,
+  services: Record<string, string>,
+  log: (line: string) => void,
+): Promise<void> {
+  for (const [partnerId, url] of Object.entries(services)) {
+    const outcome = await gateway.federation.onboarding.register(app.systemContext('startup'), {
+      partnerId,
+      url,
+    });
+    if (outcome instanceof Error) {
+      log(`partner service ${partnerId} not (re)registered: ${outcome.message}`);
+    }
+  }
+}
+
+/** Every partner service in the graph (registered now or earlier), for the start banner. */
+async function servedPartnerServices(app: App, gateway: Gateway) {
+  const served = await gateway.federation.onboarding.list(app.systemContext('startup'));
+  return Promise.all(
+    served.map(async (service) => ({
+      partnerId: service.partnerId,
+      name: (await app.catalog.partner(service.partnerId))?.name ?? service.partnerId,
+      url: service.url,
+    })),
+  );
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Field, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
 import { Int64 } from './scalars';
 
 /**
@@ -22,6 +22,9 @@ export enum ErrorCode {
   QUOTE_EXPIRED = 'QUOTE_EXPIRED',
   QUOTE_ALREADY_USED = 'QUOTE_ALREADY_USED',
   ARBITRAGE_CYCLE = 'ARBITRAGE_CYCLE',
+  HOLD_NOT_ACTIVE = 'HOLD_NOT_ACTIVE',
+  COMPOSITION_FAILED = 'COMPOSITION_FAILED',
+  PARTNER_SERVICE_UNAVAILABLE = 'PARTNER_SERVICE_UNAVAILABLE',
 }
 registerEnumType(ErrorCode, {
   name: 'ErrorCode',
@@ -245,6 +248,45 @@ export class ArbitrageCycleError extends ErrorResult {
   gain!: string;
 }
 
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'The redemption hold was already settled (confirmed, declined or expired) and cannot change any more.',
+})
+export class HoldNotActiveError extends ErrorResult {
+  @Field(() => ID, { description: 'The hold.' })
+  holdId!: string;
+
+  @Field({ description: 'How it was settled: confirmed, declined or expired.' })
+  status!: string;
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'The partner service’s schema does not compose with the graph. Nothing changed: the previous graph keeps serving.',
+})
+export class CompositionFailedError extends ErrorResult {
+  @Field(() => ID, { description: 'The partner whose service was being registered.' })
+  partnerId!: string;
+
+  @Field(() => [String], { description: 'The composition errors, as reported by composition.' })
+  messages!: string[];
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'The partner service could not be reached, or did not answer as a subgraph, while registering it. Nothing changed.',
+})
+export class PartnerServiceUnavailableError extends ErrorResult {
+  @Field(() => ID, { description: 'The partner.' })
+  partnerId!: string;
+
+  @Field({ description: 'What went wrong.' })
+  reason!: string;
+}
+
 export const errorResultTypes = [
   InvalidInputError,
   InsufficientPointsError,
@@ -261,4 +303,7 @@ export const errorResultTypes = [
   QuoteExpiredError,
   QuoteAlreadyUsedError,
   ArbitrageCycleError,
+  HoldNotActiveError,
+  CompositionFailedError,
+  PartnerServiceUnavailableError,
 ] as const;

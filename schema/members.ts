@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { createUnionType, Field, ID, InputType, ObjectType } from 'type-graphql';
+import { createUnionType, Directive, Field, ID, InputType, ObjectType } from 'type-graphql';
 import { AlreadyExistsError, InvalidInputError, NotFoundError } from './errors';
 
+@Directive('@key(fields: "id")')
 @ObjectType({
   description:
     'A person in the coalition, with one wallet across every program. Partners see the members they enrolled; a member sees only themself.',

@@ -1,8 +1,9 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerOptions } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from './context';
 
 /** Limits on every operation, named so they can be quoted in docs and tests. */
@@ -25,6 +26,8 @@ const clientErrorCodes = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'UNAUTHENTICATED',
   'FORBIDDEN',
+  // A partner subgraph that is down or slow: its fields are null, the rest is answered.
+  'SUBGRAPH_UNAVAILABLE',
 ]);
 
 export interface ApolloOptions {
@@ -39,7 +42,7 @@ export interface ApolloOptions {
  * error" and logged in full.
  */
 export async function createApolloServer(
-  schema: GraphQLSchema,
+  source: GraphQLSchema | GatewayInterface,
   options: ApolloOptions,
 ): Promise<ApolloServer<GraphQLContext>> {
   const armor = new ApolloArmor({
@@ -53,8 +56,12 @@ export async function createApolloServer(
     blockFieldSuggestion: { enabled: options.production },
   });
   const protection = armor.protect();
+  // A schema (the coalition alone), or a gateway serving the supergraph (with federation).
+  const served = (
+    source instanceof GraphQLSchema ? { schema: source } : { gateway: source }
+  ) as ApolloServerOptions<GraphQLContext>;
   const server = new ApolloServer<GraphQLContext>({
-    schema,
+    ...served,
     introspection: !options.production,
     hideSchemaDetailsFromClientErrors: options.production,
     includeStacktraceInErrorResponses: false,

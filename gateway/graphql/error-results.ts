@@ -3,9 +3,11 @@ import {
   AlreadyExistsError,
   ArbitrageCycleError,
   BelowConversionMinimumError,
+  CompositionFailedError,
   ConversionLimitExceededError,
   CurrencyNotSupportedError,
   ErrorCode,
+  HoldNotActiveError,
   IdempotencyKeyReusedError,
   InsufficientPointsError,
   InvalidInputError,
@@ -13,6 +15,7 @@ import {
   NoExchangeRateError,
   NotConversionIncrementError,
   NotFoundError,
+  PartnerServiceUnavailableError,
   QuoteAlreadyUsedError,
   QuoteExpiredError,
   RefundExceedsPurchaseError,
@@ -27,7 +30,10 @@ type ErrorResultObject =
   | AlreadyExistsError
   | CurrencyNotSupportedError
   | RefundExceedsPurchaseError
-  | ExchangeErrorResult;
+  | ExchangeErrorResult
+  | HoldNotActiveError
+  | CompositionFailedError
+  | PartnerServiceUnavailableError;
 
 /**
  * Maps a domain failure to its typed GraphQL result. Forbidden is not a result: it becomes a
@@ -78,6 +84,24 @@ export function toErrorResult(error: domain.DomainError): ErrorResultObject {
   }
   const exchange = exchangeErrorResult(error);
   if (exchange) return Object.assign(exchange, base);
+  if (error instanceof domain.HoldNotActive) {
+    return Object.assign(new HoldNotActiveError(), base, {
+      holdId: error.holdId,
+      status: error.status,
+    });
+  }
+  if (error instanceof domain.CompositionFailed) {
+    return Object.assign(new CompositionFailedError(), base, {
+      partnerId: error.partnerId,
+      messages: [...error.messages],
+    });
+  }
+  if (error instanceof domain.PartnerServiceUnavailable) {
+    return Object.assign(new PartnerServiceUnavailableError(), base, {
+      partnerId: error.partnerId,
+      reason: error.reason,
+    });
+  }
   if (error instanceof domain.Forbidden) throw forbidden(error.reason);
   throw new Error(`no GraphQL result type for domain error ${error.code}`);
 }

@@ -9,8 +9,11 @@ import {
 } from './resolvers/exchange.resolver';
 import { ExchangeAdminResolver } from './resolvers/exchange-admin.resolver';
 import { MemberResolver } from './resolvers/members.resolver';
+import { PartnerServiceResolver } from './resolvers/partner-services.resolver';
+import { PointsPriceResolver } from './resolvers/points-price.resolver';
 import { CurrencyResolver, ProgramResolver } from './resolvers/programs.resolver';
 import { PurchaseResolver } from './resolvers/purchases.resolver';
+import { RedemptionResolver } from './resolvers/redemptions.resolver';
 import { TransferResolver } from './resolvers/transfers.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
 import { WalletResolver } from './resolvers/wallet.resolver';
@@ -31,6 +34,9 @@ export const resolvers = [
   ExchangeAdminResolver,
   BalanceValueResolver,
   WalletValueResolver,
+  RedemptionResolver,
+  PointsPriceResolver,
+  PartnerServiceResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */
@@ -42,5 +48,7 @@ export function buildCoalitionSchema(): Promise<GraphQLSchema> {
     // Inputs are checked by the services, which answer with typed errors.
     validate: false,
     emitSchemaFile: false,
+    // Federation directives (`@key`) are printed into the subgraph SDL, not checked here.
+    skipCheck: true,
   });
 }

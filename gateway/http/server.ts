@@ -14,14 +14,16 @@ export const graphqlPath = '/graphql';
 export interface HttpOptions {
   app: App;
   apollo: ApolloServer<GraphQLContext>;
-  verifier: TokenVerifier;
+  verifier: Pick<TokenVerifier, 'verify'>;
   corsOrigins: readonly string[];
   publicJwks: unknown;
+  /** The keys partner services verify the gateway's assertions with (federation). */
+  gatewayJwks?: unknown;
 }
 
 /**
- * A plain node:http server (no Express on the hot path): /graphql, /health and the public keys
- * at /.well-known/jwks.json. Bodies over bodyBytesMax get 413, malformed JSON 400, a bad token
+ * A plain node:http server (no Express on the hot path): /graphql, /health, the public keys
+ * at /.well-known/jwks.json and the gateway's assertion keys at /.well-known/gateway-jwks.json. Bodies over bodyBytesMax get 413, malformed JSON 400, a bad token
  * 401; everything else is Apollo's.
  */
 export function createHttpServer(options: HttpOptions): Server {
@@ -44,6 +46,9 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
   response.setHeader('x-content-type-options', 'nosniff');
   if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
   if (url.pathname === '/.well-known/jwks.json') return sendJson(response, 200, options.publicJwks);
+  if (url.pathname === '/.well-known/gateway-jwks.json' && options.gatewayJwks) {
+    return sendJson(response, 200, options.gatewayJwks);
+  }
   if (url.pathname !== graphqlPath) return sendJson(response, 404, { error: 'not found' });
 
   if (!applyCors(options.corsOrigins, request, response)) {
@@ -114,7 +119,10 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
   response.end();
 }
 
-async function authenticate(verifier: TokenVerifier, header: string | undefined): Promise<Caller> {
+async function authenticate(
+  verifier: Pick<TokenVerifier, 'verify'>,
+  header: string | undefined,
+): Promise<Caller> {
   if (header === undefined || header === '') return { kind: 'anonymous' };
   const match = /^Bearer ([A-Za-z0-9._~+/=-]{10,4096})$/.exec(header);
   if (!match) throw new Error('expected "Authorization: Bearer <token>"');

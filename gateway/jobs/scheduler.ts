@@ -1,7 +1,7 @@
 import type { App } from '../app';
 
 /**
- * Runs the ledger's sweeps (maturity, expiry) every `intervalMs` inside the gateway. Runs never
+ * Runs the ledger's sweeps (maturity, expiry, expired redemption holds) every `intervalMs` inside the gateway. Runs never
  * overlap; a failed run is logged and the next one tries again. The same sweeps run on demand
  * with `npm run jobs -- mature|expire`.
  */
@@ -16,8 +16,11 @@ export function startSweeps(
     try {
       const matured = await app.ledger.matureDue();
       const expired = await app.ledger.expireDue();
-      if (matured + expired > 0)
-        log(`sweeps: ${matured} pending earns matured, ${expired} accounts had points expire`);
+      const holdsVoided = await app.ledger.voidExpiredHolds();
+      if (matured + expired + holdsVoided > 0)
+        log(
+          `sweeps: ${matured} pending earns matured, ${expired} accounts had points expire, ${holdsVoided} unconfirmed redemption holds voided`,
+        );
     } catch (error) {
       log(`sweeps failed (will retry): ${(error as Error).message}`);
     }

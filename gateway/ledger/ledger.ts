@@ -4,6 +4,16 @@ import { catchDomainError, type DomainError } from '../shared/errors';
 import { AccountDirectory } from './accounts';
 import { type EarnEntry, type EarnReceipt, postEarns } from './earn';
 import { EarnBatcher } from './earn-batcher';
+import {
+  findHolds,
+  type HoldEntry,
+  type HoldView,
+  placeHold,
+  type SettleEntry,
+  type SettleReceipt,
+  settleHold,
+  voidExpiredHolds,
+} from './holds';
 import type { AccountKey } from './model';
 import {
   type AccountView,
@@ -59,6 +69,27 @@ export class Ledger {
     return catchDomainError(() =>
       this.db.transaction((sql) => postRefund(sql, this.accounts, entry)),
     );
+  }
+
+  /** Holds points for a two-phase redemption. Errors: InsufficientPoints, IdempotencyKeyReused. */
+  hold(entry: HoldEntry): Promise<SpendReceipt | DomainError> {
+    return catchDomainError(() =>
+      this.db.transaction((sql) => placeHold(sql, this.accounts, entry)),
+    );
+  }
+
+  /** Confirms or voids a hold. Errors: NotFound (hold), HoldNotActive, IdempotencyKeyReused. */
+  settleHold(entry: SettleEntry): Promise<SettleReceipt | DomainError> {
+    return catchDomainError(() => this.db.transaction((sql) => settleHold(sql, entry)));
+  }
+
+  /** Voids holds whose time ran out by `asOf` (default now); returns how many. */
+  voidExpiredHolds(asOf: Date = this.clock.now()): Promise<number> {
+    return voidExpiredHolds(this.db, this.clock, asOf);
+  }
+
+  findHolds(ids: readonly string[]): Promise<HoldView[]> {
+    return findHolds(this.db, ids);
   }
 
   /** Matures pending earns due by `asOf` (default now); returns how many. */

@@ -48,7 +48,9 @@ export class NotFound extends DomainError {
       | 'purchase'
       | 'transfer'
       | 'account'
-      | 'quote',
+      | 'quote'
+      | 'hold'
+      | 'reward',
     readonly reference: string,
   ) {
     super(`No ${entity} "${reference}" visible to this caller`);
@@ -199,6 +201,39 @@ export class ArbitrageCycle extends DomainError {
     readonly gain: string,
   ) {
     super(`Converting around ${cycle.join(' -> ')} would turn 1 point into ${gain}`);
+  }
+}
+
+/** A redemption hold that was already settled cannot be confirmed or declined any more. */
+export class HoldNotActive extends DomainError {
+  readonly code = 'HOLD_NOT_ACTIVE';
+  constructor(
+    readonly holdId: string,
+    readonly status: 'confirmed' | 'declined' | 'expired',
+  ) {
+    super(`Hold ${holdId} is no longer active: it was ${status}`);
+  }
+}
+
+/** A partner service's schema does not compose with the graph; the previous graph keeps serving. */
+export class CompositionFailed extends DomainError {
+  readonly code = 'COMPOSITION_FAILED';
+  constructor(
+    readonly partnerId: string,
+    readonly messages: readonly string[],
+  ) {
+    super(`The service of ${partnerId} does not compose: ${messages.join('; ')}`);
+  }
+}
+
+/** A partner service could not be reached (or answered nonsense) while registering it. */
+export class PartnerServiceUnavailable extends DomainError {
+  readonly code = 'PARTNER_SERVICE_UNAVAILABLE';
+  constructor(
+    readonly partnerId: string,
+    readonly reason: string,
+  ) {
+    super(`The service of ${partnerId} could not be used: ${reason}`);
   }
 }
 

@@ -1,0 +1,25 @@
+# One image for the gateway and the partner subgraph services (docker-compose.yml picks the
+# command). Node 20.19+, as package.json's engines require.
+FROM node:20.19-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY gateway gateway
+COPY partners partners
+COPY schema schema
+COPY migrations migrations
+COPY bench bench
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+
+FROM node:20.19-bookworm-slim
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/dist dist
+# Development keys live in /data (a volume), owned by the unprivileged user.
+RUN mkdir -p /data && chown node:node /data
+USER node
+ENV COALITION_DATA_DIR=/data HOST=0.0.0.0
+EXPOSE 4000 4101 4102 4103
+CMD ["node", "dist/gateway/main.js"]

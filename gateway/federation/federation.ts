@@ -1,0 +1,126 @@
+import type { GraphQLSchema } from 'graphql';
+import type { JWK } from 'jose';
+import type { App } from '../app';
+import type { TokenVerifier } from '../auth/tokens';
+import { AssertionSigner } from './assertions';
+import { CoalitionGateway } from './coalition-gateway';
+import { buildCoalitionSubgraph } from './coalition-subgraph';
+import {
+  coalitionSubgraphName,
+  coalitionSubgraphUrl,
+  composeSupergraph,
+  type SubgraphDefinition,
+} from './composition';
+import { Onboarding, type SupergraphControl } from './onboarding';
+import { subgraphTimeoutMs } from './partner-data-source';
+import { PartnerServiceClient } from './partner-service-client';
+import { PartnerServiceDirectory } from './partner-service-directory';
+import { CallerVerifier, PartnerTokenVerifier } from './partner-tokens';
+
+export interface FederationOptions {
+  app: App;
+  /** The coalition's type-graphql schema. */
+  coalitionSchema: GraphQLSchema;
+  /** The gateway's private key for subgraph assertions. */
+  assertionKey: JWK;
+  subgraphTimeoutMs?: number;
+  log: (line: string) => void;
+}
+
+/** What the GraphQL layer reaches through `App.federation`. */
+export interface FederationServices {
+  onboarding: Onboarding;
+}
+
+/**
+ * Federation assembled: the supergraph composed from the coalition's graph and every registered
+ * partner service (their SDL as stored, so a partner that is down does not stop the start), the
+ * gateway serving it, onboarding that recomposes and swaps it, and the verifiers.
+ */
+export class Federation implements SupergraphControl, FederationServices {
+  readonly signer: AssertionSigner;
+  readonly gateway: CoalitionGateway;
+  readonly onboarding: Onboarding;
+  private readonly directory: PartnerServiceDirectory;
+  private subgraphs: SubgraphDefinition[];
+  private currentSdl: string;
+
+  private constructor(
+    options: FederationOptions,
+    directory: PartnerServiceDirectory,
+    subgraphs: SubgraphDefinition[],
+    supergraphSdl: string,
+  ) {
+    this.directory = directory;
+    this.subgraphs = subgraphs;
+    this.currentSdl = supergraphSdl;
+    this.signer = new AssertionSigner(options.assertionKey);
+    this.gateway = new CoalitionGateway({
+      coalitionSchema: options.coalitionSchema,
+      coalitionSubgraphSchema: buildCoalitionSubgraph(options.coalitionSchema).schema,
+      supergraphSdl,
+      signer: this.signer,
+      subgraphTimeoutMs: options.subgraphTimeoutMs ?? subgraphTimeoutMs,
+      log: options.log,
+    });
+    this.onboarding = new Onboarding(
+      options.app.catalog,
+      directory,
+      new PartnerServiceClient(this.signer),
+      this,
+      options.app.clock,
+    );
+  }
+
+  static async start(options: FederationOptions): Promise<Federation> {
+    const coalition: SubgraphDefinition = {
+      name: coalitionSubgraphName,
+      url: coalitionSubgraphUrl,
+      sdl: buildCoalitionSubgraph(options.coalitionSchema).sdl,
+    };
+    const directory = new PartnerServiceDirectory(options.app.db);
+    const stored = (await directory.list()).map(
+      (service): SubgraphDefinition => ({
+        name: service.partnerId,
+        url: service.url,
+        sdl: service.sdl,
+      }),
+    );
+    let subgraphs = [coalition, ...stored];
+    let outcome = composeSupergraph(subgraphs);
+    if ('errors' in outcome) {
+      // Each stored service composed when it was registered; this only happens after an
+      // upgrade changed the coalition's graph. Serve the coalition alone rather than nothing.
+      options.log(`stored partner services do not compose: ${outcome.errors.join('; ')}`);
+      subgraphs = [coalition];
+      outcome = composeSupergraph(subgraphs);
+      if ('errors' in outcome) throw new Error(outcome.errors.join('; '));
+    }
+    return new Federation(options, directory, subgraphs, outcome.supergraphSdl);
+  }
+
+  get supergraphSdl(): string {
+    return this.currentSdl;
+  }
+
+  /** Names of the subgraphs served now. */
+  get subgraphNames(): string[] {
+    return this.subgraphs.map((subgraph) => subgraph.name);
+  }
+
+  async replace(subgraph: SubgraphDefinition, commit: () => Promise<void>) {
+    const next = [...this.subgraphs.filter((other) => other.name !== subgraph.name), subgraph];
+    const outcome = composeSupergraph(next);
+    if ('errors' in outcome) return outcome.errors;
+    await commit();
+    this.subgraphs = next;
+    this.currentSdl = outcome.supergraphSdl;
+    this.gateway.swap(outcome.supergraphSdl);
+    return null;
+  }
+
+  /** Verifies bearer tokens: partners' own (with their registered keys) or the identity provider's. */
+  callerVerifier(tokens: TokenVerifier): CallerVerifier {
+    return new CallerVerifier(tokens, new PartnerTokenVerifier(this.directory));
+  }
+}

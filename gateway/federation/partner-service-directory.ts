@@ -1,0 +1,82 @@
+import type { JWK } from 'jose';
+import type { SqlDatabase } from '../db/sql';
+import { TtlCache } from '../shared/ttl-cache';
+
+/** A registered partner service, as stored. */
+export interface PartnerServiceRecord {
+  partnerId: string;
+  url: string;
+  /** The public keys the partner signs its own tokens to the coalition with. */
+  jwks: { keys: JWK[] };
+  /** The subgraph SDL the service reported when it was registered. */
+  sdl: string;
+  registeredAt: Date;
+  updatedAt: Date;
+}
+
+/** Partner keys change rarely; another gateway process sees a re-registration within this. */
+const keysCacheMs = 5_000;
+
+/** The partner_service table: plain SQL, read at start and on every registration. */
+export class PartnerServiceDirectory {
+  private readonly keys = new TtlCache<string, { keys: JWK[] } | null>(keysCacheMs);
+
+  constructor(private readonly db: SqlDatabase) {}
+
+  async list(): Promise<PartnerServiceRecord[]> {
+    const rows = await this.db.query<Row>(
+      `select partner_id, url, jwks, sdl, registered_at, updated_at
+       from partner_service order by partner_id`,
+    );
+    return rows.rows.map(fromRow);
+  }
+
+  /** Creates or replaces a partner's service; keeps the first registration time. */
+  async save(
+    service: Pick<PartnerServiceRecord, 'partnerId' | 'url' | 'jwks' | 'sdl'>,
+    now: Date,
+  ): Promise<PartnerServiceRecord> {
+    const rows = await this.db.query<Row>(
+      `insert into partner_service (partner_id, url, jwks, sdl, registered_at, updated_at)
+       values ($1, $2, $3::jsonb, $4, $5, $5)
+       on conflict (partner_id) do update
+         set url = excluded.url, jwks = excluded.jwks, sdl = excluded.sdl,
+             updated_at = excluded.updated_at
+       returning partner_id, url, jwks, sdl, registered_at, updated_at`,
+      [service.partnerId, service.url, JSON.stringify(service.jwks), service.sdl, now],
+    );
+    this.keys.delete(service.partnerId);
+    return fromRow(rows.rows[0]!);
+  }
+
+  /** The partner's registered public keys, or null when it has no service registered. */
+  keysOf(partnerId: string): Promise<{ keys: JWK[] } | null> {
+    return this.keys.get(partnerId, async () => {
+      const rows = await this.db.query<{ jwks: { keys: JWK[] } }>(
+        'select jwks from partner_service where partner_id = $1',
+        [partnerId],
+      );
+      return rows.rows[0]?.jwks ?? null;
+    });
+  }
+}
+
+interface Row {
+  partner_id: string;
+  url: string;
+  jwks: { keys: JWK[] };
+  sdl: string;
+  registered_at: Date;
+  updated_at: Date;
+}
+
+function fromRow(row: Row): PartnerServiceRecord {
+  return {
+    partnerId: row.partner_id,
+    url: row.url,
+    jwks: row.jwks,
+    sdl: row.sdl,
+    registeredAt: row.registered_at,
+    updatedAt: row.updated_at,
+  };
+}

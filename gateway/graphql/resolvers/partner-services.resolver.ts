@@ -1,0 +1,56 @@
+import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import {
+  PartnerService,
+  RegisterPartnerServiceInput,
+  RegisterPartnerServiceResult,
+} from '../../../schema/partner-services';
+import type { PartnerServiceRecord } from '../../federation/partner-service-directory';
+import type { GraphQLContext } from '../context';
+import { respond } from '../respond';
+
+/** Onboarding of partner services (the operator's). */
+@Resolver(() => PartnerService)
+export class PartnerServiceResolver {
+  @Authorized('operator')
+  @Mutation(() => RegisterPartnerServiceResult, {
+    description:
+      'Registers (or re-registers) a partner’s subgraph service: fetches its SDL, composes the graph in-process and swaps it without a restart. On a composition error the previous graph keeps serving. Errors: InvalidInputError, NotFoundError, PartnerServiceUnavailableError, CompositionFailedError.',
+  })
+  registerPartnerService(
+    @Arg('input') input: RegisterPartnerServiceInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return respond(
+      () =>
+        federationOf(ctx).onboarding.register(ctx.request, {
+          partnerId: input.partnerId,
+          url: input.url,
+          jwks: input.jwks ?? undefined,
+        }),
+      partnerServiceObject,
+    );
+  }
+
+  @Authorized('operator')
+  @Query(() => [PartnerService], {
+    description: 'The partner services composed into the graph (operator).',
+  })
+  async partnerServices(@Ctx() ctx: GraphQLContext): Promise<PartnerService[]> {
+    return (await federationOf(ctx).onboarding.list(ctx.request)).map(partnerServiceObject);
+  }
+}
+
+function federationOf(ctx: GraphQLContext) {
+  if (!ctx.app.federation) throw new Error('this gateway runs without federation');
+  return ctx.app.federation;
+}
+
+function partnerServiceObject(record: PartnerServiceRecord): PartnerService {
+  return Object.assign(new PartnerService(), {
+    partnerId: record.partnerId,
+    url: record.url,
+    keyIds: record.jwks.keys.map((key) => key.kid ?? ''),
+    registeredAt: record.registeredAt,
+    updatedAt: record.updatedAt,
+  });
+}

@@ -1,0 +1,12 @@
+import type { FederatedSchema } from '../../gateway/federation/subgraph-schema';
+import type { RewardInventory } from './inventory';
+
+/** One partner business's service: who it is, where it listens by default, its subgraph. */
+export interface PartnerDefinition {
+  partnerId: string;
+  name: string;
+  /** The port it listens on unless configured otherwise. */
+  defaultPort: number;
+  /** Builds the subgraph over a fresh inventory (each running service owns its data). */
+  build(): Promise<{ subgraph: FederatedSchema; inventory: RewardInventory }>;
+}

@@ -1,0 +1,65 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * A reverse proxy in front of a partner service that a test can break: `hang` gives no answer
+ * at all (a stuck service), `down` resets every connection (a crashed one). Only for tests, on
+ * 127.0.0.1.
+ */
+export interface SwitchableProxy {
+  url: string;
+  mode: 'pass' | 'hang' | 'down';
+  close(): Promise<void>;
+}
+
+export async function startSwitchableProxy(target: string): Promise<SwitchableProxy> {
+  const targetUrl = new URL(target);
+  const sockets = new Set<Socket>();
+  const proxy: SwitchableProxy = { url: '', mode: 'pass', close: async () => undefined };
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    if (proxy.mode === 'hang') return; // never answers
+    if (proxy.mode === 'down') {
+      request.socket.destroy();
+      return;
+    }
+    void forward(targetUrl, request, response);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  proxy.url = `http://127.0.0.1:${port}${targetUrl.pathname}`;
+  proxy.close = () =>
+    new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  return proxy;
+}
+
+async function forward(target: URL, request: IncomingMessage, response: ServerResponse) {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).filter(
+      ([name, value]) =>
+        typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name),
+    ),
+  ) as Record<string, string>;
+  try {
+    const answer = await fetch(new URL(path, target), {
+      method: request.method,
+      headers,
+      body: request.method === 'GET' ? undefined : Buffer.concat(chunks),
+    });
+    response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? '' });
+    response.end(Buffer.from(await answer.arrayBuffer()));
+  } catch {
+    response.writeHead(502).end();
+  }
+}
