@@ -1,35 +1,42 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * The earn hot path in one round trip: `ledger_earn_batch` posts a whole batch of earns inside
- * the caller's transaction. Network round trips, not SQL work, dominated an earn (about ten
- * statements each); a batch now costs one call and one commit, whatever its size.
+ * The earn hot path in one round trip: `ledger_earn_batch` posts a whole batch of earns in one
+ * statement (called outside an explicit transaction, it commits with its own implicit one).
+ * Round trips and system calls, not SQL work, dominated an earn (about ten statements and a
+ * separate member lookup each); a batch now costs one call, whatever its size.
  *
- * It does what gateway/ledger/earn.ts `postEarns` does, in the same order and under the same
- * rules: claim every idempotency key (INSERT ... ON CONFLICT DO NOTHING), create missing member
- * accounts, lock member accounts in id order, write transfers, postings and lots (or pending
- * rows), move the member totals, and only then lock (in id order) and move the hot issuance
- * accounts, so they are held from here to the commit and no longer: one update per batch,
- * not per earn. Constraints check every row as before.
+ * In order, under the ledger's rules: resolve each member through the partner's links (an
+ * unlinked member is refused before anything is claimed), claim every idempotency key
+ * (INSERT ... ON CONFLICT DO NOTHING; the stored response gets the resolved member id), create
+ * missing member accounts, lock member accounts in id order, write transfers, postings and lots
+ * (or pending rows), move the member totals, and only then move the hot issuance accounts, in id
+ * order, so they are held from there to the commit and no longer: one update per batch, not per
+ * earn. Constraints check every row.
  *
- * Returns one row per entry: 'claimed', 'replay' with the stored response, or 'conflict'.
+ * Returns one row per entry: status 'claimed' (with the member id), 'replay' (with the stored
+ * response), 'conflict' (key used by another request) or 'unknown_member'.
  */
 export class Migration0006EarnBatchFunction extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
 create function ledger_earn_batch(
-  transfer_ids text[], partner_ids text[], member_ids text[], currencies text[], points bigint[],
+  transfer_ids text[], partner_ids text[], member_ids text[], member_external_ids text[],
+  currencies text[], points bigint[],
   external_ids text[], purchase_minor bigint[], purchase_currencies text[],
   created_ats timestamptz[], matures_ats timestamptz[], lot_expires_ats timestamptz[],
   descriptions text[], scopes text[], operations text[], idempotency_keys text[],
   request_hashes text[], responses jsonb[]
-) returns table (entry integer, status text, stored_response jsonb)
+) returns table (entry integer, status text, member_id text, stored_response jsonb)
 language plpgsql as $$
+#variable_conflict use_column
 declare
   separator constant text := E'\x1f';
   n constant integer := cardinality(transfer_ids);
   claimed_keys text[];
   is_claimed boolean[];
+  members text[];
+  resolved text;
   member_accounts bigint[];
   issuance_accounts bigint[];
   account_id bigint;
@@ -41,10 +48,26 @@ begin
     raise exception 'idempotency keys must be unique within a batch' using errcode = 'unique_violation';
   end if;
 
-  -- Claim the keys; a concurrent duplicate waits here for the first and then sees its row.
+  -- Members, through the partner's own links: a partner reaches only members it enrolled.
+  for i in 1 .. n loop
+    resolved := null;
+    if member_ids[i] is not null then
+      select l.member_id into resolved from member_link l
+      where l.partner_id = partner_ids[i] and l.member_id = member_ids[i];
+    else
+      select l.member_id into resolved from member_link l
+      where l.partner_id = partner_ids[i] and l.external_id = member_external_ids[i];
+    end if;
+    members[i] := resolved;
+  end loop;
+
+  -- Claim the keys of resolvable entries; a concurrent duplicate waits here for the first and
+  -- then sees its row.
   with inserted as (
     insert into idempotency_key (scope, operation, key, request_hash, response)
-    select * from unnest(scopes, operations, idempotency_keys, request_hashes, responses)
+    select scopes[i], operations[i], idempotency_keys[i], request_hashes[i],
+           jsonb_set(responses[i], '{memberId}', to_jsonb(members[i]))
+    from generate_subscripts(transfer_ids, 1) i where members[i] is not null
     on conflict do nothing
     returning scope, operation, key
   )
@@ -54,17 +77,18 @@ begin
   -- Accounts, one index probe each (loops, not joins: the planner cannot see the batch size);
   -- a member's first earn in a currency creates the account.
   for i in 1 .. n loop
-    is_claimed[i] := (scopes[i] || separator || operations[i] || separator || idempotency_keys[i]) = any(claimed_keys);
+    is_claimed[i] := members[i] is not null
+      and (scopes[i] || separator || operations[i] || separator || idempotency_keys[i]) = any(claimed_keys);
     continue when not is_claimed[i];
     select id into account_id from account
-    where owner_id = member_ids[i] and kind = 'member' and currency_code = currencies[i];
+    where owner_id = members[i] and kind = 'member' and currency_code = currencies[i];
     if account_id is null then
-      insert into account (kind, currency_code, member_id) values ('member', currencies[i], member_ids[i])
+      insert into account (kind, currency_code, member_id) values ('member', currencies[i], members[i])
       on conflict (owner_id, kind, currency_code) do nothing
       returning id into account_id;
       if account_id is null then
         select id into account_id from account
-        where owner_id = member_ids[i] and kind = 'member' and currency_code = currencies[i];
+        where owner_id = members[i] and kind = 'member' and currency_code = currencies[i];
       end if;
     end if;
     member_accounts[i] := account_id;
@@ -80,7 +104,7 @@ begin
 
   insert into transfer (id, code, partner_id, member_id, external_id, related_id,
                         purchase_amount_minor, purchase_currency, description, created_at)
-  select transfer_ids[i], 'earn', partner_ids[i], member_ids[i], external_ids[i], null,
+  select transfer_ids[i], 'earn', partner_ids[i], members[i], external_ids[i], null,
          purchase_minor[i], purchase_currencies[i], descriptions[i], created_ats[i]
   from generate_subscripts(transfer_ids, 1) i where is_claimed[i];
 
@@ -125,9 +149,12 @@ begin
 
   for i in 1 .. n loop
     entry := i;
+    member_id := members[i];
     status := 'claimed';
     stored_response := null;
-    if not is_claimed[i] then
+    if members[i] is null then
+      status := 'unknown_member';
+    elsif not is_claimed[i] then
       select k.request_hash, k.response into stored from idempotency_key k
       where k.scope = scopes[i] and k.operation = operations[i] and k.key = idempotency_keys[i];
       if stored.request_hash = request_hashes[i] then

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { Sql } from '../db/sql';
-import { type DomainError, IdempotencyKeyReused } from '../shared/errors';
+import { type DomainError, IdempotencyKeyReused, NotFound } from '../shared/errors';
 import type { IdempotencyClaim } from './idempotency';
 import { pointsPerTransferMax } from './limits';
 import type { Money } from './model';
@@ -9,7 +9,13 @@ import type { Money } from './model';
 export interface EarnEntry {
   transferId: string;
   partnerId: string;
-  memberId: string;
+  /**
+   * The member, as the partner names them (coalition id or the partner's own id); resolved
+   * through the partner's links in the same database call, so an unlinked member is NotFound.
+   */
+  member:
+    | { memberId: string; externalId?: undefined }
+    | { externalId: string; memberId?: undefined };
   currency: string;
   points: bigint;
   /** The partner's transaction id (the purchase). */
@@ -58,15 +64,21 @@ export async function postEarns(
     assert.ok(entry.points > 0n && entry.points <= pointsPerTransferMax, 'amount_must_be_positive');
   }
   const receipts = entries.map(receiptOf);
-  const rows = await sql.query<{ entry: number; status: string; stored_response: unknown }>(
-    `select entry, status, stored_response from ledger_earn_batch(
-       $1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[],
-       $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[],
-       $13::text[], $14::text[], $15::text[], $16::text[], $17::jsonb[])`,
+  const rows = await sql.query<{
+    entry: number;
+    status: string;
+    member_id: string | null;
+    stored_response: unknown;
+  }>(
+    `select entry, status, member_id, stored_response from ledger_earn_batch(
+       $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
+       $8::bigint[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
+       $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[])`,
     [
       entries.map((entry) => entry.transferId),
       entries.map((entry) => entry.partnerId),
-      entries.map((entry) => entry.memberId),
+      entries.map((entry) => entry.member.memberId ?? null),
+      entries.map((entry) => entry.member.externalId ?? null),
       entries.map((entry) => entry.currency),
       entries.map((entry) => entry.points),
       entries.map((entry) => entry.transactionId),
@@ -85,16 +97,21 @@ export async function postEarns(
   );
   assert.equal(rows.rowCount, entries.length, 'one outcome per entry');
   return rows.rows.map((row, index): EarnReceipt | DomainError => {
-    if (row.status === 'claimed') return receipts[index]!;
+    const entry = entries[index]!;
+    if (row.status === 'claimed') return { ...receipts[index]!, memberId: row.member_id! };
     if (row.status === 'replay') return earnReceiptFromJson(row.stored_response);
-    return new IdempotencyKeyReused(entries[index]!.claim.key);
+    if (row.status === 'unknown_member') {
+      return new NotFound('member', (entry.member.memberId ?? entry.member.externalId)!);
+    }
+    return new IdempotencyKeyReused(entry.claim.key);
   });
 }
 
 function receiptOf(entry: EarnEntry): EarnReceipt {
   return {
     transferId: entry.transferId,
-    memberId: entry.memberId,
+    // Filled in from the database's resolution of entry.member.
+    memberId: '',
     currency: entry.currency,
     points: entry.points,
     maturesAt: entry.maturesAt,

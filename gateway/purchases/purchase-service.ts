@@ -16,7 +16,7 @@ import {
   InvalidInput,
   NotFound,
 } from '../shared/errors';
-import { newId } from '../shared/ids';
+import { idPatterns, newId } from '../shared/ids';
 import { formatMoneyAmount, isKnownMoneyCurrency } from '../shared/money';
 import {
   requireIntegerInRange,
@@ -109,14 +109,15 @@ export class PurchaseService {
       }
       const pendingDays = input.pendingDays ?? 0;
       requireIntegerInRange('pendingDays', pendingDays, 0, pendingDaysMax);
-      const memberId = await this.members.resolveForPartner(ctx, partnerId, input.member);
+      // Resolved through the partner's links by the ledger, in the same call as the earn.
+      const member = memberRefFor(input.member);
 
       const now = this.clock.now();
       const [outcome] = await this.ledger.earn([
         {
           transferId: newId('trf'),
           partnerId,
-          memberId,
+          member,
           currency: currency.code,
           points,
           transactionId,
@@ -225,6 +226,17 @@ export class PurchaseService {
     if (!currency) throw new NotFound('currency', code);
     return currency;
   }
+}
+
+/** Exactly one of memberId or externalId; a malformed member id can name nobody. */
+function memberRefFor(ref: MemberRef): { memberId: string } | { externalId: string } {
+  if ((ref.memberId === undefined) === (ref.externalId === undefined)) {
+    throw new InvalidInput('member', 'give exactly one of memberId or externalId');
+  }
+  if (ref.externalId !== undefined)
+    return { externalId: requireReference('member.externalId', ref.externalId, 100) };
+  if (!idPatterns.member.test(ref.memberId!)) throw new NotFound('member', ref.memberId!);
+  return { memberId: ref.memberId! };
 }
 
 function validPurchase(money: Money, field = 'purchase'): Money {
