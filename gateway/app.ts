@@ -5,6 +5,7 @@ import { Ledger } from './ledger/ledger';
 import { MemberDirectory } from './members/member-directory';
 import { ProgramCatalog } from './programs/program-catalog';
 import { PurchaseService } from './purchases/purchase-service';
+import { SettlementService } from './settlement/settlement-service';
 import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
 
@@ -20,6 +21,7 @@ export interface App {
   catalog: ProgramCatalog;
   members: MemberDirectory;
   purchases: PurchaseService;
+  settlement: SettlementService;
   /** A context for jobs and tools acting as the system. */
   systemContext(requestId?: string): RequestContext;
   close(): Promise<void>;
@@ -42,6 +44,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const catalog = new ProgramCatalog(orm, ledger);
   const members = new MemberDirectory();
   const purchases = new PurchaseService(ledger, catalog, members, clock);
+  const settlement = new SettlementService(db, clock);
   return {
     orm,
     db,
@@ -50,6 +53,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     catalog,
     members,
     purchases,
+    settlement,
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
       await db.close();
