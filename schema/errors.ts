@@ -14,6 +14,8 @@ export enum ErrorCode {
   ALREADY_EXISTS = 'ALREADY_EXISTS',
   CURRENCY_NOT_SUPPORTED = 'CURRENCY_NOT_SUPPORTED',
   REFUND_EXCEEDS_PURCHASE = 'REFUND_EXCEEDS_PURCHASE',
+  PERIOD_STATE_CONFLICT = 'PERIOD_STATE_CONFLICT',
+  AGREEMENT_MISSING = 'AGREEMENT_MISSING',
 }
 registerEnumType(ErrorCode, {
   name: 'ErrorCode',
@@ -117,6 +119,41 @@ export class RefundExceedsPurchaseError extends ErrorResult {
   refundableMinor!: bigint;
 }
 
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'The settlement period is not in the state the operation needs (e.g. it has not ended, an earlier period is still open, or it is not closed yet).',
+})
+export class PeriodStateConflictError extends ErrorResult {
+  @Field({ description: 'The period.' })
+  periodId!: string;
+
+  @Field({ description: 'Its status: "open" or "closed".' })
+  status!: string;
+
+  @Field({ description: 'What stands in the way.' })
+  reason!: string;
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'A transfer of the period needs settlement terms that no agreement in force at its time gives. Nothing was closed.',
+})
+export class AgreementMissingError extends ErrorResult {
+  @Field({ description: 'The partner whose agreement is missing.' })
+  partnerId!: string;
+
+  @Field({ description: 'The program currency.' })
+  currency!: string;
+
+  @Field({ description: 'When the transfer was made.' })
+  at!: Date;
+
+  @Field({ description: 'The first transfer that needs the agreement.' })
+  transferId!: string;
+}
+
 export const errorResultTypes = [
   InvalidInputError,
   InsufficientPointsError,
@@ -125,4 +162,6 @@ export const errorResultTypes = [
   AlreadyExistsError,
   CurrencyNotSupportedError,
   RefundExceedsPurchaseError,
+  PeriodStateConflictError,
+  AgreementMissingError,
 ] as const;

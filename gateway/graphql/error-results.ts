@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import {
+  AgreementMissingError,
   AlreadyExistsError,
   CurrencyNotSupportedError,
   ErrorCode,
@@ -7,6 +8,7 @@ import {
   InsufficientPointsError,
   InvalidInputError,
   NotFoundError,
+  PeriodStateConflictError,
   RefundExceedsPurchaseError,
 } from '../../schema/errors';
 import * as domain from '../shared/errors';
@@ -18,7 +20,9 @@ type ErrorResultObject =
   | NotFoundError
   | AlreadyExistsError
   | CurrencyNotSupportedError
-  | RefundExceedsPurchaseError;
+  | RefundExceedsPurchaseError
+  | PeriodStateConflictError
+  | AgreementMissingError;
 
 /**
  * Maps a domain failure to its typed GraphQL result. Forbidden is not a result: it becomes a
@@ -65,6 +69,21 @@ export function toErrorResult(error: domain.DomainError): ErrorResultObject {
     return Object.assign(new RefundExceedsPurchaseError(), base, {
       requestedMinor: error.requestedMinor,
       refundableMinor: error.refundableMinor,
+    });
+  }
+  if (error instanceof domain.PeriodStateConflict) {
+    return Object.assign(new PeriodStateConflictError(), base, {
+      periodId: error.periodId,
+      status: error.status,
+      reason: error.reason,
+    });
+  }
+  if (error instanceof domain.AgreementMissing) {
+    return Object.assign(new AgreementMissingError(), base, {
+      partnerId: error.partnerId,
+      currency: error.currency,
+      at: error.at,
+      transferId: error.transferId,
     });
   }
   if (error instanceof domain.Forbidden) throw forbidden(error.reason);

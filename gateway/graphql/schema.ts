@@ -4,6 +4,11 @@ import { authChecker } from './auth-checker';
 import { MemberResolver } from './resolvers/members.resolver';
 import { CurrencyResolver, ProgramResolver } from './resolvers/programs.resolver';
 import { PurchaseResolver } from './resolvers/purchases.resolver';
+import {
+  ReconciliationResolver,
+  SettlementResolver,
+  StatementResolver,
+} from './resolvers/settlement.resolver';
 import { TransferResolver } from './resolvers/transfers.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
 import { WalletResolver } from './resolvers/wallet.resolver';
@@ -16,6 +21,9 @@ export const resolvers = [
   WalletResolver,
   PurchaseResolver,
   TransferResolver,
+  SettlementResolver,
+  StatementResolver,
+  ReconciliationResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */

@@ -15,6 +15,8 @@ export interface ResolveInput {
    * partner more. Defaults to theirs - ours, i.e. accepting the partner's figure.
    */
   amountMinor: bigint | null;
+  /** The currency `amountMinor` is in, when given: must be the item's settlement currency. */
+  amountCurrency: string | null;
   /** Defaults to the item's only counterparty; required when it has none or several. */
   counterpartyId: string | null;
   note: string;

@@ -278,6 +278,7 @@ export class SettlementService {
     input: {
       itemId: bigint;
       amountMinor: bigint | null;
+      amountCurrency: string | null;
       counterpartyId: string | null;
       note: string;
     },
