@@ -36,12 +36,15 @@ export function requireSettlementAdmin(ctx: RequestContext): string {
  * The partner whose data is asked for: a partner's finance user gets its own (asking for
  * another's is Forbidden); the operator's must name one when `required`.
  */
-export function partnerInScope(viewer: SettlementViewer, requested: string | null): string | null {
+export function partnerInScope(
+  viewer: SettlementViewer,
+  requested: string | null | undefined,
+): string | null {
   if (viewer.scope === 'partner') {
-    if (requested !== null && requested !== viewer.partnerId) {
+    if (requested != null && requested !== viewer.partnerId) {
       throw new Forbidden('a partner’s finance users see only their own settlement data');
     }
     return viewer.partnerId;
   }
-  return requested;
+  return requested ?? null;
 }

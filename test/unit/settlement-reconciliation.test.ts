@@ -1,5 +1,6 @@
 import type { Period } from '../../gateway/settlement/model';
 import type { Reconciliation } from '../../gateway/settlement/reconciliation';
+import type { CsvPage } from '../../gateway/settlement/settlement-service';
 import type { RequestContext } from '../../gateway/shared/context';
 import {
   Forbidden,
@@ -130,7 +131,7 @@ describe('a partner reconciles a closed period', () => {
     let text = '';
     let after: string | null = null;
     for (;;) {
-      const page = ok(
+      const page: CsvPage = ok(
         await app.settlement.statementCsvPage(fuelcoFinance(), first.id, null, 2, after),
       );
       text += page.text;

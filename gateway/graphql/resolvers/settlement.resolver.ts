@@ -67,7 +67,7 @@ export class SettlementResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('partnerId', () => ID, { nullable: true }) partnerId: string | null,
   ): Promise<SettlementAgreement[]> {
-    return queryValue(await ctx.app.settlement.agreements(ctx.request, partnerId)).map(
+    return queryValue(await ctx.app.settlement.agreements(ctx.request, partnerId ?? null)).map(
       agreementObject,
     );
   }
@@ -156,7 +156,7 @@ export class SettlementResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<Statement> {
     return statementObject(
-      queryValue(await ctx.app.settlement.statement(ctx.request, periodId, partnerId)),
+      queryValue(await ctx.app.settlement.statement(ctx.request, periodId, partnerId ?? null)),
     );
   }
 
@@ -176,9 +176,9 @@ export class SettlementResolver {
       await ctx.app.settlement.statementCsvPage(
         ctx.request,
         periodId,
-        partnerId,
+        partnerId ?? null,
         linesPageSize(first),
-        after,
+        after ?? null,
       ),
     );
     return Object.assign(new CsvPage(), {
@@ -252,7 +252,11 @@ export class SettlementResolver {
   ): Promise<Reconciliation[]> {
     if (first < 1 || first > pageSizeMax) throw badInput(`first must be 1 to ${pageSizeMax}`);
     return queryValue(
-      await ctx.app.settlement.reconciliations(ctx.request, { periodId, partnerId }, first),
+      await ctx.app.settlement.reconciliations(
+        ctx.request,
+        { periodId: periodId ?? null, partnerId: partnerId ?? null },
+        first,
+      ),
     ).map(reconciliationObject);
   }
 
@@ -296,7 +300,7 @@ export class StatementResolver {
         statement.period.id,
         statement.partnerId,
         linesPageSize(first),
-        after,
+        after ?? null,
       ),
     );
     return Object.assign(new StatementLineConnection(), {
@@ -323,7 +327,7 @@ export class ReconciliationResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<ReconciliationItemConnection> {
     if (first < 1 || first > pageSizeMax) throw badInput(`first must be 1 to ${pageSizeMax}`);
-    const afterId = after === null ? null : exceptionIdFromGlobal(after);
+    const afterId = after == null ? null : exceptionIdFromGlobal(after);
     if (afterId === undefined) throw badInput('after is not a cursor of this list');
     const page = queryValue(
       await ctx.app.settlement.reconciliationItems(
