@@ -58,12 +58,14 @@ create table settlement_agreement (
   constraint settlement_agreement_once unique (partner_id, currency_code, effective_from)
 );
 
--- The one rounding rule of settlement: points x unit price, in minor units of the settlement
--- currency, rounded half away from zero. Callers apply it to cumulative points of an origin
--- transfer (see gateway/settlement/obligation-sql.ts), so reversals never drift.
-create function settlement_amount_minor(points numeric, unit_price numeric, minor_digits integer)
+-- The one rounding rule of settlement: points x unit price, the price given in minor units of
+-- the settlement currency (0.012 EUR = 1.2 cents), rounded half away from zero to a whole minor
+-- unit. Callers apply it to cumulative points of an origin transfer (see
+-- gateway/settlement/obligation-sql.ts), so reversals never drift. Plain SQL, so the planner
+-- inlines it into the set-based close.
+create function settlement_amount_minor(points numeric, unit_price_minor numeric)
 returns bigint language sql immutable parallel safe
-as $$ select round(points * unit_price * power(10::numeric, minor_digits))::bigint $$;
+as $$ select round(points * unit_price_minor)::bigint $$;
 `;
 
 const periods = `
@@ -100,9 +102,12 @@ create trigger settlement_period_follows_previous before insert on settlement_pe
   for each row execute function settlement_period_must_follow_previous();
 
 -- Which period took each transfer: exactly one, decided when that period closed.
+-- The bulk tables of a close (items, obligations) carry no foreign keys: what they reference
+-- (transfers, periods, agreements) can never be deleted (immutability triggers), rows are
+-- derived from those very tables, and a per-row check would double the cost of a close.
 create table settlement_item (
-  transfer_id text primary key references transfer (id),
-  period_id text not null references settlement_period (id)
+  transfer_id text primary key,
+  period_id text not null
 );
 `;
 
@@ -110,7 +115,7 @@ const obligations = `
 -- What one transfer makes one party owe another, in minor units of the settlement currency.
 -- A reversal (refund) carries a negative amount and points, and names the transfer it reverses.
 create table settlement_obligation (
-  period_id text not null references settlement_period (id),
+  period_id text not null,
   transfer_id text not null,
   kind text not null constraint obligation_kind_known check (kind in (
     'issuance', 'reimbursement', 'exchange', 'issuance_fee', 'reimbursement_fee', 'exchange_fee',
@@ -124,7 +129,7 @@ create table settlement_obligation (
   points bigint not null,
   unit_price numeric,
   amount_minor bigint not null,
-  agreement_id bigint references settlement_agreement (id),
+  agreement_id bigint,
   transfer_code text not null,
   reference text not null,
   transfer_created_at timestamptz not null,

@@ -59,14 +59,6 @@ with candidates as materialized (
 select (select count(*) from assigned)::bigint as transfers,
        (select count(*) from batched)::bigint as batched`;
 
-/** Agreements with the time each stops being in force (the next one's start). */
-const agreementSpans = `
-agreement_span as (
-  select a.*, lead(a.effective_from) over (
-           partition by a.partner_id, a.currency_code order by a.effective_from) as effective_until
-  from settlement_agreement a
-)`;
-
 const obligationColumns = `period_id, transfer_id, kind, currency_code, origin_transfer_id,
   debtor_id, creditor_id, settlement_currency, points, unit_price, amount_minor, agreement_id,
   transfer_code, reference, transfer_created_at`;
@@ -82,36 +74,49 @@ export function directObligationsSql(exchangeBase: string, conversionJoin: strin
 insert into settlement_obligation (${obligationColumns})
 select $1, p.transfer_id, part.kind, p.currency_code, p.transfer_id, part.debtor_id,
        part.creditor_id, coalesce(p.settlement_currency, ''), part.points, part.unit_price,
-       case when part.kind = 'transfer_fee' then p.operator_fee_per_transfer_minor
-            else coalesce(settlement_amount_minor(part.points, part.unit_price,
-                                                  p.settlement_minor_digits), 0) end,
+       coalesce(part.fixed_minor, settlement_amount_minor(part.points, part.unit_minor), 0),
        p.agreement_id, p.code, p.reference, p.created_at
 from priced p
 cross join lateral (values
-  (p.kind, p.debtor_id, p.creditor_id, p.points, p.unit_price),
-  (p.kind || '_fee', p.agreement_partner_id, 'operator', p.points,
-   p.unit_price * p.operator_fee_percent * 0.01),
-  ('transfer_fee', p.agreement_partner_id, 'operator', 0::bigint, null::numeric)
-) as part (kind, debtor_id, creditor_id, points, unit_price)
+  (p.kind, p.debtor_id, p.creditor_id, p.points, p.unit_price, p.unit_minor, null::bigint),
+  (p.fee_kind, p.agreement_partner_id, 'operator', p.points, p.fee_unit_price, p.fee_unit_minor,
+   null::bigint),
+  ('transfer_fee', p.agreement_partner_id, 'operator', 0::bigint, null::numeric, null::numeric,
+   p.operator_fee_per_transfer_minor)
+) as part (kind, debtor_id, creditor_id, points, unit_price, unit_minor, fixed_minor)
 where part.kind = p.kind
-   or (part.kind = p.kind || '_fee' and p.operator_fee_percent > 0)
+   or (part.kind = p.fee_kind and p.fee_unit_price > 0)
    or (part.kind = 'transfer_fee' and p.operator_fee_per_transfer_minor > 0)`;
 }
 
-/** The priced direct obligations of the batch, one row per earn, redemption or conversion. */
+/**
+ * The priced direct obligations of the batch, one row per earn, redemption or conversion.
+ * Materialised: every derived column is computed once per transfer, however often it is read.
+ * Unit prices come in the settlement currency (`unit_price`, shown on statements) and in its
+ * minor units (`unit_minor`, what settlement_amount_minor multiplies).
+ */
 function directObligationSources(exchangeBase: string, conversionJoin: string): string {
   return `
-with ${agreementSpans},
-moved as (
+with agreement_span as (
+  select a.id, a.partner_id, a.currency_code, a.settlement_currency, a.effective_from,
+         lead(a.effective_from) over (
+           partition by a.partner_id, a.currency_code order by a.effective_from) as effective_until,
+         a.issuance_price * a.billing_percent * 0.01 as issuance_unit,
+         a.reimbursement_price as reimbursement_unit, a.exchange_price as exchange_unit,
+         power(10::numeric, a.settlement_minor_digits) as minor_factor,
+         coalesce(a.operator_fee_percent, 0) * 0.01 as fee_share,
+         a.operator_fee_per_transfer_minor
+  from settlement_agreement a
+), moved as materialized (
   select b.transfer_id, b.code, b.created_at, coalesce(b.external_id, b.transfer_id) as reference,
          case b.code when 'earn' then 'issuance' when 'convert' then 'exchange'
                      else 'reimbursement' end as kind,
          case b.code when 'convert' then target.currency_code else p.currency_code end as currency_code,
          case b.code when 'convert' then ${exchangeBase} else p.amount_points end as points,
-         case b.code when 'convert' then source_currency.owner_partner_id
+         case b.code when 'convert' then currency.owner_partner_id
                      else b.partner_id end as agreement_partner_id,
          case b.code when 'earn' then b.partner_id
-                     when 'convert' then source_currency.owner_partner_id
+                     when 'convert' then currency.owner_partner_id
                      else currency.owner_partner_id end as debtor_id,
          case b.code when 'earn' then currency.owner_partner_id
                      when 'convert' then target_currency.owner_partner_id
@@ -121,22 +126,26 @@ moved as (
   join currency on currency.code = p.currency_code
   left join posting target on b.code = 'convert' and target.transfer_id = b.transfer_id
                           and target.index = 1
-  left join currency source_currency on b.code = 'convert' and source_currency.code = p.currency_code
   left join currency target_currency on target_currency.code = target.currency_code
   ${conversionJoin}
   where b.code in ('earn', 'redeem', 'post', 'convert')
     and (b.code <> 'post' or p.kind = 'post_pending')
-), priced as (
-  select m.*, a.id as agreement_id, a.settlement_currency, a.settlement_minor_digits,
-         case m.kind when 'issuance' then a.issuance_price * a.billing_percent * 0.01
-                     when 'reimbursement' then a.reimbursement_price
-                     else a.exchange_price end as unit_price,
-         a.operator_fee_percent, a.operator_fee_per_transfer_minor
+), priced as materialized (
+  select m.*, m.kind || '_fee' as fee_kind, a.id as agreement_id, a.settlement_currency,
+         u.unit_price, u.unit_price * a.minor_factor as unit_minor,
+         u.unit_price * a.fee_share as fee_unit_price,
+         u.unit_price * a.fee_share * a.minor_factor as fee_unit_minor,
+         a.operator_fee_per_transfer_minor
   from moved m
   left join agreement_span a
     on a.partner_id = m.agreement_partner_id and a.currency_code = m.currency_code
    and m.created_at >= a.effective_from
    and (a.effective_until is null or m.created_at < a.effective_until)
+  cross join lateral (
+    select case m.kind when 'issuance' then a.issuance_unit
+                       when 'reimbursement' then a.reimbursement_unit
+                       else a.exchange_unit end as unit_price
+  ) u
   where m.debtor_id <> m.creditor_id and m.points > 0
 )`;
 }
@@ -180,7 +189,8 @@ with refunded as (
   group by 1, 2, 3, 4, 5, 6, 7
 ), parts as (
   select v.*, o.kind as part_kind, o.debtor_id, o.creditor_id, o.settlement_currency,
-         o.unit_price, o.agreement_id, a.settlement_minor_digits,
+         o.unit_price, o.agreement_id,
+         o.unit_price * power(10::numeric, a.settlement_minor_digits) as unit_minor,
          o.points + coalesce((
            select sum(x.points) from settlement_obligation x
            where x.origin_transfer_id = v.origin_id and x.transfer_id <> x.origin_transfer_id
@@ -198,8 +208,8 @@ with refunded as (
 insert into settlement_obligation (${obligationColumns})
 select $1, transfer_id, part_kind, currency_code, origin_id, debtor_id, creditor_id,
        settlement_currency, points, unit_price,
-       settlement_amount_minor(points_before + points, unit_price, settlement_minor_digits)
-         - settlement_amount_minor(points_before, unit_price, settlement_minor_digits),
+       settlement_amount_minor(points_before + points, unit_minor)
+         - settlement_amount_minor(points_before, unit_minor),
        agreement_id, code, reference, created_at
 from parts`;
 
