@@ -17,11 +17,12 @@ import { type CloseProgress, closePeriod } from './close';
 import {
   type SettlementTable,
   settlementCsv,
+  statementCsv,
   statementCsvHeader,
   statementLineCsv,
   statementTotalsCsv,
 } from './exports';
-import { reconciliationRecordsMax } from './limits';
+import { reconciliationFileRecordsMax, reconciliationRecordsMax } from './limits';
 import type { Agreement, Page, Period, PeriodSettlement, Statement, StatementLine } from './model';
 import { findPeriod, listPeriods, openPeriod } from './periods';
 import {
@@ -181,6 +182,22 @@ export class SettlementService {
     });
   }
 
+  /**
+   * A whole statement as CSV chunks, streamed from the database (memory stays flat however
+   * long it is): for the command line. Errors: as `statement`.
+   */
+  exportStatement(
+    ctx: RequestContext,
+    periodId: string,
+    partnerId: string | null,
+    progress?: (lines: number) => void,
+  ): Promise<AsyncGenerator<string> | DomainError> {
+    return catchDomainError(async () => {
+      const whole = await statement(this.db, periodId, await this.statementPartner(ctx, partnerId));
+      return statementCsv(this.db, whole, progress);
+    });
+  }
+
   /** A netting table of a closed period as CSV (operator finance). */
   settlementCsv(
     ctx: RequestContext,
@@ -235,6 +252,43 @@ export class SettlementService {
         if (claim) await storeResponse(sql, claim, { id: reconciliation.id });
         return reconciliation;
       });
+    });
+  }
+
+  /**
+   * Like submitReconciliation, for a stream of records of any length (a file read by the
+   * command line, up to reconciliationFileRecordsMax). One transaction, not retried: a stream
+   * cannot be read twice.
+   */
+  submitReconciliationStream(
+    ctx: RequestContext,
+    input: { periodId: string; partnerId: string | null; records: AsyncIterable<PartnerRecord> },
+  ): Promise<Reconciliation | DomainError> {
+    return catchDomainError(async () => {
+      const viewer = settlementViewer(ctx);
+      const partnerId = partnerInScope(viewer, input.partnerId);
+      if (partnerId === null) throw new InvalidInput('partnerId', 'name the partner reconciling');
+      await requirePartner(this.db, partnerId);
+      const client = await this.db.pool.connect();
+      try {
+        await client.query('begin');
+        const reconciliation = await submitReconciliation(client, {
+          periodId: input.periodId,
+          partnerId,
+          source: 'csv',
+          submittedBy: viewer.userId,
+          createdAt: this.clock.now(),
+          records: input.records,
+          recordsMax: reconciliationFileRecordsMax,
+        });
+        await client.query('commit');
+        return reconciliation;
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
     });
   }
 
