@@ -215,4 +215,47 @@ describe('settlement through the API', () => {
     expect(lines[0]).toMatch(/^record,period_id,partner_id,transfer_id,/);
     expect(lines[4]).toBe(`total,${periodId},ptr_fuelco,,,,,,,ptr_skyair,,,,EUR,-1.20`);
   });
+
+  it('lists a reconciliation’s exceptions and lets the operator’s finance user resolve one', async () => {
+    const list = await t.graphql(
+      fuelcoFinance,
+      `query($periodId: ID!) {
+         reconciliations(periodId: $periodId) {
+           id items(status: amount_differs) { nodes { id reference ours { amount } theirs { amount } counterpartyId } }
+         }
+       }`,
+      { periodId },
+    );
+    const [reconciliation] = list.body.data.reconciliations;
+    const [item] = reconciliation.items.nodes;
+    expect(item).toMatchObject({
+      reference: 'FC-POS-1002',
+      ours: { amount: '-0.96' },
+      theirs: { amount: '-0.90' },
+      counterpartyId: 'ptr_skyair',
+    });
+    const resolve = `mutation($input: ResolveReconciliationExceptionInput!) {
+      resolveReconciliationException(input: $input) {
+        __typename
+        ... on SettlementAdjustment { exceptionId debtorId creditorId amount { amount currency } }
+      }
+    }`;
+    const input = { exceptionId: item.id, note: 'FuelCo billed 0.90' };
+    const denied = await t.graphql(fuelcoFinance, resolve, { input });
+    expect(denied.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const { body } = await t.graphql(operatorFinance, resolve, { input });
+    expect(body.data.resolveReconciliationException).toEqual({
+      __typename: 'SettlementAdjustment',
+      exceptionId: item.id,
+      debtorId: 'ptr_skyair',
+      creditorId: 'ptr_fuelco',
+      amount: { amount: '0.06', currency: 'EUR' },
+    });
+    const other = await t.graphql(
+      await t.token('finance', 'fin_2', 'ptr_skyair'),
+      'query($id: ID!) { reconciliation(id: $id) { id } }',
+      { id: reconciliation.id },
+    );
+    expect(other.body.data.reconciliation).toBeNull();
+  });
 });
