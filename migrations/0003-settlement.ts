@@ -114,6 +114,9 @@ create table settlement_item (
 const obligations = `
 -- What one transfer makes one party owe another, in minor units of the settlement currency.
 -- A reversal (refund) carries a negative amount and points, and names the transfer it reverses.
+-- One partition per period: a close loads its partition without indexes, builds them in one
+-- sorted pass each and attaches it (a million index insertions one by one cost twice as much).
+-- A transfer's obligations are all in its period (settlement_item), so the key is unique.
 create table settlement_obligation (
   period_id text not null,
   transfer_id text not null,
@@ -133,13 +136,13 @@ create table settlement_obligation (
   transfer_code text not null,
   reference text not null,
   transfer_created_at timestamptz not null,
-  primary key (transfer_id, kind, currency_code),
+  primary key (period_id, transfer_id, kind, currency_code),
   constraint obligation_parties_must_differ check (debtor_id <> creditor_id),
   constraint obligation_needs_agreement check ((kind = 'adjustment') = (agreement_id is null)),
   constraint obligation_priced check ((kind in ('adjustment', 'transfer_fee')) = (unit_price is null)),
   constraint obligation_reversal_is_negative check (
     (origin_transfer_id = transfer_id) = (points >= 0 and (amount_minor >= 0 or kind = 'adjustment')))
-);
+) partition by list (period_id);
 -- A partner's statement reads its obligations as debtor and as creditor, in transfer order.
 create index settlement_obligation_debtor on settlement_obligation (period_id, debtor_id, transfer_id);
 create index settlement_obligation_creditor on settlement_obligation (period_id, creditor_id, transfer_id);
@@ -256,7 +259,7 @@ create trigger settlement_period_is_immutable before update or delete on settlem
   for each row execute function settlement_period_closed_is_immutable();
 
 -- Rows may only be added to a period that is still open (checked once per statement, not per
--- row: a close inserts a million rows in one statement).
+-- row: a close inserts a million items in one statement).
 create function settlement_rows_need_open_period() returns trigger language plpgsql as $$
 declare
   closed_period text;
@@ -275,9 +278,20 @@ $$;
 create trigger settlement_item_needs_open_period after insert on settlement_item
   referencing new table as added for each statement
   execute function settlement_rows_need_open_period();
-create trigger settlement_obligation_needs_open_period after insert on settlement_obligation
-  referencing new table as added for each statement
-  execute function settlement_rows_need_open_period();
+
+-- Partitions of settlement_obligation get this per-row check when attached: a close loads its
+-- partition before attaching it (no per-row cost), and nothing can be added to it afterwards.
+create function settlement_obligation_needs_open_period() returns trigger language plpgsql as $$
+begin
+  if exists (select 1 from settlement_period where id = new.period_id and status = 'closed') then
+    raise exception 'closed_period_is_immutable: period % is closed', new.period_id
+      using errcode = 'restrict_violation';
+  end if;
+  return new;
+end
+$$;
+create trigger settlement_obligation_needs_open_period before insert on settlement_obligation
+  for each row execute function settlement_obligation_needs_open_period();
 create trigger settlement_gross_needs_open_period after insert on settlement_gross
   referencing new table as added for each statement
   execute function settlement_rows_need_open_period();

@@ -67,26 +67,30 @@ const obligationColumns = `period_id, transfer_id, kind, currency_code, origin_t
  * Step 2: obligations of earns, redemptions and conversions, with their operator fees. A
  * transfer whose agreement is missing yields a row without one, which the
  * obligation_needs_agreement constraint refuses: the close fails and writes nothing.
- * $1 period. `exchangeBase` is the SQL for a conversion's billable target points.
+ * $1 period. Written into `table`, the period's own partition, before it has indexes or
+ * triggers (see close.ts). `exchangeBase` is the SQL for a conversion's billable target points.
  */
-export function directObligationsSql(exchangeBase: string, conversionJoin: string): string {
+export function directObligationsSql(
+  table: string,
+  exchangeBase: string,
+  conversionJoin: string,
+): string {
+  const tail = `p.agreement_id, p.code, p.reference, p.created_at from priced p`;
   return `${directObligationSources(exchangeBase, conversionJoin)}
-insert into settlement_obligation (${obligationColumns})
-select $1, p.transfer_id, part.kind, p.currency_code, p.transfer_id, part.debtor_id,
-       part.creditor_id, coalesce(p.settlement_currency, ''), part.points, part.unit_price,
-       coalesce(part.fixed_minor, settlement_amount_minor(part.points, part.unit_minor), 0),
-       p.agreement_id, p.code, p.reference, p.created_at
-from priced p
-cross join lateral (values
-  (p.kind, p.debtor_id, p.creditor_id, p.points, p.unit_price, p.unit_minor, null::bigint),
-  (p.fee_kind, p.agreement_partner_id, 'operator', p.points, p.fee_unit_price, p.fee_unit_minor,
-   null::bigint),
-  ('transfer_fee', p.agreement_partner_id, 'operator', 0::bigint, null::numeric, null::numeric,
-   p.operator_fee_per_transfer_minor)
-) as part (kind, debtor_id, creditor_id, points, unit_price, unit_minor, fixed_minor)
-where part.kind = p.kind
-   or (part.kind = p.fee_kind and p.fee_unit_price > 0)
-   or (part.kind = 'transfer_fee' and p.operator_fee_per_transfer_minor > 0)`;
+insert into ${table} (${obligationColumns})
+select $1, p.transfer_id, p.kind, p.currency_code, p.transfer_id, p.debtor_id, p.creditor_id,
+       coalesce(p.settlement_currency, ''), p.points, p.unit_price,
+       coalesce(settlement_amount_minor(p.points, p.unit_minor), 0), ${tail}
+union all
+select $1, p.transfer_id, p.kind || '_fee', p.currency_code, p.transfer_id,
+       p.agreement_partner_id, 'operator', p.settlement_currency, p.points, p.fee_unit_price,
+       settlement_amount_minor(p.points, p.fee_unit_minor), ${tail}
+where p.fee_unit_price > 0
+union all
+select $1, p.transfer_id, 'transfer_fee', p.currency_code, p.transfer_id,
+       p.agreement_partner_id, 'operator', p.settlement_currency, 0, null,
+       p.operator_fee_per_transfer_minor, ${tail}
+where p.operator_fee_per_transfer_minor > 0`;
 }
 
 /**
@@ -131,7 +135,7 @@ with agreement_span as (
   where b.code in ('earn', 'redeem', 'post', 'convert')
     and (b.code <> 'post' or p.kind = 'post_pending')
 ), priced as materialized (
-  select m.*, m.kind || '_fee' as fee_kind, a.id as agreement_id, a.settlement_currency,
+  select m.*, a.id as agreement_id, a.settlement_currency,
          u.unit_price, u.unit_price * a.minor_factor as unit_minor,
          u.unit_price * a.fee_share as fee_unit_price,
          u.unit_price * a.fee_share * a.minor_factor as fee_unit_minor,
@@ -200,9 +204,10 @@ with refunded as (
              order by v.created_at, v.transfer_id
              rows between unbounded preceding and 1 preceding), 0) as points_before
   from reversed v
+  join settlement_item origin on origin.transfer_id = v.origin_id
   join settlement_obligation o
-    on o.transfer_id = v.origin_id and o.currency_code = v.currency_code
-   and o.kind in (v.kind, v.kind || '_fee')
+    on o.period_id = origin.period_id and o.transfer_id = v.origin_id
+   and o.currency_code = v.currency_code and o.kind in (v.kind, v.kind || '_fee')
   join settlement_agreement a on a.id = o.agreement_id
 )
 insert into settlement_obligation (${obligationColumns})
