@@ -143,9 +143,10 @@ create table settlement_obligation (
   constraint obligation_reversal_is_negative check (
     (origin_transfer_id = transfer_id) = (points >= 0 and (amount_minor >= 0 or kind = 'adjustment')))
 ) partition by list (period_id);
--- A partner's statement reads its obligations as debtor and as creditor, in transfer order.
-create index settlement_obligation_debtor on settlement_obligation (period_id, debtor_id, transfer_id);
-create index settlement_obligation_creditor on settlement_obligation (period_id, creditor_id, transfer_id);
+-- A partner's statement reads its obligations as debtor and as creditor, in transfer order
+-- (within one partition: the period is the partition, so it need not be in the key).
+create index settlement_obligation_debtor on settlement_obligation (debtor_id, transfer_id, kind, currency_code);
+create index settlement_obligation_creditor on settlement_obligation (creditor_id, transfer_id, kind, currency_code);
 -- Reversals find what earlier reversals of the same origin already took back.
 create index settlement_obligation_reversal on settlement_obligation (origin_transfer_id)
   where origin_transfer_id <> transfer_id;

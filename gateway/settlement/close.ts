@@ -131,15 +131,19 @@ async function loadObligationPartition(
   await sql.query(
     `alter table ${partition} add primary key (period_id, transfer_id, kind, currency_code)`,
   );
-  await sql.query(`create index on ${partition} (period_id, debtor_id, transfer_id)`);
-  await sql.query(`create index on ${partition} (period_id, creditor_id, transfer_id)`);
+  // Sorting a million keys in memory rather than in temporary files halves each build.
+  await sql.query("set local maintenance_work_mem = '256MB'");
+  await sql.query(`create index on ${partition} (debtor_id, transfer_id, kind, currency_code)`);
+  await sql.query(`create index on ${partition} (creditor_id, transfer_id, kind, currency_code)`);
   await sql.query(
     `create index on ${partition} (origin_transfer_id) where origin_transfer_id <> transfer_id`,
   );
   await sql.query(
     `alter table settlement_obligation attach partition ${partition} for values in ('${periodId}')`,
   );
-  step('indexed and attached them');
+  // Statistics now, not when autovacuum gets to it: statements are read right after a close.
+  await sql.query(`analyze ${partition}`);
+  step('indexed, analysed and attached them');
   return direct.rowCount ?? 0;
 }
 

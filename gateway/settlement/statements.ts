@@ -171,7 +171,7 @@ export async function* streamStatementLines(
 function linesSql(limit: string): string {
   const half = (partyColumn: string) => `
     (select ${lineColumns} from settlement_obligation
-     where period_id = $1 and ${partyColumn} = $2 and transfer_id >= $3::text
+     where period_id = $1 and ${partyColumn} = $2
        and (transfer_id, kind, currency_code) > ($3::text, $4::text, $5::text)
      order by transfer_id, kind, currency_code ${limit})`;
   return `select * from (${half('debtor_id')} union all ${half('creditor_id')}) lines
