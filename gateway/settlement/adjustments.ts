@@ -6,7 +6,7 @@ import { idPatterns, newId } from '../shared/ids';
 import { formatMoneyAmount } from '../shared/money';
 import { adjustmentMinorMax, adjustmentNoteLengthMax } from './limits';
 import { operatorPartyId } from './model';
-import { findItem } from './reconciliation';
+import { findItem, type ReconciliationItem } from './reconciliation';
 
 export interface ResolveInput {
   itemId: bigint;
@@ -49,28 +49,7 @@ export interface AdjustmentReceipt {
  */
 export async function resolveException(sql: Sql, input: ResolveInput): Promise<AdjustmentReceipt> {
   const item = await findItem(sql, input.itemId);
-  if (item.status === 'matched') {
-    throw new InvalidInput('exceptionId', 'this item matched: there is nothing to resolve');
-  }
-  const amountMinor =
-    input.amountMinor ?? (item.theirAmountMinor ?? 0n) - (item.ourAmountMinor ?? 0n);
-  if (amountMinor === 0n) throw new InvalidInput('amount', 'an adjustment must move money');
-  if (amountMinor > adjustmentMinorMax || -amountMinor > adjustmentMinorMax) {
-    throw new InvalidInput(
-      'amount',
-      `must be at most ${formatMoneyAmount(adjustmentMinorMax, item.settlementCurrency)}`,
-    );
-  }
-  const counterpartyId = input.counterpartyId ?? item.counterpartyId;
-  if (counterpartyId === null) {
-    throw new InvalidInput('counterpartyId', 'the item has no single counterparty: name one');
-  }
-  await requireParty(sql, counterpartyId, item.partnerId);
-  const note = input.note.trim();
-  if (note.length > adjustmentNoteLengthMax) {
-    throw new InvalidInput('note', `must be at most ${adjustmentNoteLengthMax} characters`);
-  }
-
+  const { amountMinor, counterpartyId, note } = await adjustmentTerms(sql, item, input);
   const receipt: AdjustmentReceipt = {
     transferId: newId('trf'),
     exceptionId: item.id,
@@ -122,6 +101,39 @@ export async function resolveException(sql: Sql, input: ResolveInput): Promise<A
     ],
   );
   return receipt;
+}
+
+/** What the adjustment moves, and to whom, with defaults from the item. Errors: InvalidInput, NotFound. */
+async function adjustmentTerms(
+  sql: Sql,
+  item: ReconciliationItem & { partnerId: string },
+  input: ResolveInput,
+): Promise<{ amountMinor: bigint; counterpartyId: string; note: string }> {
+  if (item.status === 'matched') {
+    throw new InvalidInput('exceptionId', 'this item matched: there is nothing to resolve');
+  }
+  if (input.amountCurrency !== null && input.amountCurrency !== item.settlementCurrency) {
+    throw new InvalidInput('amount.currency', `the exception is in ${item.settlementCurrency}`);
+  }
+  const amountMinor =
+    input.amountMinor ?? (item.theirAmountMinor ?? 0n) - (item.ourAmountMinor ?? 0n);
+  if (amountMinor === 0n) throw new InvalidInput('amount', 'an adjustment must move money');
+  if (amountMinor > adjustmentMinorMax || -amountMinor > adjustmentMinorMax) {
+    throw new InvalidInput(
+      'amount',
+      `must be at most ${formatMoneyAmount(adjustmentMinorMax, item.settlementCurrency)}`,
+    );
+  }
+  const counterpartyId = input.counterpartyId ?? item.counterpartyId;
+  if (counterpartyId === null) {
+    throw new InvalidInput('counterpartyId', 'the item has no single counterparty: name one');
+  }
+  await requireParty(sql, counterpartyId, item.partnerId);
+  const note = input.note.trim();
+  if (note.length > adjustmentNoteLengthMax) {
+    throw new InvalidInput('note', `must be at most ${adjustmentNoteLengthMax} characters`);
+  }
+  return { amountMinor, counterpartyId, note };
 }
 
 async function requireParty(sql: Sql, counterpartyId: string, partnerId: string): Promise<void> {

@@ -40,7 +40,7 @@ import {
   recordsFromCsvText,
   validRecord,
 } from './reconciliation-records';
-import { periodSettlement, statement, statementLines } from './statements';
+import { closedPeriod, periodSettlement, statement, statementLines } from './statements';
 
 export interface ReconciliationInput {
   periodId: string;
@@ -153,7 +153,7 @@ export class SettlementService {
   ): Promise<Page<StatementLine> | DomainError> {
     return catchDomainError(async () => {
       const partner = await this.statementPartner(ctx, partnerId);
-      await findPeriod(this.db, periodId);
+      await closedPeriod(this.db, periodId);
       return statementLines(this.db, periodId, partner, first, after);
     });
   }

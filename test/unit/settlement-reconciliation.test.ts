@@ -196,6 +196,22 @@ describe('resolving exceptions with adjustments', () => {
     expect(error).toBeInstanceOf(InvalidInput);
   });
 
+  it('refuses an adjustment in another currency than the exception’s', async () => {
+    const [item] = ok(
+      await app.settlement.reconciliationItems(operatorFinance(), reconciliation.id, null, 1, null),
+    ).items;
+    const error = failure(
+      await app.settlement.resolveException(operatorFinance(), {
+        itemId: item!.id,
+        amountMinor: 10n,
+        amountCurrency: 'SEK',
+        counterpartyId: null,
+        note: '',
+      }),
+    );
+    expect(error).toMatchObject({ field: 'amount.currency', reason: 'the exception is in EUR' });
+  });
+
   it('posts an adjust transfer per exception, idempotently, and the next period settles them', async () => {
     const exceptions = ok(
       await app.settlement.reconciliationItems(
