@@ -73,15 +73,7 @@ async function run(
   const period = () => options.period ?? missing('--period');
   switch (command) {
     case 'periods':
-      for (const p of must(await settlement.periods(ctx))) {
-        console.log(
-          `${p.id}  ${p.startsAt.toISOString()} .. ${p.endsAt.toISOString()}  ${p.status}` +
-            (p.status === 'closed'
-              ? `  ${p.transferCount} transfers, ${p.obligationCount} obligations`
-              : ''),
-        );
-      }
-      return 0;
+      return printPeriods(app);
     case 'open-period': {
       const opened = must(
         await settlement.openPeriod(ctx, {
@@ -113,23 +105,8 @@ async function run(
       await write(Readable.from(chunks), options.out);
       return 0;
     }
-    case 'reconcile': {
-      const file = options.file ?? missing('--file');
-      const reconciliation = must(
-        await settlement.submitReconciliationStream(ctx, {
-          periodId: period(),
-          partnerId: options.partner ?? missing('--partner'),
-          records: recordsFromCsvStream(createReadStream(file)),
-        }),
-      );
-      console.log(`${reconciliation.id}: ${reconciliation.recordCount} records`);
-      for (const total of reconciliation.totals) {
-        console.log(
-          `  ${total.status.padEnd(22)} ${String(total.count).padStart(8)}  ours ${total.ourAmountMinor}  theirs ${total.theirAmountMinor} (${total.settlementCurrency} minor units)`,
-        );
-      }
-      return 0;
-    }
+    case 'reconcile':
+      return reconcile(app, period(), options.partner ?? missing('--partner'), options.file);
     default:
       if (!tables.includes(command as SettlementTable)) return fail(usage);
       await write(
@@ -140,6 +117,41 @@ async function run(
       );
       return 0;
   }
+}
+
+async function printPeriods(app: App): Promise<number> {
+  for (const p of must(await app.settlement.periods(app.systemContext('settlement-cli')))) {
+    const summary =
+      p.status === 'closed'
+        ? `  ${p.transferCount} transfers, ${p.obligationCount} obligations`
+        : '';
+    console.log(
+      `${p.id}  ${p.startsAt.toISOString()} .. ${p.endsAt.toISOString()}  ${p.status}${summary}`,
+    );
+  }
+  return 0;
+}
+
+async function reconcile(
+  app: App,
+  periodId: string,
+  partnerId: string,
+  file: string | undefined,
+): Promise<number> {
+  const reconciliation = must(
+    await app.settlement.submitReconciliationStream(app.systemContext('settlement-cli'), {
+      periodId,
+      partnerId,
+      records: recordsFromCsvStream(createReadStream(file ?? missing('--file'))),
+    }),
+  );
+  console.log(`${reconciliation.id}: ${reconciliation.recordCount} records`);
+  for (const total of reconciliation.totals) {
+    console.log(
+      `  ${total.status.padEnd(22)} ${String(total.count).padStart(8)}  ours ${total.ourAmountMinor}  theirs ${total.theirAmountMinor} (${total.settlementCurrency} minor units)`,
+    );
+  }
+  return 0;
 }
 
 /** DATABASE_URL, the running gateway's embedded server, or the embedded server started here. */

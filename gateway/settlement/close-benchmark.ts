@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createApp } from '../app';
+import { type App, createApp } from '../app';
 import { loadConfig } from '../config';
 import { createDatabaseIfMissing, withDatabase } from '../db/database';
 import { EmbeddedPostgres } from '../db/embedded-postgres';
@@ -12,8 +12,14 @@ import type { Sql } from '../db/sql';
 import { ManualClock } from '../shared/clock';
 import { DomainError } from '../shared/errors';
 import { statementCsv } from './exports';
+import type { Period } from './model';
 import { statementLines } from './statements';
-import { generateTransfers, seedSyntheticCoalition, syntheticPartner } from './synthetic-activity';
+import {
+  generateTransfers,
+  type SyntheticShape,
+  seedSyntheticCoalition,
+  syntheticPartner,
+} from './synthetic-activity';
 
 /**
  * `npm run bench:settlement-close -- --transfers 1000000 --partners 20`: closes a period of
@@ -40,7 +46,6 @@ async function main(): Promise<void> {
   };
   const count = Number(values.transfers);
   const config = loadConfig();
-  const log = (line: string) => console.log(`[bench] ${line}`);
   const embedded = config.databaseUrl
     ? undefined
     : await EmbeddedPostgres.start({
@@ -51,79 +56,20 @@ async function main(): Promise<void> {
   const serverUrl = config.databaseUrl ?? embedded!.url;
   const name = `coalition_bench_${process.pid}`;
   await createDatabaseIfMissing(serverUrl, name);
-  const databaseUrl = withDatabase(serverUrl, name);
-  const start = new Date('2026-01-01T00:00:00Z');
-  const clock = new ManualClock(start);
-  const app = await createApp({ databaseUrl, clock });
+  const clock = new ManualClock(benchStart);
+  const app = await createApp({ databaseUrl: withDatabase(serverUrl, name), clock });
   try {
-    await seedSyntheticCoalition(app, shape, start);
-    const generated = await timed(() =>
-      generateTransfers(
-        app.db,
-        shape,
-        { count, firstId: 1, startsAt: start, spanMs: 28 * dayMs },
-        (n) => log(`generated ${n} transfers`),
-      ),
-    );
-    await app.db.query('vacuum analyze transfer');
-    await app.db.query('vacuum analyze posting');
-    const system = app.systemContext('bench');
-    const period = must(
-      await app.settlement.openPeriod(system, {
-        startsAt: start,
-        endsAt: new Date(start.getTime() + 28 * dayMs),
-      }),
-    );
+    const { period, generateSeconds } = await prepare(app, shape, count);
     clock.set(period.endsAt);
-
-    const scanSql = `select t.partner_id, p.currency_code, t.code, sum(p.amount_points), count(*)
-       from transfer t join posting p on p.transfer_id = t.id
-       where t.created_at >= $1 and t.created_at < $2 group by 1, 2, 3`;
-    await app.db.query(scanSql, [period.startsAt, period.endsAt]); // warm the cache
-    const scan = await timed(() => app.db.query(scanSql, [period.startsAt, period.endsAt]));
-
-    const rssBefore = process.memoryUsage().rss;
-    const sampler = rssSampler();
-    const close = await timed(async () =>
-      must(await app.settlement.closePeriod(system, period.id, (line) => log(line))),
-    );
-    const closePeakRss = sampler.stop();
-
-    const biggest = await largestPartner(app.db, period.id);
-    const statement = must(await app.settlement.statement(system, period.id, biggest));
-    await mkdir(join(config.dataDir, 'bench'), { recursive: true });
-    const file = join(config.dataDir, 'bench', `statement-${biggest}.csv`);
-    const exportSampler = rssSampler();
-    const exported = await timed(() =>
-      pipeline(
-        statementCsv(
-          app.db,
-          statement,
-          (lines) => log(`exported ${lines} statement lines`),
-          100_000,
-        ),
-        createWriteStream(file),
-      ),
-    );
-    const exportPeakRss = exportSampler.stop();
-    const firstPage = await timed(() => statementLines(app.db, period.id, biggest, 100, null));
-
+    const close = await measureClose(app, period);
+    const exported = await measureExport(app, period, config.dataDir);
     const summary = {
       transfers: count,
-      partners: shape.partners,
-      members: shape.members,
-      generateSeconds: generated.seconds,
-      plainScanSeconds: scan.seconds,
-      closeSeconds: close.seconds,
-      closeVersusScan: Number((close.seconds / scan.seconds).toFixed(1)),
-      obligations: close.value.obligationCount?.toString(),
-      nodeRssBeforeCloseMiB: mib(rssBefore),
-      nodeRssPeakDuringCloseMiB: mib(closePeakRss),
-      statementPartner: biggest,
-      statementLines: statement.totals.reduce((sum, total) => sum + total.lineCount, 0n).toString(),
-      statementExportSeconds: exported.seconds,
-      nodeRssPeakDuringExportMiB: mib(exportPeakRss),
-      statementFirstPageMs: Math.round(firstPage.seconds * 1000),
+      ...shape,
+      generateSeconds,
+      ...close,
+      closeVersusScan: Number((close.closeSeconds / close.plainScanSeconds).toFixed(1)),
+      ...exported,
       nodeMaxRssWholeRunMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     };
     console.log(JSON.stringify(summary, null, 2));
@@ -137,6 +83,77 @@ async function main(): Promise<void> {
     }
     await embedded?.stop();
   }
+}
+
+const benchStart = new Date('2026-01-01T00:00:00Z');
+const log = (line: string) => console.log(`[bench] ${line}`);
+
+/** The coalition, its transfers over four weeks, fresh statistics, and the period holding them. */
+async function prepare(app: App, shape: SyntheticShape, count: number) {
+  await seedSyntheticCoalition(app, shape, benchStart);
+  const generated = await timed(() =>
+    generateTransfers(
+      app.db,
+      shape,
+      { count, firstId: 1, startsAt: benchStart, spanMs: 28 * dayMs },
+      (n) => log(`generated ${n} transfers`),
+    ),
+  );
+  await app.db.query('vacuum analyze transfer');
+  await app.db.query('vacuum analyze posting');
+  const period = must(
+    await app.settlement.openPeriod(app.systemContext('bench'), {
+      startsAt: benchStart,
+      endsAt: new Date(benchStart.getTime() + 28 * dayMs),
+    }),
+  );
+  return { period, generateSeconds: generated.seconds };
+}
+
+/** A plain SQL aggregate scan of the period's transfers (warm), then the close itself. */
+async function measureClose(app: App, period: Period) {
+  const scanSql = `select t.partner_id, p.currency_code, t.code, sum(p.amount_points), count(*)
+     from transfer t join posting p on p.transfer_id = t.id
+     where t.created_at >= $1 and t.created_at < $2 group by 1, 2, 3`;
+  await app.db.query(scanSql, [period.startsAt, period.endsAt]); // warm the cache
+  const scan = await timed(() => app.db.query(scanSql, [period.startsAt, period.endsAt]));
+  const rssBefore = process.memoryUsage().rss;
+  const sampler = rssSampler();
+  const close = await timed(async () =>
+    must(await app.settlement.closePeriod(app.systemContext('bench'), period.id, log)),
+  );
+  return {
+    plainScanSeconds: scan.seconds,
+    closeSeconds: close.seconds,
+    obligations: close.value.obligationCount?.toString(),
+    nodeRssBeforeCloseMiB: mib(rssBefore),
+    nodeRssPeakDuringCloseMiB: mib(sampler.stop()),
+  };
+}
+
+/** The busiest partner's statement streamed to a CSV file, and its first API page. */
+async function measureExport(app: App, period: Period, dataDir: string) {
+  const system = app.systemContext('bench');
+  const biggest = await largestPartner(app.db, period.id);
+  const statement = must(await app.settlement.statement(system, period.id, biggest));
+  await mkdir(join(dataDir, 'bench'), { recursive: true });
+  const file = join(dataDir, 'bench', `statement-${biggest}.csv`);
+  const sampler = rssSampler();
+  const exported = await timed(() =>
+    pipeline(
+      statementCsv(app.db, statement, (lines) => log(`exported ${lines} statement lines`), 100_000),
+      createWriteStream(file),
+    ),
+  );
+  const peak = sampler.stop();
+  const firstPage = await timed(() => statementLines(app.db, period.id, biggest, 100, null));
+  return {
+    statementPartner: biggest,
+    statementLines: statement.totals.reduce((sum, total) => sum + total.lineCount, 0n).toString(),
+    statementExportSeconds: exported.seconds,
+    nodeRssPeakDuringExportMiB: mib(peak),
+    statementFirstPageMs: Math.round(firstPage.seconds * 1000),
+  };
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
