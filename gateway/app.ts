@@ -11,6 +11,7 @@ import { MemberDirectory } from './members/member-directory';
 import { ProgramCatalog } from './programs/program-catalog';
 import { PurchaseService } from './purchases/purchase-service';
 import { RedemptionService } from './redemptions/redemption-service';
+import { SettlementService } from './settlement/settlement-service';
 import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
 
@@ -37,6 +38,7 @@ export interface App {
   redemptions: RedemptionService;
   /** Partner services and the supergraph; set by buildGateway (absent without a gateway). */
   federation?: FederationServices;
+  settlement: SettlementService;
   /** A context for jobs and tools acting as the system. */
   systemContext(requestId?: string): RequestContext;
   close(): Promise<void>;
@@ -64,6 +66,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const exchangeAdmin = new ExchangeAdmin(db, catalog, clock);
   const walletValuation = new WalletValuation(db, clock);
   const redemptions = new RedemptionService(ledger, catalog, members, clock);
+  const settlement = new SettlementService(db, clock);
   return {
     orm,
     db,
@@ -77,6 +80,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     exchangeAdmin,
     walletValuation,
     redemptions,
+    settlement,
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
       await db.close();

@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration0001Ledger } from './0001-ledger';
 import { Migration0002Exchange } from './0002-exchange';
+import { Migration0003Settlement } from './0003-settlement';
 import { Migration0004Federation } from './0004-federation';
 import { Migration0005MemberLinkCodes } from './0005-member-link-codes';
 import { Migration0006EarnBatchFunction } from './0006-earn-batch-function';
@@ -12,6 +13,7 @@ import { Migration0006EarnBatchFunction } from './0006-earn-batch-function';
 export const migrationsList: MigrationObject[] = [
   { name: '0001-ledger', class: Migration0001Ledger },
   { name: '0002-exchange', class: Migration0002Exchange },
+  { name: '0003-settlement', class: Migration0003Settlement },
   { name: '0004-federation', class: Migration0004Federation },
   { name: '0005-member-link-codes', class: Migration0005MemberLinkCodes },
   { name: '0006-earn-batch-function', class: Migration0006EarnBatchFunction },

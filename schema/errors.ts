@@ -25,6 +25,8 @@ export enum ErrorCode {
   HOLD_NOT_ACTIVE = 'HOLD_NOT_ACTIVE',
   COMPOSITION_FAILED = 'COMPOSITION_FAILED',
   PARTNER_SERVICE_UNAVAILABLE = 'PARTNER_SERVICE_UNAVAILABLE',
+  PERIOD_STATE_CONFLICT = 'PERIOD_STATE_CONFLICT',
+  AGREEMENT_MISSING = 'AGREEMENT_MISSING',
 }
 registerEnumType(ErrorCode, {
   name: 'ErrorCode',
@@ -287,6 +289,41 @@ export class PartnerServiceUnavailableError extends ErrorResult {
   reason!: string;
 }
 
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'The settlement period is not in the state the operation needs (e.g. it has not ended, an earlier period is still open, or it is not closed yet).',
+})
+export class PeriodStateConflictError extends ErrorResult {
+  @Field({ description: 'The period.' })
+  periodId!: string;
+
+  @Field({ description: 'Its status: "open" or "closed".' })
+  status!: string;
+
+  @Field({ description: 'What stands in the way.' })
+  reason!: string;
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'A transfer of the period needs settlement terms that no agreement in force at its time gives. Nothing was closed.',
+})
+export class AgreementMissingError extends ErrorResult {
+  @Field({ description: 'The partner whose agreement is missing.' })
+  partnerId!: string;
+
+  @Field({ description: 'The program currency.' })
+  currency!: string;
+
+  @Field({ description: 'When the transfer was made.' })
+  at!: Date;
+
+  @Field({ description: 'The first transfer that needs the agreement.' })
+  transferId!: string;
+}
+
 export const errorResultTypes = [
   InvalidInputError,
   InsufficientPointsError,
@@ -306,4 +343,6 @@ export const errorResultTypes = [
   HoldNotActiveError,
   CompositionFailedError,
   PartnerServiceUnavailableError,
+  PeriodStateConflictError,
+  AgreementMissingError,
 ] as const;

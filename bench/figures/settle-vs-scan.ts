@@ -1,37 +1,22 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { type App, createApp } from '../../gateway/app';
-import { bulkLoadEarns } from '../bulk-load';
+import { createApp } from '../../gateway/app';
+import {
+  generateTransfers,
+  seedSyntheticCoalition,
+} from '../../gateway/settlement/synthetic-activity';
+import { ManualClock } from '../../gateway/shared/clock';
+import { DomainError } from '../../gateway/shared/errors';
 import type { BenchContext } from '../context';
-import { type Experiment, measured, notAvailable, spreadOver } from '../figure';
+import { type Experiment, measured, spreadOver } from '../figure';
 import { rounded } from '../summary';
 
-/** A closed period: a calendar month well before the run. */
-export interface SettlementPeriod {
-  from: Date;
-  to: Date;
-}
-
-/** Closes one settlement period on the app's database, as finance would. */
-export type ClosePeriod = (period: SettlementPeriod) => Promise<unknown>;
-
-/**
- * Finds the settlement close of issue 4 on the App. Settlement is built on another branch; until
- * it is merged there is none and the figure reports "not available". This is the one place to
- * adapt when its real name and signature are known.
- */
-export function findClosePeriod(app: App): ClosePeriod | undefined {
-  const settlement = (
-    app as unknown as {
-      settlement?: {
-        closePeriod?: (context: unknown, period: SettlementPeriod) => Promise<unknown>;
-      };
-    }
-  ).settlement;
-  const close = settlement?.closePeriod;
-  if (typeof close !== 'function') return undefined;
-  return (period) => close.call(settlement, app.systemContext('bench-settle'), period);
-}
+const dayMs = 86_400_000;
+/** The period's window: four weeks well before the run. */
+const periodStart = new Date('2026-01-01T00:00:00Z');
+const periodSpanMs = 28 * dayMs;
+/** 20 partners, as the issue says; 4 program currencies; members spread the activity. */
+const shape = { partners: 20, currencies: 4, members: 50_000 };
 
 /**
  * The baseline: one aggregate pass over the period's transfers and postings, the least work any
@@ -44,55 +29,28 @@ from transfer t join posting p on p.transfer_id = t.id
 where t.created_at >= $1 and t.created_at < $2
 group by t.partner_id, p.currency_code, t.code`;
 
-export async function scanPeriod(databaseUrl: string, period: SettlementPeriod): Promise<number> {
-  const client = new pg.Client(databaseUrl);
-  await client.connect();
-  try {
-    const started = performance.now();
-    await client.query(periodScanSql, [period.from, period.to]);
-    return (performance.now() - started) / 1_000;
-  } finally {
-    await client.end();
-  }
-}
-
 /**
- * settle_vs_scan: each run clones the loaded database (a close must find the period open), times
- * the close and then the scan on the clone. Reports "not available" until settlement exists.
+ * settle_vs_scan: the settlement module's synthetic activity (earns, redemptions, refunds and
+ * conversions over 20 partners, written set-based) fills one period of a template database,
+ * once; each run clones it (a close needs the period open), takes the scan (once to warm the
+ * cache, once timed) and then times the close, both on the clone.
  */
 export const settleVsScan: Experiment = {
   figures: ['settle_vs_scan'],
   async run(context) {
-    const templateUrl = await context.seededDatabase('settle_template');
-    const app = await createApp({ databaseUrl: templateUrl, migrate: false });
-    const available = findClosePeriod(app) !== undefined;
-    await app.close();
-    if (!available) {
-      return [
-        notAvailable(
-          'settle_vs_scan',
-          'the App has no settlement.closePeriod (settlement, issue 4, is not merged yet)',
-        ),
-      ];
-    }
-    const period = lastMonth();
-    const transfers = context.options.settleTransfers;
-    context.log(`bulk-loading ${transfers.toLocaleString('en')} transfers into one period`);
-    const load = await bulkLoadEarns(templateUrl, {
-      transfers,
-      members: context.options.members,
-      createdFrom: period.from,
-      createdTo: period.to,
-      log: (line) => context.log(line),
-    });
+    const templateUrl = await context.server.recreateDatabase('settle_template');
+    const periodId = await prepareTemplate(context, templateUrl);
     const closeSeconds: number[] = [];
     const scanSeconds: number[] = [];
+    const peakRssMiB: number[] = [];
     for (let run = 0; run < context.options.runs; run++) {
       const url = await context.server.recreateDatabase('settle', 'settle_template');
-      closeSeconds.push(await timeClose(context, url, period));
-      scanSeconds.push(await scanPeriod(url, period));
+      scanSeconds.push(await timeScan(url));
+      const close = await timeClose(url, periodId);
+      closeSeconds.push(close.seconds);
+      peakRssMiB.push(close.peakRssMiB);
       context.log(
-        `run ${run + 1}/${context.options.runs}: close ${closeSeconds.at(-1)!.toFixed(2)} s, scan ${scanSeconds.at(-1)!.toFixed(2)} s`,
+        `run ${run + 1}/${context.options.runs}: close ${close.seconds.toFixed(2)} s, scan ${scanSeconds.at(-1)!.toFixed(2)} s`,
       );
     }
     return [
@@ -100,39 +58,81 @@ export const settleVsScan: Experiment = {
         'settle_vs_scan',
         closeSeconds.map((seconds, index) => rounded(seconds / scanSeconds[index]!)),
         {
-          transfers,
-          loadSeconds: rounded(load.loadSeconds),
+          transfers: context.options.settleTransfers,
+          partners: shape.partners,
           closeSeconds: spreadOver(closeSeconds, (value) => value),
           scanSeconds: spreadOver(scanSeconds, (value) => value),
+          closePeakRssMiB: spreadOver(peakRssMiB, (value) => value),
         },
       ),
     ];
   },
 };
 
-async function timeClose(
-  context: BenchContext,
-  url: string,
-  period: SettlementPeriod,
-): Promise<number> {
-  const app = await createApp({ databaseUrl: url, migrate: false });
+/** Migrates, seeds the synthetic coalition, writes the transfers and opens their period. */
+async function prepareTemplate(context: BenchContext, url: string): Promise<string> {
+  const app = await createApp({ databaseUrl: url, clock: new ManualClock(periodStart) });
   try {
-    const close = findClosePeriod(app)!;
+    await seedSyntheticCoalition(app, shape, periodStart);
+    const transfers = context.options.settleTransfers;
+    context.log(`writing ${transfers.toLocaleString('en')} transfers into one period`);
     const started = performance.now();
-    await close(period);
-    return (performance.now() - started) / 1_000;
-  } catch (error) {
-    context.log(`settlement close failed: ${(error as Error).message}`);
-    throw error;
+    await generateTransfers(
+      app.db,
+      shape,
+      { count: transfers, firstId: 1, startsAt: periodStart, spanMs: periodSpanMs },
+      (written) => context.log(`written ${written.toLocaleString('en')} transfers`),
+    );
+    await app.db.query('vacuum analyze transfer');
+    await app.db.query('vacuum analyze posting');
+    await app.db.query('checkpoint');
+    context.log(`period loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const period = await app.settlement.openPeriod(app.systemContext('bench'), {
+      startsAt: periodStart,
+      endsAt: new Date(periodStart.getTime() + periodSpanMs),
+    });
+    if (period instanceof DomainError) throw new Error(`opening the period: ${period.message}`);
+    return period.id;
   } finally {
     await app.close();
   }
 }
 
-function lastMonth(): SettlementPeriod {
-  const now = new Date();
-  return {
-    from: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)),
-    to: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)),
-  };
+async function timeScan(url: string): Promise<number> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    const window = [periodStart, new Date(periodStart.getTime() + periodSpanMs)];
+    await client.query(periodScanSql, window); // warm the cache, as the close will find it
+    const started = performance.now();
+    await client.query(periodScanSql, window);
+    return (performance.now() - started) / 1000;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Closes the period as finance would; returns the time and the process's peak RSS during it. */
+async function timeClose(
+  url: string,
+  periodId: string,
+): Promise<{ seconds: number; peakRssMiB: number }> {
+  const clock = new ManualClock(new Date(periodStart.getTime() + periodSpanMs + 1_000));
+  const app = await createApp({ databaseUrl: url, migrate: false, clock });
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 50);
+  try {
+    const started = performance.now();
+    const closed = await app.settlement.closePeriod(app.systemContext('bench'), periodId);
+    if (closed instanceof DomainError) throw new Error(`closing the period: ${closed.message}`);
+    return {
+      seconds: (performance.now() - started) / 1000,
+      peakRssMiB: Math.round(peak / 2 ** 20),
+    };
+  } finally {
+    clearInterval(sampler);
+    await app.close();
+  }
 }

@@ -2,6 +2,7 @@ import type { App } from '../app';
 import { seedExchangeDemo } from '../exchange/demo-exchange';
 import type { RequestContext } from '../shared/context';
 import { DomainError } from '../shared/errors';
+import { seedDemoAgreements } from './agreements';
 
 /**
  * The demo coalition: an airline and a hotel chain that own program currencies, and a fuel
@@ -97,6 +98,7 @@ export async function seedDemo(app: App): Promise<void> {
   for (const terms of demoTerms) {
     must(await app.catalog.setPartnerCurrency(system, { ...terms, moneyCurrency: 'EUR' }));
   }
+  await seedDemoAgreements(app);
   for (const member of demoMembers) {
     must(await app.members.createMember(system, { ...member, email: member.email ?? undefined }));
   }

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import {
+  AgreementMissingError,
   AlreadyExistsError,
   ArbitrageCycleError,
   BelowConversionMinimumError,
@@ -16,6 +17,7 @@ import {
   NotConversionIncrementError,
   NotFoundError,
   PartnerServiceUnavailableError,
+  PeriodStateConflictError,
   QuoteAlreadyUsedError,
   QuoteExpiredError,
   RefundExceedsPurchaseError,
@@ -33,7 +35,9 @@ type ErrorResultObject =
   | ExchangeErrorResult
   | HoldNotActiveError
   | CompositionFailedError
-  | PartnerServiceUnavailableError;
+  | PartnerServiceUnavailableError
+  | PeriodStateConflictError
+  | AgreementMissingError;
 
 /**
  * Maps a domain failure to its typed GraphQL result. Forbidden is not a result: it becomes a
@@ -100,6 +104,21 @@ export function toErrorResult(error: domain.DomainError): ErrorResultObject {
     return Object.assign(new PartnerServiceUnavailableError(), base, {
       partnerId: error.partnerId,
       reason: error.reason,
+    });
+  }
+  if (error instanceof domain.PeriodStateConflict) {
+    return Object.assign(new PeriodStateConflictError(), base, {
+      periodId: error.periodId,
+      status: error.status,
+      reason: error.reason,
+    });
+  }
+  if (error instanceof domain.AgreementMissing) {
+    return Object.assign(new AgreementMissingError(), base, {
+      partnerId: error.partnerId,
+      currency: error.currency,
+      at: error.at,
+      transferId: error.transferId,
     });
   }
   if (error instanceof domain.Forbidden) throw forbidden(error.reason);

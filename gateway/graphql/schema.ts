@@ -14,6 +14,11 @@ import { PointsPriceResolver } from './resolvers/points-price.resolver';
 import { CurrencyResolver, ProgramResolver } from './resolvers/programs.resolver';
 import { PurchaseResolver } from './resolvers/purchases.resolver';
 import { RedemptionResolver } from './resolvers/redemptions.resolver';
+import {
+  ReconciliationResolver,
+  SettlementResolver,
+  StatementResolver,
+} from './resolvers/settlement.resolver';
 import { TransferResolver } from './resolvers/transfers.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
 import { WalletResolver } from './resolvers/wallet.resolver';
@@ -37,6 +42,9 @@ export const resolvers = [
   RedemptionResolver,
   PointsPriceResolver,
   PartnerServiceResolver,
+  SettlementResolver,
+  StatementResolver,
+  ReconciliationResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */

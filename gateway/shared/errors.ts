@@ -50,7 +50,10 @@ export class NotFound extends DomainError {
       | 'account'
       | 'quote'
       | 'hold'
-      | 'reward',
+      | 'reward'
+      | 'period'
+      | 'reconciliation'
+      | 'exception',
     readonly reference: string,
   ) {
     super(`No ${entity} "${reference}" visible to this caller`);
@@ -234,6 +237,33 @@ export class PartnerServiceUnavailable extends DomainError {
     readonly reason: string,
   ) {
     super(`The service of ${partnerId} could not be used: ${reason}`);
+  }
+}
+
+/** A settlement period is not in the state the operation needs (e.g. closing before its end). */
+export class PeriodStateConflict extends DomainError {
+  readonly code = 'PERIOD_STATE_CONFLICT';
+  constructor(
+    readonly periodId: string,
+    readonly status: string,
+    readonly reason: string,
+  ) {
+    super(`Period ${periodId} (${status}): ${reason}`);
+  }
+}
+
+/** A transfer needs settlement terms that no agreement in force at its time gives. */
+export class AgreementMissing extends DomainError {
+  readonly code = 'AGREEMENT_MISSING';
+  constructor(
+    readonly partnerId: string,
+    readonly currency: string,
+    readonly at: Date,
+    readonly transferId: string,
+  ) {
+    super(
+      `No settlement agreement of ${partnerId} for ${currency} in force at ${at.toISOString()} (transfer ${transferId})`,
+    );
   }
 }
 

@@ -44,7 +44,7 @@ describe('npm run bench (smoke)', () => {
       earn_vs_tpcb: pgbenchPresent ? 'measured' : 'not available',
       hot_partner: 'measured',
       read_vs_bare_http: 'measured',
-      settle_vs_scan: 'not available',
+      settle_vs_scan: 'measured',
       scale_latency: 'measured',
       federation_overhead: 'not available',
       gateway_rss: 'measured',
