@@ -12,8 +12,13 @@ interface Waiting {
 
 /** Earns committed per transaction at most. */
 export const earnBatchSizeMax = 256;
-/** Batches in flight at once: one committing while the next is being written. */
-export const earnBatchesInFlightMax = 2;
+/**
+ * Batches in flight at once. One: the next batch gathers while the current one commits, so
+ * batches are as large as the load allows. Measured with 10 clients: 1 in flight gave the most
+ * earns per second and the least CPU per earn in both the gateway and PostgreSQL (1,885/s at
+ * 0.28 + 0.33 ms) against 2 (1,641/s, 0.33 + 0.46 ms) and 3 (1,303/s, 0.40 + 0.64 ms).
+ */
+export const earnBatchesInFlightMax = 1;
 
 /**
  * Group commit for earns. Requests queue here and leave in batches, each posted in one
