@@ -20,6 +20,8 @@ import { type RequestContext, systemContextFor } from './shared/context';
  * command-line jobs and the tests all start from here.
  */
 export interface App {
+  /** The database the app runs on (listeners open their own connections to it). */
+  databaseUrl: string;
   orm: MikroORM;
   db: SqlDatabase;
   clock: Clock;
@@ -68,6 +70,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const redemptions = new RedemptionService(ledger, catalog, members, clock);
   const settlement = new SettlementService(db, clock);
   return {
+    databaseUrl: options.databaseUrl,
     orm,
     db,
     clock,

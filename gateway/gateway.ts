@@ -8,7 +8,10 @@ import { Federation } from './federation/federation';
 import { createApolloServer } from './graphql/apollo';
 import type { GraphQLContext } from './graphql/context';
 import { buildCoalitionSchema } from './graphql/schema';
+import { OperationClassifier } from './http/cacheable-operations';
+import { MemberResponseCache } from './http/member-response-cache';
 import { createHttpServer } from './http/server';
+import { MemberChangeFeed } from './ledger/member-change-feed';
 
 export interface GatewayOptions {
   app: App;
@@ -49,13 +52,33 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     production: options.production,
     log: options.log,
   });
+  // Members' reads served from memory, dropped by this process's writes (synchronously) and
+  // by every process's writes (the database's change feed).
+  const memberCache = new MemberResponseCache();
+  options.app.ledger.onMembersChanged((memberIds) => memberCache.invalidate(memberIds));
+  const changeFeed = new MemberChangeFeed(
+    options.app.databaseUrl,
+    (memberIds) => memberCache.invalidate(memberIds),
+    () => memberCache.reset(),
+    options.log,
+  );
+  await changeFeed.start();
   const httpServer = createHttpServer({
     app: options.app,
+    memberReads: { cache: memberCache, classifier: new OperationClassifier(schema) },
     apollo,
     verifier: federation.callerVerifier(new TokenVerifier(options.keySet)),
     corsOrigins: options.corsOrigins,
     publicJwks: options.keySet.publicJwks,
     gatewayJwks: federation.signer.publicJwks,
   });
-  return { httpServer, apollo, federation, stop: () => apollo.stop() };
+  return {
+    httpServer,
+    apollo,
+    federation,
+    stop: async () => {
+      await changeFeed.stop();
+      await apollo.stop();
+    },
+  };
 }

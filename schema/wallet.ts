@@ -27,7 +27,8 @@ export class Balance {
   expiringSoon!: bigint;
 
   @Field({
-    description: 'The horizon of `expiringSoon` (30 days from now unless asked otherwise).',
+    description:
+      'The horizon of `expiringSoon`: the end of the UTC day 30 days from now (unless asked otherwise).',
   })
   expiringBefore!: Date;
 

@@ -9,6 +9,11 @@ import type { RequestContext } from '../shared/context';
 
 const dayMs = 86_400_000;
 
+/** The end of the UTC day `days` days after `now`: the horizon of "expiring soon". */
+export function expiringHorizon(now: Date, days: number): Date {
+  return new Date((Math.floor(now.getTime() / dayMs) + 1 + days) * dayMs);
+}
+
 /**
  * Per-request batching: every Member.balances in one query resolves in one SQL round trip.
  * Loaders live in the request context and die with it, so nothing is cached across callers.
@@ -21,7 +26,8 @@ export interface Loaders {
 }
 
 export function createLoaders(app: App, request: RequestContext): Loaders {
-  const expiringBefore = new Date(app.clock.now().getTime() + expiringSoonDaysDefault * dayMs);
+  // Counted to the end of a UTC day, so the answer is stable within a day (and cacheable).
+  const expiringBefore = expiringHorizon(app.clock.now(), expiringSoonDaysDefault);
   return {
     partner: new DataLoader((ids) => Promise.all(ids.map((id) => app.catalog.partner(id)))),
     currency: new DataLoader((codes) =>

@@ -6,6 +6,8 @@ import type { TokenVerifier } from '../auth/tokens';
 import type { GraphQLContext } from '../graphql/context';
 import { createGraphQLContext } from '../graphql/context';
 import type { Caller } from '../shared/context';
+import type { OperationClassifier, OperationKind } from './cacheable-operations';
+import { endOfUtcDayMs, type MemberResponseCache } from './member-response-cache';
 
 /** The largest request body accepted; a GraphQL request is a query and a few variables. */
 export const bodyBytesMax = 64 * 1024;
@@ -19,6 +21,8 @@ export interface HttpOptions {
   publicJwks: unknown;
   /** The keys partner services verify the gateway's assertions with (federation). */
   gatewayJwks?: unknown;
+  /** Members' cacheable reads answered from memory (see MemberResponseCache). */
+  memberReads?: { cache: MemberResponseCache; classifier: OperationClassifier };
 }
 
 /**
@@ -64,8 +68,9 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
   }
 
   let body: unknown;
+  let raw: string | undefined;
   if (request.method === 'POST') {
-    const raw = await readBody(request);
+    raw = await readBody(request);
     if (raw === undefined) {
       return sendJson(
         response,
@@ -96,6 +101,22 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
     );
   }
 
+  const memberRead = memberReadOf(options, caller, raw, body);
+  const nowMs = options.app.clock.now().getTime();
+  if (memberRead?.kind === 'cacheable-query') {
+    const cached = memberRead.cache.lookup(memberRead.memberId, raw!, nowMs);
+    if (cached) {
+      for (const [name, value] of cached.headers) response.setHeader(name, value);
+      response.setHeader('cache-control', 'no-store');
+      response.end(cached.body);
+      return;
+    }
+  }
+  const ticket =
+    memberRead?.kind === 'cacheable-query'
+      ? memberRead.cache.ticket(memberRead.memberId, raw!)
+      : undefined;
+
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -108,15 +129,44 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
     httpGraphQLRequest: { method: request.method, headers, search: url.search, body },
     context: async () => createGraphQLContext(options.app, caller, requestId),
   });
+  // A member's own mutation changes what their reads show: never serve them the old answer.
+  if (memberRead?.kind === 'mutation') memberRead.cache.invalidate([memberRead.memberId]);
   for (const [name, value] of result.headers) response.setHeader(name, value);
   response.setHeader('cache-control', 'no-store');
   response.statusCode = result.status ?? 200;
   if (result.body.kind === 'complete') {
+    if (ticket && response.statusCode === 200 && !result.body.string.includes('"errors"')) {
+      memberRead!.cache.store(
+        ticket,
+        { body: result.body.string, headers: [...result.headers] },
+        nowMs,
+        endOfUtcDayMs(nowMs),
+      );
+    }
     response.end(result.body.string);
     return;
   }
   for await (const chunk of result.body.asyncIterator) response.write(chunk);
   response.end();
+}
+
+/** A member's POSTed GraphQL request, classified for the response cache; undefined otherwise. */
+function memberReadOf(
+  options: HttpOptions,
+  caller: Caller,
+  raw: string | undefined,
+  body: unknown,
+): { memberId: string; kind: OperationKind; cache: MemberResponseCache } | undefined {
+  if (!options.memberReads || caller.kind !== 'member' || raw === undefined) return undefined;
+  const request = body as { query?: unknown; operationName?: unknown } | null;
+  if (typeof request?.query !== 'string') return undefined;
+  const operationName =
+    typeof request.operationName === 'string' ? request.operationName : undefined;
+  return {
+    memberId: caller.memberId,
+    kind: options.memberReads.classifier.kindOf(request.query, operationName),
+    cache: options.memberReads.cache,
+  };
 }
 
 async function authenticate(

@@ -1,6 +1,6 @@
 import type { SqlDatabase } from '../db/sql';
 import { type Clock, systemClock } from '../shared/clock';
-import { catchDomainError, type DomainError } from '../shared/errors';
+import { catchDomainError, DomainError } from '../shared/errors';
 import { AccountDirectory } from './accounts';
 import { type EarnEntry, type EarnReceipt, postEarns } from './earn';
 import { EarnBatcher } from './earn-batcher';
@@ -14,6 +14,7 @@ import {
   settleHold,
   voidExpiredHolds,
 } from './holds';
+import type { MembersChanged } from './member-change-feed';
 import type { AccountKey } from './model';
 import {
   type AccountView,
@@ -39,6 +40,7 @@ import { expireDue, matureDue, type SweepProgress } from './sweeps';
  */
 export class Ledger {
   readonly accounts = new AccountDirectory();
+  private readonly listeners: MembersChanged[] = [];
   // One statement per batch, committed by itself: no BEGIN and COMMIT round trips.
   private readonly earnBatcher = new EarnBatcher((entries) => postEarns(this.db.retrying, entries));
 
@@ -52,22 +54,44 @@ export class Ledger {
    * batcher gathers them into shared transactions (see EarnBatcher). Errors:
    * IdempotencyKeyReused (per entry).
    */
-  earn(entries: readonly EarnEntry[]): Promise<(EarnReceipt | DomainError)[]> {
-    return Promise.all(entries.map((entry) => this.earnBatcher.submit(entry)));
+  async earn(entries: readonly EarnEntry[]): Promise<(EarnReceipt | DomainError)[]> {
+    const outcomes = await Promise.all(entries.map((entry) => this.earnBatcher.submit(entry)));
+    this.changed(outcomes);
+    return outcomes;
+  }
+
+  /**
+   * Listens to this process's own committed changes, by member, told synchronously before the
+   * write's caller gets its answer (the database's change feed tells every process, a little
+   * later). Earns, payments and refunds report here.
+   */
+  onMembersChanged(listener: MembersChanged): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(outcomes: readonly unknown[]): void {
+    const memberIds = outcomes
+      .filter((outcome): outcome is { memberId: string } => !(outcome instanceof DomainError))
+      .map((outcome) => outcome.memberId);
+    if (memberIds.length > 0) for (const listener of this.listeners) listener(memberIds);
   }
 
   /** Errors: InsufficientPoints, IdempotencyKeyReused. */
-  spend(entry: SpendEntry): Promise<SpendReceipt | DomainError> {
-    return catchDomainError(() =>
+  async spend(entry: SpendEntry): Promise<SpendReceipt | DomainError> {
+    const outcome = await catchDomainError(() =>
       this.db.transaction((sql) => postSpend(sql, this.accounts, entry)),
     );
+    this.changed([outcome]);
+    return outcome;
   }
 
   /** Errors: NotFound (purchase), RefundExceedsPurchase, InvalidInput, IdempotencyKeyReused. */
-  refund(entry: RefundEntry): Promise<RefundReceipt | DomainError> {
-    return catchDomainError(() =>
+  async refund(entry: RefundEntry): Promise<RefundReceipt | DomainError> {
+    const outcome = await catchDomainError(() =>
       this.db.transaction((sql) => postRefund(sql, this.accounts, entry)),
     );
+    this.changed([outcome]);
+    return outcome;
   }
 
   /** Holds points for a two-phase redemption. Errors: InsufficientPoints, IdempotencyKeyReused. */

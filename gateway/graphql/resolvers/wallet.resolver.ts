@@ -9,9 +9,8 @@ import {
 } from '../../ledger/limits';
 import type { GraphQLContext } from '../context';
 import { badInput } from '../error-results';
+import { expiringHorizon } from '../loaders';
 import { balanceObject, walletEntryObject } from '../mappers';
-
-const dayMs = 86_400_000;
 
 /** Wallet fields. A Wallet is only ever handed out for its own member (or the operator). */
 @Resolver(() => Wallet)
@@ -41,7 +40,7 @@ export class WalletResolver {
     if (expiringWithinDays < 1 || expiringWithinDays > expiringSoonDaysMax) {
       throw badInput(`expiringWithinDays must be 1 to ${expiringSoonDaysMax}`);
     }
-    const before = new Date(ctx.app.clock.now().getTime() + expiringWithinDays * dayMs);
+    const before = expiringHorizon(ctx.app.clock.now(), expiringWithinDays);
     return (await ctx.app.ledger.balances([wallet.memberId], before)).map(balanceObject);
   }
 

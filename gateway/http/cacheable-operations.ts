@@ -1,0 +1,112 @@
+import {
+  BREAK,
+  type GraphQLSchema,
+  getNamedType,
+  Kind,
+  OperationTypeNode,
+  parse,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
+
+/**
+ * Which members' requests may be answered from MemberResponseCache: read-only operations that
+ * select nothing but the member's own ledger data, which only the member's transfers change.
+ * Fields derived from anything else (exchange rates, reference values, partners' services)
+ * would go stale without a transfer, so an operation selecting one is never cached.
+ */
+const cacheableFields: Record<string, readonly string[]> = {
+  Query: ['wallet', 'viewer'],
+  Viewer: ['kind', 'id', 'partnerId'],
+  Wallet: ['memberId', 'balances', 'history'],
+  Balance: [
+    'currency',
+    'available',
+    'pending',
+    'held',
+    'expiringSoon',
+    'expiringBefore',
+    'nextExpiryAt',
+  ],
+  WalletHistory: ['entries', 'pageInfo'],
+  WalletEntry: [
+    'id',
+    'code',
+    'description',
+    'partnerId',
+    'reference',
+    'relatedTransferId',
+    'purchase',
+    'changes',
+    'createdAt',
+  ],
+  Money: ['amountMinor', 'amount', 'currency'],
+  BalanceChange: ['currency', 'available', 'pending', 'held'],
+  PageInfo: ['endCursor', 'hasNextPage'],
+};
+
+export type OperationKind = 'cacheable-query' | 'mutation' | 'other';
+
+const classificationsMax = 1_000;
+
+/** Classifies documents once each (by text and operation name) against the coalition schema. */
+export class OperationClassifier {
+  private readonly kinds = new Map<string, OperationKind>();
+
+  constructor(private readonly schema: GraphQLSchema) {}
+
+  kindOf(query: string, operationName: string | undefined): OperationKind {
+    const key = `${operationName ?? ''}\u0000${query}`;
+    let kind = this.kinds.get(key);
+    if (kind === undefined) {
+      kind = this.classify(query, operationName);
+      if (this.kinds.size >= classificationsMax) this.kinds.clear();
+      this.kinds.set(key, kind);
+    }
+    return kind;
+  }
+
+  private classify(query: string, operationName: string | undefined): OperationKind {
+    let document: ReturnType<typeof parse>;
+    try {
+      document = parse(query, { maxTokens: 2_000 });
+    } catch {
+      return 'other';
+    }
+    const operations = document.definitions.filter(
+      (definition) => definition.kind === Kind.OPERATION_DEFINITION,
+    );
+    const operation =
+      operationName === undefined
+        ? operations.length === 1
+          ? operations[0]
+          : undefined
+        : operations.find((definition) => definition.name?.value === operationName);
+    if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return 'other';
+    if (operation.operation === OperationTypeNode.MUTATION) return 'mutation';
+    if (operation.operation !== OperationTypeNode.QUERY || operations.length !== 1) return 'other';
+    const typeInfo = new TypeInfo(this.schema);
+    let cacheable = true;
+    visit(
+      document,
+      visitWithTypeInfo(typeInfo, {
+        [Kind.FIELD](node) {
+          if (node.name.value === '__typename') return undefined;
+          const parent = typeInfo.getParentType();
+          const allowed = parent ? cacheableFields[getNamedType(parent).name] : undefined;
+          if (!allowed?.includes(node.name.value) || !typeInfo.getFieldDef()) {
+            cacheable = false;
+            return BREAK;
+          }
+          return undefined;
+        },
+        [Kind.DIRECTIVE]() {
+          cacheable = false;
+          return BREAK;
+        },
+      }),
+    );
+    return cacheable ? 'cacheable-query' : 'other';
+  }
+}

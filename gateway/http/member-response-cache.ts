@@ -1,0 +1,101 @@
+/**
+ * Cached answers to members' read-only GraphQL requests (the wallet a member's app refreshes),
+ * so a repeated read costs a map lookup instead of three queries and an execution.
+ *
+ * Correctness rests on invalidation, not on time:
+ * - Everything a member's read shows changes only through transfers, and every committed
+ *   statement that inserts transfers names their members on the database's change feed
+ *   (MemberChangeFeed), so any process's write drops the member's entries within milliseconds.
+ *   This process's own earns, payments and refunds drop them synchronously before answering,
+ *   and so does any mutation a member makes here, so a caller always reads its own writes.
+ * - A read records the member's generation before executing and stores its answer only if no
+ *   invalidation happened meanwhile, so a slow read can never store a stale answer over a
+ *   newer invalidation.
+ * - When the feed reconnects (notifications may have been missed) or the cache outgrows its
+ *   bound, everything is dropped.
+ * - Entries also expire at `validUntilMs` (the end of the UTC day: "expiring soon" is counted at
+ *   day granularity), and after entryTtlMsMax at the latest.
+ */
+export const memberResponseCacheMembersMax = 50_000;
+export const responsesPerMemberMax = 8;
+export const entryTtlMsMax = 10 * 60_000;
+
+interface CachedResponse {
+  body: string;
+  headers: [string, string][];
+  expiresAtMs: number;
+}
+
+export interface ReadTicket {
+  memberId: string;
+  key: string;
+  generation: number;
+  epoch: number;
+}
+
+export class MemberResponseCache {
+  private readonly responses = new Map<string, Map<string, CachedResponse>>();
+  private readonly generations = new Map<string, number>();
+  private epoch = 0;
+
+  lookup(memberId: string, key: string, nowMs: number): CachedResponse | undefined {
+    const cached = this.responses.get(memberId)?.get(key);
+    if (!cached) return undefined;
+    if (cached.expiresAtMs <= nowMs) {
+      this.responses.get(memberId)?.delete(key);
+      return undefined;
+    }
+    return cached;
+  }
+
+  /** Taken before a read executes; `store` accepts its answer only if nothing changed since. */
+  ticket(memberId: string, key: string): ReadTicket {
+    return { memberId, key, generation: this.generations.get(memberId) ?? 0, epoch: this.epoch };
+  }
+
+  store(
+    ticket: ReadTicket,
+    response: Omit<CachedResponse, 'expiresAtMs'>,
+    nowMs: number,
+    validUntilMs: number,
+  ): void {
+    if (ticket.epoch !== this.epoch) return;
+    if ((this.generations.get(ticket.memberId) ?? 0) !== ticket.generation) return;
+    if (this.responses.size >= memberResponseCacheMembersMax) {
+      this.reset();
+      return;
+    }
+    let forMember = this.responses.get(ticket.memberId);
+    if (!forMember) {
+      forMember = new Map();
+      this.responses.set(ticket.memberId, forMember);
+    }
+    if (forMember.size >= responsesPerMemberMax) forMember.clear();
+    forMember.set(ticket.key, {
+      ...response,
+      expiresAtMs: Math.min(validUntilMs, nowMs + entryTtlMsMax),
+    });
+  }
+
+  invalidate(memberIds: readonly string[]): void {
+    for (const memberId of memberIds) {
+      this.responses.delete(memberId);
+      this.generations.set(memberId, (this.generations.get(memberId) ?? 0) + 1);
+    }
+    // Generations only need to outlive reads in flight; bound them like the responses.
+    if (this.generations.size > memberResponseCacheMembersMax * 4) this.reset();
+  }
+
+  /** Drops everything; reads in flight will not store (their epoch is gone). */
+  reset(): void {
+    this.responses.clear();
+    this.generations.clear();
+    this.epoch++;
+  }
+}
+
+/** The end of the current UTC day: when day-granular answers ("expiring soon") roll over. */
+export function endOfUtcDayMs(nowMs: number): number {
+  const day = 86_400_000;
+  return Math.floor(nowMs / day) * day + day;
+}
