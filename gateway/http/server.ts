@@ -46,7 +46,7 @@ export function createHttpServer(options: HttpOptions): Server {
 }
 
 async function handle(options: HttpOptions, request: IncomingMessage, response: ServerResponse) {
-  const url = new URL(request.url ?? '/', 'http://localhost');
+  const url = parseUrl(request.url ?? '/');
   response.setHeader('x-content-type-options', 'nosniff');
   if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
   if (url.pathname === '/.well-known/jwks.json') return sendJson(response, 200, options.publicJwks);
@@ -67,7 +67,6 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
     return sendJson(response, 405, graphqlError('Use GET or POST', 'BAD_REQUEST'));
   }
 
-  let body: unknown;
   let raw: string | undefined;
   if (request.method === 'POST') {
     raw = await readBody(request);
@@ -77,15 +76,6 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
         413,
         graphqlError(`Request body over ${bodyBytesMax} bytes`, 'BAD_REQUEST'),
       );
-    }
-    if (isJson(request)) {
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        return sendJson(response, 400, graphqlError('Malformed JSON body', 'BAD_REQUEST'));
-      }
-    } else {
-      body = raw;
     }
   }
 
@@ -101,10 +91,11 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
     );
   }
 
-  const memberRead = memberReadOf(options, caller, raw, body);
+  // A member's repeated read: answered before parsing anything. Only a JSON request can hit (a
+  // stored body was once parsed and answered by Apollo under the same CSRF rules).
   const nowMs = options.app.clock.now().getTime();
-  if (memberRead?.kind === 'cacheable-query') {
-    const cached = memberRead.cache.lookup(memberRead.memberId, raw!, nowMs);
+  if (options.memberReads && caller.kind === 'member' && raw !== undefined && isJson(request)) {
+    const cached = options.memberReads.cache.lookup(caller.memberId, raw, nowMs);
     if (cached) {
       for (const [name, value] of cached.headers) response.setHeader(name, value);
       response.setHeader('cache-control', 'no-store');
@@ -112,6 +103,21 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
       return;
     }
   }
+
+  let body: unknown;
+  if (raw !== undefined) {
+    if (isJson(request)) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return sendJson(response, 400, graphqlError('Malformed JSON body', 'BAD_REQUEST'));
+      }
+    } else {
+      body = raw;
+    }
+  }
+
+  const memberRead = memberReadOf(options, caller, raw, body);
   const ticket =
     memberRead?.kind === 'cacheable-query'
       ? memberRead.cache.ticket(memberRead.memberId, raw!)
@@ -148,6 +154,14 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
   }
   for await (const chunk of result.body.asyncIterator) response.write(chunk);
   response.end();
+}
+
+/** The path and query string of a request target, without URL's full parser on the hot path. */
+function parseUrl(target: string): { pathname: string; search: string } {
+  const question = target.indexOf('?');
+  return question < 0
+    ? { pathname: target, search: '' }
+    : { pathname: target.slice(0, question), search: target.slice(question) };
 }
 
 /** A member's POSTed GraphQL request, classified for the response cache; undefined otherwise. */
