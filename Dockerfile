@@ -3,7 +3,9 @@
 FROM node:20.19-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+# No install scripts: the image needs none (no embedded PostgreSQL, no test tooling), and npm 10
+# in this image would run them all (npm 11's allowScripts list is ignored).
+RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY gateway gateway
 COPY partners partners
