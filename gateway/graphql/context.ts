@@ -11,6 +11,16 @@ export interface GraphQLContext {
 }
 
 export function createGraphQLContext(app: App, caller: Caller, requestId: string): GraphQLContext {
-  const request: RequestContext = { caller, requestId, em: app.orm.em.fork() };
+  let em: RequestContext['em'] | undefined;
+  const request: RequestContext = {
+    caller,
+    requestId,
+    // Forked on first use: the hot operations (earns, wallet reads) never touch the ORM, and a
+    // fork per request showed in their profiles.
+    get em() {
+      em ??= app.orm.em.fork();
+      return em;
+    },
+  };
   return { app, request, caller, loaders: createLoaders(app, request) };
 }
