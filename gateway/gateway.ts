@@ -9,6 +9,7 @@ import { createApolloServer } from './graphql/apollo';
 import type { GraphQLContext } from './graphql/context';
 import { buildCoalitionSchema } from './graphql/schema';
 import { OperationClassifier } from './http/cacheable-operations';
+import { CompiledOperations } from './http/compiled-operations';
 import { MemberResponseCache } from './http/member-response-cache';
 import { createHttpServer } from './http/server';
 import { MemberChangeFeed } from './ledger/member-change-feed';
@@ -66,6 +67,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const httpServer = createHttpServer({
     app: options.app,
     memberReads: { cache: memberCache, classifier: new OperationClassifier(schema) },
+    compiled: new CompiledOperations(schema, options.log),
     apollo,
     verifier: federation.callerVerifier(new TokenVerifier(options.keySet)),
     corsOrigins: options.corsOrigins,

@@ -7,17 +7,10 @@ import type {
   GatewaySchemaLoadOrUpdateCallback,
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
-import {
-  BREAK,
-  type DocumentNode,
-  execute,
-  type GraphQLSchema,
-  Kind,
-  validate,
-  visit,
-} from 'graphql';
+import { type DocumentNode, execute, type GraphQLSchema } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { GraphQLContext } from '../graphql/context';
+import { isCoalitionOnly } from '../http/compiled-operations';
 import type { AssertionSigner } from './assertions';
 import { coalitionSubgraphName } from './composition';
 import { InProcessDataSource } from './in-process-data-source';
@@ -98,10 +91,7 @@ export class CoalitionGateway implements GatewayInterface {
   routeOf(document: DocumentNode, queryHash: string): Route {
     let route = this.routes.get(queryHash);
     if (route) return route;
-    route =
-      !asksIntrospection(document) && validate(this.options.coalitionSchema, document).length === 0
-        ? 'coalition'
-        : 'federated';
+    route = isCoalitionOnly(this.options.coalitionSchema, document) ? 'coalition' : 'federated';
     if (this.routes.size >= routeCacheSizeMax) this.routes.clear();
     this.routes.set(queryHash, route);
     return route;
@@ -146,21 +136,6 @@ export class CoalitionGateway implements GatewayInterface {
     this.compiledQueries.set(key, compiled);
     return compiled ?? undefined;
   }
-}
-
-/** Introspection must describe the whole supergraph, so it never takes the direct route. */
-function asksIntrospection(document: DocumentNode): boolean {
-  let found = false;
-  visit(document, {
-    [Kind.FIELD](node) {
-      if (node.name.value === '__schema' || node.name.value === '__type') {
-        found = true;
-        return BREAK;
-      }
-      return undefined;
-    },
-  });
-  return found;
 }
 
 function quietLogger(log: (line: string) => void) {

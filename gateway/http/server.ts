@@ -7,6 +7,7 @@ import type { GraphQLContext } from '../graphql/context';
 import { createGraphQLContext } from '../graphql/context';
 import type { Caller } from '../shared/context';
 import type { OperationClassifier, OperationKind } from './cacheable-operations';
+import type { CompiledOperations } from './compiled-operations';
 import { endOfUtcDayMs, type MemberResponseCache } from './member-response-cache';
 
 /** The largest request body accepted; a GraphQL request is a query and a few variables. */
@@ -21,6 +22,8 @@ export interface HttpOptions {
   publicJwks: unknown;
   /** The keys partner services verify the gateway's assertions with (federation). */
   gatewayJwks?: unknown;
+  /** Coalition-only operations Apollo has answered once, run compiled (CompiledOperations). */
+  compiled?: CompiledOperations;
   /** Members' cacheable reads answered from memory (see MemberResponseCache). */
   memberReads?: { cache: MemberResponseCache; classifier: OperationClassifier };
 }
@@ -131,29 +134,94 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
     typeof request.headers['x-request-id'] === 'string'
       ? request.headers['x-request-id'].slice(0, 100)
       : randomUUID();
-  const result = await options.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: request.method, headers, search: url.search, body },
-    context: async () => createGraphQLContext(options.app, caller, requestId),
-  });
+  const operation = plainOperation(options, request, body);
+  const compiled = operation && options.compiled!.get(operation.query, operation.operationName);
+  let answer: { status: number; headers: [string, string][]; body: string } | undefined;
+  let result: Awaited<ReturnType<HttpOptions['apollo']['executeHTTPGraphQLRequest']>> | undefined;
+  if (compiled) {
+    const context = createGraphQLContext(options.app, caller, requestId);
+    const ran = await options.compiled!.run(compiled, context, operation.variables);
+    answer = { ...ran, headers: [['content-type', jsonContentType]] };
+  } else {
+    result = await options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method, headers, search: url.search, body },
+      context: async () => createGraphQLContext(options.app, caller, requestId),
+    });
+    if (result.body.kind === 'complete') {
+      answer = {
+        status: result.status ?? 200,
+        headers: [...result.headers],
+        body: result.body.string,
+      };
+      if (operation && answer.status === 200) {
+        options.compiled!.learn(operation.query, operation.operationName);
+      }
+    }
+  }
   // A member's own mutation changes what their reads show: never serve them the old answer.
   if (memberRead?.kind === 'mutation') memberRead.cache.invalidate([memberRead.memberId]);
-  for (const [name, value] of result.headers) response.setHeader(name, value);
-  response.setHeader('cache-control', 'no-store');
-  response.statusCode = result.status ?? 200;
-  if (result.body.kind === 'complete') {
-    if (ticket && response.statusCode === 200 && !result.body.string.includes('"errors"')) {
+  if (answer) {
+    for (const [name, value] of answer.headers) response.setHeader(name, value);
+    response.setHeader('cache-control', 'no-store');
+    response.statusCode = answer.status;
+    if (ticket && answer.status === 200 && !answer.body.includes('"errors"')) {
       memberRead!.cache.store(
         ticket,
-        { body: result.body.string, headers: [...result.headers] },
+        { body: answer.body, headers: answer.headers },
         nowMs,
         endOfUtcDayMs(nowMs),
       );
     }
-    response.end(result.body.string);
+    response.end(answer.body);
     return;
   }
-  for await (const chunk of result.body.asyncIterator) response.write(chunk);
+  for (const [name, value] of result!.headers) response.setHeader(name, value);
+  response.setHeader('cache-control', 'no-store');
+  response.statusCode = result!.status ?? 200;
+  if (result!.body.kind === 'complete') return;
+  for await (const chunk of result!.body.asyncIterator) response.write(chunk);
   response.end();
+}
+
+const jsonContentType = 'application/json; charset=utf-8';
+
+/**
+ * A request the compiled path may answer exactly as Apollo would: a POSTed JSON object with the
+ * operation as text, no extensions (persisted queries stay Apollo's), and a response type Apollo
+ * would also choose as plain JSON.
+ */
+function plainOperation(
+  options: HttpOptions,
+  request: IncomingMessage,
+  body: unknown,
+):
+  | {
+      query: string;
+      operationName: string | undefined;
+      variables: Record<string, unknown> | undefined;
+    }
+  | undefined {
+  if (!options.compiled || request.method !== 'POST' || !isJson(request)) return undefined;
+  const accept = request.headers.accept;
+  if (accept !== undefined && accept !== 'application/json' && accept !== '*/*') return undefined;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const { query, operationName, variables, extensions } = body as Record<string, unknown>;
+  if (typeof query !== 'string' || extensions !== undefined) return undefined;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') {
+    return undefined;
+  }
+  if (
+    variables !== undefined &&
+    variables !== null &&
+    (typeof variables !== 'object' || Array.isArray(variables))
+  ) {
+    return undefined;
+  }
+  return {
+    query,
+    operationName: operationName ?? undefined,
+    variables: (variables ?? undefined) as Record<string, unknown> | undefined,
+  };
 }
 
 /** The path and query string of a request target, without URL's full parser on the hot path. */

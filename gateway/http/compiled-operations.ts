@@ -1,0 +1,119 @@
+import {
+  BREAK,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  Kind,
+  parse,
+  validate,
+  visit,
+} from 'graphql';
+import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import { maskError, operationLimits } from '../graphql/apollo';
+import type { GraphQLContext } from '../graphql/context';
+
+/** Operations remembered; the map is emptied when it grows past this. */
+export const compiledOperationsMax = 1_000;
+
+export interface CompiledAnswer {
+  status: number;
+  body: string;
+}
+
+/**
+ * The hot path past Apollo Server. A coalition-only operation (every field it selects is the
+ * coalition's own, no introspection) that Apollo Server has once answered with 200 (so it
+ * parsed within the token limit and passed every validation rule, the operation limits
+ * included) is compiled to JavaScript by graphql-jit; the same text then runs compiled,
+ * straight from the HTTP layer. A trivial query cost 0.28 ms of CPU through Apollo's pipeline
+ * against 0.03 ms for a bare HTTP answer.
+ *
+ * What Apollo would still do is done here: variables are coerced by the compiled query (a
+ * failure is a 400 BAD_USER_INPUT, as Apollo answers), errors are masked by the same
+ * `maskError`, and the body is Apollo's (JSON plus a newline). Anything unusual (extensions,
+ * batches, GET, content negotiation other than JSON) keeps going through Apollo.
+ */
+export class CompiledOperations {
+  private readonly operations = new Map<string, CompiledQuery | null>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** The compiled operation for this text, if it has been learned. */
+  get(query: string, operationName: string | undefined): CompiledQuery | undefined {
+    return this.operations.get(keyOf(query, operationName)) ?? undefined;
+  }
+
+  /** Called after Apollo answered the operation with 200: compile it if it qualifies. */
+  learn(query: string, operationName: string | undefined): void {
+    const key = keyOf(query, operationName);
+    if (this.operations.has(key)) return;
+    if (this.operations.size >= compiledOperationsMax) this.operations.clear();
+    this.operations.set(key, this.compile(query, operationName));
+  }
+
+  async run(
+    compiled: CompiledQuery,
+    context: GraphQLContext,
+    variables: Record<string, unknown> | undefined,
+  ): Promise<CompiledAnswer> {
+    const result = await compiled.query(undefined, context, variables ?? {});
+    if (result.errors?.length && result.data === undefined) {
+      // Variables that do not coerce: a request error, as Apollo answers it.
+      const errors = result.errors.map((error) => ({
+        ...error.toJSON(),
+        extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+      }));
+      return { status: 400, body: `${JSON.stringify({ errors })}\n` };
+    }
+    const errors: GraphQLFormattedError[] | undefined = result.errors?.map((error) =>
+      maskError(withCode(error.toJSON()), error, this.log),
+    );
+    return {
+      status: 200,
+      body: `${JSON.stringify(errors ? { errors, data: result.data } : { data: result.data })}\n`,
+    };
+  }
+
+  private compile(query: string, operationName: string | undefined): CompiledQuery | null {
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens: operationLimits.tokensMax });
+    } catch {
+      return null;
+    }
+    if (!isCoalitionOnly(this.schema, document)) return null;
+    const compiled = compileQuery(this.schema, document, operationName);
+    return isCompiledQuery(compiled) ? compiled : null;
+  }
+}
+
+/**
+ * Whether the coalition's own schema answers every field of the operation, without
+ * introspection (which must describe the whole supergraph).
+ */
+export function isCoalitionOnly(schema: GraphQLSchema, document: DocumentNode): boolean {
+  let introspection = false;
+  visit(document, {
+    [Kind.FIELD](node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') {
+        introspection = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return !introspection && validate(schema, document).length === 0;
+}
+
+/** Errors without a code are internal ones, as Apollo normalises them before formatting. */
+function withCode(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (formatted.extensions?.code) return formatted;
+  return { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+function keyOf(query: string, operationName: string | undefined): string {
+  return `${operationName ?? ''}\u0000${query}`;
+}
