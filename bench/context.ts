@@ -85,6 +85,9 @@ export class BenchContext {
     return this.track(
       await startServerProcess({
         script: gatewayScript,
+        nodeArgs: this.options.profile
+          ? ['--cpu-prof', `--cpu-prof-dir=${join(this.options.dataDir, 'profiles')}`]
+          : [],
         env: {
           ...process.env,
           NODE_ENV: 'production',

@@ -46,6 +46,8 @@ export interface BenchOptions {
   dataDir: string;
   output: string;
   keepDatabases: boolean;
+  /** Write a V8 CPU profile of every gateway process to <dataDir>/profiles. */
+  profile: boolean;
   quick: boolean;
   /** From DATABASE_URL; otherwise an embedded PostgreSQL in <project>/.data/postgres-bench. */
   databaseUrl: string | undefined;
@@ -85,6 +87,7 @@ export const usage = `usage: npm run bench -- [options]
   --data-dir <dir>        keys and logs (default .data/bench)
   --output <file>         results JSON (default bench/results/latest.json)
   --keep-databases        leave the bench databases behind for inspection
+  --profile               write each gateway's CPU profile to <data-dir>/profiles (open in Chrome DevTools)
   --quick                 shorter windows and smaller data: a check, not a measurement
 DATABASE_URL selects a PostgreSQL server (the bench creates its own databases there);
 otherwise an embedded server runs in .data/postgres-bench.`;
@@ -120,6 +123,7 @@ export function parseOptions(
     dataDir: resolve(flags.get('data-dir') ?? resolve(projectRoot, '.data/bench')),
     output: resolve(flags.get('output') ?? resolve(projectRoot, 'bench/results/latest.json')),
     keepDatabases: flags.has('keep-databases'),
+    profile: flags.has('profile'),
     quick,
     databaseUrl: env.DATABASE_URL || undefined,
   };
@@ -129,7 +133,7 @@ export function parseOptions(
   return options;
 }
 
-const booleanFlags = new Set(['quick', 'keep-databases', 'help']);
+const booleanFlags = new Set(['quick', 'keep-databases', 'profile', 'help']);
 const valueFlags = new Set([
   'duration',
   'runs',

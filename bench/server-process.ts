@@ -30,6 +30,8 @@ export interface ServerProcess {
 export interface StartOptions {
   /** A compiled JavaScript entry point, run with this Node. */
   script: string;
+  /** Node options before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[];
   env: NodeJS.ProcessEnv;
   logFile: string;
   /** Polled until it answers 200. */
@@ -43,7 +45,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   const log = openSync(options.logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [options.script], {
+    child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
       env: { ...options.env, HOST: host, PORT: String(port) },
       stdio: ['ignore', log, log],
     });
