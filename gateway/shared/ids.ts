@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /**
  * Identifiers carry a type prefix (`ptr_`, `mbr_`, `trf_`) so a log line explains itself.
@@ -19,8 +19,7 @@ export function newId(prefix: IdPrefix): string {
     // Within one millisecond, increment the previous random part so ids stay ordered.
     random = increment(lastRandom);
   } else {
-    const bytes = randomBytes(16);
-    random = Array.from(bytes, (byte) => byte & 31);
+    random = Array.from(randomBytesFromPool(), (byte) => byte & 31);
   }
   lastMs = now;
   lastRandom = random;
@@ -31,6 +30,22 @@ export function newId(prefix: IdPrefix): string {
     ms = Math.floor(ms / 32);
   }
   return `${prefix}_${time}${random.map((digit) => alphabet[digit]).join('')}`;
+}
+
+/**
+ * Random bytes are drawn 4 KiB at a time: one call into the CSPRNG per 256 ids instead of one
+ * per id (that call was 3% of the gateway's CPU under earn load).
+ */
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
+function randomBytesFromPool(): Uint8Array {
+  if (poolOffset + 16 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  poolOffset += 16;
+  return pool.subarray(poolOffset - 16, poolOffset);
 }
 
 function increment(digits: number[]): number[] {
