@@ -33,10 +33,11 @@ const registerMutation = `mutation Register($input: RegisterPartnerServiceInput!
 
 /**
  * federation_overhead: p50 of the federated read ÷ p50 of the coalition-only wallet query, side
- * by side in each run, on the shared gateway, with the wallet on a member response cache miss as
- * a reference in details (what the federated read's wallet part costs). Nordic Hotels' subgraph runs in its own process
- * (`npm run partner`) and is onboarded as an operator would (`registerPartnerService`: the
- * gateway fetches its SDL and keys and recomposes the supergraph); it is stopped afterwards.
+ * by side in each run, on the shared gateway, with the wallet on a member response cache miss
+ * as a reference in details (what the federated read's wallet part costs). Nordic Hotels'
+ * subgraph runs in its own process (`npm run partner`) and is onboarded as an operator would
+ * (`registerPartnerService`: the gateway fetches its SDL and keys and recomposes the
+ * supergraph); it is stopped afterwards.
  */
 export const federationOverhead: Experiment = {
   figures: ['federation_overhead'],
