@@ -6,11 +6,18 @@ import { DomainError } from '../gateway/shared/errors';
  * The bench coalition: 20 partners earning one currency (BPT) at 1 point per euro, members
  * linked to every partner (so a load from one partner and a load spread over 20 reach the same
  * members), and one wallet member with 3 currencies and 30+ history entries for the read figures.
+ * Nordic Hotels (the demo partner service federation_overhead runs) owns the third currency, HTL,
+ * which its rewards are priced in, and knows the wallet member.
  */
 export const benchPartnerCount = 20;
 export const earnCurrency = 'BPT';
-/** The wallet member's two other currencies, owned and awarded by partners 2 and 3. */
-export const walletCurrencies = ['BXA', 'BXB'] as const;
+export const rewardsPartner = { id: 'ptr_nordic', name: 'Nordic Hotels', currency: 'HTL' };
+/** The wallet member's currencies and the partner that owns and awards each. */
+const walletPrograms = [
+  { currency: earnCurrency, partnerId: benchPartnerId(0) },
+  { currency: 'BXA', partnerId: benchPartnerId(1) },
+  { currency: rewardsPartner.currency, partnerId: rewardsPartner.id },
+] as const;
 export const walletMemberId = 'mbr_bench_wallet';
 const walletEarnsPerCurrency = 10;
 const expiryMonths = 36;
@@ -37,21 +44,20 @@ export async function seedBenchData(databaseUrl: string, members: number): Promi
   const app = await createApp({ databaseUrl });
   try {
     const system = app.systemContext('bench-seed');
-    for (let index = 0; index < benchPartnerCount; index++) {
-      must(
-        await app.catalog.createPartner(system, {
-          id: benchPartnerId(index),
-          name: `Bench Partner ${index + 1}`,
-        }),
-      );
-    }
-    const currencies = [earnCurrency, ...walletCurrencies];
-    for (const [index, code] of currencies.entries()) {
+    const partners = [
+      ...Array.from({ length: benchPartnerCount }, (_, index) => ({
+        id: benchPartnerId(index),
+        name: `Bench Partner ${index + 1}`,
+      })),
+      { id: rewardsPartner.id, name: rewardsPartner.name },
+    ];
+    for (const partner of partners) must(await app.catalog.createPartner(system, partner));
+    for (const { currency, partnerId } of walletPrograms) {
       must(
         await app.catalog.createCurrency(system, {
-          code,
-          name: `Bench points ${code}`,
-          ownerPartnerId: benchPartnerId(index),
+          code: currency,
+          name: `Bench points ${currency}`,
+          ownerPartnerId: partnerId,
           expiryMonths,
         }),
       );
@@ -61,10 +67,7 @@ export async function seedBenchData(databaseUrl: string, members: number): Promi
         partnerId: benchPartnerId(index),
         currency: earnCurrency,
       })),
-      ...walletCurrencies.map((currency, index) => ({
-        partnerId: benchPartnerId(index + 1),
-        currency,
-      })),
+      ...walletPrograms.slice(1),
     ];
     for (const term of terms) {
       must(
@@ -116,19 +119,18 @@ async function insertMembers(
   );
   await db.query(
     `insert into member_link (partner_id, external_id, member_id, created_at)
-     select id, 'BW-1', $1, now() from partner where id like 'ptr_bench_%'`,
-    [walletMemberId],
+     select id, 'BW-1', $1, now() from partner where id like 'ptr_bench_%' or id = $2`,
+    [walletMemberId, rewardsPartner.id],
   );
 }
 
 /** Earns in all three currencies, a payment and a refund: a wallet with a varied history. */
 async function seedWalletHistory(app: Awaited<ReturnType<typeof createApp>>): Promise<void> {
   const member = { memberId: walletMemberId };
-  const currencies = [earnCurrency, ...walletCurrencies];
   for (let round = 0; round < walletEarnsPerCurrency; round++) {
-    for (const [index, currency] of currencies.entries()) {
+    for (const { currency, partnerId } of walletPrograms) {
       must(
-        await app.purchases.award(asPartner(app, benchPartnerId(index)), {
+        await app.purchases.award(asPartner(app, partnerId), {
           member,
           transactionId: `BW-EARN-${currency}-${round}`,
           currency,

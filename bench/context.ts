@@ -15,6 +15,7 @@ export const gatewayScript = resolve(projectRoot, 'dist/gateway/main.js');
 /** The database seeded once per run that the others are copied from. */
 const seedTemplatePurpose = 'seed';
 export const bareHttpScript = resolve(projectRoot, 'dist/bench/bare-http-server.js');
+export const partnerScript = resolve(projectRoot, 'dist/partners/main.js');
 
 /**
  * What every experiment shares: the options, the one database server, the signing keys, the
@@ -33,7 +34,7 @@ export class BenchContext {
     readonly server: BenchServer,
     readonly keys: BenchKeys,
   ) {
-    for (const script of [gatewayScript, bareHttpScript]) {
+    for (const script of [gatewayScript, bareHttpScript, partnerScript]) {
       if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
     }
   }
@@ -99,6 +100,29 @@ export class BenchContext {
           COALITION_DATA_DIR: this.options.dataDir,
         },
         logFile: await this.logFile(`gateway-${label}`),
+        readyPath: '/health',
+      }),
+    );
+  }
+
+  /**
+   * A demo partner's subgraph service in its own process (`npm run partner`), trusting the
+   * assertions of `gateway`; not yet registered with it.
+   */
+  async startPartnerService(partnerId: string, gateway: ServerProcess): Promise<ServerProcess> {
+    const gatewayOrigin = `http://${gateway.host}:${gateway.port}`;
+    return this.track(
+      await startServerProcess({
+        script: partnerScript,
+        env: {
+          ...process.env,
+          NODE_ENV: 'production',
+          PARTNER: partnerId,
+          GATEWAY_JWKS_URL: `${gatewayOrigin}/.well-known/gateway-jwks.json`,
+          COALITION_GRAPHQL_URL: `${gatewayOrigin}${graphqlPath}`,
+          COALITION_DATA_DIR: this.options.dataDir,
+        },
+        logFile: await this.logFile(`partner-${partnerId}`),
         readyPath: '/health',
       }),
     );

@@ -21,7 +21,8 @@ import { startPartnerServices } from '../partners/start';
  * - the wallet query on Apollo over the coalition schema alone (the spine before federation);
  * - the coalition-only wallet query through the gateway (direct route: no query plan);
  * - the same query forced through query planning (what the direct route saves);
- * - the wallet plus one partner's rewards with affordability (federated).
+ * - the wallet plus one partner's rewards with affordability (federated: the wallet runs on the
+ *   coalition schema beside the rewards' query plan), and the same wholly through the planner.
  * `node dist/bench/federation-latency.js` after `npm run build`; embedded PostgreSQL in
  * .data/bench unless DATABASE_URL is set.
  */
@@ -87,11 +88,12 @@ async function main() {
   await once(plainServer, 'listening');
   const plainPort = (plainServer.address() as { port: number }).port;
   const plainAgent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const results: Record<string, { p50: number; p95: number }> = {};
+  const results: Record<string, { p50: number; p95: number; cpuMsPerRequest: number }> = {};
   results.walletWithoutFederation = await measure(plainAgent, plainPort, token, wallet);
   results.walletDirect = await measure(agent, port, token, wallet);
   gateway.federation.gateway.directRouteEnabled = false;
   results.walletThroughPlanner = await measure(agent, port, token, wallet);
+  results.walletPlusPartnerRewardsAllPlanned = await measure(agent, port, token, federated);
   gateway.federation.gateway.directRouteEnabled = true;
   results.walletPlusPartnerRewards = await measure(agent, port, token, federated);
   console.log(JSON.stringify(results, null, 2));
@@ -142,11 +144,15 @@ async function measure(agent: Agent, port: number, token: string, query: string)
     });
   for (let i = 0; i < warmupRequests; i++) await once();
   const samples: number[] = [];
+  const cpuBefore = process.cpuUsage();
   for (let i = 0; i < requestsPerCase; i++) samples.push(await once());
+  const cpu = process.cpuUsage(cpuBefore);
   samples.sort((a, b) => a - b);
   const at = (fraction: number) =>
     Number(samples[Math.floor(samples.length * fraction)]!.toFixed(3));
-  return { p50: at(0.5), p95: at(0.95) };
+  // One process: gateway, in-process partners and this client together.
+  const cpuMsPerRequest = Number(((cpu.user + cpu.system) / 1_000 / requestsPerCase).toFixed(3));
+  return { p50: at(0.5), p95: at(0.95), cpuMsPerRequest };
 }
 
 main().catch((error: unknown) => {

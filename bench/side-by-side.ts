@@ -1,13 +1,13 @@
 import type { BenchContext, MeasuredLoad } from './context';
 
 /**
- * Runs the two sides of a ratio once per run, back to back, alternating which goes first so a
- * drift of the machine (other work starting, caches filling, tables growing) does not favour
- * one side. Returns each side's windows in run order.
+ * Runs the sides of a ratio (two, or more for a reference beside it) once per run, back to back,
+ * rotating which goes first so a drift of the machine (other work starting, caches filling,
+ * tables growing) does not favour one side. Returns each side's windows in run order.
  */
 export async function sideBySide<Side extends string>(
   context: BenchContext,
-  sides: readonly [Side, Side],
+  sides: readonly [Side, Side, ...Side[]],
   measure: (side: Side, run: number) => Promise<MeasuredLoad>,
 ): Promise<Record<Side, MeasuredLoad[]>> {
   const results = Object.fromEntries(sides.map((side) => [side, []])) as unknown as Record<
@@ -16,7 +16,8 @@ export async function sideBySide<Side extends string>(
   >;
   const runs = context.options.runs;
   for (let run = 0; run < runs; run++) {
-    const order = run % 2 === 0 ? sides : ([sides[1], sides[0]] as const);
+    const first = run % sides.length;
+    const order = [...sides.slice(first), ...sides.slice(0, first)];
     for (const side of order) {
       const result = await measure(side, run);
       results[side].push(result);

@@ -1,87 +1,182 @@
-import { benchPartnerId, walletMemberId } from '../bench-data';
-import { graphqlTarget } from '../context';
-import { type Experiment, failed, measured, notAvailable, spreadOver } from '../figure';
+import { rewardsPartner, walletMemberId } from '../bench-data';
+import { type BenchContext, graphqlTarget, type MeasuredLoad } from '../context';
+import { type Experiment, failed, measured, spreadOver } from '../figure';
 import { sendOnce } from '../load-generator';
 import { jsonHeaders, walletQuery } from '../requests';
+import type { ServerProcess } from '../server-process';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 import { walletProblem } from './read-vs-bare-http';
 
+/** Nordic Hotels' reward catalogue (partners/hotel/fixtures.ts). */
+const rewardCount = 3;
+
 /**
- * The federated read: the coalition wallet plus one partner's rewards, served by that partner's
- * own subgraph through the gateway. Federation (issue 5) is built on another branch: adapt this
- * document (and start the partner subgraph, if the gateway does not) when it lands.
+ * What a member's app sends for its home screen: the wallet (3 balances, 20 history entries)
+ * plus Nordic Hotels' rewards, served by Nordic's own subgraph, each with whether the member
+ * can afford it (the coalition's `PointsPrice.affordability`, fetched through `_entities`).
  */
-export const rewardsPartnerId = benchPartnerId(0);
 export const federatedWalletQuery = walletQuery.replace(
   /\}\s*$/,
-  `  partnerRewards(partnerId: "${rewardsPartnerId}") { __typename }\n}`,
+  `  nordicHotelRewards {
+    id hotel city nights roomsLeft
+    price { currency points affordability { affordable currency availablePoints shortfallPoints } }
+  }
+}`,
 );
+
+const registerMutation = `mutation Register($input: RegisterPartnerServiceInput!) {
+  registerPartnerService(input: $input) {
+    __typename
+    ... on ErrorResult { code message }
+  }
+}`;
 
 /**
  * federation_overhead: p50 of the federated read ÷ p50 of the coalition-only wallet query, side
- * by side in each run. "Not available" while the gateway's schema has no partner rewards (it
- * answers the federated document with a validation error).
+ * by side in each run, on the shared gateway, with the wallet on a member response cache miss
+ * as a reference in details (what the federated read's wallet part costs). Nordic Hotels'
+ * subgraph runs in its own process (`npm run partner`) and is onboarded as an operator would
+ * (`registerPartnerService`: the gateway fetches its SDL and keys and recomposes the
+ * supergraph); it is stopped afterwards.
  */
 export const federationOverhead: Experiment = {
   figures: ['federation_overhead'],
   async run(context) {
     const gateway = await context.ledgerGateway();
-    const token = await context.keys.issuer.issue({ kind: 'member', subject: walletMemberId });
-    const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
-    const bodies = {
-      federated: JSON.stringify({ query: federatedWalletQuery }),
-      coalition: JSON.stringify({ query: walletQuery }),
-    };
-    const probe = await sendOnce(graphqlTarget(gateway), headers, bodies.federated);
-    const parsed = JSON.parse(probe.body.toString('utf8')) as {
-      errors?: { message: string; extensions?: { code?: string } }[];
-    };
-    if (parsed.errors?.some((error) => error.extensions?.code === 'GRAPHQL_VALIDATION_FAILED')) {
-      return [
-        notAvailable(
-          'federation_overhead',
-          'the gateway schema has no partner rewards (federation, issue 5, is not merged yet)',
-          { probeError: parsed.errors[0]!.message },
-        ),
-      ];
+    const partner = await context.startPartnerService(rewardsPartner.id, gateway);
+    try {
+      const problem = await register(context, gateway, partner);
+      if (problem) return [failed('federation_overhead', `registering the partner: ${problem}`)];
+      return await measure(context, gateway, partner);
+    } finally {
+      await context.stopProcess(partner);
     }
-    const coalition = await sendOnce(graphqlTarget(gateway), headers, bodies.coalition);
-    const coalitionProblem = walletProblem(coalition.status, coalition.body);
-    if (probe.status !== 200 || parsed.errors || coalitionProblem) {
-      const answer = probe.body.toString('utf8').slice(0, 300);
-      return [
-        failed('federation_overhead', `reference answers: ${answer} ${coalitionProblem ?? ''}`),
-      ];
-    }
-    const loads = {
-      federated: { request: () => ({ body: bodies.federated, headers }), succeeded: isCleanAnswer },
-      coalition: { request: () => ({ body: bodies.coalition, headers }), succeeded: isCleanAnswer },
-    };
-    await context.warmUp(gateway, loads.federated);
-    await context.warmUp(gateway, loads.coalition);
-    const results = await sideBySide(context, ['federated', 'coalition'], (side) =>
-      context.load(gateway, loads[side]),
-    );
-    const details = {
-      federatedP50Ms: spreadOver(results.federated, (run) => run.p50Ms),
-      coalitionP50Ms: spreadOver(results.coalition, (run) => run.p50Ms),
-      federatedRequestsPerSecond: spreadOver(results.federated, (run) => run.ratePerSecond),
-      coalitionRequestsPerSecond: spreadOver(results.coalition, (run) => run.ratePerSecond),
-    };
-    if (anyEmptyWindow(results)) {
-      return [failed('federation_overhead', 'a window completed no read', details)];
-    }
-    return [
-      measured(
-        'federation_overhead',
-        perRunRatios(results.federated, results.coalition, (run) => run.p50Ms),
-        details,
-        [],
-        `p50 ${details.federatedP50Ms.median} ms with ${rewardsPartnerId}'s rewards vs ${details.coalitionP50Ms.median} ms for the wallet alone`,
-      ),
-    ];
   },
 };
+
+async function register(
+  context: BenchContext,
+  gateway: ServerProcess,
+  partner: ServerProcess,
+): Promise<string | undefined> {
+  const token = await context.keys.issuer.issue({ kind: 'operator', subject: 'bench' });
+  const input = {
+    partnerId: rewardsPartner.id,
+    url: `http://${partner.host}:${partner.port}/graphql`,
+  };
+  const answer = await sendOnce(
+    graphqlTarget(gateway),
+    { ...jsonHeaders, authorization: `Bearer ${token}` },
+    JSON.stringify({ query: registerMutation, variables: { input } }),
+  );
+  const text = answer.body.toString('utf8');
+  const parsed = JSON.parse(text) as {
+    data?: { registerPartnerService?: { __typename: string } };
+  };
+  return parsed.data?.registerPartnerService?.__typename === 'PartnerService'
+    ? undefined
+    : `HTTP ${answer.status}: ${text.slice(0, 300)}`;
+}
+
+async function measure(context: BenchContext, gateway: ServerProcess, partner: ServerProcess) {
+  const token = await context.keys.issuer.issue({ kind: 'member', subject: walletMemberId });
+  const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
+  const bodies = {
+    federated: JSON.stringify({ query: federatedWalletQuery }),
+    coalition: JSON.stringify({ query: walletQuery }),
+  };
+  const federated = await sendOnce(graphqlTarget(gateway), headers, bodies.federated);
+  const coalition = await sendOnce(graphqlTarget(gateway), headers, bodies.coalition);
+  const problem =
+    federatedProblem(federated.status, federated.body) ??
+    walletProblem(coalition.status, coalition.body);
+  if (problem) return [failed('federation_overhead', `reference answers: ${problem}`)];
+  let sent = 0;
+  const loads = {
+    federated: { request: () => ({ body: bodies.federated, headers }), succeeded: isCleanAnswer },
+    coalition: { request: () => ({ body: bodies.coalition, headers }), succeeded: isCleanAnswer },
+    // The same wallet with a body never seen before (an unused variable): the member response
+    // cache misses and the ledger is read, as the federated read's wallet part always is.
+    uncachedWallet: {
+      request: () => ({
+        body: JSON.stringify({ query: walletQuery, variables: { nonce: sent++ } }),
+        headers,
+      }),
+      succeeded: isCleanAnswer,
+    },
+  };
+  for (const load of Object.values(loads)) await context.warmUp(gateway, load);
+  const partnerCpuMsPerRequest: number[] = [];
+  const sides = ['federated', 'coalition', 'uncachedWallet'] as const;
+  const results = await sideBySide(context, sides, async (side) => {
+    const before = await partner.cpuSeconds();
+    const result: MeasuredLoad = await context.load(gateway, loads[side]);
+    const partnerMs = ((await partner.cpuSeconds()) - before) * 1_000;
+    if (side === 'federated') partnerCpuMsPerRequest.push(partnerMs / Math.max(result.answered, 1));
+    return result;
+  });
+  const details = {
+    partnerId: rewardsPartner.id,
+    federatedP50Ms: spreadOver(results.federated, (run) => run.p50Ms),
+    coalitionP50Ms: spreadOver(results.coalition, (run) => run.p50Ms),
+    federatedP99Ms: spreadOver(results.federated, (run) => run.p99Ms),
+    coalitionP99Ms: spreadOver(results.coalition, (run) => run.p99Ms),
+    federatedRequestsPerSecond: spreadOver(results.federated, (run) => run.ratePerSecond),
+    coalitionRequestsPerSecond: spreadOver(results.coalition, (run) => run.ratePerSecond),
+    gatewayCpuMsPerFederatedRequest: spreadOver(
+      results.federated,
+      (run) => run.serverCpuMsPerRequest,
+    ),
+    partnerCpuMsPerFederatedRequest: spreadOver(partnerCpuMsPerRequest, (value) => value),
+    gatewayCpuMsPerCoalitionRequest: spreadOver(
+      results.coalition,
+      (run) => run.serverCpuMsPerRequest,
+    ),
+    uncachedWalletP50Ms: spreadOver(results.uncachedWallet, (run) => run.p50Ms),
+    gatewayCpuMsPerUncachedWallet: spreadOver(
+      results.uncachedWallet,
+      (run) => run.serverCpuMsPerRequest,
+    ),
+    federatedOverUncachedWallet: spreadOver(
+      perRunRatios(results.federated, results.uncachedWallet, (run) => run.p50Ms),
+      (ratio) => ratio,
+    ),
+    clientCpuMsPerFederatedRequest: spreadOver(
+      results.federated,
+      (run) => run.clientCpuMsPerRequest,
+    ),
+    failedRequests: Object.values(results)
+      .flat()
+      .reduce((sum, run) => sum + run.failures, 0),
+  };
+  if (anyEmptyWindow(results)) {
+    return [failed('federation_overhead', 'a window completed no read', details)];
+  }
+  return [
+    measured(
+      'federation_overhead',
+      perRunRatios(results.federated, results.coalition, (run) => run.p50Ms),
+      details,
+      [
+        `the wallet alone is a member response cache hit; the federated read's wallet part is not: federated ÷ uncached wallet p50 ${details.federatedOverUncachedWallet.median}`,
+      ],
+      `p50 ${details.federatedP50Ms.median} ms with ${rewardsPartner.name}' rewards (CPU ${details.gatewayCpuMsPerFederatedRequest.median} ms gateway + ${details.partnerCpuMsPerFederatedRequest.median} ms partner) vs ${details.coalitionP50Ms.median} ms for the wallet alone (${details.gatewayCpuMsPerCoalitionRequest.median} ms)`,
+    ),
+  ];
+}
+
+/** Why the federated answer is not the wallet plus every reward with its affordability. */
+function federatedProblem(status: number, body: Buffer): string | undefined {
+  const walletIssue = walletProblem(status, body);
+  if (walletIssue) return walletIssue;
+  const parsed = JSON.parse(body.toString('utf8')) as {
+    data: { nordicHotelRewards?: { price: { affordability: unknown } }[] | null };
+  };
+  const rewards = parsed.data.nordicHotelRewards;
+  if (rewards?.length !== rewardCount) return `expected ${rewardCount} rewards`;
+  if (rewards.some((reward) => !reward.price.affordability)) return 'a reward has no affordability';
+  return undefined;
+}
 
 function isCleanAnswer(status: number, body: Buffer): boolean {
   return status === 200 && !body.includes('"errors"');

@@ -15,6 +15,7 @@ import type { AssertionSigner } from './assertions';
 import { coalitionSubgraphName } from './composition';
 import { InProcessDataSource } from './in-process-data-source';
 import { PartnerDataSource } from './partner-data-source';
+import { type RootSplit, splitRootFields } from './root-split';
 
 /** Routing decisions remembered (by query hash); the cache is emptied when it grows past this. */
 export const routeCacheSizeMax = 5_000;
@@ -36,9 +37,12 @@ export interface CoalitionGatewayOptions {
  * Apollo Server's gateway: an ApolloGateway over the supergraph, with a fast lane. An operation
  * that the coalition's own schema can answer entirely (every field it selects exists there, and
  * it asks no introspection) is executed straight on that schema: no query plan, no `_entities`,
- * no network. Everything else (a partner's rewards, fields partners add to Member) goes through
- * query planning, the coalition subgraph in-process (InProcessDataSource) and each partner
- * over HTTP with an assertion and a timeout.
+ * no network. A query mixing coalition root fields with partners' (the wallet beside a partner's
+ * rewards) is split (root-split.ts): the coalition's root fields run the same way, beside the
+ * query plan of the rest, so the wallet is not executed as a subgraph fetch and then copied field
+ * by field by the gateway's result shaping. Everything else (a partner's rewards, fields partners
+ * add to Member) goes through query planning, the coalition subgraph in-process
+ * (InProcessDataSource) and each partner over HTTP with an assertion and a timeout.
  *
  * Apollo Server has already validated the operation against the supergraph's API schema and
  * applied the operation limits; the decision is cached per document (by query hash) and does
@@ -48,6 +52,7 @@ export class CoalitionGateway implements GatewayInterface {
   private readonly inner: ApolloGateway;
   private readonly routes = new Map<string, Route>();
   private readonly compiledQueries = new Map<string, CompiledQuery | null>();
+  private readonly splits = new Map<string, RootSplit | null>();
   private federatedExecutor: GatewayExecutor | null = null;
   private pushSupergraph: ((supergraphSdl: string) => void) | undefined;
   /** Off sends every operation through query planning (to measure what the fast lane saves). */
@@ -98,23 +103,63 @@ export class CoalitionGateway implements GatewayInterface {
   }
 
   private async execute(request: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> {
-    if (
-      this.directRouteEnabled &&
-      this.routeOf(request.document, request.queryHash) === 'coalition'
-    ) {
-      const compiled = this.compiled(request);
-      if (compiled) {
-        return compiled.query(undefined, request.context, request.request.variables ?? {});
-      }
-      return execute({
-        schema: this.options.coalitionSchema,
-        document: request.document,
-        operationName: request.operationName,
-        variableValues: request.request.variables,
-        contextValue: request.context as GraphQLContext,
-      });
+    if (!this.directRouteEnabled) return this.federatedExecutor!(request);
+    if (this.routeOf(request.document, request.queryHash) === 'coalition') {
+      return this.onCoalition(request.document, request.queryHash, request);
     }
-    return this.federatedExecutor!(request);
+    const split = this.splitOf(request);
+    if (!split) return this.federatedExecutor!(request);
+    const [own, theirs] = await Promise.all([
+      this.onCoalition(split.coalition.document, split.coalition.queryHash, request),
+      this.federatedExecutor!({
+        ...request,
+        source: split.partners.source,
+        document: split.partners.document,
+        operation: split.partners.operation,
+        queryHash: split.partners.queryHash,
+        request: { ...request.request, query: split.partners.source },
+      }),
+    ]);
+    return merged(split.keys, own, theirs);
+  }
+
+  /** A document the coalition's schema answers entirely, executed on it (compiled if it can). */
+  private async onCoalition(
+    document: DocumentNode,
+    queryHash: string,
+    request: GatewayGraphQLRequestContext,
+  ): Promise<GatewayExecutionResult> {
+    const compiled = this.compiled(document, queryHash, request.operationName);
+    if (compiled) {
+      return compiled.query(undefined, request.context, request.request.variables ?? {});
+    }
+    return execute({
+      schema: this.options.coalitionSchema,
+      document,
+      operationName: request.operationName,
+      variableValues: request.request.variables,
+      contextValue: request.context as GraphQLContext,
+    });
+  }
+
+  /**
+   * How a federated query splits into the coalition's root fields and the partners' (once per
+   * document and operation name; the partners' part keeps one text, so its query plan is cached
+   * by ApolloGateway like any other).
+   */
+  private splitOf(request: GatewayGraphQLRequestContext): RootSplit | null {
+    const key = `${request.queryHash}:${request.operationName ?? ''}`;
+    let split = this.splits.get(key);
+    if (split === undefined) {
+      split = splitRootFields(
+        this.options.coalitionSchema,
+        request.document,
+        request.operationName,
+      );
+      if (this.splits.size >= routeCacheSizeMax) this.splits.clear();
+      this.splits.set(key, split);
+    }
+    return split;
   }
 
   /**
@@ -122,20 +167,50 @@ export class CoalitionGateway implements GatewayInterface {
    * execution of a hot operation such as awardPoints or the wallet then skips graphql-js's
    * generic interpreter. Undefined when graphql-jit cannot compile it (graphql-js then runs it).
    */
-  private compiled(request: GatewayGraphQLRequestContext): CompiledQuery | undefined {
-    const key = `${request.queryHash}:${request.operationName ?? ''}`;
+  private compiled(
+    document: DocumentNode,
+    queryHash: string,
+    operationName: string | null,
+  ): CompiledQuery | undefined {
+    const key = `${queryHash}:${operationName ?? ''}`;
     if (this.compiledQueries.has(key)) return this.compiledQueries.get(key) ?? undefined;
     const result = compileQuery(
       this.options.coalitionSchema,
-      request.document,
-      request.operationName ?? undefined,
-      { disableLeafSerialization: false },
+      document,
+      operationName ?? undefined,
+      {
+        disableLeafSerialization: false,
+      },
     );
     const compiled = isCompiledQuery(result) ? result : null;
     if (this.compiledQueries.size >= routeCacheSizeMax) this.compiledQueries.clear();
     this.compiledQueries.set(key, compiled);
     return compiled ?? undefined;
   }
+}
+
+/**
+ * The two answers of a split query as one, root fields in the operation's order. A request
+ * error on either side (variables that do not coerce) fails the whole request; a null `data`
+ * (a non-null root field failed) nulls the whole answer, as it would unsplit.
+ */
+function merged(
+  keys: readonly string[],
+  own: GatewayExecutionResult,
+  theirs: GatewayExecutionResult,
+): GatewayExecutionResult {
+  const errors = [...(own.errors ?? []), ...(theirs.errors ?? [])];
+  const extensions = theirs.extensions ? { extensions: theirs.extensions } : {};
+  if (own.data === undefined || theirs.data === undefined) return { errors, ...extensions };
+  let data: Record<string, unknown> | null = null;
+  if (own.data && theirs.data) {
+    data = {};
+    for (const key of keys) {
+      if (key in own.data) data[key] = own.data[key];
+      else if (key in theirs.data) data[key] = theirs.data[key];
+    }
+  }
+  return { data, ...(errors.length > 0 ? { errors } : {}), ...extensions };
 }
 
 function quietLogger(log: (line: string) => void) {

@@ -46,7 +46,7 @@ describe('npm run bench (smoke)', () => {
       read_vs_bare_http: 'measured',
       settle_vs_scan: 'measured',
       scale_latency: 'measured',
-      federation_overhead: 'not available',
+      federation_overhead: 'measured',
       gateway_rss: 'measured',
     });
     if (!pgbenchPresent) console.warn('pgbench is not on PATH: earn_vs_tpcb was not taken');

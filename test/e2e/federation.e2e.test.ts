@@ -4,6 +4,7 @@ import { SignJWT } from 'jose';
 import { generateSigningKey } from '../../gateway/auth/keys';
 import { assertionHeader } from '../../gateway/federation/assertions';
 import { buildCoalitionSubgraph } from '../../gateway/federation/coalition-subgraph';
+import { splitRootFields } from '../../gateway/federation/root-split';
 import { createGraphQLContext } from '../../gateway/graphql/context';
 import { buildCoalitionSchema } from '../../gateway/graphql/schema';
 import { gatewayKeys } from '../../partners/shared/assertion-verifier';
@@ -89,6 +90,69 @@ describe('one graph across the coalition and its partners', () => {
       'federated',
     );
     expect(route('{ __schema { queryType { name } } }')).toBe('federated');
+  });
+
+  it('splits a query’s root fields between the coalition and the planner only when it is safe', async () => {
+    const schema = await buildCoalitionSchema();
+    const split = (query: string) => splitRootFields(schema, parse(query), undefined);
+    expect(split(rewardsAndWallet)).toMatchObject({
+      keys: ['wallet', 'skyAirAwardFlights', 'nordicHotelRewards'],
+      coalition: {
+        source: '{\n  wallet {\n    balances {\n      currency\n      available\n    }\n  }\n}',
+      },
+    });
+    // The coalition's own root field selecting a partner's field on Member is the planner's.
+    expect(
+      split('{ viewer { kind } member(ref: { memberId: "m" }) { nordicStays { hotel } } }')
+        ?.partners.source,
+    ).toMatch(/^\{\n {2}member/);
+    expect(split('{ wallet { memberId } }')).toBeNull();
+    expect(split('{ skyAirAwardFlights { id } ... on Query { wallet { memberId } } }')).toBeNull();
+    expect(split('{ wallet { memberId } wallet: skyAirAwardFlights { id } }')).toBeNull();
+    expect(
+      split('mutation { redeemHotelReward(rewardId: "r", idempotencyKey: "k") { status } }'),
+    ).toBeNull();
+  });
+
+  it('runs the coalition’s root fields beside the planned partner fields, answering as the planner alone would', async () => {
+    const home = `query Home($first: Int!, $city: String) {
+      hotels: nordicHotelRewards(city: $city) { id ...Priced }
+      me: wallet { memberId history(first: $first) { entries { code ...Entry } } }
+      viewer { kind }
+      skyAirAwardFlights { id }
+    }
+    fragment Priced on HotelReward { price { currency points affordability { shortfallPoints } } }
+    fragment Entry on WalletEntry { changes { currency available } }`;
+    const partner = await t.token('partner', 'ptr_skyair');
+    const asked = [
+      [alice, { first: 2, city: 'Oslo' }],
+      [alice, { first: 0 }],
+      [partner, { first: 1 }],
+    ] as const;
+    const split = [];
+    for (const [token, variables] of asked) split.push(await t.graphql(token, home, variables));
+    t.gateway.federation.gateway.directRouteEnabled = false;
+    try {
+      for (const [index, [token, variables]] of asked.entries()) {
+        const planned = await t.graphql(token, home, variables);
+        expect(split[index]!.status).toBe(planned.status);
+        expect(JSON.stringify(split[index]!.body.data)).toBe(JSON.stringify(planned.body.data));
+        expect(split[index]!.body.errors?.map((error) => error.extensions?.code)).toEqual(
+          planned.body.errors?.map((error) => error.extensions?.code),
+        );
+      }
+    } finally {
+      t.gateway.federation.gateway.directRouteEnabled = true;
+    }
+    expect(Object.keys(split[0]!.body.data)).toEqual([
+      'hotels',
+      'me',
+      'viewer',
+      'skyAirAwardFlights',
+    ]);
+    expect(split[0]!.body.data.hotels).toHaveLength(1);
+    expect(split[1]!.body.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(split[2]!.body.data).toBeNull();
   });
 });
 
