@@ -57,6 +57,8 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   // by every process's writes (the database's change feed).
   const memberCache = new MemberResponseCache();
   options.app.ledger.onMembersChanged((memberIds) => memberCache.invalidate(memberIds));
+  // Partners' answers were stored under the previous graph's services.
+  federation.onSupergraphChange(() => memberCache.reset());
   const changeFeed = new MemberChangeFeed(
     options.app.databaseUrl,
     (memberIds) => memberCache.invalidate(memberIds),

@@ -47,6 +47,7 @@ export async function startPartnerServices(
         signingKey,
         coalitionUrl: options.coalitionUrl,
         faults: options.faults?.[definition.partnerId],
+        cacheHints: definition.cacheHints,
         log: options.log,
       });
       started.push({ ...server, name: definition.name, inventory, signingKey });

@@ -44,6 +44,7 @@ export class Federation implements SupergraphControl, FederationServices {
   private readonly directory: PartnerServiceDirectory;
   private subgraphs: SubgraphDefinition[];
   private currentSdl: string;
+  private readonly changeListeners: (() => void)[] = [];
 
   private constructor(
     options: FederationOptions,
@@ -116,7 +117,13 @@ export class Federation implements SupergraphControl, FederationServices {
     this.subgraphs = next;
     this.currentSdl = outcome.supergraphSdl;
     this.gateway.swap(outcome.supergraphSdl);
+    for (const listener of this.changeListeners) listener();
     return null;
+  }
+
+  /** Called after each swap: answers built on the previous graph may no longer hold. */
+  onSupergraphChange(listener: () => void): void {
+    this.changeListeners.push(listener);
   }
 
   /** Verifies bearer tokens: partners' own (with their registered keys) or the identity provider's. */

@@ -46,12 +46,14 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
         body: JSON.stringify({ query, variables, operationName, extensions }),
       });
       if (!response.ok) throw new Error(`${response.status}: ${response.statusText}`);
+      recordMaxAge(options.context, maxAgeSeconds(response.headers.get('cache-control')));
       const body = await response.json().catch(() => undefined);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw new Error('the answer is not a JSON object');
       }
       return body as GatewayGraphQLResponse;
     } catch (error) {
+      recordMaxAge(options.context, 0);
       const timedOut = (error as Error).name === 'TimeoutError';
       const reason = timedOut
         ? `did not answer within ${this.timeoutMs} ms`
@@ -66,4 +68,18 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
       };
     }
   }
+}
+
+/** A partner answer's `cache-control` max-age in seconds; 0 unless it plainly allows reuse. */
+export function maxAgeSeconds(header: string | null): number {
+  if (!header || /no-store|no-cache/i.test(header)) return 0;
+  const maxAge = /(?:^|,)\s*max-age=(\d+)\s*(?:,|$)/i.exec(header);
+  return maxAge ? Number(maxAge[1]) : 0;
+}
+
+/** Into the request's context (health checks and composition call without one). */
+function recordMaxAge(context: Partial<GraphQLContext> | undefined, seconds: number): void {
+  const reuse = context?.reuse;
+  if (!reuse) return;
+  reuse.partnerMaxAgeSeconds = Math.min(reuse.partnerMaxAgeSeconds ?? seconds, seconds);
 }

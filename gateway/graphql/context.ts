@@ -8,6 +8,17 @@ export interface GraphQLContext {
   request: RequestContext;
   caller: Caller;
   loaders: Loaders;
+  /** Written during execution, read by the HTTP layer (an object: Apollo copies the context). */
+  reuse: AnswerReuse;
+}
+
+export interface AnswerReuse {
+  /**
+   * How long partners allow this request's answer to be reused, in seconds: the smallest
+   * `max-age` their services sent, 0 when any call was not cacheable or failed, undefined when
+   * no partner was called (PartnerDataSource records it).
+   */
+  partnerMaxAgeSeconds?: number;
 }
 
 export function createGraphQLContext(app: App, caller: Caller, requestId: string): GraphQLContext {
@@ -22,5 +33,5 @@ export function createGraphQLContext(app: App, caller: Caller, requestId: string
       return em;
     },
   };
-  return { app, request, caller, loaders: createLoaders(app, request) };
+  return { app, request, caller, loaders: createLoaders(app, request), reuse: {} };
 }

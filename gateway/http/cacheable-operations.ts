@@ -46,7 +46,14 @@ const cacheableFields: Record<string, readonly string[]> = {
   PageInfo: ['endCursor', 'hasNextPage'],
 };
 
-export type OperationKind = 'cacheable-query' | 'mutation' | 'other';
+/**
+ * `cacheable-query`: only the member's own ledger data, reusable until a transfer changes it.
+ * `partner-query`: such data plus root fields the coalition's schema does not have (partners'
+ * subgraphs): reusable only as long as every partner's answer said (`cache-control: max-age`),
+ * and dropped like the others when the member's points move. What a partner's subtree selects
+ * of the coalition's own types (a price's affordability) is the member's ledger data too.
+ */
+export type OperationKind = 'cacheable-query' | 'partner-query' | 'mutation' | 'other';
 
 const classificationsMax = 1_000;
 
@@ -87,13 +94,20 @@ export class OperationClassifier {
     if (operation.operation === OperationTypeNode.MUTATION) return 'mutation';
     if (operation.operation !== OperationTypeNode.QUERY || operations.length !== 1) return 'other';
     const typeInfo = new TypeInfo(this.schema);
+    const queryType = this.schema.getQueryType();
     let cacheable = true;
+    let partnerFields = false;
     visit(
       document,
       visitWithTypeInfo(typeInfo, {
         [Kind.FIELD](node) {
           if (node.name.value === '__typename') return undefined;
           const parent = typeInfo.getParentType();
+          if (parent === queryType && !typeInfo.getFieldDef()) {
+            // A partner's root field: its freshness is the partner's to say.
+            partnerFields = true;
+            return false;
+          }
           const allowed = parent ? cacheableFields[getNamedType(parent).name] : undefined;
           if (!allowed?.includes(node.name.value) || !typeInfo.getFieldDef()) {
             cacheable = false;
@@ -107,6 +121,7 @@ export class OperationClassifier {
         },
       }),
     );
-    return cacheable ? 'cacheable-query' : 'other';
+    if (!cacheable) return 'other';
+    return partnerFields ? 'partner-query' : 'cacheable-query';
   }
 }

@@ -122,7 +122,7 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
 
   const memberRead = memberReadOf(options, caller, raw, body);
   const ticket =
-    memberRead?.kind === 'cacheable-query'
+    memberRead?.kind === 'cacheable-query' || memberRead?.kind === 'partner-query'
       ? memberRead.cache.ticket(memberRead.memberId, raw!)
       : undefined;
 
@@ -137,15 +137,18 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
   const operation = plainOperation(options, request, body);
   const compiled = operation && options.compiled!.get(operation.query, operation.operationName);
   let answer: { status: number; headers: [string, string][]; body: string } | undefined;
+  let graphqlContext: GraphQLContext | undefined;
   let result: Awaited<ReturnType<HttpOptions['apollo']['executeHTTPGraphQLRequest']>> | undefined;
   if (compiled) {
     const context = createGraphQLContext(options.app, caller, requestId);
     const ran = await options.compiled!.run(compiled, context, operation.variables);
     answer = { ...ran, headers: [['content-type', jsonContentType]] };
   } else {
+    graphqlContext = createGraphQLContext(options.app, caller, requestId);
+    const context = graphqlContext;
     result = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method, headers, search: url.search, body },
-      context: async () => createGraphQLContext(options.app, caller, requestId),
+      context: async () => context,
     });
     if (result.body.kind === 'complete') {
       answer = {
@@ -164,12 +167,13 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
     for (const [name, value] of answer.headers) response.setHeader(name, value);
     response.setHeader('cache-control', 'no-store');
     response.statusCode = answer.status;
-    if (ticket && answer.status === 200 && !answer.body.includes('"errors"')) {
+    const validUntilMs = ticket && reusableUntilMs(memberRead!.kind, graphqlContext, nowMs);
+    if (validUntilMs && answer.status === 200 && !answer.body.includes('"errors"')) {
       memberRead!.cache.store(
         ticket,
         { body: answer.body, headers: answer.headers },
         nowMs,
-        endOfUtcDayMs(nowMs),
+        validUntilMs,
       );
     }
     response.end(answer.body);
@@ -230,6 +234,21 @@ function parseUrl(target: string): { pathname: string; search: string } {
   return question < 0
     ? { pathname: target, search: '' }
     : { pathname: target.slice(0, question), search: target.slice(question) };
+}
+
+/**
+ * Until when a member's answer may be served again: the end of the UTC day for their ledger
+ * data, and no longer than every partner it asked allowed; undefined when it may not be reused.
+ */
+function reusableUntilMs(
+  kind: OperationKind,
+  context: GraphQLContext | undefined,
+  nowMs: number,
+): number | undefined {
+  if (kind === 'cacheable-query') return endOfUtcDayMs(nowMs);
+  const maxAgeSeconds = context?.reuse.partnerMaxAgeSeconds;
+  if (kind !== 'partner-query' || !maxAgeSeconds) return undefined;
+  return Math.min(endOfUtcDayMs(nowMs), nowMs + maxAgeSeconds * 1_000);
 }
 
 /** A member's POSTed GraphQL request, classified for the response cache; undefined otherwise. */

@@ -141,6 +141,8 @@ export const skyAir: PartnerDefinition = {
   partnerId: 'ptr_skyair',
   name: 'SkyAir',
   defaultPort: 4101,
+  // The catalogue changes rarely; rewards left may show up to 10 s late (a booking re-checks).
+  cacheHints: { skyAirAwardFlights: 10 },
   build: async () => {
     const inventory = new RewardInventory('SKY-TKT', awardSeats);
     const schema = await buildSchema({

@@ -129,6 +129,8 @@ export const nordicHotels: PartnerDefinition = {
   partnerId: 'ptr_nordic',
   name: 'Nordic Hotels',
   defaultPort: 4102,
+  // The catalogue changes rarely; rewards left may show up to 10 s late (a booking re-checks).
+  cacheHints: { nordicHotelRewards: 10 },
   build: async () => {
     const inventory = new RewardInventory('NH-BKG', roomsAvailable);
     const schema = await buildSchema({

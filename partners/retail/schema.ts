@@ -120,6 +120,8 @@ export const freshMart: PartnerDefinition = {
   partnerId: 'ptr_freshmart',
   name: 'FreshMart',
   defaultPort: 4103,
+  // The catalogue changes rarely; rewards left may show up to 10 s late (a booking re-checks).
+  cacheHints: { freshMartRewards: 10 },
   build: async () => {
     const inventory = new RewardInventory('FM-VCH', vouchersAvailable);
     const schema = await buildSchema({

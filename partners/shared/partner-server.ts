@@ -6,6 +6,9 @@ import {
   GraphQLError,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  OperationTypeNode,
   parse,
   validate,
 } from 'graphql';
@@ -36,6 +39,8 @@ export interface PartnerServerOptions {
   /** The coalition gateway's GraphQL URL. */
   coalitionUrl: string;
   faults?: PartnerFaults;
+  /** Root fields whose answers may be reused, with for how long (see PartnerDefinition). */
+  cacheHints?: Record<string, number>;
   log: (line: string) => void;
 }
 
@@ -105,6 +110,10 @@ export async function startPartnerServer(
         faults: options.faults ?? {},
       } satisfies PartnerContext,
     });
+    const maxAge = result.errors
+      ? undefined
+      : maxAgeOf(document, body.operationName, options.cacheHints ?? {});
+    response.setHeader('cache-control', maxAge ? `private, max-age=${maxAge}` : 'no-store');
     sendJson(response, 200, {
       ...result,
       ...(result.errors
@@ -129,6 +138,33 @@ export async function startPartnerServer(
     publicJwks,
     stop: () => close(server),
   };
+}
+
+/** The smallest hint over the operation's root fields, when it is a query hinting every one. */
+function maxAgeOf(
+  document: DocumentNode,
+  operationName: string | undefined,
+  hints: Record<string, number>,
+): number | undefined {
+  const operations = document.definitions.filter(
+    (definition): definition is OperationDefinitionNode =>
+      definition.kind === Kind.OPERATION_DEFINITION,
+  );
+  const operation = operationName
+    ? operations.find((definition) => definition.name?.value === operationName)
+    : operations.length === 1
+      ? operations[0]
+      : undefined;
+  if (operation?.operation !== OperationTypeNode.QUERY) return undefined;
+  let maxAge = Number.POSITIVE_INFINITY;
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD) return undefined;
+    if (selection.name.value === '__typename') continue;
+    const hint = hints[selection.name.value];
+    if (!hint || hint <= 0) return undefined;
+    maxAge = Math.min(maxAge, hint);
+  }
+  return Number.isFinite(maxAge) ? maxAge : undefined;
 }
 
 interface GraphQLBody {

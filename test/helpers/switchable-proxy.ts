@@ -57,7 +57,10 @@ async function forward(target: URL, request: IncomingMessage, response: ServerRe
       headers,
       body: request.method === 'GET' ? undefined : Buffer.concat(chunks),
     });
-    response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? '' });
+    response.writeHead(answer.status, {
+      'content-type': answer.headers.get('content-type') ?? '',
+      'cache-control': answer.headers.get('cache-control') ?? 'no-store',
+    });
     response.end(Buffer.from(await answer.arrayBuffer()));
   } catch {
     response.writeHead(502).end();

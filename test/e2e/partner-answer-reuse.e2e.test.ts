@@ -1,0 +1,118 @@
+import { maxAgeSeconds } from '../../gateway/federation/partner-data-source';
+import { createTestFederation, type TestFederation } from '../helpers/test-federation';
+
+/**
+ * A member's read that reaches a partner's service is answered again from memory for as long as
+ * the partner's `cache-control: max-age` allows (10 s for the demo catalogues), and dropped at
+ * once when the member's points move or the graph changes. To see where an answer came from,
+ * the tests change the partner's stock behind the gateway's back: a reused answer still shows
+ * the old count.
+ */
+let t: TestFederation;
+let alice: string;
+beforeAll(async () => {
+  t = await createTestFederation({ subgraphTimeoutMs: 400 });
+  alice = await t.token('member', 'mbr_alice');
+});
+afterAll(() => t.close());
+
+const walletAndRooms = `{
+  wallet { balances { currency available } }
+  nordicHotelRewards { id roomsLeft price { currency points affordability { affordable } } }
+}`;
+
+async function read(query = walletAndRooms) {
+  const { status, body } = await t.graphql(alice, query);
+  expect(status).toBe(200);
+  return body;
+}
+
+async function roomsLeftInOslo(query = walletAndRooms): Promise<number> {
+  const body = await read(query);
+  expect(body.errors).toBeUndefined();
+  return body.data.nordicHotelRewards.find((reward: { id: string }) => reward.id === 'nh_osl_1n')
+    .roomsLeft;
+}
+
+function setOsloRooms(rooms: number): void {
+  t.partners.ptr_nordic!.inventory.setStock('nh_osl_1n', rooms);
+}
+
+function htl(body: Awaited<ReturnType<typeof read>>): string | undefined {
+  const balances: { currency: string; available: string }[] = body.data.wallet.balances;
+  return balances.find((balance) => balance.currency === 'HTL')?.available;
+}
+
+describe('partner answers reused within their max-age', () => {
+  beforeEach(() => {
+    // Each test starts past every earlier answer's max-age.
+    t.app.clock.advance(60_000);
+  });
+
+  it('answers the same read from memory until the partner’s max-age has passed', async () => {
+    setOsloRooms(5);
+    expect(await roomsLeftInOslo()).toBe(5);
+    setOsloRooms(4);
+    expect(await roomsLeftInOslo()).toBe(5);
+    t.app.clock.advance(9_000);
+    expect(await roomsLeftInOslo()).toBe(5);
+    t.app.clock.advance(1_500);
+    expect(await roomsLeftInOslo()).toBe(4);
+  });
+
+  it('drops the answer as soon as the member’s points move', async () => {
+    setOsloRooms(3);
+    const before = await read();
+    setOsloRooms(2);
+    const nordic = await t.token('partner', 'ptr_nordic');
+    const earn = await t.graphql(
+      nordic,
+      `mutation { awardPoints(input: {member: {memberId: "mbr_alice"}, transactionId: "REUSE-1",
+         currency: "HTL", points: "7"}) { __typename } }`,
+    );
+    expect(earn.body.data.awardPoints.__typename).toBe('AwardPointsSuccess');
+    const after = await read();
+    expect(BigInt(htl(after)!) - BigInt(htl(before)!)).toBe(7n);
+    expect(await roomsLeftInOslo()).toBe(2);
+  });
+
+  it('never reuses an answer with a partner’s error', async () => {
+    setOsloRooms(6);
+    t.proxies.ptr_nordic!.mode = 'down';
+    try {
+      const failed = await read();
+      expect(failed.errors?.[0]?.extensions?.code).toBeDefined();
+    } finally {
+      t.proxies.ptr_nordic!.mode = 'pass';
+    }
+    expect(await roomsLeftInOslo()).toBe(6);
+  });
+
+  it('drops partners’ answers when the graph changes', async () => {
+    setOsloRooms(8);
+    expect(await roomsLeftInOslo()).toBe(8);
+    setOsloRooms(7);
+    const nordic = t.partners.ptr_nordic!;
+    const outcome = await t.register(
+      'ptr_nordic',
+      t.proxies.ptr_nordic!.url,
+      JSON.stringify(nordic.publicJwks),
+    );
+    expect(outcome.__typename).toBe('PartnerService');
+    expect(await roomsLeftInOslo()).toBe(7);
+  });
+});
+
+describe('reading a partner’s cache-control', () => {
+  it.each([
+    ['private, max-age=10', 10],
+    ['max-age=3', 3],
+    ['no-store', 0],
+    ['private, max-age=10, no-cache', 0],
+    ['s-maxage=5', 0],
+    ['max-age=soon', 0],
+    [null, 0],
+  ])('%s allows %d s', (header, seconds) => {
+    expect(maxAgeSeconds(header)).toBe(seconds);
+  });
+});
