@@ -7,7 +7,6 @@ import { Migration0005MemberLinkCodes } from './0005-member-link-codes';
 import { Migration0006EarnBatchFunction } from './0006-earn-batch-function';
 import { Migration0009MemberChangeFeed } from './0009-member-change-feed';
 import { Migration0010DropUnusedLedgerIndexes } from './0010-drop-unused-ledger-indexes';
-import { Migration0012EarnBatchSetBased } from './0012-earn-batch-set-based';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -22,5 +21,4 @@ export const migrationsList: MigrationObject[] = [
   { name: '0006-earn-batch-function', class: Migration0006EarnBatchFunction },
   { name: '0009-member-change-feed', class: Migration0009MemberChangeFeed },
   { name: '0010-drop-unused-ledger-indexes', class: Migration0010DropUnusedLedgerIndexes },
-  { name: '0012-earn-batch-set-based', class: Migration0012EarnBatchSetBased },
 ];
