@@ -24,4 +24,5 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 ENV COALITION_DATA_DIR=/data HOST=0.0.0.0
 EXPOSE 4000 4101 4102 4103
-CMD ["node", "dist/gateway/main.js"]
+# The heap cap is the one `npm start` uses (see package.json; the bench measures with it).
+CMD ["node", "--max-old-space-size=256", "dist/gateway/main.js"]

@@ -17,6 +17,11 @@
  *   day granularity), and after entryTtlMsMax at the latest.
  */
 export const memberResponseCacheMembersMax = 50_000;
+/**
+ * Bytes of cached bodies at most (string length, ASCII JSON): the gateway runs with a 256 MB
+ * old space (package.json `start`), so the cache gets a quarter of it.
+ */
+export const memberResponseCacheBytesMax = 64 * 1024 * 1024;
 export const responsesPerMemberMax = 8;
 export const entryTtlMsMax = 10 * 60_000;
 
@@ -37,12 +42,13 @@ export class MemberResponseCache {
   private readonly responses = new Map<string, Map<string, CachedResponse>>();
   private readonly generations = new Map<string, number>();
   private epoch = 0;
+  private bytes = 0;
 
   lookup(memberId: string, key: string, nowMs: number): CachedResponse | undefined {
     const cached = this.responses.get(memberId)?.get(key);
     if (!cached) return undefined;
     if (cached.expiresAtMs <= nowMs) {
-      this.responses.get(memberId)?.delete(key);
+      this.drop(memberId, key);
       return undefined;
     }
     return cached;
@@ -61,7 +67,11 @@ export class MemberResponseCache {
   ): void {
     if (ticket.epoch !== this.epoch) return;
     if ((this.generations.get(ticket.memberId) ?? 0) !== ticket.generation) return;
-    if (this.responses.size >= memberResponseCacheMembersMax) {
+    const size = response.body.length;
+    if (
+      this.responses.size >= memberResponseCacheMembersMax ||
+      this.bytes + size > memberResponseCacheBytesMax
+    ) {
       this.reset();
       return;
     }
@@ -70,15 +80,27 @@ export class MemberResponseCache {
       forMember = new Map();
       this.responses.set(ticket.memberId, forMember);
     }
-    if (forMember.size >= responsesPerMemberMax) forMember.clear();
+    this.drop(ticket.memberId, ticket.key);
+    if (forMember.size >= responsesPerMemberMax) {
+      for (const key of [...forMember.keys()]) this.drop(ticket.memberId, key);
+    }
+    this.bytes += size;
     forMember.set(ticket.key, {
       ...response,
       expiresAtMs: Math.min(validUntilMs, nowMs + entryTtlMsMax),
     });
   }
 
+  /** Bytes of the bodies held now. */
+  get size(): number {
+    return this.bytes;
+  }
+
   invalidate(memberIds: readonly string[]): void {
     for (const memberId of memberIds) {
+      for (const cached of this.responses.get(memberId)?.values() ?? []) {
+        this.bytes -= cached.body.length;
+      }
       this.responses.delete(memberId);
       this.generations.set(memberId, (this.generations.get(memberId) ?? 0) + 1);
     }
@@ -90,7 +112,16 @@ export class MemberResponseCache {
   reset(): void {
     this.responses.clear();
     this.generations.clear();
+    this.bytes = 0;
     this.epoch++;
+  }
+
+  private drop(memberId: string, key: string): void {
+    const forMember = this.responses.get(memberId);
+    const cached = forMember?.get(key);
+    if (!cached) return;
+    this.bytes -= cached.body.length;
+    forMember!.delete(key);
   }
 }
 
