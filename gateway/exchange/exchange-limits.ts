@@ -5,6 +5,12 @@
 
 /** How long a quote is a firm offer. */
 export const quoteTtlMs = 60_000;
+/**
+ * How long an unused quote is kept after it expires: a late convert still gets QuoteExpired
+ * (not NotFound) for a day; then the quote sweep deletes it. Used quotes stay with their
+ * conversion forever.
+ */
+export const expiredQuoteRetentionMs = 86_400_000;
 export const rateUnitsMax = 1_000_000n;
 export const incrementPointsMax = 1_000_000_000n;
 export const feeFixedPointsMax = 1_000_000_000n;

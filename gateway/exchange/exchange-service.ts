@@ -30,7 +30,7 @@ import { requireIntegerInRange, requirePositive, requireReference } from '../sha
 import { postConversion } from './conversion-ledger';
 import { limitUsage, noUsage, pairKey, requireWithinLimits } from './conversion-limits';
 import { actingFor, quoteIdPattern, requirePair } from './exchange-input';
-import { quoteTtlMs, rateHistoryPageMax } from './exchange-limits';
+import { expiredQuoteRetentionMs, quoteTtlMs, rateHistoryPageMax } from './exchange-limits';
 import type {
   ConversionReceipt,
   ExchangePromotion,
@@ -39,7 +39,7 @@ import type {
 } from './exchange-model';
 import { headroomPoints, liquidityPositions } from './liquidity';
 import { priceConversion, requireValidAmount } from './pricing';
-import { insertQuote, lockQuote } from './quotes';
+import { deleteExpiredQuotes, insertQuote, lockQuote } from './quotes';
 import {
   bestPromotion,
   lockRatesForReading,
@@ -89,6 +89,23 @@ export class ExchangeService {
    * BelowConversionMinimum, InsufficientPoints, ConversionLimitExceeded, LiquidityFloorReached,
    * Forbidden.
    */
+  /**
+   * The quote sweep: deletes unused quotes expired for longer than expiredQuoteRetentionMs (a
+   * member asks for one per look at a conversion, so they would otherwise pile up). Returns how
+   * many; runs with the other sweeps and as `npm run jobs -- quotes`.
+   */
+  deleteExpiredQuotes(
+    asOf: Date = this.clock.now(),
+    progress?: (deleted: number) => void,
+  ): Promise<number> {
+    return deleteExpiredQuotes(
+      this.db.retrying,
+      new Date(asOf.getTime() - expiredQuoteRetentionMs),
+      undefined,
+      progress,
+    );
+  }
+
   quote(ctx: RequestContext, input: QuoteInput): Promise<ExchangeQuote | DomainError> {
     return catchDomainError(async () => {
       const { memberId, partnerId } = await actingFor(ctx, this.members, input.member);

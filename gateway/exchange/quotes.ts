@@ -51,6 +51,34 @@ export async function lockQuote(
   return { quote: quoteFromRow(row), usedByTransferId: used.rows[0]?.transfer_id ?? null };
 }
 
+/**
+ * Deletes unused quotes that expired before `before`, `batchSize` at a time (short statements,
+ * so a large backlog never holds locks for long); returns how many. A quote being converted is
+ * skipped (its row is locked) and comes back on a later run.
+ */
+export async function deleteExpiredQuotes(
+  sql: Sql,
+  before: Date,
+  batchSize = 10_000,
+  progress: (deleted: number) => void = () => undefined,
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const result = await sql.query(
+      `delete from exchange_quote where id in (
+         select q.id from exchange_quote q
+         where q.expires_at < $1
+           and not exists (select 1 from conversion c where c.quote_id = q.id)
+         limit $2
+         for update skip locked)`,
+      [before, batchSize],
+    );
+    deleted += result.rowCount ?? 0;
+    if ((result.rowCount ?? 0) < batchSize) return deleted;
+    progress(deleted);
+  }
+}
+
 interface QuoteRow {
   id: string;
   member_id: string;

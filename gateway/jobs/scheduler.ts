@@ -1,9 +1,9 @@
 import type { App } from '../app';
 
 /**
- * Runs the ledger's sweeps (maturity, expiry, expired redemption holds) every `intervalMs` inside the gateway. Runs never
- * overlap; a failed run is logged and the next one tries again. The same sweeps run on demand
- * with `npm run jobs -- mature|expire`.
+ * Runs the sweeps (maturity, expiry, expired redemption holds, expired quotes) every
+ * `intervalMs` inside the gateway. Runs never overlap; a failed run is logged and the next one
+ * tries again. The same sweeps run on demand with `npm run jobs -- mature|expire|quotes`.
  */
 export function startSweeps(
   app: App,
@@ -17,9 +17,10 @@ export function startSweeps(
       const matured = await app.ledger.matureDue();
       const expired = await app.ledger.expireDue();
       const holdsVoided = await app.ledger.voidExpiredHolds();
-      if (matured + expired + holdsVoided > 0)
+      const quotesDeleted = await app.exchange.deleteExpiredQuotes();
+      if (matured + expired + holdsVoided + quotesDeleted > 0)
         log(
-          `sweeps: ${matured} pending earns matured, ${expired} accounts had points expire, ${holdsVoided} unconfirmed redemption holds voided`,
+          `sweeps: ${matured} pending earns matured, ${expired} accounts had points expire, ${holdsVoided} unconfirmed redemption holds voided, ${quotesDeleted} expired quotes deleted`,
         );
     } catch (error) {
       log(`sweeps failed (will retry): ${(error as Error).message}`);
