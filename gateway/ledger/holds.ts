@@ -193,7 +193,12 @@ function settlementDescription(outcome: HoldSettlement, reason: string | null): 
  * Voids every hold whose time ran out by `asOf`: one transaction per hold, so a sweep holds one
  * member's lock at a time and can stop anywhere. A hold confirmed meanwhile is skipped.
  */
-export async function voidExpiredHolds(db: SqlDatabase, clock: Clock, asOf: Date): Promise<number> {
+export async function voidExpiredHolds(
+  db: SqlDatabase,
+  clock: Clock,
+  asOf: Date,
+  onVoided: (receipt: SettleReceipt) => void = () => undefined,
+): Promise<number> {
   let total = 0;
   for (;;) {
     const due = await db.query<{ transfer_id: string }>(
@@ -219,7 +224,10 @@ export async function voidExpiredHolds(db: SqlDatabase, clock: Clock, asOf: Date
           if (error instanceof HoldNotActive) return undefined; // settled meanwhile
           throw error;
         });
-      if (outcome) total += 1;
+      if (outcome) {
+        total += 1;
+        onVoided(outcome);
+      }
     }
     if (due.rows.length < sweepBatchSize) return total;
   }

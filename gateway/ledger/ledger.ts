@@ -63,7 +63,8 @@ export class Ledger {
   /**
    * Listens to this process's own committed changes, by member, told synchronously before the
    * write's caller gets its answer (the database's change feed tells every process, a little
-   * later). Earns, payments and refunds report here.
+   * later). Earns, payments, refunds, holds and their settlement (the hold sweep's too) report
+   * here; the maturity and expiry sweeps rely on the change feed.
    */
   onMembersChanged(listener: MembersChanged): void {
     this.listeners.push(listener);
@@ -95,20 +96,26 @@ export class Ledger {
   }
 
   /** Holds points for a two-phase redemption. Errors: InsufficientPoints, IdempotencyKeyReused. */
-  hold(entry: HoldEntry): Promise<SpendReceipt | DomainError> {
-    return catchDomainError(() =>
+  async hold(entry: HoldEntry): Promise<SpendReceipt | DomainError> {
+    const outcome = await catchDomainError(() =>
       this.db.transaction((sql) => placeHold(sql, this.accounts, entry)),
     );
+    this.changed([outcome]);
+    return outcome;
   }
 
   /** Confirms or voids a hold. Errors: NotFound (hold), HoldNotActive, IdempotencyKeyReused. */
-  settleHold(entry: SettleEntry): Promise<SettleReceipt | DomainError> {
-    return catchDomainError(() => this.db.transaction((sql) => settleHold(sql, entry)));
+  async settleHold(entry: SettleEntry): Promise<SettleReceipt | DomainError> {
+    const outcome = await catchDomainError(() =>
+      this.db.transaction((sql) => settleHold(sql, entry)),
+    );
+    this.changed([outcome]);
+    return outcome;
   }
 
   /** Voids holds whose time ran out by `asOf` (default now); returns how many. */
   voidExpiredHolds(asOf: Date = this.clock.now()): Promise<number> {
-    return voidExpiredHolds(this.db, this.clock, asOf);
+    return voidExpiredHolds(this.db, this.clock, asOf, (receipt) => this.changed([receipt]));
   }
 
   findHolds(ids: readonly string[]): Promise<HoldView[]> {
