@@ -4,6 +4,7 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
+  getOperationAST,
   Kind,
   type OperationDefinitionNode,
   OperationTypeNode,
@@ -45,7 +46,7 @@ export function splitRootFields(
   document: DocumentNode,
   operationName: string | null | undefined,
 ): RootSplit | null {
-  const operation = operationOf(document, operationName);
+  const operation = getOperationAST(document, operationName || null);
   if (!operation || operation.operation !== OperationTypeNode.QUERY) return null;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
@@ -70,18 +71,6 @@ export function splitRootFields(
     partners: hashed(reduced(operation, partners, fragments)),
     keys: [...keys],
   };
-}
-
-function operationOf(
-  document: DocumentNode,
-  operationName: string | null | undefined,
-): OperationDefinitionNode | undefined {
-  const operations = document.definitions.filter(
-    (definition): definition is OperationDefinitionNode =>
-      definition.kind === Kind.OPERATION_DEFINITION,
-  );
-  if (!operationName) return operations.length === 1 ? operations[0] : undefined;
-  return operations.find((operation) => operation.name?.value === operationName);
 }
 
 /** The operation reduced to `selections`, with only the fragments and variables they use. */

@@ -2,6 +2,7 @@ import {
   BREAK,
   type GraphQLSchema,
   getNamedType,
+  getOperationAST,
   Kind,
   OperationTypeNode,
   parse,
@@ -81,17 +82,12 @@ export class OperationClassifier {
     } catch {
       return 'other';
     }
+    const operation = getOperationAST(document, operationName ?? null);
+    if (!operation) return 'other';
+    if (operation.operation === OperationTypeNode.MUTATION) return 'mutation';
     const operations = document.definitions.filter(
       (definition) => definition.kind === Kind.OPERATION_DEFINITION,
     );
-    const operation =
-      operationName === undefined
-        ? operations.length === 1
-          ? operations[0]
-          : undefined
-        : operations.find((definition) => definition.name?.value === operationName);
-    if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return 'other';
-    if (operation.operation === OperationTypeNode.MUTATION) return 'mutation';
     if (operation.operation !== OperationTypeNode.QUERY || operations.length !== 1) return 'other';
     const typeInfo = new TypeInfo(this.schema);
     const queryType = this.schema.getQueryType();

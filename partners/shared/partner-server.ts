@@ -6,8 +6,8 @@ import {
   GraphQLError,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  getOperationAST,
   Kind,
-  type OperationDefinitionNode,
   OperationTypeNode,
   parse,
   validate,
@@ -146,15 +146,7 @@ function maxAgeOf(
   operationName: string | undefined,
   hints: Record<string, number>,
 ): number | undefined {
-  const operations = document.definitions.filter(
-    (definition): definition is OperationDefinitionNode =>
-      definition.kind === Kind.OPERATION_DEFINITION,
-  );
-  const operation = operationName
-    ? operations.find((definition) => definition.name?.value === operationName)
-    : operations.length === 1
-      ? operations[0]
-      : undefined;
+  const operation = getOperationAST(document, operationName || null);
   if (operation?.operation !== OperationTypeNode.QUERY) return undefined;
   let maxAge = Number.POSITIVE_INFINITY;
   for (const selection of operation.selectionSet.selections) {
