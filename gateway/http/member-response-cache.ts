@@ -98,9 +98,7 @@ export class MemberResponseCache {
 
   invalidate(memberIds: readonly string[]): void {
     for (const memberId of memberIds) {
-      for (const cached of this.responses.get(memberId)?.values() ?? []) {
-        this.bytes -= cached.body.length;
-      }
+      for (const key of [...(this.responses.get(memberId)?.keys() ?? [])]) this.drop(memberId, key);
       this.responses.delete(memberId);
       this.generations.set(memberId, (this.generations.get(memberId) ?? 0) + 1);
     }

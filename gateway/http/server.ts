@@ -137,15 +137,12 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
   const operation = plainOperation(options, request, body);
   const compiled = operation && options.compiled!.get(operation.query, operation.operationName);
   let answer: { status: number; headers: [string, string][]; body: string } | undefined;
-  let graphqlContext: GraphQLContext | undefined;
   let result: Awaited<ReturnType<HttpOptions['apollo']['executeHTTPGraphQLRequest']>> | undefined;
+  const context = createGraphQLContext(options.app, caller, requestId);
   if (compiled) {
-    const context = createGraphQLContext(options.app, caller, requestId);
     const ran = await options.compiled!.run(compiled, context, operation.variables);
     answer = { ...ran, headers: [['content-type', jsonContentType]] };
   } else {
-    graphqlContext = createGraphQLContext(options.app, caller, requestId);
-    const context = graphqlContext;
     result = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method, headers, search: url.search, body },
       context: async () => context,
@@ -167,7 +164,7 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
     for (const [name, value] of answer.headers) response.setHeader(name, value);
     response.setHeader('cache-control', 'no-store');
     response.statusCode = answer.status;
-    const validUntilMs = ticket && reusableUntilMs(memberRead!.kind, graphqlContext, nowMs);
+    const validUntilMs = ticket && reusableUntilMs(memberRead!.kind, context, nowMs);
     if (validUntilMs && answer.status === 200 && !answer.body.includes('"errors"')) {
       memberRead!.cache.store(
         ticket,
@@ -242,11 +239,11 @@ function parseUrl(target: string): { pathname: string; search: string } {
  */
 function reusableUntilMs(
   kind: OperationKind,
-  context: GraphQLContext | undefined,
+  context: GraphQLContext,
   nowMs: number,
 ): number | undefined {
   if (kind === 'cacheable-query') return endOfUtcDayMs(nowMs);
-  const maxAgeSeconds = context?.reuse.partnerMaxAgeSeconds;
+  const maxAgeSeconds = context.reuse.partnerMaxAgeSeconds;
   if (kind !== 'partner-query' || !maxAgeSeconds) return undefined;
   return Math.min(endOfUtcDayMs(nowMs), nowMs + maxAgeSeconds * 1_000);
 }

@@ -1,4 +1,4 @@
-import type { SqlDatabase } from '../db/sql';
+import type { Sql, SqlDatabase } from '../db/sql';
 import { type Clock, systemClock } from '../shared/clock';
 import { catchDomainError, DomainError } from '../shared/errors';
 import { AccountDirectory } from './accounts';
@@ -77,40 +77,33 @@ export class Ledger {
     if (memberIds.length > 0) for (const listener of this.listeners) listener(memberIds);
   }
 
-  /** Errors: InsufficientPoints, IdempotencyKeyReused. */
-  async spend(entry: SpendEntry): Promise<SpendReceipt | DomainError> {
-    const outcome = await catchDomainError(() =>
-      this.db.transaction((sql) => postSpend(sql, this.accounts, entry)),
-    );
+  /** One write in one transaction; its member is reported to the listeners when it succeeds. */
+  private async reported<T extends { memberId: string }>(
+    write: (sql: Sql) => Promise<T>,
+  ): Promise<T | DomainError> {
+    const outcome = await catchDomainError(() => this.db.transaction(write));
     this.changed([outcome]);
     return outcome;
+  }
+
+  /** Errors: InsufficientPoints, IdempotencyKeyReused. */
+  spend(entry: SpendEntry): Promise<SpendReceipt | DomainError> {
+    return this.reported((sql) => postSpend(sql, this.accounts, entry));
   }
 
   /** Errors: NotFound (purchase), RefundExceedsPurchase, InvalidInput, IdempotencyKeyReused. */
-  async refund(entry: RefundEntry): Promise<RefundReceipt | DomainError> {
-    const outcome = await catchDomainError(() =>
-      this.db.transaction((sql) => postRefund(sql, this.accounts, entry)),
-    );
-    this.changed([outcome]);
-    return outcome;
+  refund(entry: RefundEntry): Promise<RefundReceipt | DomainError> {
+    return this.reported((sql) => postRefund(sql, this.accounts, entry));
   }
 
   /** Holds points for a two-phase redemption. Errors: InsufficientPoints, IdempotencyKeyReused. */
-  async hold(entry: HoldEntry): Promise<SpendReceipt | DomainError> {
-    const outcome = await catchDomainError(() =>
-      this.db.transaction((sql) => placeHold(sql, this.accounts, entry)),
-    );
-    this.changed([outcome]);
-    return outcome;
+  hold(entry: HoldEntry): Promise<SpendReceipt | DomainError> {
+    return this.reported((sql) => placeHold(sql, this.accounts, entry));
   }
 
   /** Confirms or voids a hold. Errors: NotFound (hold), HoldNotActive, IdempotencyKeyReused. */
-  async settleHold(entry: SettleEntry): Promise<SettleReceipt | DomainError> {
-    const outcome = await catchDomainError(() =>
-      this.db.transaction((sql) => settleHold(sql, entry)),
-    );
-    this.changed([outcome]);
-    return outcome;
+  settleHold(entry: SettleEntry): Promise<SettleReceipt | DomainError> {
+    return this.reported((sql) => settleHold(sql, entry));
   }
 
   /** Voids holds whose time ran out by `asOf` (default now); returns how many. */
