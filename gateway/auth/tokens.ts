@@ -65,9 +65,9 @@ export class TokenVerifier {
   private readonly verified = new Map<string, { caller: Caller; validUntilMs: number }>();
 
   async verify(token: string): Promise<Caller> {
+    const cached = this.cached(token);
+    if (cached) return cached;
     const now = Date.now();
-    const cached = this.verified.get(token);
-    if (cached && cached.validUntilMs > now) return cached.caller;
     const { caller, expiresAtMs } = await this.verifyNow(token);
     if (this.verified.size >= verifiedTokensMax) this.verified.clear();
     this.verified.set(token, {
@@ -75,6 +75,12 @@ export class TokenVerifier {
       validUntilMs: Math.min(expiresAtMs, now + verifiedTokenCacheMs),
     });
     return caller;
+  }
+
+  /** The caller of a token this verifier accepted recently, without decoding it again. */
+  cached(token: string): Caller | undefined {
+    const entry = this.verified.get(token);
+    return entry && entry.validUntilMs > Date.now() ? entry.caller : undefined;
   }
 
   private async verifyNow(token: string): Promise<{ caller: Caller; expiresAtMs: number }> {
