@@ -56,7 +56,7 @@ declare
   missing integer;
   account_id bigint;
 begin
-  -- 1. Resolve, one index probe each (scalar and lateral subqueries: nested loops whatever
+  -- 1. Resolve, one index probe each (scalar subqueries: never a join, whatever
   -- the planner guesses the batch size is): members through the partner's own links, their
   -- accounts, the partners' issuance accounts.
   select count(distinct (scopes[r.i], operations[r.i], idempotency_keys[r.i])),

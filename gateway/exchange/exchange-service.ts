@@ -83,13 +83,6 @@ export class ExchangeService {
   ) {}
 
   /**
-   * Prices a conversion and stores it as a quote. The member's balance, limits and the target's
-   * liquidity are checked now as a courtesy and again, under lock, when converting. Errors:
-   * InvalidInput, NotFound (member, currency), NoExchangeRate, NotConversionIncrement,
-   * BelowConversionMinimum, InsufficientPoints, ConversionLimitExceeded, LiquidityFloorReached,
-   * Forbidden.
-   */
-  /**
    * The quote sweep: deletes unused quotes expired for longer than expiredQuoteRetentionMs (a
    * member asks for one per look at a conversion, so they would otherwise pile up). Returns how
    * many; runs with the other sweeps and as `npm run jobs -- quotes`.
@@ -106,6 +99,13 @@ export class ExchangeService {
     );
   }
 
+  /**
+   * Prices a conversion and stores it as a quote. The member's balance, limits and the target's
+   * liquidity are checked now as a courtesy and again, under lock, when converting. Errors:
+   * InvalidInput, NotFound (member, currency), NoExchangeRate, NotConversionIncrement,
+   * BelowConversionMinimum, InsufficientPoints, ConversionLimitExceeded, LiquidityFloorReached,
+   * Forbidden.
+   */
   quote(ctx: RequestContext, input: QuoteInput): Promise<ExchangeQuote | DomainError> {
     return catchDomainError(async () => {
       const { memberId, partnerId } = await actingFor(ctx, this.members, input.member);
