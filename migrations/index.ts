@@ -9,6 +9,7 @@ import { Migration0009MemberChangeFeed } from './0009-member-change-feed';
 import { Migration0010DropUnusedLedgerIndexes } from './0010-drop-unused-ledger-indexes';
 import { Migration0011QuoteExpiryIndex } from './0011-quote-expiry-index';
 import { Migration0012EarnBatchInFiveStatements } from './0012-earn-batch-in-five-statements';
+import { Migration0013OneMemberPerTransaction } from './0013-one-member-per-transaction';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -25,4 +26,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0010-drop-unused-ledger-indexes', class: Migration0010DropUnusedLedgerIndexes },
   { name: '0011-quote-expiry-index', class: Migration0011QuoteExpiryIndex },
   { name: '0012-earn-batch-in-five-statements', class: Migration0012EarnBatchInFiveStatements },
+  { name: '0013-one-member-per-transaction', class: Migration0013OneMemberPerTransaction },
 ];

@@ -27,6 +27,7 @@ export enum ErrorCode {
   PARTNER_SERVICE_UNAVAILABLE = 'PARTNER_SERVICE_UNAVAILABLE',
   PERIOD_STATE_CONFLICT = 'PERIOD_STATE_CONFLICT',
   AGREEMENT_MISSING = 'AGREEMENT_MISSING',
+  TRANSACTION_CONFLICT = 'TRANSACTION_CONFLICT',
 }
 registerEnumType(ErrorCode, {
   name: 'ErrorCode',
@@ -324,6 +325,41 @@ export class AgreementMissingError extends ErrorResult {
   transferId!: string;
 }
 
+/** Why a new leg of a purchase was refused. */
+export enum TransactionConflictReason {
+  ANOTHER_MEMBER = 'another_member',
+  ALREADY_EARNED = 'already_earned',
+  ALREADY_PAID = 'already_paid',
+}
+registerEnumType(TransactionConflictReason, {
+  name: 'TransactionConflictReason',
+  description: 'Why a new earn or payment under a transaction id was refused.',
+  valuesConfig: {
+    ANOTHER_MEMBER: {
+      description: 'The transaction id already has an earn or payment of another member.',
+    },
+    ALREADY_EARNED: {
+      description: 'The transaction id already earned points (one earn per purchase).',
+    },
+    ALREADY_PAID: {
+      description: 'The transaction id was already paid (one payment per purchase).',
+    },
+  },
+});
+
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'A transaction id names one purchase by one member, with at most one earn and one payment (with points, across programs, or a redemption hold). This request would add a leg that breaks that; a retry of a recorded leg with its own idempotency key answers its original result instead.',
+})
+export class TransactionConflictError extends ErrorResult {
+  @Field({ description: 'The partner’s transaction id.' })
+  transactionId!: string;
+
+  @Field(() => TransactionConflictReason)
+  reason!: TransactionConflictReason;
+}
+
 export const errorResultTypes = [
   InvalidInputError,
   InsufficientPointsError,
@@ -345,4 +381,5 @@ export const errorResultTypes = [
   PartnerServiceUnavailableError,
   PeriodStateConflictError,
   AgreementMissingError,
+  TransactionConflictError,
 ] as const;

@@ -15,6 +15,7 @@ import {
   NotFoundError,
   QuoteAlreadyUsedError,
   QuoteExpiredError,
+  TransactionConflictError,
 } from './errors';
 import { MemberRefInput } from './members';
 import { Int64 } from './scalars';
@@ -344,7 +345,7 @@ export class PayAcrossProgramsInput {
 
   @Field({
     description:
-      'The partner’s transaction id: the idempotency key unless `idempotencyKey` is given (shared with payWithPoints).',
+      'The partner’s transaction id: the idempotency key unless `idempotencyKey` is given (shared with payWithPoints). It is the payment leg of that transaction id (see `AwardPointsInput.transactionId`).',
   })
   transactionId!: string;
 
@@ -494,6 +495,7 @@ export const PayAcrossProgramsResult = createUnionType({
       CurrencyNotSupportedError,
       NoExchangeRateError,
       IdempotencyKeyReusedError,
+      TransactionConflictError,
       ...balanceErrors,
     ] as const,
 });

@@ -8,6 +8,7 @@ import {
   InvalidInputError,
   NotFoundError,
   RefundExceedsPurchaseError,
+  TransactionConflictError,
 } from './errors';
 import { MemberRefInput } from './members';
 import { Int64 } from './scalars';
@@ -22,7 +23,7 @@ export class AwardPointsInput {
 
   @Field({
     description:
-      'The partner’s transaction id: the idempotency key unless `idempotencyKey` is given.',
+      'The partner’s transaction id: the idempotency key unless `idempotencyKey` is given. It names one purchase by one member, with at most one earn and one payment: another member, a second earn or a second payment under it is `TransactionConflictError`.',
   })
   transactionId!: string;
 
@@ -58,7 +59,7 @@ export class PayWithPointsInput {
 
   @Field({
     description:
-      'The partner’s transaction id: the idempotency key unless `idempotencyKey` is given.',
+      'The partner’s transaction id: the idempotency key unless `idempotencyKey` is given. It names one purchase by one member, with at most one earn and one payment: another member, a second earn or a second payment under it is `TransactionConflictError`.',
   })
   transactionId!: string;
 
@@ -205,6 +206,7 @@ export const AwardPointsResult = createUnionType({
       NotFoundError,
       CurrencyNotSupportedError,
       IdempotencyKeyReusedError,
+      TransactionConflictError,
     ] as const,
 });
 
@@ -219,6 +221,7 @@ export const PayWithPointsResult = createUnionType({
       CurrencyNotSupportedError,
       InsufficientPointsError,
       IdempotencyKeyReusedError,
+      TransactionConflictError,
     ] as const,
 });
 

@@ -16,6 +16,7 @@ import {
   InsufficientPointsError,
   InvalidInputError,
   NotFoundError,
+  TransactionConflictError,
 } from './errors';
 import { MemberRefInput } from './members';
 import { Int64 } from './scalars';
@@ -111,7 +112,7 @@ export class PlaceRedemptionHoldInput {
 
   @Field({
     description:
-      'The partner’s id of this redemption: the idempotency key unless `idempotencyKey` is given.',
+      'The partner’s id of this redemption: the idempotency key unless `idempotencyKey` is given. It is the payment leg of that transaction id (see `AwardPointsInput.transactionId`).',
   })
   transactionId!: string;
 
@@ -160,6 +161,7 @@ export const PlaceRedemptionHoldResult = createUnionType({
       CurrencyNotSupportedError,
       InsufficientPointsError,
       IdempotencyKeyReusedError,
+      TransactionConflictError,
     ] as const,
 });
 

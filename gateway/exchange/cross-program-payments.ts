@@ -10,6 +10,7 @@ import type { Ledger } from '../ledger/ledger';
 import { pointsPerTransferMax, purchaseMinorMax } from '../ledger/limits';
 import { applyLotMovements, planConsumption } from '../ledger/lots';
 import type { AccountKey, Money } from '../ledger/model';
+import { claimPurchaseLeg } from '../ledger/purchase-legs';
 import { writeTransfers } from '../ledger/transfers';
 import type { MemberDirectory, MemberRef } from '../members/member-directory';
 import type { CurrencyRecord } from '../programs/currency.entity';
@@ -76,7 +77,8 @@ export class CrossProgramPayments {
    * Idempotent on the transaction id (or `idempotencyKey`) in the same namespace as
    * payWithPoints, so one purchase is never paid twice by the two routes. Errors: InvalidInput,
    * NotFound (member, currency), CurrencyNotSupported, NoExchangeRate, InsufficientPoints,
-   * ConversionLimitExceeded, LiquidityFloorReached, IdempotencyKeyReused, Forbidden.
+   * ConversionLimitExceeded, LiquidityFloorReached, IdempotencyKeyReused, TransactionConflict,
+   * Forbidden.
    */
   pay(
     ctx: RequestContext,
@@ -132,6 +134,12 @@ export class CrossProgramPayments {
       return { stored: paymentReceiptFromJson(outcome!.response), accountIds: new Map() };
     }
     if (outcome!.status === 'conflict') throw new IdempotencyKeyReused(request.claim.key);
+    await claimPurchaseLeg(sql, {
+      partnerId: request.partnerId,
+      transactionId: request.transactionId,
+      memberId: request.memberId,
+      leg: 'payment',
+    });
     await lockRatesForReading(sql);
     const now = this.clock.now();
     const { source, target } = request;

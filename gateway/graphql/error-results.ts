@@ -21,6 +21,8 @@ import {
   QuoteAlreadyUsedError,
   QuoteExpiredError,
   RefundExceedsPurchaseError,
+  TransactionConflictError,
+  type TransactionConflictReason,
 } from '../../schema/errors';
 import * as domain from '../shared/errors';
 
@@ -37,7 +39,8 @@ type ErrorResultObject =
   | CompositionFailedError
   | PartnerServiceUnavailableError
   | PeriodStateConflictError
-  | AgreementMissingError;
+  | AgreementMissingError
+  | TransactionConflictError;
 
 /**
  * Maps a domain failure to its typed GraphQL result. Forbidden is not a result: it becomes a
@@ -119,6 +122,12 @@ export function toErrorResult(error: domain.DomainError): ErrorResultObject {
       currency: error.currency,
       at: error.at,
       transferId: error.transferId,
+    });
+  }
+  if (error instanceof domain.TransactionConflict) {
+    return Object.assign(new TransactionConflictError(), base, {
+      transactionId: error.transactionId,
+      reason: error.reason as TransactionConflictReason,
     });
   }
   if (error instanceof domain.Forbidden) throw forbidden(error.reason);

@@ -1,11 +1,13 @@
 import type { DomainError } from '../shared/errors';
-import type { EarnEntry, EarnReceipt } from './earn';
+import { type EarnEntry, type EarnReceipt, purchaseKey } from './earn';
 
 type Outcome = EarnReceipt | DomainError;
 
 interface Waiting {
   entry: EarnEntry;
   key: string;
+  /** The partner's purchase: one earn per purchase, so two never share a batch either. */
+  purchase: string;
   resolve(outcome: Outcome): void;
   reject(error: unknown): void;
 }
@@ -39,7 +41,8 @@ export const earnGatherMs = 2;
  *
  * Each request keeps its own result and idempotency: outcomes are matched to requests by
  * position. Two requests with one idempotency key never share a batch (the second waits for
- * the next one and is answered from the first's stored result). When a batch fails as a whole
+ * the next one and is answered from the first's stored result), nor two under one transaction
+ * id (the second then sees the first, and is refused or answered from it). When a batch fails as a whole
  * (a constraint a single entry broke), its entries are retried one per transaction, so one bad
  * entry fails alone.
  */
@@ -58,7 +61,13 @@ export class EarnBatcher {
   submit(entry: EarnEntry): Promise<Outcome> {
     return new Promise((resolve, reject) => {
       const { scope, operation, key } = entry.claim;
-      this.queue.push({ entry, key: `${scope}\u0000${operation}\u0000${key}`, resolve, reject });
+      this.queue.push({
+        entry,
+        key: `${scope}\u0000${operation}\u0000${key}`,
+        purchase: purchaseKey(entry),
+        resolve,
+        reject,
+      });
       this.pump();
     });
   }
@@ -100,17 +109,19 @@ export class EarnBatcher {
     this.gatherTarget = 0;
   }
 
-  /** Up to earnBatchSizeMax waiting requests with distinct keys, oldest first. */
+  /** Up to earnBatchSizeMax waiting requests with distinct keys and purchases, oldest first. */
   private takeBatch(): Waiting[] {
     const batch: Waiting[] = [];
     const keys = new Set<string>();
+    const purchases = new Set<string>();
     for (let index = 0; index < this.queue.length && batch.length < earnBatchSizeMax; ) {
       const waiting = this.queue[index]!;
-      if (keys.has(waiting.key)) {
+      if (keys.has(waiting.key) || purchases.has(waiting.purchase)) {
         index++;
         continue;
       }
       keys.add(waiting.key);
+      purchases.add(waiting.purchase);
       batch.push(waiting);
       this.queue.splice(index, 1);
     }

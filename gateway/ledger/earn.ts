@@ -1,6 +1,12 @@
 import { strict as assert } from 'node:assert';
 import type { Sql } from '../db/sql';
-import { type DomainError, IdempotencyKeyReused, NotFound } from '../shared/errors';
+import {
+  type DomainError,
+  IdempotencyKeyReused,
+  isTransactionConflictReason,
+  NotFound,
+  TransactionConflict,
+} from '../shared/errors';
 import type { IdempotencyClaim } from './idempotency';
 import { pointsPerTransferMax } from './limits';
 import type { Money } from './model';
@@ -48,7 +54,9 @@ export interface EarnReceipt {
  * whose key was already used are answered from the stored response and write nothing.
  *
  * The rules are asserted here before the call and enforced again by the database: positive
- * amounts within the limit, keys unique within the batch.
+ * amounts within the limit, keys and transaction ids unique within the batch. An entry under a
+ * transaction id that already has an earn, or a leg of another member, is a TransactionConflict
+ * (migrations/0013).
  */
 export async function postEarns(
   sql: Sql,
@@ -60,6 +68,8 @@ export async function postEarns(
     ),
   );
   assert.equal(keys.size, entries.length, 'idempotency keys must be unique within a batch');
+  const purchases = new Set(entries.map(purchaseKey));
+  assert.equal(purchases.size, entries.length, 'transaction ids must be unique within a batch');
   for (const entry of entries) {
     assert.ok(entry.points > 0n && entry.points <= pointsPerTransferMax, 'amount_must_be_positive');
   }
@@ -103,8 +113,17 @@ export async function postEarns(
     if (row.status === 'unknown_member') {
       return new NotFound('member', (entry.member.memberId ?? entry.member.externalId)!);
     }
+    if (isTransactionConflictReason(row.status)) {
+      return new TransactionConflict(entry.transactionId, row.status);
+    }
+    assert.equal(row.status, 'conflict', `ledger_earn_batch answered status "${row.status}"`);
     return new IdempotencyKeyReused(entry.claim.key);
   });
+}
+
+/** The purchase an earn belongs to: the partner and its transaction id. */
+export function purchaseKey(entry: EarnEntry): string {
+  return `${entry.partnerId}\u0000${entry.transactionId}`;
 }
 
 function receiptOf(entry: EarnEntry): EarnReceipt {

@@ -77,10 +77,12 @@ export async function postRefund(
 
   const { earn, redeem } = await findOriginals(sql, entry);
   const base = (earn ?? redeem)!;
+  // Each leg's own member (one member per transaction id is enforced since migrations/0013;
+  // findOriginals refuses older data that mixes members), never the first leg's for both.
   const memberKey = (original: Original): AccountKey => ({
     kind: 'member',
     currency: original.currency,
-    memberId: base.memberId,
+    memberId: original.memberId,
   });
   const memberIds = await accounts.resolve(
     sql,
@@ -189,7 +191,8 @@ async function findOriginals(
     `select t.id, t.code, t.member_id, t.purchase_amount_minor, t.purchase_currency,
             p.currency_code, p.amount_points
      from transfer t join posting p on p.transfer_id = t.id
-     where t.partner_id = $1 and t.external_id = $2 and t.code in ('earn', 'redeem')`,
+     where t.partner_id = $1 and t.external_id = $2 and t.code in ('earn', 'redeem')
+     order by t.created_at, t.id`,
     [entry.partnerId, entry.transactionId],
   );
   const originals = rows.rows
@@ -208,6 +211,13 @@ async function findOriginals(
   const earn = originals.find((original) => original.code === 'earn');
   const redeem = originals.find((original) => original.code === 'redeem');
   if (!earn && !redeem) throw new NotFound('purchase', entry.transactionId);
+  if (earn && redeem && earn.memberId !== redeem.memberId) {
+    // Only data recorded before one member per transaction id was enforced can get here.
+    throw new InvalidInput(
+      'member',
+      'this transaction id has legs of several members; name the member whose purchase to refund',
+    );
+  }
   return { earn, redeem };
 }
 

@@ -4,6 +4,7 @@ import { type AccountDirectory, accountKeyString, lockAccounts } from './account
 import { claimKeys, type IdempotencyClaim } from './idempotency';
 import { applyLotMovements, planConsumption } from './lots';
 import { type AccountKey, availablePoints, type Money } from './model';
+import { claimPurchaseLeg } from './purchase-legs';
 import { writeTransfers } from './transfers';
 
 /** A member paying with points at a partner, already validated by the caller. */
@@ -39,7 +40,8 @@ export interface SpendReceipt {
  * soonest-expiring first and recording which, in the caller's transaction.
  *
  * Throws InsufficientPoints (checked against the locked account, and again by the
- * member_balance_must_not_be_negative constraint) or IdempotencyKeyReused; both roll back.
+ * member_balance_must_not_be_negative constraint), TransactionConflict (the transaction id has
+ * a payment already, or a leg of another member) or IdempotencyKeyReused; all roll back.
  */
 export async function postSpend(
   sql: Sql,
@@ -57,6 +59,12 @@ export async function postSpend(
   const [claim] = await claimKeys(sql, [entry.claim], [spendReceiptToJson(receipt)]);
   if (claim!.status === 'replay') return spendReceiptFromJson(claim!.response);
   if (claim!.status === 'conflict') throw new IdempotencyKeyReused(entry.claim.key);
+  await claimPurchaseLeg(sql, {
+    partnerId: entry.partnerId,
+    transactionId: entry.transactionId,
+    memberId: entry.memberId,
+    leg: 'payment',
+  });
 
   const memberKey: AccountKey = {
     kind: 'member',

@@ -95,6 +95,35 @@ export class RefundExceedsPurchase extends DomainError {
   }
 }
 
+/**
+ * A partner's transaction id names one purchase by one member, with at most one earn and one
+ * payment: a new leg under it that breaks this is refused (a retry with the leg's own key is not
+ * a new leg, and answers from its stored result).
+ */
+export class TransactionConflict extends DomainError {
+  readonly code = 'TRANSACTION_CONFLICT';
+  constructor(
+    readonly transactionId: string,
+    readonly reason: TransactionConflictReason,
+  ) {
+    super(
+      `Transaction "${transactionId}" ${
+        reason === 'another_member'
+          ? 'belongs to another member: a transaction id names one purchase by one member'
+          : reason === 'already_earned'
+            ? 'already earned points: one earn per purchase'
+            : 'was already paid: one payment per purchase'
+      }`,
+    );
+  }
+}
+
+export type TransactionConflictReason = 'another_member' | 'already_earned' | 'already_paid';
+
+export function isTransactionConflictReason(value: unknown): value is TransactionConflictReason {
+  return value === 'another_member' || value === 'already_earned' || value === 'already_paid';
+}
+
 export class Forbidden extends DomainError {
   readonly code = 'FORBIDDEN';
   constructor(readonly reason: string) {

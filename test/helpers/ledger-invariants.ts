@@ -82,6 +82,18 @@ export async function ledgerViolations(sql: Sql): Promise<string[]> {
      where a.kind = 'member'
        and (a.credits_pending <> coalesce(e.open, 0) or a.debits_pending <> coalesce(h.open, 0))`,
   );
+  // A partner's transaction id names one purchase by one member: at most one earn and one
+  // payment (redeem or hold), all of one member (migrations/0013).
+  await check(
+    'purchase_legs_of_one_member',
+    `select partner_id, external_id, count(distinct member_id) as members,
+            count(*) filter (where code = 'earn') as earns,
+            count(*) filter (where code in ('redeem', 'hold')) as payments
+     from transfer where code in ('earn', 'redeem', 'hold') and external_id is not null
+     group by partner_id, external_id
+     having count(distinct member_id) > 1 or count(*) filter (where code = 'earn') > 1
+         or count(*) filter (where code in ('redeem', 'hold')) > 1`,
+  );
   return violations;
 }
 

@@ -1,14 +1,17 @@
 import fc from 'fast-check';
-import { DomainError } from '../../gateway/shared/errors';
+import { DomainError, TransactionConflict } from '../../gateway/shared/errors';
 import { ledgerFingerprint, ledgerViolations } from '../helpers/ledger-invariants';
 import { createTestApp, ok, type TestApp } from '../helpers/test-app';
 
 /**
  * Random sequences of enroll / earn / redeem / refund / mature / expire over several members
- * and partners, against the real database. After every sequence:
+ * and partners, against the real database. Transaction ids are often reused, across members and
+ * operations, with and without their own idempotency keys, and refunds sometimes name a member
+ * (issue 11: a shared transaction id once made a refund corrupt the lots). After every sequence:
  * - postings sum to zero per currency, and stored totals equal what the postings add up to;
  * - no member balance is below zero;
  * - open lots sum to each member's available balance;
+ * - a transaction id's earn and payment legs belong to one member, at most one of each;
  * - replaying every successful request with its key returns the same receipt and changes
  *   nothing (the whole database fingerprint is identical).
  */
@@ -32,11 +35,33 @@ type Op =
       euros: number;
       explicit: boolean;
       pendingDays: number;
+      transaction: Transaction;
     }
-  | { kind: 'redeem'; accepter: number; member: number; points: number; priced: boolean }
-  | { kind: 'refund'; purchase: number; percent: number }
+  | {
+      kind: 'redeem';
+      accepter: number;
+      member: number;
+      points: number;
+      priced: boolean;
+      transaction: Transaction;
+    }
+  | { kind: 'refund'; purchase: number; percent: number; namesMember: number | null }
   | { kind: 'mature'; days: number }
   | { kind: 'expire'; months: number };
+
+/**
+ * Which transaction id an operation uses: its own (null), or one of a few shared by the whole
+ * sequence, each at one partner (earners[shared], which accepts the currency it awards); and
+ * whether it sends its own idempotency key (so a second leg is a new request).
+ */
+interface Transaction {
+  shared: number | null;
+  ownKey: boolean;
+}
+const transactionArbitrary: fc.Arbitrary<Transaction> = fc.record({
+  shared: fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 3 })),
+  ownKey: fc.boolean(),
+});
 
 const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Op>({ kind: 'enroll' }) },
@@ -49,6 +74,7 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
       euros: fc.integer({ min: 1, max: 5_000 }),
       explicit: fc.boolean(),
       pendingDays: fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: 30 })),
+      transaction: transactionArbitrary,
     }),
   },
   {
@@ -59,6 +85,7 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
       member: fc.nat(20),
       points: fc.integer({ min: 1, max: 400 }),
       priced: fc.boolean(),
+      transaction: transactionArbitrary,
     }),
   },
   {
@@ -67,6 +94,7 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant('refund' as const),
       purchase: fc.nat(100),
       percent: fc.oneof(fc.constant(100), fc.integer({ min: 1, max: 100 })),
+      namesMember: fc.oneof(fc.constant(null), fc.nat(20)),
     }),
   },
   {
@@ -87,6 +115,8 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
 
 let app: TestApp;
 let runNumber = 0;
+/** TransactionConflict answers seen, by reason, to show the property exercised them. */
+const conflicts = new Map<string, number>();
 beforeAll(async () => {
   app = await createTestApp();
 });
@@ -122,9 +152,16 @@ async function runSequence(ops: Op[]): Promise<void> {
 
   const sent: Sent[] = [];
   const purchases: { partnerId: string; transactionId: string; euros: number | null }[] = [];
+  const transactionIdFor = (op: { transaction: Transaction }, index: number) =>
+    op.transaction.shared === null ? `P${run}-${index}` : `P${run}-shared-${op.transaction.shared}`;
+  const keyFor = (op: { transaction: Transaction }, index: number) =>
+    op.transaction.ownKey ? `K${run}-${index}` : undefined;
   const send = async <T>(call: () => Promise<T | DomainError>) => {
     const result = await call();
     if (!(result instanceof DomainError)) sent.push({ replay: call, result });
+    if (result instanceof TransactionConflict) {
+      conflicts.set(result.reason, (conflicts.get(result.reason) ?? 0) + 1);
+    }
     return result;
   };
 
@@ -145,11 +182,11 @@ async function runSequence(ops: Op[]): Promise<void> {
   for (const [index, op] of ops.entries()) {
     // Resolved now, not when a replay runs (later enrolments change members.length).
     const member = { memberId: members[('member' in op ? op.member : 0) % members.length]! };
-    const transactionId = `P${run}-${index}`;
     if (op.kind === 'enroll') await enroll();
     if (op.kind === 'earn') {
-      const { partnerId, currency } = earners[op.earner]!;
+      const { partnerId, currency } = earners[op.transaction.shared ?? op.earner]!;
       const purchase = { amountMinor: BigInt(op.euros) * 100n, currency: 'EUR' };
+      const transactionId = transactionIdFor(op, index);
       const result = await send(() =>
         app.purchases.award(app.asPartner(partnerId), {
           member,
@@ -158,13 +195,15 @@ async function runSequence(ops: Op[]): Promise<void> {
           purchase,
           points: op.explicit ? BigInt(op.euros * 3) : undefined,
           pendingDays: op.pendingDays,
+          idempotencyKey: keyFor(op, index),
         }),
       );
       if (!(result instanceof DomainError))
         purchases.push({ partnerId, transactionId, euros: op.euros });
     }
     if (op.kind === 'redeem') {
-      const { partnerId, currency } = accepters[op.accepter]!;
+      const { partnerId, currency } = accepters[op.transaction.shared ?? op.accepter]!;
+      const transactionId = transactionIdFor(op, index);
       const result = await send(() =>
         app.purchases.payWithPoints(app.asPartner(partnerId), {
           member,
@@ -172,6 +211,7 @@ async function runSequence(ops: Op[]): Promise<void> {
           currency,
           points: BigInt(op.points),
           purchase: op.priced ? { amountMinor: BigInt(op.points), currency: 'EUR' } : undefined,
+          idempotencyKey: keyFor(op, index),
         }),
       );
       if (!(result instanceof DomainError))
@@ -179,12 +219,17 @@ async function runSequence(ops: Op[]): Promise<void> {
     }
     if (op.kind === 'refund' && purchases.length > 0) {
       const purchase = purchases[op.purchase % purchases.length]!;
+      const namedMember =
+        op.namesMember === null
+          ? undefined
+          : { memberId: members[op.namesMember % members.length]! };
       const amountMinor =
         op.percent === 100 || purchase.euros === null
           ? undefined
           : BigInt(Math.max(1, Math.floor(purchase.euros * op.percent)));
       await send(() =>
         app.purchases.refundPurchase(app.asPartner(purchase.partnerId), {
+          member: namedMember,
           transactionId: purchase.transactionId,
           refundId: `R${run}-${index}`,
           amount: amountMinor === undefined ? undefined : { amountMinor, currency: 'EUR' },
@@ -221,6 +266,20 @@ describe('the ledger under random activity', () => {
     const seen = new Map(codes.rows.map((row) => [row.code, row.transfers]));
     for (const code of ['earn', 'redeem', 'refund', 'mature', 'expire']) {
       expect(seen.get(code) ?? 0n).toBeGreaterThan(5n);
+    }
+    // ...purchases with both an earn and a payment leg, refunds of shared transaction ids, and
+    // every kind of refused leg.
+    const shared = await app.db.query<{ both: bigint; refunded: bigint }>(
+      `select (select count(*) from (
+                 select 1 from transfer where code in ('earn', 'redeem') and external_id like '%shared%'
+                 group by partner_id, external_id having count(distinct code) = 2) p) as both,
+              (select count(*) from transfer r join transfer t on t.id = r.related_id
+               where r.code = 'refund' and t.external_id like '%shared%') as refunded`,
+    );
+    expect(shared.rows[0]!.both).toBeGreaterThan(0n);
+    expect(shared.rows[0]!.refunded).toBeGreaterThan(0n);
+    for (const reason of ['another_member', 'already_earned', 'already_paid']) {
+      expect(conflicts.get(reason) ?? 0).toBeGreaterThan(0);
     }
     console.log(`property runs wrote: ${[...seen].map(([code, n]) => `${code} ${n}`).join(', ')}`);
   });

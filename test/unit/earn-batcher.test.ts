@@ -2,9 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EarnEntry, EarnReceipt } from '../../gateway/ledger/earn';
 import { EarnBatcher } from '../../gateway/ledger/earn-batcher';
 
-/** Just what the batcher reads of an entry: its idempotency claim. */
-function entry(key: string): EarnEntry {
-  return { claim: { scope: 'ptr', operation: 'earn', key } } as unknown as EarnEntry;
+/** Just what the batcher reads of an entry: its idempotency claim and its purchase. */
+function entry(key: string, transactionId = key): EarnEntry {
+  return {
+    partnerId: 'ptr',
+    transactionId,
+    claim: { scope: 'ptr', operation: 'earn', key },
+  } as unknown as EarnEntry;
 }
 
 /** A post that commits after `commitMs` and records each batch's size. */
@@ -79,5 +83,24 @@ describe('EarnBatcher', () => {
       batcher.submit(entry('same')),
     ]);
     expect(sizes).toEqual([1, 1, 1]);
+  });
+
+  test('two requests under one transaction id never share a batch', async () => {
+    const batches: string[][] = [];
+    const batcher = new EarnBatcher(async (entries: EarnEntry[]) => {
+      batches.push(entries.map((e) => e.transactionId));
+      await sleep(1);
+      return entries.map(() => ({}) as EarnReceipt);
+    }, 0);
+    await Promise.all([
+      batcher.submit(entry('x')),
+      batcher.submit(entry('key-1', 'same-purchase')),
+      batcher.submit(entry('key-2', 'same-purchase')),
+      batcher.submit(entry('y')),
+    ]);
+    // The database function asserts distinct purchases per batch; the batcher keeps the
+    // second request for the next one instead of failing the whole batch.
+    for (const batch of batches) expect(new Set(batch).size).toBe(batch.length);
+    expect(batches.flat().sort()).toEqual(['same-purchase', 'same-purchase', 'x', 'y']);
   });
 });
