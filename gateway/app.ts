@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { initOrm, migrate } from './db/orm';
-import { SqlDatabase } from './db/sql';
+import { type DatabaseTimeouts, SqlDatabase } from './db/sql';
 import { CrossProgramPayments } from './exchange/cross-program-payments';
 import { ExchangeAdmin } from './exchange/exchange-admin';
 import { ExchangeService } from './exchange/exchange-service';
@@ -52,12 +52,17 @@ export interface AppOptions {
   /** Apply pending migrations first (the default); tests use a pre-migrated template. */
   migrate?: boolean;
   poolSizeMax?: number;
+  databaseTimeouts?: Partial<DatabaseTimeouts>;
 }
 
 export async function createApp(options: AppOptions): Promise<App> {
   const orm = await initOrm(options.databaseUrl);
   if (options.migrate ?? true) await migrate(orm);
-  const db = new SqlDatabase({ url: options.databaseUrl, poolSizeMax: options.poolSizeMax });
+  const db = new SqlDatabase({
+    url: options.databaseUrl,
+    poolSizeMax: options.poolSizeMax,
+    timeouts: options.databaseTimeouts,
+  });
   const clock = options.clock ?? systemClock;
   const ledger = new Ledger(db, clock);
   const catalog = new ProgramCatalog(orm, ledger);

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { type DatabaseTimeouts, defaultDatabaseTimeouts } from './db/sql';
+import { defaultRequestLimits, type RequestLimits } from './http/admission';
 
 /**
  * Everything the gateway reads from its environment, in one place. Every setting has a default
@@ -22,6 +24,10 @@ export interface Config {
   sweepIntervalMs: number;
   /** Seed the demo coalition when the database is empty. */
   seedDemo: boolean;
+  /** Request deadline and admission limits (REQUEST_DEADLINE_MS, GATEWAY_*). */
+  limits: RequestLimits;
+  /** How long the database may make a request wait (DB_*_TIMEOUT_MS). */
+  databaseTimeouts: DatabaseTimeouts;
 }
 
 /** The folder holding package.json, whether we run from TypeScript or from dist/. */
@@ -51,6 +57,45 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     sweepIntervalMs: integer(env.SWEEP_INTERVAL_MS, 60_000, 'SWEEP_INTERVAL_MS'),
     seedDemo: env.SEED_DEMO ? env.SEED_DEMO !== 'false' : !production,
+    limits: {
+      deadlineMs: integer(
+        env.REQUEST_DEADLINE_MS,
+        defaultRequestLimits.deadlineMs,
+        'REQUEST_DEADLINE_MS',
+      ),
+      concurrencyMax: integer(
+        env.GATEWAY_CONCURRENCY_MAX,
+        defaultRequestLimits.concurrencyMax,
+        'GATEWAY_CONCURRENCY_MAX',
+      ),
+      callerConcurrencyMax: integer(
+        env.GATEWAY_CALLER_CONCURRENCY_MAX,
+        defaultRequestLimits.callerConcurrencyMax,
+        'GATEWAY_CALLER_CONCURRENCY_MAX',
+      ),
+      queueWaitMs: integer(
+        env.GATEWAY_QUEUE_WAIT_MS,
+        defaultRequestLimits.queueWaitMs,
+        'GATEWAY_QUEUE_WAIT_MS',
+      ),
+    },
+    databaseTimeouts: {
+      lockTimeoutMs: integer(
+        env.DB_LOCK_TIMEOUT_MS,
+        defaultDatabaseTimeouts.lockTimeoutMs,
+        'DB_LOCK_TIMEOUT_MS',
+      ),
+      statementTimeoutMs: integer(
+        env.DB_STATEMENT_TIMEOUT_MS,
+        defaultDatabaseTimeouts.statementTimeoutMs,
+        'DB_STATEMENT_TIMEOUT_MS',
+      ),
+      idleInTransactionTimeoutMs: integer(
+        env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+        defaultDatabaseTimeouts.idleInTransactionTimeoutMs,
+        'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+      ),
+    },
   };
 }
 

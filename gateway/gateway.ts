@@ -8,6 +8,7 @@ import { Federation } from './federation/federation';
 import { createApolloServer } from './graphql/apollo';
 import type { GraphQLContext } from './graphql/context';
 import { buildCoalitionSchema } from './graphql/schema';
+import type { RequestLimits } from './http/admission';
 import { OperationClassifier } from './http/cacheable-operations';
 import { CompiledOperations } from './http/compiled-operations';
 import { MemberResponseCache } from './http/member-response-cache';
@@ -24,6 +25,8 @@ export interface GatewayOptions {
   assertionKey?: JWK;
   /** Per-subgraph timeout; partner_data_source's subgraphTimeoutMs when omitted. */
   subgraphTimeoutMs?: number;
+  /** Request deadline and admission limits; defaultRequestLimits when omitted. */
+  limits?: RequestLimits;
 }
 
 export interface Gateway {
@@ -75,6 +78,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     corsOrigins: options.corsOrigins,
     publicJwks: options.keySet.publicJwks,
     gatewayJwks: federation.signer.publicJwks,
+    limits: options.limits,
   });
   return {
     httpServer,

@@ -49,7 +49,10 @@ export async function startGateway(
       log,
     });
     stops.push(() => database.stop());
-    const app = await createApp({ databaseUrl: database.url });
+    const app = await createApp({
+      databaseUrl: database.url,
+      databaseTimeouts: config.databaseTimeouts,
+    });
     stops.push(() => app.close());
     const seeded = config.seedDemo ? await seedDemoIfEmpty(app) : false;
     const keySet = await loadKeySet({ production: config.production, dataDir: config.dataDir });
@@ -63,6 +66,7 @@ export async function startGateway(
       log,
       assertionKey,
       subgraphTimeoutMs: federationConfig.subgraphTimeoutMs,
+      limits: config.limits,
     });
     stops.push(() => gateway.stop());
     // Partner services stop after the gateway has drained (stops run in reverse order).

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { type DeadlineAt, deadlineExceeded, deadlinePassed } from '../shared/transient';
 
 /** Something that runs one SQL statement: the pool, or a client inside a transaction. */
 export interface Sql {
@@ -33,6 +34,40 @@ export interface SqlDatabaseOptions {
   url: string;
   poolSizeMax?: number;
   applicationName?: string;
+  timeouts?: Partial<DatabaseTimeouts>;
+}
+
+/**
+ * How long the database may make a request wait; set per connection (startup parameters, no
+ * round trip). A wait beyond them fails the statement with a retryable LOCK_TIMEOUT or
+ * STATEMENT_TIMEOUT (see transientFailureOf), so nothing waits forever.
+ */
+export interface DatabaseTimeouts {
+  /** A row or advisory lock waited for longer fails (DB_LOCK_TIMEOUT_MS). */
+  lockTimeoutMs: number;
+  /** A statement running longer is cancelled (DB_STATEMENT_TIMEOUT_MS; 0: never). */
+  statementTimeoutMs: number;
+  /** A session idle inside a transaction longer is ended, releasing its locks. */
+  idleInTransactionTimeoutMs: number;
+}
+
+export const defaultDatabaseTimeouts: DatabaseTimeouts = {
+  lockTimeoutMs: 3_000,
+  // Long enough for a settlement close or a sweep of a large period in one statement.
+  statementTimeoutMs: 120_000,
+  idleInTransactionTimeoutMs: 60_000,
+};
+
+/** What a transaction is run for; both optional. */
+export interface TransactionOptions {
+  /** The request's deadline: past it, the transaction rolls back instead of committing. */
+  deadlineAt?: DeadlineAt;
+  /**
+   * The partner it is run for. One partner's transactions hold at most half the pool, so a
+   * partner whose rows are stuck (each of its transactions waiting up to the lock timeout)
+   * leaves the other half to everyone else.
+   */
+  lane?: string;
 }
 
 /**
@@ -41,13 +76,22 @@ export interface SqlDatabaseOptions {
  */
 export class SqlDatabase implements Sql {
   readonly pool: pg.Pool;
+  readonly timeouts: DatabaseTimeouts;
+  private readonly lanes = new Map<string, Lane>();
+  private readonly laneSlotsMax: number;
 
   constructor(options: SqlDatabaseOptions) {
+    const poolSizeMax = options.poolSizeMax ?? 16;
+    this.timeouts = { ...defaultDatabaseTimeouts, ...options.timeouts };
+    this.laneSlotsMax = Math.max(1, Math.floor(poolSizeMax / 2));
     this.pool = new pg.Pool({
       connectionString: options.url,
-      max: options.poolSizeMax ?? 16,
+      max: poolSizeMax,
       application_name: options.applicationName ?? 'coalition-ledger',
       types: typeParsers,
+      lock_timeout: this.timeouts.lockTimeoutMs,
+      statement_timeout: this.timeouts.statementTimeoutMs,
+      idle_in_transaction_session_timeout: this.timeouts.idleInTransactionTimeoutMs,
     });
     // An idle client that loses its connection must not crash the process; the next query
     // gets a fresh one.
@@ -66,14 +110,47 @@ export class SqlDatabase implements Sql {
    * a deadlock the transaction is rolled back and `work` runs again from the start, so `work`
    * must have no effects outside the database (it may be called several times). Any other
    * error rolls back and is rethrown.
+   *
+   * Past `options.deadlineAt` it rolls back and throws DEADLINE_EXCEEDED rather than commit:
+   * its caller has been answered that error already. (A deadline passing during the commit
+   * itself leaves it committed, once: the retry with the same key answers the original.)
    */
-  async transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+  async transaction<T>(
+    work: (sql: Sql) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    if (options.lane === undefined) return this.attempts(work, options.deadlineAt);
+    const lane = this.laneOf(options.lane);
+    await lane.acquire();
+    try {
+      return await this.attempts(work, options.deadlineAt);
+    } finally {
+      lane.release();
+      if (lane.idle) this.lanes.delete(options.lane);
+    }
+  }
+
+  private laneOf(name: string): Lane {
+    let lane = this.lanes.get(name);
+    if (!lane) {
+      lane = new Lane(this.laneSlotsMax);
+      this.lanes.set(name, lane);
+    }
+    return lane;
+  }
+
+  private async attempts<T>(
+    work: (sql: Sql) => Promise<T>,
+    deadlineAt: DeadlineAt | undefined,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      if (deadlinePassed(deadlineAt)) throw deadlineExceeded();
       const client = await this.pool.connect();
       let broken = false;
       try {
         await client.query('begin');
         const result = await work(client);
+        if (deadlinePassed(deadlineAt)) throw deadlineExceeded();
         await client.query('commit');
         return result;
       } catch (error) {
@@ -113,6 +190,32 @@ export class SqlDatabase implements Sql {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+}
+
+/** A counting semaphore: at most `slots` holders, the rest queue in order. */
+class Lane {
+  private holders = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly slots: number) {}
+
+  get idle(): boolean {
+    return this.holders === 0 && this.waiting.length === 0;
+  }
+
+  acquire(): Promise<void> {
+    if (this.holders < this.slots) {
+      this.holders++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.holders--;
   }
 }
 

@@ -103,18 +103,20 @@ export class CrossProgramPayments {
         requestHash: requestHash({ ...input, idempotencyKey: undefined }),
       };
       const partner = await this.catalog.partner(partnerId);
-      const { stored, accountIds } = await this.db.transaction((sql) =>
-        this.payInTransaction(sql, {
-          claim,
-          memberId,
-          source,
-          target,
-          points,
-          partnerId,
-          partnerName: partner?.name ?? partnerId,
-          transactionId,
-          purchase: purchase ?? null,
-        }),
+      const { stored, accountIds } = await this.db.transaction(
+        (sql) =>
+          this.payInTransaction(sql, {
+            claim,
+            memberId,
+            source,
+            target,
+            points,
+            partnerId,
+            partnerName: partner?.name ?? partnerId,
+            transactionId,
+            purchase: purchase ?? null,
+          }),
+        { deadlineAt: ctx.deadlineAt, lane: partnerId },
       );
       this.ledger.accounts.remember(accountIds);
       return stored;

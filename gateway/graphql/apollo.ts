@@ -4,6 +4,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, type GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { type TransientFailure, transientCodes, transientFailureOf } from '../shared/transient';
 import type { GraphQLContext } from './context';
 
 /** Limits on every operation, named so they can be quoted in docs and tests. */
@@ -97,6 +98,11 @@ export function maskError(
   ) {
     return formatted;
   }
+  // Timeouts and overload: the client should send the same request again, later. Through the
+  // supergraph the subgraph's error arrives as its extensions only.
+  const transient = transientFailureOf(original);
+  if (transient) return transientError(transient, formatted.path);
+  if (typeof code === 'string' && transientCodes.has(code)) return formatted;
   log(
     `internal error at ${formatted.path?.join('.') ?? '(no path)'}: ${(original as Error)?.stack ?? String(original)}`,
   );
@@ -104,5 +110,21 @@ export function maskError(
     message: 'Internal server error',
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
     ...(formatted.path ? { path: formatted.path } : {}),
+  };
+}
+
+/** A TransientFailure as a GraphQL error a client can act on without reading the message. */
+export function transientError(
+  failure: TransientFailure,
+  path?: GraphQLFormattedError['path'],
+): GraphQLFormattedError {
+  return {
+    message: failure.message,
+    extensions: {
+      code: failure.code,
+      retryable: true,
+      retryAfterSeconds: failure.retryAfterSeconds,
+    },
+    ...(path ? { path } : {}),
   };
 }

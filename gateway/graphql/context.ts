@@ -1,5 +1,6 @@
 import type { App } from '../app';
 import type { Caller, RequestContext } from '../shared/context';
+import type { DeadlineAt } from '../shared/transient';
 import { createLoaders, type Loaders } from './loaders';
 
 /** What every resolver receives: the caller, a forked EntityManager, the services, the loaders. */
@@ -21,11 +22,17 @@ export interface AnswerReuse {
   partnerMaxAgeSeconds?: number;
 }
 
-export function createGraphQLContext(app: App, caller: Caller, requestId: string): GraphQLContext {
+export function createGraphQLContext(
+  app: App,
+  caller: Caller,
+  requestId: string,
+  deadlineAt?: DeadlineAt,
+): GraphQLContext {
   let em: RequestContext['em'] | undefined;
   const request: RequestContext = {
     caller,
     requestId,
+    deadlineAt,
     // Forked on first use: the hot operations (earns, wallet reads) never touch the ORM, and a
     // fork per request showed in their profiles.
     get em() {

@@ -3,9 +3,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import type { App } from '../app';
 import type { TokenVerifier } from '../auth/tokens';
+import { transientError } from '../graphql/apollo';
 import type { GraphQLContext } from '../graphql/context';
 import { createGraphQLContext } from '../graphql/context';
 import type { Caller } from '../shared/context';
+import { deadlineExceeded, type TransientFailure } from '../shared/transient';
+import { Admission, callerKey, defaultRequestLimits, type RequestLimits } from './admission';
 import type { OperationClassifier, OperationKind } from './cacheable-operations';
 import type { CompiledOperations } from './compiled-operations';
 import { endOfUtcDayMs, type MemberResponseCache } from './member-response-cache';
@@ -26,14 +29,20 @@ export interface HttpOptions {
   compiled?: CompiledOperations;
   /** Members' cacheable reads answered from memory (see MemberResponseCache). */
   memberReads?: { cache: MemberResponseCache; classifier: OperationClassifier };
+  /** Deadline and admission limits; defaultRequestLimits when omitted. */
+  limits?: RequestLimits;
 }
+
+type Handled = HttpOptions & { admission: Admission; limits: RequestLimits };
 
 /**
  * A plain node:http server (no Express on the hot path): /graphql, /health, the public keys
  * at /.well-known/jwks.json and the gateway's assertion keys at /.well-known/gateway-jwks.json. Bodies over bodyBytesMax get 413, malformed JSON 400, a bad token
  * 401; everything else is Apollo's.
  */
-export function createHttpServer(options: HttpOptions): Server {
+export function createHttpServer(httpOptions: HttpOptions): Server {
+  const limits = httpOptions.limits ?? defaultRequestLimits;
+  const options: Handled = { ...httpOptions, limits, admission: new Admission(limits) };
   const server = createServer((request, response) => {
     handle(options, request, response).catch((error: unknown) => {
       console.error('unhandled HTTP error', error);
@@ -48,7 +57,8 @@ export function createHttpServer(options: HttpOptions): Server {
   return server;
 }
 
-async function handle(options: HttpOptions, request: IncomingMessage, response: ServerResponse) {
+async function handle(options: Handled, request: IncomingMessage, response: ServerResponse) {
+  const deadlineAt = performance.now() + options.limits.deadlineMs;
   const url = parseUrl(request.url ?? '/');
   response.setHeader('x-content-type-options', 'nosniff');
   if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
@@ -138,25 +148,43 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
   const compiled = operation && options.compiled!.get(operation.query, operation.operationName);
   let answer: { status: number; headers: [string, string][]; body: string } | undefined;
   let result: Awaited<ReturnType<HttpOptions['apollo']['executeHTTPGraphQLRequest']>> | undefined;
-  const context = createGraphQLContext(options.app, caller, requestId);
-  if (compiled) {
-    const ran = await options.compiled!.run(compiled, context, operation.variables);
-    answer = { ...ran, headers: [['content-type', jsonContentType]] };
-  } else {
-    result = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: request.method, headers, search: url.search, body },
-      context: async () => context,
-    });
-    if (result.body.kind === 'complete') {
-      answer = {
-        status: result.status ?? 200,
-        headers: [...result.headers],
-        body: result.body.string,
-      };
-      if (operation && answer.status === 200) {
-        options.compiled!.learn(operation.query, operation.operationName);
+
+  let release: () => void;
+  try {
+    release = await options.admission.enter(callerKey(caller));
+  } catch (error) {
+    return sendTransient(response, error as TransientFailure);
+  }
+  const context = createGraphQLContext(options.app, caller, requestId, deadlineAt);
+  const method = request.method;
+  const execution = (async () => {
+    if (compiled) {
+      const ran = await options.compiled!.run(compiled, context, operation.variables);
+      answer = { ...ran, headers: [['content-type', jsonContentType]] };
+    } else {
+      result = await options.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method, headers, search: url.search, body },
+        context: async () => context,
+      });
+      if (result.body.kind === 'complete') {
+        answer = {
+          status: result.status ?? 200,
+          headers: [...result.headers],
+          body: result.body.string,
+        };
+        if (operation && answer.status === 200) {
+          options.compiled!.learn(operation.query, operation.operationName);
+        }
       }
     }
+  })();
+  // The slot stays taken until the work stops, even when the caller was answered before.
+  execution.then(release, release);
+  if ((await beforeDeadline(execution, deadlineAt)) === deadlineReached) {
+    // Whatever the work still does cannot commit (see SqlDatabase.transaction, EarnBatcher).
+    execution.catch(() => undefined);
+    if (memberRead?.kind === 'mutation') memberRead.cache.invalidate([memberRead.memberId]);
+    return sendTransient(response, deadlineExceeded());
   }
   // A member's own mutation changes what their reads show: never serve them the old answer.
   if (memberRead?.kind === 'mutation') memberRead.cache.invalidate([memberRead.memberId]);
@@ -173,6 +201,8 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
         validUntilMs,
       );
     }
+    // A retryable error inside the answer (a lock or statement timeout): say when to retry.
+    if (answer.body.includes('"retryable":true')) response.setHeader('retry-after', '1');
     response.end(answer.body);
     return;
   }
@@ -329,6 +359,30 @@ function reason(error: unknown): string {
   if (code === 'ERR_JWKS_NO_MATCHING_KEY') return 'no trusted key matches';
   if (code === 'ERR_JOSE_ALG_NOT_ALLOWED') return 'algorithm not allowed';
   return (error as Error).message;
+}
+
+const deadlineReached = Symbol('deadline reached');
+
+/** Waits for `work` until `deadlineAt` (performance.now() ms); rethrows what `work` throws. */
+async function beforeDeadline<T>(
+  work: Promise<T>,
+  deadlineAt: number,
+): Promise<T | typeof deadlineReached> {
+  let timer: NodeJS.Timeout | undefined;
+  const reached = new Promise<typeof deadlineReached>((resolve) => {
+    timer = setTimeout(() => resolve(deadlineReached), Math.max(0, deadlineAt - performance.now()));
+  });
+  try {
+    return await Promise.race([work, reached]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** 503 with Retry-After: the request may be sent again, unchanged, with the same key. */
+function sendTransient(response: ServerResponse, failure: TransientFailure): void {
+  response.setHeader('retry-after', String(failure.retryAfterSeconds));
+  sendJson(response, 503, { errors: [transientError(failure)] });
 }
 
 function graphqlError(message: string, code: string) {

@@ -1,7 +1,14 @@
 import type { DomainError } from '../shared/errors';
-import { type EarnEntry, type EarnReceipt, purchaseKey } from './earn';
+import { deadlineExceeded, deadlinePassed, transientFailureOf } from '../shared/transient';
+import { type EarnEntry, type EarnReceipt, purchaseKey, type RowsBusy, rowsBusy } from './earn';
 
 type Outcome = EarnReceipt | DomainError;
+
+/** Posts a batch: shared batches skip locked rows, a partner's lane waits for them. */
+export type PostEarns = (
+  entries: EarnEntry[],
+  mode: { skipLocked: boolean },
+) => Promise<(Outcome | RowsBusy)[]>;
 
 interface Waiting {
   entry: EarnEntry;
@@ -10,6 +17,12 @@ interface Waiting {
   purchase: string;
   resolve(outcome: Outcome): void;
   reject(error: unknown): void;
+}
+
+/** A partner's own queue, for earns the shared batch could not post without waiting. */
+interface Lane {
+  queue: Waiting[];
+  busy: boolean;
 }
 
 /** Earns committed per transaction at most. */
@@ -34,6 +47,12 @@ export const earnBatchesInFlightMax = 1;
 export const earnGatherMs = 2;
 
 /**
+ * Lane batches in flight at once, over all partners: each may wait for a lock (up to the
+ * database's lock_timeout) holding a connection, so stuck partners hold at most this many.
+ */
+export const earnLanesInFlightMax = 2;
+
+/**
  * Group commit for earns. Requests queue here and leave in batches, each posted in one
  * transaction: while batches are in flight, new requests gather, so under load a commit (and
  * the update of the hot issuance account) carries many earns, and with no load a request
@@ -42,9 +61,16 @@ export const earnGatherMs = 2;
  * Each request keeps its own result and idempotency: outcomes are matched to requests by
  * position. Two requests with one idempotency key never share a batch (the second waits for
  * the next one and is answered from the first's stored result), nor two under one transaction
- * id (the second then sees the first, and is refused or answered from it). When a batch fails as a whole
- * (a constraint a single entry broke), its entries are retried one per transaction, so one bad
- * entry fails alone.
+ * id (the second then sees the first, and is refused or answered from it). When a batch fails
+ * as a whole (a constraint a single entry broke), its entries are retried one per transaction,
+ * so one bad entry fails alone.
+ *
+ * One stuck partner costs only its own earns: the shared batch never waits for a lock
+ * (`skipLocked`); an entry whose rows another transaction holds comes back `rowsBusy` and moves
+ * to its partner's lane, which waits for the rows (bounded by lock_timeout, answered
+ * LOCK_TIMEOUT) while the shared batches keep flowing. Later requests for a key or purchase in
+ * a lane join that lane, so they never wait behind it in the shared batch. An entry whose
+ * request's deadline passed while it queued is answered DEADLINE_EXCEEDED and never posted.
  */
 export class EarnBatcher {
   private readonly queue: Waiting[] = [];
@@ -52,31 +78,49 @@ export class EarnBatcher {
   /** Requests the next batch waits for: those queued plus those just answered. */
   private gatherTarget = 0;
   private gatherTimer: NodeJS.Timeout | undefined;
+  private readonly lanes = new Map<string, Lane>();
+  private lanesInFlight = 0;
+  /** Keys and purchases with an entry in a lane, and that lane's partner. */
+  private readonly inLanes = new Map<string, { partnerId: string; count: number }>();
 
   constructor(
-    private readonly post: (entries: EarnEntry[]) => Promise<Outcome[]>,
+    private readonly post: PostEarns,
     private readonly gatherMs = earnGatherMs,
   ) {}
 
   submit(entry: EarnEntry): Promise<Outcome> {
     return new Promise((resolve, reject) => {
       const { scope, operation, key } = entry.claim;
-      this.queue.push({
+      const waiting: Waiting = {
         entry,
         key: `${scope}\u0000${operation}\u0000${key}`,
         purchase: purchaseKey(entry),
         resolve,
         reject,
-      });
+      };
+      const lane = this.inLanes.get(waiting.key) ?? this.inLanes.get(waiting.purchase);
+      if (lane) {
+        this.toLane(lane.partnerId, waiting);
+        return;
+      }
+      this.queue.push(waiting);
       this.pump();
     });
+  }
+
+  /** Entries waiting or in flight in partners' lanes (for tests and metrics). */
+  get laneDepth(): number {
+    let depth = 0;
+    for (const lane of this.lanes.values()) depth += lane.queue.length;
+    return depth;
   }
 
   private pump(): void {
     if (this.gathering()) return;
     while (this.inFlight < earnBatchesInFlightMax && this.queue.length > 0) {
       this.stopGathering();
-      const batch = this.takeBatch();
+      const batch = takeBatch(this.queue);
+      if (batch.length === 0) continue;
       this.inFlight++;
       this.run(batch, true).finally(() => {
         this.inFlight--;
@@ -109,38 +153,127 @@ export class EarnBatcher {
     this.gatherTarget = 0;
   }
 
-  /** Up to earnBatchSizeMax waiting requests with distinct keys and purchases, oldest first. */
-  private takeBatch(): Waiting[] {
-    const batch: Waiting[] = [];
-    const keys = new Set<string>();
-    const purchases = new Set<string>();
-    for (let index = 0; index < this.queue.length && batch.length < earnBatchSizeMax; ) {
-      const waiting = this.queue[index]!;
-      if (keys.has(waiting.key) || purchases.has(waiting.purchase)) {
-        index++;
-        continue;
-      }
-      keys.add(waiting.key);
-      purchases.add(waiting.purchase);
-      batch.push(waiting);
-      this.queue.splice(index, 1);
-    }
-    return batch;
-  }
-
   private async run(batch: Waiting[], whole = false): Promise<void> {
     try {
-      const outcomes = await this.post(batch.map((waiting) => waiting.entry));
+      const outcomes = await this.post(
+        batch.map((waiting) => waiting.entry),
+        { skipLocked: true },
+      );
       // Counted before answering: the answered come back after this, as new submissions.
       if (whole) this.gatherTarget = Math.min(earnBatchSizeMax, this.queue.length + batch.length);
-      for (const [index, waiting] of batch.entries()) waiting.resolve(outcomes[index]!);
+      for (const [index, waiting] of batch.entries()) {
+        const outcome = outcomes[index]!;
+        if (outcome === rowsBusy) this.toLane(waiting.entry.partnerId, waiting);
+        else waiting.resolve(outcome);
+      }
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
+      if (batch.length === 1 || transientFailureOf(error)) {
+        for (const waiting of batch) waiting.reject(transientFailureOf(error) ?? error);
         return;
       }
       // Isolate the entry that broke the batch: each of the others succeeds on its own.
       await Promise.all(batch.map((waiting) => this.run([waiting])));
     }
   }
+
+  private toLane(partnerId: string, waiting: Waiting): void {
+    let lane = this.lanes.get(partnerId);
+    if (!lane) {
+      lane = { queue: [], busy: false };
+      this.lanes.set(partnerId, lane);
+    }
+    for (const name of [waiting.key, waiting.purchase]) {
+      const held = this.inLanes.get(name);
+      if (held) held.count++;
+      else this.inLanes.set(name, { partnerId, count: 1 });
+    }
+    const leave = () => {
+      for (const name of [waiting.key, waiting.purchase]) {
+        const held = this.inLanes.get(name)!;
+        if (--held.count === 0) this.inLanes.delete(name);
+      }
+    };
+    lane.queue.push({
+      ...waiting,
+      resolve: (outcome) => {
+        leave();
+        waiting.resolve(outcome);
+      },
+      reject: (error) => {
+        leave();
+        waiting.reject(error);
+      },
+    });
+    this.pumpLanes();
+  }
+
+  private pumpLanes(): void {
+    for (const [partnerId, lane] of this.lanes) {
+      if (this.lanesInFlight >= earnLanesInFlightMax) return;
+      if (lane.busy) continue;
+      const batch = takeBatch(lane.queue);
+      if (batch.length === 0) {
+        if (lane.queue.length === 0) this.lanes.delete(partnerId);
+        continue;
+      }
+      lane.busy = true;
+      this.lanesInFlight++;
+      this.runLane(batch).finally(() => {
+        lane.busy = false;
+        this.lanesInFlight--;
+        // Moved to the end: lanes take turns.
+        this.lanes.delete(partnerId);
+        if (lane.queue.length > 0) this.lanes.set(partnerId, lane);
+        this.pumpLanes();
+      });
+    }
+  }
+
+  /** A lane's batch waits for its rows; a batch one entry broke is retried one at a time. */
+  private async runLane(batch: Waiting[]): Promise<void> {
+    try {
+      const outcomes = await this.post(
+        batch.map((waiting) => waiting.entry),
+        { skipLocked: false },
+      );
+      for (const [index, waiting] of batch.entries()) {
+        waiting.resolve(outcomes[index] as Outcome);
+      }
+    } catch (error) {
+      const transient = transientFailureOf(error);
+      if (batch.length === 1 || transient) {
+        for (const waiting of batch) waiting.reject(transient ?? error);
+        return;
+      }
+      for (const waiting of batch) await this.runLane([waiting]);
+    }
+  }
+}
+
+/**
+ * Takes up to earnBatchSizeMax waiting requests with distinct keys and purchases from `queue`,
+ * oldest first. Requests whose deadline passed are answered DEADLINE_EXCEEDED instead: their
+ * caller has stopped waiting, so they are never posted.
+ */
+function takeBatch(queue: Waiting[]): Waiting[] {
+  const batch: Waiting[] = [];
+  const keys = new Set<string>();
+  const purchases = new Set<string>();
+  for (let index = 0; index < queue.length && batch.length < earnBatchSizeMax; ) {
+    const waiting = queue[index]!;
+    if (deadlinePassed(waiting.entry.deadlineAt)) {
+      queue.splice(index, 1);
+      waiting.reject(deadlineExceeded());
+      continue;
+    }
+    if (keys.has(waiting.key) || purchases.has(waiting.purchase)) {
+      index++;
+      continue;
+    }
+    keys.add(waiting.key);
+    purchases.add(waiting.purchase);
+    batch.push(waiting);
+    queue.splice(index, 1);
+  }
+  return batch;
 }

@@ -34,7 +34,19 @@ export interface EarnEntry {
   lotExpiresAt: Date | null;
   description: string;
   claim: IdempotencyClaim;
+  /**
+   * When the request that sent it stops waiting (epoch ms; see Deadline): an entry still queued
+   * then is answered DeadlineExceeded and never posted.
+   */
+  deadlineAt?: number;
 }
+
+/**
+ * The answer for an entry the shared batch could not post without waiting for a row or a
+ * purchase another transaction holds; the batcher posts it again on its partner's lane.
+ */
+export const rowsBusy = Symbol('rows busy');
+export type RowsBusy = typeof rowsBusy;
 
 export interface EarnReceipt {
   transferId: string;
@@ -56,12 +68,14 @@ export interface EarnReceipt {
  * The rules are asserted here before the call and enforced again by the database: positive
  * amounts within the limit, keys and transaction ids unique within the batch. An entry under a
  * transaction id that already has an earn, or a leg of another member, is a TransactionConflict
- * (migrations/0013).
+ * (migrations/0013). With `skipLocked` nothing waits for a lock: an entry whose purchase or
+ * accounts another transaction holds answers `rowsBusy` and writes nothing (migrations/0015).
  */
 export async function postEarns(
   sql: Sql,
   entries: readonly EarnEntry[],
-): Promise<(EarnReceipt | DomainError)[]> {
+  options: { skipLocked?: boolean } = {},
+): Promise<(EarnReceipt | DomainError | RowsBusy)[]> {
   const keys = new Set(
     entries.map(
       (entry) => `${entry.claim.scope}\u0000${entry.claim.operation}\u0000${entry.claim.key}`,
@@ -83,7 +97,7 @@ export async function postEarns(
     `select entry, status, member_id, stored_response from ledger_earn_batch(
        $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
        $8::bigint[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
-       $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[])`,
+       $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19)`,
     [
       entries.map((entry) => entry.transferId),
       entries.map((entry) => entry.partnerId),
@@ -103,12 +117,17 @@ export async function postEarns(
       entries.map((entry) => entry.claim.key),
       entries.map((entry) => entry.claim.requestHash),
       receipts.map((receipt) => JSON.stringify(earnReceiptToJson(receipt))),
+      options.skipLocked ?? false,
     ],
   );
   assert.equal(rows.rowCount, entries.length, 'one outcome per entry');
-  return rows.rows.map((row, index): EarnReceipt | DomainError => {
+  return rows.rows.map((row, index): EarnReceipt | DomainError | RowsBusy => {
     const entry = entries[index]!;
     if (row.status === 'claimed') return { ...receipts[index]!, memberId: row.member_id! };
+    if (row.status === 'busy') {
+      assert.ok(options.skipLocked, 'only a batch that skips locked rows answers busy');
+      return rowsBusy;
+    }
     if (row.status === 'replay') return earnReceiptFromJson(row.stored_response);
     if (row.status === 'unknown_member') {
       return new NotFound('member', (entry.member.memberId ?? entry.member.externalId)!);

@@ -1,6 +1,7 @@
-import type { Sql, SqlDatabase } from '../db/sql';
+import type { Sql, SqlDatabase, TransactionOptions } from '../db/sql';
 import { type Clock, systemClock } from '../shared/clock';
 import { catchDomainError, DomainError } from '../shared/errors';
+import type { DeadlineAt } from '../shared/transient';
 import { AccountDirectory } from './accounts';
 import { type EarnEntry, type EarnReceipt, postEarns } from './earn';
 import { EarnBatcher } from './earn-batcher';
@@ -42,7 +43,9 @@ export class Ledger {
   readonly accounts = new AccountDirectory();
   private readonly listeners: MembersChanged[] = [];
   // One statement per batch, committed by itself: no BEGIN and COMMIT round trips.
-  private readonly earnBatcher = new EarnBatcher((entries) => postEarns(this.db.retrying, entries));
+  private readonly earnBatcher = new EarnBatcher((entries, mode) =>
+    postEarns(this.db.retrying, entries, mode),
+  );
 
   constructor(
     readonly db: SqlDatabase,
@@ -80,30 +83,43 @@ export class Ledger {
   /** One write in one transaction; its member is reported to the listeners when it succeeds. */
   private async reported<T extends { memberId: string }>(
     write: (sql: Sql) => Promise<T>,
+    options: TransactionOptions,
   ): Promise<T | DomainError> {
-    const outcome = await catchDomainError(() => this.db.transaction(write));
+    const outcome = await catchDomainError(() => this.db.transaction(write, options));
     this.changed([outcome]);
     return outcome;
   }
 
   /** Errors: InsufficientPoints, IdempotencyKeyReused. */
-  spend(entry: SpendEntry): Promise<SpendReceipt | DomainError> {
-    return this.reported((sql) => postSpend(sql, this.accounts, entry));
+  spend(entry: SpendEntry, deadlineAt?: DeadlineAt): Promise<SpendReceipt | DomainError> {
+    return this.reported((sql) => postSpend(sql, this.accounts, entry), {
+      deadlineAt,
+      lane: entry.partnerId,
+    });
   }
 
   /** Errors: NotFound (purchase), RefundExceedsPurchase, InvalidInput, IdempotencyKeyReused. */
-  refund(entry: RefundEntry): Promise<RefundReceipt | DomainError> {
-    return this.reported((sql) => postRefund(sql, this.accounts, entry));
+  refund(entry: RefundEntry, deadlineAt?: DeadlineAt): Promise<RefundReceipt | DomainError> {
+    return this.reported((sql) => postRefund(sql, this.accounts, entry), {
+      deadlineAt,
+      lane: entry.partnerId,
+    });
   }
 
   /** Holds points for a two-phase redemption. Errors: InsufficientPoints, IdempotencyKeyReused. */
-  hold(entry: HoldEntry): Promise<SpendReceipt | DomainError> {
-    return this.reported((sql) => placeHold(sql, this.accounts, entry));
+  hold(entry: HoldEntry, deadlineAt?: DeadlineAt): Promise<SpendReceipt | DomainError> {
+    return this.reported((sql) => placeHold(sql, this.accounts, entry), {
+      deadlineAt,
+      lane: entry.partnerId,
+    });
   }
 
   /** Confirms or voids a hold. Errors: NotFound (hold), HoldNotActive, IdempotencyKeyReused. */
-  settleHold(entry: SettleEntry): Promise<SettleReceipt | DomainError> {
-    return this.reported((sql) => settleHold(sql, entry));
+  settleHold(entry: SettleEntry, deadlineAt?: DeadlineAt): Promise<SettleReceipt | DomainError> {
+    return this.reported((sql) => settleHold(sql, entry), {
+      deadlineAt,
+      lane: entry.partnerId ?? undefined,
+    });
   }
 
   /** Voids holds whose time ran out by `asOf` (default now); returns how many. */

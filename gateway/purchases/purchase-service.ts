@@ -132,6 +132,7 @@ export class PurchaseService {
             key: requireReference('idempotencyKey', input.idempotencyKey ?? transactionId),
             requestHash: requestHash({ ...input, idempotencyKey: undefined }),
           },
+          deadlineAt: ctx.deadlineAt,
         },
       ]);
       if (outcome instanceof Error) throw outcome;
@@ -155,24 +156,27 @@ export class PurchaseService {
       const points = requirePositive('points', input.points, pointsPerTransferMax);
       const purchase = input.purchase && validPurchase(input.purchase);
       const memberId = await this.members.resolveForPartner(ctx, partnerId, input.member);
-      const outcome = await this.ledger.spend({
-        transferId: newId('trf'),
-        partnerId,
-        memberId,
-        currency: currency.code,
-        points,
-        transactionId,
-        purchase: purchase ?? null,
-        createdAt: this.clock.now(),
-        description: `Paid at ${partner.name}${purchaseNote(purchase)}`,
-        claim: {
-          scope: partnerId,
-          operation: 'redeem',
-          key: requireReference('idempotencyKey', input.idempotencyKey ?? transactionId),
-          requestHash: requestHash({ ...input, idempotencyKey: undefined }),
+      const outcome = await this.ledger.spend(
+        {
+          transferId: newId('trf'),
+          partnerId,
+          memberId,
+          currency: currency.code,
+          points,
+          transactionId,
+          purchase: purchase ?? null,
+          createdAt: this.clock.now(),
+          description: `Paid at ${partner.name}${purchaseNote(purchase)}`,
+          claim: {
+            scope: partnerId,
+            operation: 'redeem',
+            key: requireReference('idempotencyKey', input.idempotencyKey ?? transactionId),
+            requestHash: requestHash({ ...input, idempotencyKey: undefined }),
+          },
+          holdExpiresAt: null,
         },
-        holdExpiresAt: null,
-      });
+        ctx.deadlineAt,
+      );
       if (outcome instanceof Error) throw outcome;
       return outcome;
     });
@@ -193,21 +197,24 @@ export class PurchaseService {
       const memberId = input.member
         ? await this.members.resolveForPartner(ctx, partnerId, input.member)
         : null;
-      const outcome = await this.ledger.refund({
-        transferId: newId('trf'),
-        partnerId,
-        memberId,
-        transactionId,
-        amountMinor: amount?.amountMinor ?? null,
-        amountCurrency: amount?.currency ?? null,
-        createdAt: this.clock.now(),
-        claim: {
-          scope: partnerId,
-          operation: 'refund',
-          key: requireReference('idempotencyKey', input.idempotencyKey ?? refundId),
-          requestHash: requestHash({ ...input, idempotencyKey: undefined }),
+      const outcome = await this.ledger.refund(
+        {
+          transferId: newId('trf'),
+          partnerId,
+          memberId,
+          transactionId,
+          amountMinor: amount?.amountMinor ?? null,
+          amountCurrency: amount?.currency ?? null,
+          createdAt: this.clock.now(),
+          claim: {
+            scope: partnerId,
+            operation: 'refund',
+            key: requireReference('idempotencyKey', input.idempotencyKey ?? refundId),
+            requestHash: requestHash({ ...input, idempotencyKey: undefined }),
+          },
         },
-      });
+        ctx.deadlineAt,
+      );
       if (outcome instanceof Error) throw outcome;
       return outcome;
     });

@@ -87,25 +87,28 @@ export class RedemptionService {
       const memberId = await this.members.resolveForPartner(ctx, partnerId, input.member);
       const partner = await this.catalog.partner(partnerId);
       const now = this.clock.now();
-      const outcome = await this.ledger.hold({
-        transferId: newId('trf'),
-        partnerId,
-        memberId,
-        currency: input.currency,
-        points,
-        transactionId,
-        purchase: null,
-        createdAt: now,
-        description: `Held for a reward at ${partner?.name ?? partnerId}${rewardId ? ` (${rewardId})` : ''}`,
-        claim: {
-          scope: partnerId,
-          operation: 'hold',
-          key: requireReference('idempotencyKey', input.idempotencyKey ?? transactionId),
-          requestHash: requestHash({ ...input, idempotencyKey: undefined }),
+      const outcome = await this.ledger.hold(
+        {
+          transferId: newId('trf'),
+          partnerId,
+          memberId,
+          currency: input.currency,
+          points,
+          transactionId,
+          purchase: null,
+          createdAt: now,
+          description: `Held for a reward at ${partner?.name ?? partnerId}${rewardId ? ` (${rewardId})` : ''}`,
+          claim: {
+            scope: partnerId,
+            operation: 'hold',
+            key: requireReference('idempotencyKey', input.idempotencyKey ?? transactionId),
+            requestHash: requestHash({ ...input, idempotencyKey: undefined }),
+          },
+          holdExpiresAt: new Date(now.getTime() + holdSeconds * 1000),
+          rewardId,
         },
-        holdExpiresAt: new Date(now.getTime() + holdSeconds * 1000),
-        rewardId,
-      });
+        ctx.deadlineAt,
+      );
       if (outcome instanceof Error) throw outcome;
       return outcome;
     });
@@ -139,20 +142,23 @@ export class RedemptionService {
         input.reason === undefined
           ? null
           : requireReference('reason', input.reason, reasonLengthMax);
-      const outcomeOrError = await this.ledger.settleHold({
-        holdTransferId: holdId,
-        partnerId,
-        outcome,
-        reason,
-        transferId: newId('trf'),
-        createdAt: this.clock.now(),
-        claim: {
-          scope: partnerId,
-          operation: outcome === 'confirmed' ? 'confirm-hold' : 'decline-hold',
-          key: requireReference('idempotencyKey', input.idempotencyKey ?? holdId),
-          requestHash: requestHash({ holdId, reason }),
+      const outcomeOrError = await this.ledger.settleHold(
+        {
+          holdTransferId: holdId,
+          partnerId,
+          outcome,
+          reason,
+          transferId: newId('trf'),
+          createdAt: this.clock.now(),
+          claim: {
+            scope: partnerId,
+            operation: outcome === 'confirmed' ? 'confirm-hold' : 'decline-hold',
+            key: requireReference('idempotencyKey', input.idempotencyKey ?? holdId),
+            requestHash: requestHash({ holdId, reason }),
+          },
         },
-      });
+        ctx.deadlineAt,
+      );
       if (outcomeOrError instanceof Error) throw outcomeOrError;
       return outcomeOrError;
     });

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Forbidden } from './errors';
+import type { DeadlineAt } from './transient';
 
 /** Who is calling. Every service method takes the request context first. */
 export type Caller =
@@ -21,6 +22,11 @@ export interface RequestContext {
   requestId: string;
   /** An EntityManager forked for this request: its identity map dies with the request. */
   em: EntityManager;
+  /**
+   * When the caller stops waiting (HTTP requests: REQUEST_DEADLINE_MS after arrival). Writes
+   * not yet committed by then roll back (DEADLINE_EXCEEDED); undefined for jobs and tools.
+   */
+  deadlineAt?: DeadlineAt;
 }
 
 /** Narrows the caller to one of the given kinds or fails with Forbidden. */

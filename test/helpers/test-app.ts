@@ -1,4 +1,5 @@
 import { type App, createApp } from '../../gateway/app';
+import type { DatabaseTimeouts } from '../../gateway/db/sql';
 import { asPartner, seedDemo } from '../../gateway/demo/seed';
 import { ManualClock } from '../../gateway/shared/clock';
 import type { RequestContext } from '../../gateway/shared/context';
@@ -12,10 +13,17 @@ export interface TestApp extends App {
 }
 
 /** The domain services on a fresh database of their own, with a clock the test moves. */
-export async function createTestApp(options: { demo?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { demo?: boolean; databaseTimeouts?: Partial<DatabaseTimeouts> } = {},
+): Promise<TestApp> {
   const databaseUrl = await createTestDatabase();
   const clock = new ManualClock(new Date('2026-11-26T10:00:00Z'));
-  const app = await createApp({ databaseUrl, clock, migrate: false });
+  const app = await createApp({
+    databaseUrl,
+    clock,
+    migrate: false,
+    databaseTimeouts: options.databaseTimeouts,
+  });
   if (options.demo ?? true) await seedDemo(app);
   return { ...app, clock, databaseUrl, asPartner: (partnerId) => asPartner(app, partnerId) };
 }

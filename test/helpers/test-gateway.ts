@@ -3,7 +3,9 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { generateSigningKey, type KeySet, keySetFromPrivate } from '../../gateway/auth/keys';
 import { TokenIssuer, type TokenRequest } from '../../gateway/auth/tokens';
+import type { DatabaseTimeouts } from '../../gateway/db/sql';
 import { buildGateway, type Gateway } from '../../gateway/gateway';
+import { defaultRequestLimits, type RequestLimits } from '../../gateway/http/admission';
 import { createTestApp, type TestApp } from './test-app';
 
 export interface TestGateway {
@@ -19,7 +21,7 @@ export interface TestGateway {
     token: string | undefined,
     query: string,
     variables?: Record<string, unknown>,
-  ): Promise<{ status: number; body: GraphQLBody }>;
+  ): Promise<{ status: number; body: GraphQLBody; headers: Record<string, string> }>;
   close(): Promise<void>;
 }
 
@@ -31,16 +33,25 @@ export interface GraphQLBody {
 
 /** The whole gateway over a fresh database, driven through supertest (real HTTP, no mocks). */
 export async function createTestGateway(
-  options: { demo?: boolean; production?: boolean } = {},
+  options: {
+    demo?: boolean;
+    production?: boolean;
+    limits?: Partial<RequestLimits>;
+    databaseTimeouts?: Partial<DatabaseTimeouts>;
+  } = {},
 ): Promise<TestGateway> {
-  const app = await createTestApp({ demo: options.demo });
+  const app = await createTestApp({
+    demo: options.demo,
+    databaseTimeouts: options.databaseTimeouts,
+  });
   const keySet = keySetFromPrivate(await generateSigningKey('test-1'));
   const gateway = await buildGateway({
     app,
     keySet,
     production: options.production ?? false,
     corsOrigins: ['https://wallet.example'],
-    log: () => undefined,
+    log: process.env.DEBUG_GATEWAY_LOG ? console.log : () => undefined,
+    limits: { ...defaultRequestLimits, ...options.limits },
   });
   const issuer = new TokenIssuer(keySet.privateJwk!);
   const server = gateway.httpServer;
@@ -58,7 +69,11 @@ export async function createTestGateway(
       let call = request(server).post('/graphql').set('content-type', 'application/json');
       if (token) call = call.set('authorization', `Bearer ${token}`);
       const response = await call.send({ query, variables });
-      return { status: response.status, body: response.body as GraphQLBody };
+      return {
+        status: response.status,
+        body: response.body as GraphQLBody,
+        headers: response.headers as Record<string, string>,
+      };
     },
     close: async () => {
       await gateway.stop();

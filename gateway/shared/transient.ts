@@ -1,0 +1,71 @@
+/**
+ * Failures that say nothing about the request itself: the same request, sent again with the same
+ * idempotency key, may succeed later. They are thrown (never a member of a result union) and
+ * answered as a top-level GraphQL error whose extensions carry `code`, `retryable: true` and
+ * `retryAfterSeconds`; the HTTP layer adds `Retry-After`.
+ *
+ * A write answered with one of them either did not happen or, when the deadline passed while it
+ * was committing, happened exactly once: its retry with the same key returns the original result.
+ */
+export type TransientCode =
+  /** The request's deadline passed before it was answered (REQUEST_DEADLINE_MS). */
+  | 'DEADLINE_EXCEEDED'
+  /** The gateway is at capacity: the request waited GATEWAY_QUEUE_WAIT_MS for a slot. */
+  | 'BUSY'
+  /** A row the request needs stayed locked longer than DB_LOCK_TIMEOUT_MS. */
+  | 'LOCK_TIMEOUT'
+  /** A database statement ran longer than DB_STATEMENT_TIMEOUT_MS. */
+  | 'STATEMENT_TIMEOUT';
+
+export const transientCodes: ReadonlySet<string> = new Set<TransientCode>([
+  'DEADLINE_EXCEEDED',
+  'BUSY',
+  'LOCK_TIMEOUT',
+  'STATEMENT_TIMEOUT',
+]);
+
+export class TransientFailure extends Error {
+  constructor(
+    readonly code: TransientCode,
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
+
+  /** GraphQL copies an original error's extensions: they survive the subgraph hop. */
+  get extensions() {
+    return { code: this.code, retryable: true, retryAfterSeconds: this.retryAfterSeconds };
+  }
+}
+
+/** PostgreSQL's lock_timeout and statement_timeout errors, as TransientFailure; else undefined. */
+export function transientFailureOf(error: unknown): TransientFailure | undefined {
+  if (error instanceof TransientFailure) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === '55P03') {
+    return new TransientFailure('LOCK_TIMEOUT', 'A row this request needs is locked; retry.');
+  }
+  // 57014 is query_canceled: statement_timeout (the only cancel the gateway issues).
+  if (code === '57014') {
+    return new TransientFailure('STATEMENT_TIMEOUT', 'The database took too long; retry.');
+  }
+  return undefined;
+}
+
+/**
+ * When a request stops waiting, on the monotonic clock (performance.now() milliseconds): never
+ * the ledger's business clock, which tests move at will.
+ */
+export type DeadlineAt = number;
+
+export function deadlinePassed(deadlineAt: DeadlineAt | undefined): boolean {
+  return deadlineAt !== undefined && performance.now() >= deadlineAt;
+}
+
+export function deadlineExceeded(): TransientFailure {
+  return new TransientFailure(
+    'DEADLINE_EXCEEDED',
+    'The request took longer than its deadline; retry with the same idempotency key.',
+  );
+}
