@@ -167,13 +167,13 @@ export class BenchContext {
    */
   async load(
     server: ServerProcess,
-    load: Pick<LoadOptions, 'request' | 'succeeded'> & { warmupSeconds?: number },
+    load: Pick<LoadOptions, 'request' | 'succeeded'> & { warmupSeconds?: number; clients?: number },
   ): Promise<MeasuredLoad> {
     const serverCpuBefore = await server.cpuSeconds();
     const clientCpuBefore = process.cpuUsage();
     const result = await runLoad({
       target: graphqlTarget(server),
-      clients: this.options.clients,
+      clients: load.clients ?? this.options.clients,
       warmupMs: (load.warmupSeconds ?? 0) * 1_000,
       durationMs: this.options.durationSeconds * 1_000,
       request: load.request,

@@ -5,7 +5,7 @@ import { roundedSpread, type Spread, spreadOf } from './summary';
 export interface Target {
   comparison: '>=' | '<=';
   value: number;
-  unit: 'ratio' | 'MB';
+  unit: 'ratio' | 'MB' | 'ms';
 }
 
 /** What each figure means and what it should reach (issue 6). */
@@ -41,6 +41,16 @@ export const figureDefinitions: Record<FigureName, { definition: string; target:
   gateway_rss: {
     definition: 'peak RSS of the gateway process during each earn_vs_tpcb window (VmHWM)',
     target: { comparison: '<=', value: 256, unit: 'MB' },
+  },
+  stuck_partner: {
+    definition:
+      "other partners' earn/s while one partner's issuance row is locked by another transaction (its own earns still arriving) ÷ the same load with no lock",
+    target: { comparison: '>=', value: 0.5, unit: 'ratio' },
+  },
+  overload_p99: {
+    definition:
+      'p99 latency of the acknowledged earns with 200 clients (the rest answered 503 BUSY within GATEWAY_QUEUE_WAIT_MS)',
+    target: { comparison: '<=', value: 1_000, unit: 'ms' },
   },
 };
 

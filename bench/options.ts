@@ -10,6 +10,8 @@ export const figureNames = [
   'scale_latency',
   'federation_overhead',
   'gateway_rss',
+  'stuck_partner',
+  'overload_p99',
 ] as const;
 export type FigureName = (typeof figureNames)[number];
 

@@ -5,11 +5,13 @@ import { hotPartner } from './hot-partner';
 import { readVsBareHttp } from './read-vs-bare-http';
 import { scaleLatency } from './scale-latency';
 import { settleVsScan } from './settle-vs-scan';
+import { stuckPartner } from './stuck-partner';
 
 /** Every experiment, in the order a run performs them (cheapest data first). */
 export const experiments: Experiment[] = [
   earnVsTpcb,
   hotPartner,
+  stuckPartner,
   readVsBareHttp,
   federationOverhead,
   settleVsScan,

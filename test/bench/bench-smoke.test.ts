@@ -48,6 +48,8 @@ describe('npm run bench (smoke)', () => {
       scale_latency: 'measured',
       federation_overhead: 'measured',
       gateway_rss: 'measured',
+      stuck_partner: 'measured',
+      overload_p99: 'measured',
     });
     if (!pgbenchPresent) console.warn('pgbench is not on PATH: earn_vs_tpcb was not taken');
     for (const figure of report.figures) {
