@@ -1,11 +1,7 @@
 import type { Sql, SqlDatabase } from '../db/sql';
 import { type AccountDirectory, accountKeyString } from '../ledger/accounts';
-import {
-  claimKeys,
-  type IdempotencyClaim,
-  requestHash,
-  storeResponse,
-} from '../ledger/idempotency';
+import { type IdempotencyClaim, requestHash } from '../ledger/idempotency';
+import { idempotentWrite } from '../ledger/idempotent-write';
 import type { Ledger } from '../ledger/ledger';
 import { pointsPerTransferMax, purchaseMinorMax } from '../ledger/limits';
 import { applyLotMovements, planConsumption } from '../ledger/lots';
@@ -22,7 +18,6 @@ import {
   CurrencyNotSupported,
   catchDomainError,
   type DomainError,
-  IdempotencyKeyReused,
   InvalidInput,
   NoExchangeRate,
 } from '../shared/errors';
@@ -35,11 +30,7 @@ import type { ConversionAmounts, ExchangeRate } from './exchange-model';
 import { conversionDescription } from './exchange-service';
 import { pricePayment } from './pricing';
 import { lockRatesForReading, rateInForce } from './rate-book';
-import {
-  type CrossProgramPaymentReceipt,
-  paymentReceiptFromJson,
-  paymentReceiptToJson,
-} from './receipts';
+import { type CrossProgramPaymentReceipt, paymentReceiptCodec } from './receipts';
 
 export interface PayAcrossInput {
   member: MemberRef;
@@ -131,11 +122,24 @@ export class CrossProgramPayments {
     sql: Sql,
     request: PaymentRequest,
   ): Promise<{ stored: CrossProgramPaymentReceipt; accountIds: Map<string, bigint> }> {
-    const [outcome] = await claimKeys(sql, [request.claim], [{ pending: true }]);
-    if (outcome!.status === 'replay') {
-      return { stored: paymentReceiptFromJson(outcome!.response), accountIds: new Map() };
-    }
-    if (outcome!.status === 'conflict') throw new IdempotencyKeyReused(request.claim.key);
+    let accountIds = new Map<string, bigint>();
+    const stored = await idempotentWrite(
+      sql,
+      { claim: request.claim, codec: paymentReceiptCodec },
+      async () => {
+        const paid = await this.convertAndRedeem(sql, request);
+        accountIds = paid.accountIds;
+        return paid.receipt;
+      },
+    );
+    return { stored, accountIds };
+  }
+
+  /** The conversion and the redemption, once the key is claimed. */
+  private async convertAndRedeem(
+    sql: Sql,
+    request: PaymentRequest,
+  ): Promise<{ receipt: CrossProgramPaymentReceipt; accountIds: Map<string, bigint> }> {
     await claimPurchaseLeg(sql, {
       partnerId: request.partnerId,
       transactionId: request.transactionId,
@@ -171,8 +175,7 @@ export class CrossProgramPayments {
       { ...request, receipt },
       posted,
     );
-    await storeResponse(sql, request.claim, paymentReceiptToJson(receipt));
-    return { stored: receipt, accountIds: new Map([...posted.accountIds, ...redemption]) };
+    return { receipt, accountIds: new Map([...posted.accountIds, ...redemption]) };
   }
 
   /**

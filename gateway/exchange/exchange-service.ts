@@ -1,10 +1,6 @@
 import type { Sql, SqlDatabase } from '../db/sql';
-import {
-  claimKeys,
-  type IdempotencyClaim,
-  requestHash,
-  storeResponse,
-} from '../ledger/idempotency';
+import { type IdempotencyClaim, requestHash } from '../ledger/idempotency';
+import { idempotentWrite } from '../ledger/idempotent-write';
 import type { Ledger } from '../ledger/ledger';
 import { pointsPerTransferMax } from '../ledger/limits';
 import { memberBalances } from '../ledger/queries';
@@ -16,7 +12,6 @@ import { type Caller, type RequestContext, requireCaller } from '../shared/conte
 import {
   catchDomainError,
   type DomainError,
-  IdempotencyKeyReused,
   InsufficientPoints,
   InvalidInput,
   LiquidityFloorReached,
@@ -50,7 +45,7 @@ import {
   rateInForce,
   ratesInForce,
 } from './rate-book';
-import { conversionReceiptFromJson, conversionReceiptToJson } from './receipts';
+import { conversionReceiptCodec } from './receipts';
 
 export interface QuoteInput {
   /** For a partner acting for a member; a member omits it. */
@@ -182,34 +177,47 @@ export class ExchangeService {
     quoteId: string,
     sourcePoints: bigint,
   ): Promise<{ receipt: ConversionReceipt; accountIds: Map<string, bigint> }> {
-    const [outcome] = await claimKeys(sql, [claim], [{ pending: true }]);
-    if (outcome!.status === 'replay') {
-      return { receipt: conversionReceiptFromJson(outcome!.response), accountIds: new Map() };
-    }
-    const locked = await lockQuote(sql, quoteId);
-    const visible =
-      locked !== null &&
-      (caller.kind === 'member'
-        ? locked.quote.memberId === caller.memberId
-        : locked.quote.partnerId === caller.partnerId);
-    if (outcome!.status === 'conflict') {
-      if (visible && locked.usedByTransferId && claim.key === quoteId) {
-        throw new QuoteAlreadyUsed(quoteId, locked.usedByTransferId);
-      }
-      throw new IdempotencyKeyReused(claim.key);
-    }
-    if (!visible) throw new NotFound('quote', quoteId);
-    const { quote, usedByTransferId } = locked;
-    if (usedByTransferId) throw new QuoteAlreadyUsed(quoteId, usedByTransferId);
-    const now = this.clock.now();
-    if (now >= quote.expiresAt) throw new QuoteExpired(quoteId, quote.expiresAt);
-    if (sourcePoints !== quote.sourcePoints) {
-      throw new InvalidInput('sourcePoints', `quote ${quoteId} is for ${quote.sourcePoints}`);
-    }
-    const rate = (await rateById(sql, quote.rateId))!;
-    const receipt = await this.post(sql, quote, rate, caller, now);
-    await storeResponse(sql, claim, conversionReceiptToJson(receipt.receipt));
-    return receipt;
+    // The caller's quote, or null when it is unknown or someone else's.
+    const visibleQuote = async () => {
+      const locked = await lockQuote(sql, quoteId);
+      const visible =
+        locked !== null &&
+        (caller.kind === 'member'
+          ? locked.quote.memberId === caller.memberId
+          : locked.quote.partnerId === caller.partnerId);
+      return visible ? locked : null;
+    };
+    let accountIds = new Map<string, bigint>();
+    const receipt = await idempotentWrite(
+      sql,
+      {
+        claim,
+        codec: conversionReceiptCodec,
+        // The quote's own id used again after it was converted: say so, precisely.
+        conflict: async () => {
+          const locked = await visibleQuote();
+          return locked?.usedByTransferId && claim.key === quoteId
+            ? new QuoteAlreadyUsed(quoteId, locked.usedByTransferId)
+            : undefined;
+        },
+      },
+      async () => {
+        const locked = await visibleQuote();
+        if (!locked) throw new NotFound('quote', quoteId);
+        const { quote, usedByTransferId } = locked;
+        if (usedByTransferId) throw new QuoteAlreadyUsed(quoteId, usedByTransferId);
+        const now = this.clock.now();
+        if (now >= quote.expiresAt) throw new QuoteExpired(quoteId, quote.expiresAt);
+        if (sourcePoints !== quote.sourcePoints) {
+          throw new InvalidInput('sourcePoints', `quote ${quoteId} is for ${quote.sourcePoints}`);
+        }
+        const rate = (await rateById(sql, quote.rateId))!;
+        const posted = await this.post(sql, quote, rate, caller, now);
+        accountIds = posted.accountIds;
+        return posted.receipt;
+      },
+    );
+    return { receipt, accountIds };
   }
 
   private async post(

@@ -1,3 +1,4 @@
+import { receiptCodec } from '../ledger/idempotent-write';
 import type { ConversionReceipt } from './exchange-model';
 
 /**
@@ -26,62 +27,24 @@ export interface CrossProgramPaymentReceipt {
   createdAt: Date;
 }
 
-type Json = Record<string, string | null>;
+/** Conversion receipts as stored with their key. */
+export const conversionReceiptCodec = receiptCodec<ConversionReceipt>({
+  sourcePoints: 'bigint',
+  baseTargetPoints: 'bigint',
+  bonusPoints: 'bigint',
+  feePoints: 'bigint',
+  rateId: 'bigint',
+  promotionId: 'bigint',
+  createdAt: 'date',
+});
 
-export function conversionReceiptToJson(receipt: ConversionReceipt): unknown {
-  return {
-    ...stringified(receipt),
-    createdAt: receipt.createdAt.toISOString(),
-  };
-}
-
-export function conversionReceiptFromJson(json: unknown): ConversionReceipt {
-  const value = json as Json;
-  return {
-    transferId: value.transferId!,
-    feeTransferId: value.feeTransferId ?? null,
-    quoteId: value.quoteId ?? null,
-    memberId: value.memberId!,
-    sourceCurrency: value.sourceCurrency!,
-    targetCurrency: value.targetCurrency!,
-    sourcePoints: BigInt(value.sourcePoints!),
-    baseTargetPoints: BigInt(value.baseTargetPoints!),
-    bonusPoints: BigInt(value.bonusPoints!),
-    feePoints: BigInt(value.feePoints!),
-    rateId: BigInt(value.rateId!),
-    promotionId: value.promotionId ? BigInt(value.promotionId) : null,
-    createdAt: new Date(value.createdAt!),
-  };
-}
-
-export function paymentReceiptToJson(receipt: CrossProgramPaymentReceipt): unknown {
-  return { ...stringified(receipt), createdAt: receipt.createdAt.toISOString() };
-}
-
-export function paymentReceiptFromJson(json: unknown): CrossProgramPaymentReceipt {
-  const value = json as Json;
-  return {
-    transferId: value.transferId!,
-    conversionTransferId: value.conversionTransferId!,
-    feeTransferId: value.feeTransferId ?? null,
-    memberId: value.memberId!,
-    currency: value.currency!,
-    points: BigInt(value.points!),
-    payWithCurrency: value.payWithCurrency!,
-    sourcePoints: BigInt(value.sourcePoints!),
-    feePoints: BigInt(value.feePoints!),
-    rateId: BigInt(value.rateId!),
-    sourceUnits: BigInt(value.sourceUnits!),
-    targetUnits: BigInt(value.targetUnits!),
-    createdAt: new Date(value.createdAt!),
-  };
-}
-
-function stringified(record: object): Json {
-  return Object.fromEntries(
-    Object.entries(record).map(([key, field]) => [
-      key,
-      typeof field === 'bigint' ? field.toString() : (field as string | null),
-    ]),
-  );
-}
+/** Cross-program payment receipts as stored with their key. */
+export const paymentReceiptCodec = receiptCodec<CrossProgramPaymentReceipt>({
+  points: 'bigint',
+  sourcePoints: 'bigint',
+  feePoints: 'bigint',
+  rateId: 'bigint',
+  sourceUnits: 'bigint',
+  targetUnits: 'bigint',
+  createdAt: 'date',
+});

@@ -8,6 +8,7 @@ import {
   TransactionConflict,
 } from '../shared/errors';
 import type { IdempotencyClaim } from './idempotency';
+import { receiptCodec } from './idempotent-write';
 import { pointsPerTransferMax } from './limits';
 import type { Money } from './model';
 
@@ -116,7 +117,7 @@ export async function postEarns(
       entries.map((entry) => entry.claim.operation),
       entries.map((entry) => entry.claim.key),
       entries.map((entry) => entry.claim.requestHash),
-      receipts.map((receipt) => JSON.stringify(earnReceiptToJson(receipt))),
+      receipts.map((receipt) => JSON.stringify(earnReceiptCodec.encode(receipt))),
       options.skipLocked ?? false,
     ],
   );
@@ -128,7 +129,7 @@ export async function postEarns(
       assert.ok(options.skipLocked, 'only a batch that skips locked rows answers busy');
       return rowsBusy;
     }
-    if (row.status === 'replay') return earnReceiptFromJson(row.stored_response);
+    if (row.status === 'replay') return earnReceiptCodec.decode(row.stored_response);
     if (row.status === 'unknown_member') {
       return new NotFound('member', (entry.member.memberId ?? entry.member.externalId)!);
     }
@@ -158,27 +159,10 @@ function receiptOf(entry: EarnEntry): EarnReceipt {
   };
 }
 
-export function earnReceiptToJson(receipt: EarnReceipt): unknown {
-  return {
-    transferId: receipt.transferId,
-    memberId: receipt.memberId,
-    currency: receipt.currency,
-    points: receipt.points.toString(),
-    maturesAt: receipt.maturesAt?.toISOString() ?? null,
-    expiresAt: receipt.expiresAt?.toISOString() ?? null,
-    createdAt: receipt.createdAt.toISOString(),
-  };
-}
-
-export function earnReceiptFromJson(json: unknown): EarnReceipt {
-  const value = json as Record<string, string | null>;
-  return {
-    transferId: value.transferId!,
-    memberId: value.memberId!,
-    currency: value.currency!,
-    points: BigInt(value.points!),
-    maturesAt: value.maturesAt ? new Date(value.maturesAt) : null,
-    expiresAt: value.expiresAt ? new Date(value.expiresAt) : null,
-    createdAt: new Date(value.createdAt!),
-  };
-}
+/** Earn receipts as stored with their key (by ledger_earn_batch, in the statement that posts). */
+export const earnReceiptCodec = receiptCodec<EarnReceipt>({
+  points: 'bigint',
+  maturesAt: 'date',
+  expiresAt: 'date',
+  createdAt: 'date',
+});

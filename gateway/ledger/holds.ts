@@ -1,9 +1,10 @@
 import type { Sql, SqlDatabase } from '../db/sql';
 import type { Clock } from '../shared/clock';
-import { HoldNotActive, IdempotencyKeyReused, NotFound } from '../shared/errors';
+import { HoldNotActive, NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { type AccountDirectory, lockAccounts } from './accounts';
-import { claimKeys, type IdempotencyClaim, storeResponse } from './idempotency';
+import type { IdempotencyClaim } from './idempotency';
+import { idempotentWrite, receiptCodec } from './idempotent-write';
 import { sweepBatchSize } from './limits';
 import { applyLotMovements, planRestoration } from './lots';
 import { postSpend, type SpendEntry, type SpendReceipt } from './spend';
@@ -97,11 +98,14 @@ interface HoldRow {
  * transaction rolls back): NotFound (no such hold of this partner), HoldNotActive (already
  * settled), IdempotencyKeyReused.
  */
-export async function settleHold(sql: Sql, entry: SettleEntry): Promise<SettleReceipt> {
-  const [claim] = await claimKeys(sql, [entry.claim], [{ pending: true }]);
-  if (claim!.status === 'replay') return settleReceiptFromJson(claim!.response);
-  if (claim!.status === 'conflict') throw new IdempotencyKeyReused(entry.claim.key);
+export function settleHold(sql: Sql, entry: SettleEntry): Promise<SettleReceipt> {
+  return idempotentWrite(sql, { claim: entry.claim, codec: settleReceiptCodec }, () =>
+    postOrVoid(sql, entry),
+  );
+}
 
+/** The hold's post or void transfer, under the member's account lock. */
+async function postOrVoid(sql: Sql, entry: SettleEntry): Promise<SettleReceipt> {
   const found = await readHold(sql, entry.holdTransferId, false);
   if (!found || (entry.partnerId !== null && found.partner_id !== entry.partnerId)) {
     throw new NotFound('hold', entry.holdTransferId);
@@ -164,7 +168,6 @@ export async function settleHold(sql: Sql, entry: SettleEntry): Promise<SettleRe
     points,
     settledAt: entry.createdAt,
   };
-  await storeResponse(sql, entry.claim, settleReceiptToJson(receipt));
   return receipt;
 }
 
@@ -233,27 +236,11 @@ export async function voidExpiredHolds(
   }
 }
 
-export function settleReceiptToJson(receipt: SettleReceipt): unknown {
-  return {
-    ...receipt,
-    points: receipt.points.toString(),
-    settledAt: receipt.settledAt.toISOString(),
-  };
-}
-
-export function settleReceiptFromJson(json: unknown): SettleReceipt {
-  const value = json as Record<string, string>;
-  return {
-    holdTransferId: value.holdTransferId!,
-    transferId: value.transferId!,
-    status: value.status as HoldSettlement,
-    memberId: value.memberId!,
-    partnerId: value.partnerId!,
-    currency: value.currency!,
-    points: BigInt(value.points!),
-    settledAt: new Date(value.settledAt!),
-  };
-}
+/** Settle receipts as stored with their key. */
+export const settleReceiptCodec = receiptCodec<SettleReceipt>({
+  points: 'bigint',
+  settledAt: 'date',
+});
 
 export interface HoldView {
   holdTransferId: string;

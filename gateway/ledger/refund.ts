@@ -1,12 +1,8 @@
 import type { Sql } from '../db/sql';
-import {
-  IdempotencyKeyReused,
-  InvalidInput,
-  NotFound,
-  RefundExceedsPurchase,
-} from '../shared/errors';
+import { InvalidInput, NotFound, RefundExceedsPurchase } from '../shared/errors';
 import { type AccountDirectory, accountKeyString, lockAccounts } from './accounts';
-import { claimKeys, type IdempotencyClaim, storeResponse } from './idempotency';
+import type { IdempotencyClaim } from './idempotency';
+import { idempotentWrite, receiptCodec } from './idempotent-write';
 import { applyLotMovements, type LotMovement, planConsumption, planRestoration } from './lots';
 import { type AccountKey, availablePoints, type PostingDraft } from './model';
 import { writeTransfers } from './transfers';
@@ -66,15 +62,22 @@ interface Original {
  * of balance. Earned points the member has already spent are reported as a shortfall (the member
  * balance never goes below zero).
  */
-export async function postRefund(
+export function postRefund(
   sql: Sql,
   accounts: AccountDirectory,
   entry: RefundEntry,
 ): Promise<RefundReceipt> {
-  const [claim] = await claimKeys(sql, [entry.claim], [{ pending: true }]);
-  if (claim!.status === 'replay') return refundReceiptFromJson(claim!.response);
-  if (claim!.status === 'conflict') throw new IdempotencyKeyReused(entry.claim.key);
+  return idempotentWrite(sql, { claim: entry.claim, codec: refundReceiptCodec }, () =>
+    reversePurchase(sql, accounts, entry),
+  );
+}
 
+/** The refund's transfer: spent points returned first, then earned points taken back. */
+async function reversePurchase(
+  sql: Sql,
+  accounts: AccountDirectory,
+  entry: RefundEntry,
+): Promise<RefundReceipt> {
   const { earn, redeem } = await findOriginals(sql, entry);
   const base = (earn ?? redeem)!;
   // Each leg's own member (one member per transaction id is enforced since migrations/0013;
@@ -171,7 +174,6 @@ export async function postRefund(
     shortfallPoints,
     createdAt: entry.createdAt,
   };
-  await storeResponse(sql, entry.claim, refundReceiptToJson(receipt));
   return receipt;
 }
 
@@ -328,36 +330,11 @@ async function takeBack(
   return { postings, movements, takenBack: voided + taken, shortfall: fromBalance - taken };
 }
 
-export function refundReceiptToJson(receipt: RefundReceipt): unknown {
-  const amount = (value: PointsAmount | null) =>
-    value && { currency: value.currency, points: value.points.toString() };
-  return {
-    transferId: receipt.transferId,
-    memberId: receipt.memberId,
-    transactionId: receipt.transactionId,
-    refundedMinor: receipt.refundedMinor?.toString() ?? null,
-    takenBack: amount(receipt.takenBack),
-    returned: amount(receipt.returned),
-    shortfallPoints: receipt.shortfallPoints.toString(),
-    createdAt: receipt.createdAt.toISOString(),
-  };
-}
-
-export function refundReceiptFromJson(json: unknown): RefundReceipt {
-  const value = json as Record<string, unknown>;
-  const amount = (raw: unknown): PointsAmount | null => {
-    if (!raw) return null;
-    const { currency, points } = raw as { currency: string; points: string };
-    return { currency, points: BigInt(points) };
-  };
-  return {
-    transferId: value.transferId as string,
-    memberId: value.memberId as string,
-    transactionId: value.transactionId as string,
-    refundedMinor: value.refundedMinor === null ? null : BigInt(value.refundedMinor as string),
-    takenBack: amount(value.takenBack),
-    returned: amount(value.returned),
-    shortfallPoints: BigInt(value.shortfallPoints as string),
-    createdAt: new Date(value.createdAt as string),
-  };
-}
+/** Refund receipts as stored with their key. */
+export const refundReceiptCodec = receiptCodec<RefundReceipt>({
+  refundedMinor: 'bigint',
+  takenBack: { points: 'bigint' },
+  returned: { points: 'bigint' },
+  shortfallPoints: 'bigint',
+  createdAt: 'date',
+});

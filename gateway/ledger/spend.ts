@@ -1,7 +1,8 @@
 import type { Sql } from '../db/sql';
-import { IdempotencyKeyReused, InsufficientPoints } from '../shared/errors';
+import { InsufficientPoints } from '../shared/errors';
 import { type AccountDirectory, accountKeyString, lockAccounts } from './accounts';
-import { claimKeys, type IdempotencyClaim } from './idempotency';
+import type { IdempotencyClaim } from './idempotency';
+import { idempotentWrite, receiptCodec } from './idempotent-write';
 import { applyLotMovements, planConsumption } from './lots';
 import { type AccountKey, availablePoints, type Money } from './model';
 import { claimPurchaseLeg } from './purchase-legs';
@@ -56,98 +57,85 @@ export async function postSpend(
     createdAt: entry.createdAt,
     holdExpiresAt: entry.holdExpiresAt,
   };
-  const [claim] = await claimKeys(sql, [entry.claim], [spendReceiptToJson(receipt)]);
-  if (claim!.status === 'replay') return spendReceiptFromJson(claim!.response);
-  if (claim!.status === 'conflict') throw new IdempotencyKeyReused(entry.claim.key);
-  await claimPurchaseLeg(sql, {
-    partnerId: entry.partnerId,
-    transactionId: entry.transactionId,
-    memberId: entry.memberId,
-    leg: 'payment',
-  });
+  return idempotentWrite(
+    sql,
+    { claim: entry.claim, codec: spendReceiptCodec, receipt },
+    async () => {
+      await claimPurchaseLeg(sql, {
+        partnerId: entry.partnerId,
+        transactionId: entry.transactionId,
+        memberId: entry.memberId,
+        leg: 'payment',
+      });
 
-  const memberKey: AccountKey = {
-    kind: 'member',
-    currency: entry.currency,
-    memberId: entry.memberId,
-  };
-  const redemptionKey: AccountKey = {
-    kind: 'redemption',
-    currency: entry.currency,
-    partnerId: entry.partnerId,
-  };
-  // A member who never held this currency has no account: nothing to spend, nothing created.
-  const existing = await accounts.find(sql, [memberKey]);
-  const memberAccountId = existing.get(accountKeyString(memberKey));
-  if (memberAccountId === undefined) {
-    throw new InsufficientPoints(entry.currency, entry.points, 0n);
-  }
-  const locked = await lockAccounts(sql, [memberAccountId]);
-  const available = availablePoints(locked.get(memberAccountId)!);
-  if (available < entry.points)
-    throw new InsufficientPoints(entry.currency, entry.points, available);
+      const memberKey: AccountKey = {
+        kind: 'member',
+        currency: entry.currency,
+        memberId: entry.memberId,
+      };
+      const redemptionKey: AccountKey = {
+        kind: 'redemption',
+        currency: entry.currency,
+        partnerId: entry.partnerId,
+      };
+      // A member who never held this currency has no account: nothing to spend, nothing created.
+      const existing = await accounts.find(sql, [memberKey]);
+      const memberAccountId = existing.get(accountKeyString(memberKey));
+      if (memberAccountId === undefined) {
+        throw new InsufficientPoints(entry.currency, entry.points, 0n);
+      }
+      const locked = await lockAccounts(sql, [memberAccountId]);
+      const available = availablePoints(locked.get(memberAccountId)!);
+      if (available < entry.points)
+        throw new InsufficientPoints(entry.currency, entry.points, available);
 
-  const consumption = await planConsumption(sql, memberAccountId, entry.points);
-  const systemIds = await accounts.resolve(sql, [redemptionKey]);
-  await writeTransfers(sql, [
-    {
-      id: entry.transferId,
-      code: entry.holdExpiresAt ? 'hold' : 'redeem',
-      partnerId: entry.partnerId,
-      memberId: entry.memberId,
-      externalId: entry.transactionId,
-      relatedId: null,
-      purchase: entry.purchase,
-      description: entry.description,
-      createdAt: entry.createdAt,
-      postings: [
+      const consumption = await planConsumption(sql, memberAccountId, entry.points);
+      const systemIds = await accounts.resolve(sql, [redemptionKey]);
+      await writeTransfers(sql, [
         {
-          kind: entry.holdExpiresAt ? 'pending' : 'posted',
-          sourceAccountId: memberAccountId,
-          targetAccountId: systemIds.get(accountKeyString(redemptionKey))!,
-          currency: entry.currency,
-          amountPoints: entry.points,
+          id: entry.transferId,
+          code: entry.holdExpiresAt ? 'hold' : 'redeem',
+          partnerId: entry.partnerId,
+          memberId: entry.memberId,
+          externalId: entry.transactionId,
+          relatedId: null,
+          purchase: entry.purchase,
+          description: entry.description,
+          createdAt: entry.createdAt,
+          postings: [
+            {
+              kind: entry.holdExpiresAt ? 'pending' : 'posted',
+              sourceAccountId: memberAccountId,
+              targetAccountId: systemIds.get(accountKeyString(redemptionKey))!,
+              currency: entry.currency,
+              amountPoints: entry.points,
+            },
+          ],
         },
-      ],
+      ]);
+      await applyLotMovements(sql, entry.transferId, consumption);
+      if (entry.holdExpiresAt) {
+        await sql.query(
+          `insert into pending_transfer (transfer_id, kind, source_account_id, target_account_id,
+                                       amount_points, remaining_points, due_at)
+         values ($1, 'hold', $2, $3, $4, $4, $5)`,
+          [
+            entry.transferId,
+            memberAccountId,
+            systemIds.get(accountKeyString(redemptionKey))!,
+            entry.points,
+            entry.holdExpiresAt,
+          ],
+        );
+      }
+      return receipt;
     },
-  ]);
-  await applyLotMovements(sql, entry.transferId, consumption);
-  if (entry.holdExpiresAt) {
-    await sql.query(
-      `insert into pending_transfer (transfer_id, kind, source_account_id, target_account_id,
-                                     amount_points, remaining_points, due_at)
-       values ($1, 'hold', $2, $3, $4, $4, $5)`,
-      [
-        entry.transferId,
-        memberAccountId,
-        systemIds.get(accountKeyString(redemptionKey))!,
-        entry.points,
-        entry.holdExpiresAt,
-      ],
-    );
-  }
-  return receipt;
+  );
 }
 
-export function spendReceiptToJson(receipt: SpendReceipt): unknown {
-  return {
-    transferId: receipt.transferId,
-    memberId: receipt.memberId,
-    currency: receipt.currency,
-    points: receipt.points.toString(),
-    createdAt: receipt.createdAt.toISOString(),
-    holdExpiresAt: receipt.holdExpiresAt?.toISOString() ?? null,
-  };
-}
-
-export function spendReceiptFromJson(json: unknown): SpendReceipt {
-  const value = json as Record<string, string | null>;
-  return {
-    transferId: value.transferId!,
-    memberId: value.memberId!,
-    currency: value.currency!,
-    points: BigInt(value.points!),
-    createdAt: new Date(value.createdAt!),
-    holdExpiresAt: value.holdExpiresAt ? new Date(value.holdExpiresAt) : null,
-  };
-}
+/** Spend receipts as stored with their key (holds share them). */
+export const spendReceiptCodec = receiptCodec<SpendReceipt>({
+  points: 'bigint',
+  createdAt: 'date',
+  holdExpiresAt: 'date',
+});

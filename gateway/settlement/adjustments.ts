@@ -1,7 +1,8 @@
 import type { Sql } from '../db/sql';
-import { claimKeys, requestHash } from '../ledger/idempotency';
+import { requestHash } from '../ledger/idempotency';
+import { idempotentWrite, receiptCodec } from '../ledger/idempotent-write';
 import { writeTransfers } from '../ledger/transfers';
-import { IdempotencyKeyReused, InvalidInput, NotFound } from '../shared/errors';
+import { InvalidInput, NotFound } from '../shared/errors';
 import { idPatterns, newId } from '../shared/ids';
 import { formatMoneyAmount } from '../shared/money';
 import { adjustmentMinorMax, adjustmentNoteLengthMax } from './limits';
@@ -67,40 +68,38 @@ export async function resolveException(sql: Sql, input: ResolveInput): Promise<A
     key: `exception:${item.id}`,
     requestHash: requestHash({ amountMinor, counterpartyId, note }),
   };
-  const [outcome] = await claimKeys(sql, [claim], [receiptToJson(receipt)]);
-  if (outcome!.status === 'replay') return receiptFromJson(outcome!.response);
-  if (outcome!.status === 'conflict') throw new IdempotencyKeyReused(claim.key);
-
-  await writeTransfers(sql, [
-    {
-      id: receipt.transferId,
-      code: 'adjust',
-      partnerId: item.partnerId,
-      memberId: null,
-      externalId: item.reference,
-      relatedId: item.transferId,
-      purchase: null,
-      description: `Settlement adjustment for ${item.status.replaceAll('_', ' ')} on ${item.reference} (reconciliation ${item.reconciliationId})${note ? `: ${note}` : ''}`,
-      createdAt: input.createdAt,
-      postings: [],
-    },
-  ]);
-  await sql.query(
-    `insert into settlement_adjustment (transfer_id, reconciliation_item_id, debtor_id, creditor_id,
-                                        settlement_currency, amount_minor, note, created_by)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      receipt.transferId,
-      item.id,
-      receipt.debtorId,
-      receipt.creditorId,
-      receipt.settlementCurrency,
-      amountMinor > 0n ? amountMinor : -amountMinor,
-      note,
-      input.resolvedBy,
-    ],
-  );
-  return receipt;
+  return idempotentWrite(sql, { claim, codec: adjustmentReceiptCodec, receipt }, async () => {
+    await writeTransfers(sql, [
+      {
+        id: receipt.transferId,
+        code: 'adjust',
+        partnerId: item.partnerId,
+        memberId: null,
+        externalId: item.reference,
+        relatedId: item.transferId,
+        purchase: null,
+        description: `Settlement adjustment for ${item.status.replaceAll('_', ' ')} on ${item.reference} (reconciliation ${item.reconciliationId})${note ? `: ${note}` : ''}`,
+        createdAt: input.createdAt,
+        postings: [],
+      },
+    ]);
+    await sql.query(
+      `insert into settlement_adjustment (transfer_id, reconciliation_item_id, debtor_id, creditor_id,
+                                          settlement_currency, amount_minor, note, created_by)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        receipt.transferId,
+        item.id,
+        receipt.debtorId,
+        receipt.creditorId,
+        receipt.settlementCurrency,
+        amountMinor > 0n ? amountMinor : -amountMinor,
+        note,
+        input.resolvedBy,
+      ],
+    );
+    return receipt;
+  });
 }
 
 /** What the adjustment moves, and to whom, with defaults from the item. Errors: InvalidInput, NotFound. */
@@ -148,26 +147,9 @@ async function requireParty(sql: Sql, counterpartyId: string, partnerId: string)
   if (found.rowCount === 0) throw new NotFound('partner', counterpartyId);
 }
 
-function receiptToJson(receipt: AdjustmentReceipt): unknown {
-  return {
-    ...receipt,
-    exceptionId: receipt.exceptionId.toString(),
-    amountMinor: receipt.amountMinor.toString(),
-    createdAt: receipt.createdAt.toISOString(),
-  };
-}
-
-function receiptFromJson(json: unknown): AdjustmentReceipt {
-  const value = json as Record<string, string>;
-  return {
-    transferId: value.transferId!,
-    exceptionId: BigInt(value.exceptionId!),
-    partnerId: value.partnerId!,
-    counterpartyId: value.counterpartyId!,
-    debtorId: value.debtorId!,
-    creditorId: value.creditorId!,
-    settlementCurrency: value.settlementCurrency!,
-    amountMinor: BigInt(value.amountMinor!),
-    createdAt: new Date(value.createdAt!),
-  };
-}
+/** Adjustment receipts as stored with their key. */
+const adjustmentReceiptCodec = receiptCodec<AdjustmentReceipt>({
+  exceptionId: 'bigint',
+  amountMinor: 'bigint',
+  createdAt: 'date',
+});
