@@ -24,6 +24,7 @@ import {
   requirePositive,
   requireReference,
 } from '../shared/validate';
+import { EarnPricing } from './earn-pricing';
 
 const dayMs = 86_400_000;
 
@@ -74,12 +75,15 @@ export class PurchaseService {
     private readonly catalog: ProgramCatalog,
     private readonly members: MemberDirectory,
     private readonly clock: Clock,
+    /** How an award's points are computed: the base step, then what tiers and rules add. */
+    private readonly pricing = new EarnPricing(),
   ) {}
 
   /**
-   * Awards points to a member. Points are floor(purchase x earn rate): rounding favours the
-   * program. Errors: InvalidInput, NotFound (member, currency), CurrencyNotSupported,
-   * IdempotencyKeyReused, Forbidden.
+   * Awards points to a member, priced by the EarnPricing steps (the base step: explicit points,
+   * or floor(purchase x earn rate), rounding in the program's favour). Errors: InvalidInput,
+   * NotFound (member, currency), CurrencyNotSupported, IdempotencyKeyReused,
+   * TransactionConflict, Forbidden.
    */
   award(ctx: RequestContext, input: AwardInput): Promise<EarnReceipt | DomainError> {
     return catchDomainError(async () => {
@@ -90,22 +94,19 @@ export class PurchaseService {
       const terms = await this.catalog.partnerTerms(partnerId, currency.code);
       if (!terms?.earns) throw new CurrencyNotSupported(currency.code, partnerId, 'earn');
       const purchase = input.purchase && validPurchase(input.purchase);
-      let points: bigint;
-      if (input.points !== undefined) {
-        points = requirePositive('points', input.points, pointsPerTransferMax);
-      } else if (purchase) {
-        if (purchase.currency !== terms.moneyCurrency) {
-          throw new InvalidInput(
-            'purchase.currency',
-            `this partner earns on ${terms.moneyCurrency}`,
-          );
-        }
-        points = (purchase.amountMinor * terms.earnRatePoints) / terms.earnRatePerMinor;
-        if (points === 0n) {
-          throw new InvalidInput('purchase.amount', 'too small to earn a whole point at this rate');
-        }
-      } else {
-        throw new InvalidInput('points', 'give points or a purchase to price them from');
+      const { points } = await this.pricing.price({
+        partnerId,
+        currency: currency.code,
+        member: input.member,
+        purchase: purchase ?? null,
+        explicitPoints:
+          input.points === undefined
+            ? null
+            : requirePositive('points', input.points, pointsPerTransferMax),
+        terms,
+      });
+      if (points > pointsPerTransferMax) {
+        throw new InvalidInput('points', `at most ${pointsPerTransferMax} in one transfer`);
       }
       const pendingDays = input.pendingDays ?? 0;
       requireIntegerInRange('pendingDays', pendingDays, 0, pendingDaysMax);
