@@ -1,4 +1,5 @@
 import type { DomainError } from '../shared/errors';
+import { required } from '../shared/invariant';
 import { deadlineExceeded, deadlinePassed, transientFailureOf } from '../shared/transient';
 import { type EarnEntry, type EarnReceipt, purchaseKey, type RowsBusy, rowsBusy } from './earn';
 
@@ -189,7 +190,7 @@ export class EarnBatcher {
     }
     const leave = () => {
       for (const name of [waiting.key, waiting.purchase]) {
-        const held = this.inLanes.get(name)!;
+        const held = required(this.inLanes.get(name), `the lane entry of ${name}`);
         if (--held.count === 0) this.inLanes.delete(name);
       }
     };

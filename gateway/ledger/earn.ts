@@ -7,6 +7,7 @@ import {
   NotFound,
   TransactionConflict,
 } from '../shared/errors';
+import { required } from '../shared/invariant';
 import type { IdempotencyClaim } from './idempotency';
 import { receiptCodec } from './idempotent-write';
 import { pointsPerTransferMax } from './limits';
@@ -124,7 +125,11 @@ export async function postEarns(
   assert.equal(rows.rowCount, entries.length, 'one outcome per entry');
   return rows.rows.map((row, index): EarnReceipt | DomainError | RowsBusy => {
     const entry = entries[index]!;
-    if (row.status === 'claimed') return { ...receipts[index]!, memberId: row.member_id! };
+    if (row.status === 'claimed')
+      return {
+        ...receipts[index]!,
+        memberId: required(row.member_id, 'the member of a claimed earn'),
+      };
     if (row.status === 'busy') {
       assert.ok(options.skipLocked, 'only a batch that skips locked rows answers busy');
       return rowsBusy;

@@ -2,6 +2,7 @@ import type { Sql, SqlDatabase } from '../db/sql';
 import type { Clock } from '../shared/clock';
 import { HoldNotActive, NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
+import { required } from '../shared/invariant';
 import { type AccountDirectory, lockAccounts } from './accounts';
 import type { IdempotencyClaim } from './idempotency';
 import { idempotentWrite, receiptCodec } from './idempotent-write';
@@ -112,7 +113,10 @@ async function postOrVoid(sql: Sql, entry: SettleEntry): Promise<SettleReceipt> 
   }
   // Member account first; the redemption account is locked by writeTransfers, last.
   await lockAccounts(sql, [found.source_account_id]);
-  const hold = (await readHold(sql, entry.holdTransferId, true))!;
+  const hold = required(
+    await readHold(sql, entry.holdTransferId, true),
+    `hold ${entry.holdTransferId}, read before under the same lock`,
+  );
   if (hold.remaining_points === 0n || hold.status !== 'held') {
     throw new HoldNotActive(entry.holdTransferId, hold.status as HoldSettlement);
   }

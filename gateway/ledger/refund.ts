@@ -1,5 +1,6 @@
 import type { Sql } from '../db/sql';
 import { InvalidInput, NotFound, RefundExceedsPurchase } from '../shared/errors';
+import { required } from '../shared/invariant';
 import { type AccountDirectory, accountKeyString, lockAccounts } from './accounts';
 import type { IdempotencyClaim } from './idempotency';
 import { idempotentWrite, receiptCodec } from './idempotent-write';
@@ -79,7 +80,7 @@ async function reversePurchase(
   entry: RefundEntry,
 ): Promise<RefundReceipt> {
   const { earn, redeem } = await findOriginals(sql, entry);
-  const base = (earn ?? redeem)!;
+  const base = required(earn ?? redeem, 'a leg of the purchase (findOriginals found one)');
   // Each leg's own member (one member per transaction id is enforced since migrations/0013;
   // findOriginals refuses older data that mixes members), never the first leg's for both.
   const memberKey = (original: Original): AccountKey => ({
@@ -92,7 +93,7 @@ async function reversePurchase(
     [earn, redeem].filter((original) => original !== undefined).map(memberKey),
   );
   const memberAccountOf = (original: Original) =>
-    memberIds.get(accountKeyString(memberKey(original)))!;
+    required(memberIds.get(accountKeyString(memberKey(original))), 'the member account of a leg');
   const locked = await lockAccounts(sql, [...memberIds.values()]);
   const refunded = await refundShare(sql, base, entry);
 
@@ -117,7 +118,10 @@ async function reversePurchase(
       const systemIds = await accounts.resolve(sql, [redemptionKey]);
       postings.push({
         kind: 'posted',
-        sourceAccountId: systemIds.get(accountKeyString(redemptionKey))!,
+        sourceAccountId: required(
+          systemIds.get(accountKeyString(redemptionKey)),
+          'the redemption account',
+        ),
         targetAccountId: accountId,
         currency: redeem.currency,
         amountPoints: points,
@@ -130,7 +134,8 @@ async function reversePurchase(
   if (earn) {
     const accountId = memberAccountOf(earn);
     const available =
-      availablePoints(locked.get(accountId)!) + (returnedByAccount.get(accountId) ?? 0n);
+      availablePoints(required(locked.get(accountId), 'the locked member account')) +
+      (returnedByAccount.get(accountId) ?? 0n);
     const result = await takeBack(
       sql,
       accounts,

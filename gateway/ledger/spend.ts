@@ -1,5 +1,6 @@
 import type { Sql } from '../db/sql';
 import { InsufficientPoints } from '../shared/errors';
+import { required } from '../shared/invariant';
 import { type AccountDirectory, accountKeyString, lockAccounts } from './accounts';
 import type { IdempotencyClaim } from './idempotency';
 import { idempotentWrite, receiptCodec } from './idempotent-write';
@@ -85,7 +86,9 @@ export async function postSpend(
         throw new InsufficientPoints(entry.currency, entry.points, 0n);
       }
       const locked = await lockAccounts(sql, [memberAccountId]);
-      const available = availablePoints(locked.get(memberAccountId)!);
+      const available = availablePoints(
+        required(locked.get(memberAccountId), 'the locked member account'),
+      );
       if (available < entry.points)
         throw new InsufficientPoints(entry.currency, entry.points, available);
 
@@ -106,7 +109,10 @@ export async function postSpend(
             {
               kind: entry.holdExpiresAt ? 'pending' : 'posted',
               sourceAccountId: memberAccountId,
-              targetAccountId: systemIds.get(accountKeyString(redemptionKey))!,
+              targetAccountId: required(
+                systemIds.get(accountKeyString(redemptionKey)),
+                'the redemption account',
+              ),
               currency: entry.currency,
               amountPoints: entry.points,
             },
@@ -122,7 +128,7 @@ export async function postSpend(
           [
             entry.transferId,
             memberAccountId,
-            systemIds.get(accountKeyString(redemptionKey))!,
+            required(systemIds.get(accountKeyString(redemptionKey)), 'the redemption account'),
             entry.points,
             entry.holdExpiresAt,
           ],

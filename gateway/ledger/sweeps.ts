@@ -1,6 +1,7 @@
 import type { Sql, SqlDatabase } from '../db/sql';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
+import { required } from '../shared/invariant';
 import { type AccountDirectory, accountKeyString, lockAccounts } from './accounts';
 import { sweepBatchSize } from './limits';
 import { applyLotMovements, createLots, type LotMovement } from './lots';
@@ -158,18 +159,21 @@ async function expireBatch(
   );
   const memberOf = new Map(owners.rows.map((row) => [row.id, row.member_id]));
   const breakageKeys = [...byAccount.keys()].map(
-    (accountId): AccountKey => ({ kind: 'breakage', currency: locked.get(accountId)!.currency }),
+    (accountId): AccountKey => ({
+      kind: 'breakage',
+      currency: required(locked.get(accountId), 'a locked account').currency,
+    }),
   );
   const breakageIds = await accounts.resolve(sql, breakageKeys);
   const now = clock.now();
   const drafts: TransferDraft[] = [];
   for (const [accountId, { total }] of byAccount) {
-    const currency = locked.get(accountId)!.currency;
+    const currency = required(locked.get(accountId), 'a locked account').currency;
     drafts.push({
       id: newId('trf'),
       code: 'expire',
       partnerId: null,
-      memberId: memberOf.get(accountId)!,
+      memberId: required(memberOf.get(accountId), 'the member of an expiring account'),
       externalId: null,
       relatedId: null,
       purchase: null,
@@ -179,7 +183,10 @@ async function expireBatch(
         {
           kind: 'posted',
           sourceAccountId: accountId,
-          targetAccountId: breakageIds.get(accountKeyString({ kind: 'breakage', currency }))!,
+          targetAccountId: required(
+            breakageIds.get(accountKeyString({ kind: 'breakage', currency })),
+            `the ${currency} breakage account`,
+          ),
           currency,
           amountPoints: total,
         },
@@ -189,7 +196,11 @@ async function expireBatch(
   await writeTransfers(sql, drafts);
   const accountIds = [...byAccount.keys()];
   for (const [index, accountId] of accountIds.entries()) {
-    await applyLotMovements(sql, drafts[index]!.id, byAccount.get(accountId)!.movements);
+    await applyLotMovements(
+      sql,
+      drafts[index]!.id,
+      required(byAccount.get(accountId), 'the expiring lots of an account').movements,
+    );
   }
   return byAccount.size;
 }
