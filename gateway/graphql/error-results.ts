@@ -8,6 +8,7 @@ import {
   ConversionLimitExceededError,
   CurrencyNotSupportedError,
   ErrorCode,
+  type errorResultTypes,
   HoldNotActiveError,
   IdempotencyKeyReusedError,
   InsufficientPointsError,
@@ -22,177 +23,50 @@ import {
   QuoteExpiredError,
   RefundExceedsPurchaseError,
   TransactionConflictError,
-  type TransactionConflictReason,
 } from '../../schema/errors';
 import * as domain from '../shared/errors';
+import { invariant } from '../shared/invariant';
 
-type ErrorResultObject =
-  | InvalidInputError
-  | InsufficientPointsError
-  | IdempotencyKeyReusedError
-  | NotFoundError
-  | AlreadyExistsError
-  | CurrencyNotSupportedError
-  | RefundExceedsPurchaseError
-  | ExchangeErrorResult
-  | HoldNotActiveError
-  | CompositionFailedError
-  | PartnerServiceUnavailableError
-  | PeriodStateConflictError
-  | AgreementMissingError
-  | TransactionConflictError;
+type ErrorResultObject = InstanceType<(typeof errorResultTypes)[number]>;
 
 /**
- * Maps a domain failure to its typed GraphQL result. Forbidden is not a result: it becomes a
- * FORBIDDEN error in `errors`, like every other authorization failure.
+ * The GraphQL result type of each domain error code. A Record over the ErrorCode enum, so a new
+ * code does not compile until it has its result type.
+ */
+const resultTypeByCode: Record<ErrorCode, new () => ErrorResultObject> = {
+  [ErrorCode.INVALID_INPUT]: InvalidInputError,
+  [ErrorCode.INSUFFICIENT_POINTS]: InsufficientPointsError,
+  [ErrorCode.IDEMPOTENCY_KEY_REUSED]: IdempotencyKeyReusedError,
+  [ErrorCode.NOT_FOUND]: NotFoundError,
+  [ErrorCode.ALREADY_EXISTS]: AlreadyExistsError,
+  [ErrorCode.CURRENCY_NOT_SUPPORTED]: CurrencyNotSupportedError,
+  [ErrorCode.REFUND_EXCEEDS_PURCHASE]: RefundExceedsPurchaseError,
+  [ErrorCode.NO_EXCHANGE_RATE]: NoExchangeRateError,
+  [ErrorCode.BELOW_CONVERSION_MINIMUM]: BelowConversionMinimumError,
+  [ErrorCode.NOT_CONVERSION_INCREMENT]: NotConversionIncrementError,
+  [ErrorCode.CONVERSION_LIMIT_EXCEEDED]: ConversionLimitExceededError,
+  [ErrorCode.LIQUIDITY_FLOOR_REACHED]: LiquidityFloorReachedError,
+  [ErrorCode.QUOTE_EXPIRED]: QuoteExpiredError,
+  [ErrorCode.QUOTE_ALREADY_USED]: QuoteAlreadyUsedError,
+  [ErrorCode.ARBITRAGE_CYCLE]: ArbitrageCycleError,
+  [ErrorCode.HOLD_NOT_ACTIVE]: HoldNotActiveError,
+  [ErrorCode.COMPOSITION_FAILED]: CompositionFailedError,
+  [ErrorCode.PARTNER_SERVICE_UNAVAILABLE]: PartnerServiceUnavailableError,
+  [ErrorCode.PERIOD_STATE_CONFLICT]: PeriodStateConflictError,
+  [ErrorCode.AGREEMENT_MISSING]: AgreementMissingError,
+  [ErrorCode.TRANSACTION_CONFLICT]: TransactionConflictError,
+};
+
+/**
+ * Maps a domain failure to its typed GraphQL result: the result type of its code, carrying the
+ * error's own fields (a domain error's fields are named as its result type's). Forbidden is not
+ * a result: it becomes a FORBIDDEN error in `errors`, like every other authorization failure.
  */
 export function toErrorResult(error: domain.DomainError): ErrorResultObject {
-  const base = { code: error.code as ErrorCode, message: error.message };
-  if (error instanceof domain.InvalidInput) {
-    return Object.assign(new InvalidInputError(), base, {
-      field: error.field,
-      reason: error.reason,
-    });
-  }
-  if (error instanceof domain.InsufficientPoints) {
-    return Object.assign(new InsufficientPointsError(), base, {
-      currency: error.currency,
-      needed: error.needed,
-      available: error.available,
-    });
-  }
-  if (error instanceof domain.IdempotencyKeyReused) {
-    return Object.assign(new IdempotencyKeyReusedError(), base, { key: error.key });
-  }
-  if (error instanceof domain.NotFound) {
-    return Object.assign(new NotFoundError(), base, {
-      entity: error.entity,
-      reference: error.reference,
-    });
-  }
-  if (error instanceof domain.AlreadyExists) {
-    return Object.assign(new AlreadyExistsError(), base, {
-      entity: error.entity,
-      reference: error.reference,
-    });
-  }
-  if (error instanceof domain.CurrencyNotSupported) {
-    return Object.assign(new CurrencyNotSupportedError(), base, {
-      currency: error.currency,
-      partnerId: error.partnerId,
-      use: error.use,
-    });
-  }
-  if (error instanceof domain.RefundExceedsPurchase) {
-    return Object.assign(new RefundExceedsPurchaseError(), base, {
-      requestedMinor: error.requestedMinor,
-      refundableMinor: error.refundableMinor,
-    });
-  }
-  const exchange = exchangeErrorResult(error);
-  if (exchange) return Object.assign(exchange, base);
-  if (error instanceof domain.HoldNotActive) {
-    return Object.assign(new HoldNotActiveError(), base, {
-      holdId: error.holdId,
-      status: error.status,
-    });
-  }
-  if (error instanceof domain.CompositionFailed) {
-    return Object.assign(new CompositionFailedError(), base, {
-      partnerId: error.partnerId,
-      messages: [...error.messages],
-    });
-  }
-  if (error instanceof domain.PartnerServiceUnavailable) {
-    return Object.assign(new PartnerServiceUnavailableError(), base, {
-      partnerId: error.partnerId,
-      reason: error.reason,
-    });
-  }
-  if (error instanceof domain.PeriodStateConflict) {
-    return Object.assign(new PeriodStateConflictError(), base, {
-      periodId: error.periodId,
-      status: error.status,
-      reason: error.reason,
-    });
-  }
-  if (error instanceof domain.AgreementMissing) {
-    return Object.assign(new AgreementMissingError(), base, {
-      partnerId: error.partnerId,
-      currency: error.currency,
-      at: error.at,
-      transferId: error.transferId,
-    });
-  }
-  if (error instanceof domain.TransactionConflict) {
-    return Object.assign(new TransactionConflictError(), base, {
-      transactionId: error.transactionId,
-      reason: error.reason as TransactionConflictReason,
-    });
-  }
   if (error instanceof domain.Forbidden) throw forbidden(error.reason);
-  throw new Error(`no GraphQL result type for domain error ${error.code}`);
-}
-
-type ExchangeErrorResult =
-  | NoExchangeRateError
-  | BelowConversionMinimumError
-  | NotConversionIncrementError
-  | ConversionLimitExceededError
-  | LiquidityFloorReachedError
-  | QuoteExpiredError
-  | QuoteAlreadyUsedError
-  | ArbitrageCycleError;
-
-/** The exchange's failures (issue 3), each copied field by field onto its result type. */
-function exchangeErrorResult(error: domain.DomainError): ExchangeErrorResult | null {
-  if (error instanceof domain.NoExchangeRate) {
-    const { sourceCurrency, targetCurrency } = error;
-    return Object.assign(new NoExchangeRateError(), { sourceCurrency, targetCurrency });
-  }
-  if (error instanceof domain.BelowConversionMinimum) {
-    const { minimumPoints, requestedPoints } = error;
-    return Object.assign(new BelowConversionMinimumError(), { minimumPoints, requestedPoints });
-  }
-  if (error instanceof domain.NotConversionIncrement) {
-    const { incrementPoints, requestedPoints, lowerPoints, higherPoints } = error;
-    return Object.assign(new NotConversionIncrementError(), {
-      incrementPoints,
-      requestedPoints,
-      lowerPoints,
-      higherPoints,
-    });
-  }
-  if (error instanceof domain.ConversionLimitExceeded) {
-    const { period, limitPoints, usedPoints, requestedPoints, resetsAt } = error;
-    return Object.assign(new ConversionLimitExceededError(), {
-      period,
-      limitPoints,
-      usedPoints,
-      requestedPoints,
-      resetsAt,
-    });
-  }
-  if (error instanceof domain.LiquidityFloorReached) {
-    const { currency, neededPoints, headroomPoints } = error;
-    return Object.assign(new LiquidityFloorReachedError(), {
-      currency,
-      neededPoints,
-      headroomPoints,
-    });
-  }
-  if (error instanceof domain.QuoteExpired) {
-    const { quoteId, expiredAt } = error;
-    return Object.assign(new QuoteExpiredError(), { quoteId, expiredAt });
-  }
-  if (error instanceof domain.QuoteAlreadyUsed) {
-    const { quoteId, transferId } = error;
-    return Object.assign(new QuoteAlreadyUsedError(), { quoteId, transferId });
-  }
-  if (error instanceof domain.ArbitrageCycle) {
-    return Object.assign(new ArbitrageCycleError(), { cycle: [...error.cycle], gain: error.gain });
-  }
-  return null;
+  const resultType = resultTypeByCode[error.code as ErrorCode];
+  invariant(resultType !== undefined, `domain error ${error.code} has a GraphQL result type`);
+  return Object.assign(new resultType(), { ...error }, { message: error.message });
 }
 
 /** Success mapped by `map`, or the failure as its typed result. */
