@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   console.log(`
 Coalition gateway ready at ${gateway.url}
   database: ${gateway.embeddedDatabase ? `embedded PostgreSQL in ${dataDir}/postgres (set DATABASE_URL to use your own)` : 'DATABASE_URL'}
-  demo coalition: ${demoPartners.map((partner) => partner.name).join(', ')}${gateway.seeded ? ' (seeded just now)' : ''}
+  demo coalition: ${demoPartners.map((partner) => partner.name).join(', ')}${gateway.seeded === 'seeded' ? ' (seeded just now)' : gateway.seeded === 'repaired' ? ' (a half-done seed repaired just now)' : ''}
   partner subgraphs composed into the graph:${gateway.partnerServices.map((service) => `\n    ${service.name.padEnd(14)} ${service.url}`).join('') || ' none'}
 
 Get a token (development keys in ${dataDir}/keys; valid 12 hours):

@@ -16,7 +16,8 @@ export interface RunningGateway {
   url: string;
   app: App;
   embeddedDatabase: boolean;
-  seeded: boolean;
+  /** Whether the demo coalition was seeded by this start, or a half-done seed repaired. */
+  seeded: 'seeded' | 'repaired' | false;
   /** Partner services composed into the graph: name and URL. */
   partnerServices: { partnerId: string; name: string; url: string }[];
   /** Stops accepting requests, drains, stops the jobs, closes pools, stops an embedded database. */

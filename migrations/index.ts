@@ -11,6 +11,7 @@ import { Migration0011QuoteExpiryIndex } from './0011-quote-expiry-index';
 import { Migration0012EarnBatchInFiveStatements } from './0012-earn-batch-in-five-statements';
 import { Migration0013OneMemberPerTransaction } from './0013-one-member-per-transaction';
 import { Migration0015EarnBatchSkipsLockedRows } from './0015-earn-batch-skips-locked-rows';
+import { Migration0016DemoSeedProgress } from './0016-demo-seed-progress';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -29,4 +30,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0012-earn-batch-in-five-statements', class: Migration0012EarnBatchInFiveStatements },
   { name: '0013-one-member-per-transaction', class: Migration0013OneMemberPerTransaction },
   { name: '0015-earn-batch-skips-locked-rows', class: Migration0015EarnBatchSkipsLockedRows },
+  { name: '0016-demo-seed-progress', class: Migration0016DemoSeedProgress },
 ];

@@ -41,6 +41,9 @@ export async function openDatabaseServer(options: {
     await server.stop();
     throw error;
   }
+  // A server this process owns is restarted when it dies; tools attached to a gateway's leave
+  // that to the gateway.
+  if (!server.attached) server.supervise(options.log);
   return {
     url: withDatabase(server.url, defaultDatabaseName),
     embedded: true,

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, platform } from 'node:os';
@@ -44,7 +44,16 @@ export interface EmbeddedPostgresOptions {
   log: (line: string) => void;
 }
 
+/** How often a supervised server's postmaster is checked, and the restart backoff bounds. */
+const superviseIntervalMs = 250;
+const restartDelayMsMin = 100;
+const restartDelayMsMax = 5_000;
+
 export class EmbeddedPostgres {
+  private supervisor: NodeJS.Timeout | undefined;
+  private restarting: Promise<void> | undefined;
+  private stopping = false;
+
   private constructor(
     private readonly binaries: Binaries,
     private readonly runAs: RunAs,
@@ -112,9 +121,62 @@ export class EmbeddedPostgres {
     return server;
   }
 
+  /**
+   * Watches the postmaster and starts it again when it dies (kill -9, out of memory, a crash):
+   * `pg_ctl start` runs crash recovery from the WAL, so everything committed is back. Retries
+   * with exponential backoff (a killed postmaster's backends may hold its shared memory for a
+   * moment) until it serves or `stop()` is called. Meanwhile queries fail with connection
+   * errors, which requests answer as the retryable DATABASE_UNAVAILABLE. Same port, so the
+   * pools reconnect by themselves.
+   */
+  supervise(log: (line: string) => void): void {
+    if (this.attached || this.supervisor) return;
+    let postmasterPid: number | undefined;
+    const check = async () => {
+      postmasterPid ??= await readPid(join(this.dataDir, 'postmaster.pid'));
+      if (this.stopping || this.restarting || postmasterPid === undefined) return;
+      if (isAlive(postmasterPid)) return;
+      log(`the embedded PostgreSQL (pid ${postmasterPid}) died; restarting it (crash recovery)`);
+      this.restarting = this.restartUntilUp(log).finally(() => {
+        postmasterPid = undefined;
+        this.restarting = undefined;
+      });
+    };
+    this.supervisor = setInterval(() => void check(), superviseIntervalMs);
+    this.supervisor.unref();
+  }
+
+  private async restartUntilUp(log: (line: string) => void): Promise<void> {
+    const startedMs = performance.now();
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        await this.launch();
+        log(
+          `the embedded PostgreSQL serves again (${Math.round(performance.now() - startedMs)} ms, ${attempt} attempt${attempt > 1 ? 's' : ''})`,
+        );
+        return;
+      } catch (error) {
+        const delayMs = Math.min(restartDelayMsMax, restartDelayMsMin * 2 ** (attempt - 1));
+        log(
+          `the embedded PostgreSQL did not start (attempt ${attempt}, next in ${delayMs} ms): ${oneLine(error)}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
   /** Fast shutdown: open transactions roll back, committed data is on disk. Idempotent. */
   async stop(): Promise<void> {
-    if (this.attached || !existsSync(join(this.dataDir, 'postmaster.pid'))) return;
+    this.stopping = true;
+    clearInterval(this.supervisor);
+    await this.restarting;
+    if (this.attached) return;
+    // A postmaster that died and was not restarted leaves its pid file: nothing to stop.
+    const postmasterPid = await readPid(join(this.dataDir, 'postmaster.pid'));
+    if (postmasterPid === undefined || !isAlive(postmasterPid)) {
+      await rm(ownerFile(this.dataDir), { force: true });
+      return;
+    }
     await run(this.binaries.pg_ctl, this.runAs, ['stop', '-D', this.dataDir, '-m', 'fast', '-w']);
     await rm(ownerFile(this.dataDir), { force: true });
   }
@@ -145,6 +207,11 @@ export class EmbeddedPostgres {
       { detached: true },
     );
   }
+}
+
+/** An error's message on one line, short enough for a log. */
+function oneLine(error: unknown): string {
+  return ((error as Error).message ?? String(error)).replace(/\s+/g, ' ').slice(0, 300);
 }
 
 /** The file naming the Node process that owns the running server. */
@@ -186,9 +253,14 @@ async function readPid(file: string): Promise<number | undefined> {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed postmaster is re-parented to pid 1, which may not reap it: a zombie is dead too.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 

@@ -1,5 +1,10 @@
 import pg from 'pg';
-import { type DeadlineAt, deadlineExceeded, deadlinePassed } from '../shared/transient';
+import {
+  type DeadlineAt,
+  deadlineExceeded,
+  deadlinePassed,
+  isDatabaseUnavailable,
+} from '../shared/transient';
 
 /** Something that runs one SQL statement: the pool, or a client inside a transaction. */
 export interface Sql {
@@ -12,6 +17,8 @@ export interface Sql {
 /** Attempts of one transaction before a serialization failure or deadlock is given up. */
 const transactionAttemptsMax = 12;
 const retryDelayMsMax = 50;
+/** Runs of one transaction again after its connection was lost before COMMIT. */
+const connectionLossRetriesMax = 2;
 
 /** PostgreSQL errors after which the whole transaction can simply run again. */
 const retryableCodes = new Set([
@@ -96,6 +103,13 @@ export class SqlDatabase implements Sql {
     // An idle client that loses its connection must not crash the process; the next query
     // gets a fresh one.
     this.pool.on('error', () => undefined);
+    // Nor may a checked-out one: pg-pool drops its idle listener on checkout, and a client held
+    // by a transaction between two statements would emit an unhandled 'error' (the process
+    // exits) when the server terminates it. The statement in flight, or the next one, fails
+    // instead, and the client is discarded on release.
+    this.pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
   }
 
   query<Row extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -147,10 +161,12 @@ export class SqlDatabase implements Sql {
       if (deadlinePassed(deadlineAt)) throw deadlineExceeded();
       const client = await this.pool.connect();
       let broken = false;
+      let committing = false;
       try {
         await client.query('begin');
         const result = await work(client);
         if (deadlinePassed(deadlineAt)) throw deadlineExceeded();
+        committing = true;
         await client.query('commit');
         return result;
       } catch (error) {
@@ -161,6 +177,19 @@ export class SqlDatabase implements Sql {
         }
         if (attempt < transactionAttemptsMax && isRetryable(error)) {
           await sleep(Math.random() * retryDelayMsMax * Math.min(attempt, 4));
+          continue;
+        }
+        // A connection lost before COMMIT was sent rolled the transaction back on the server:
+        // run it again on a fresh connection (a terminated backend, a restarted pool client).
+        // Lost during COMMIT, the outcome is unknown and the error goes to the caller, whose
+        // retry with the same idempotency key answers the original result.
+        if (
+          !committing &&
+          attempt <= connectionLossRetriesMax &&
+          broken &&
+          isDatabaseUnavailable(error)
+        ) {
+          await sleep(Math.random() * retryDelayMsMax * attempt);
           continue;
         }
         throw error;

@@ -83,12 +83,45 @@ export const demoLinks = [
   { partnerId: 'ptr_freshmart', externalId: 'FM-42', memberId: 'mbr_bob' },
 ] as const;
 
-/** Seeds the demo coalition when the database has no partners yet; returns whether it did. */
-export async function seedDemoIfEmpty(app: App): Promise<boolean> {
-  const system = app.systemContext('seed');
-  if ((await app.catalog.listPartners(system)).length > 0) return false;
+/**
+ * Seeds the demo coalition into a database that has no partners yet, and repairs a seed that a
+ * killed start left half-done; returns what it did. The seed runs through the services (many
+ * transactions), so instead of one transaction it records its progress (migration 0016): started
+ * before the first write, completed after the last. Started and not completed means only the
+ * demo's own rows are there (the seed starts on an empty database): they are removed and the
+ * seed runs again. A database with partners and no seed record was never a demo: left alone.
+ */
+export async function seedDemoIfEmpty(app: App): Promise<'seeded' | 'repaired' | false> {
+  const progress = await app.db.query<{ completed: boolean }>(
+    'select completed_at is not null as completed from demo_seed',
+  );
+  const state = progress.rows[0];
+  if (state?.completed) return false;
+  if (!state) {
+    const partners = await app.db.query('select 1 from partner limit 1');
+    if (partners.rowCount! > 0) return false;
+    await app.db.query('insert into demo_seed (started_at) values (now())');
+  } else {
+    await removeHalfDoneSeed(app);
+  }
   await seedDemo(app);
-  return true;
+  await app.db.query('update demo_seed set completed_at = now()');
+  return state ? 'repaired' : 'seeded';
+}
+
+/**
+ * Empties every table but the migrations' and the seed record, in one statement (TRUNCATE
+ * bypasses the row triggers that keep transfers immutable: this is a demo database that never
+ * finished being created, not a ledger anyone used).
+ */
+async function removeHalfDoneSeed(app: App): Promise<void> {
+  const tables = await app.db.query<{ name: string }>(
+    `select quote_ident(tablename) as name from pg_tables
+     where schemaname = current_schema() and tablename not in ('mikro_orm_migrations', 'demo_seed')`,
+  );
+  await app.db.query(
+    `truncate ${tables.rows.map((table) => table.name).join(', ')} restart identity cascade`,
+  );
 }
 
 export async function seedDemo(app: App): Promise<void> {

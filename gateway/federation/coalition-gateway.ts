@@ -7,7 +7,7 @@ import type {
   GatewaySchemaLoadOrUpdateCallback,
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
-import { type DocumentNode, execute, type GraphQLSchema } from 'graphql';
+import { type DocumentNode, execute, GraphQLError, type GraphQLSchema } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { GraphQLContext } from '../graphql/context';
 import { isCoalitionOnly } from '../http/compiled-operations';
@@ -131,7 +131,18 @@ export class CoalitionGateway implements GatewayInterface {
   ): Promise<GatewayExecutionResult> {
     const compiled = this.compiled(document, queryHash, request.operationName);
     if (compiled) {
-      return compiled.query(undefined, request.context, request.request.variables ?? {});
+      const result = await compiled.query(
+        undefined,
+        request.context,
+        request.request.variables ?? {},
+      );
+      // graphql-jit leaves `extensions` undefined on an error whose cause has none (a driver
+      // error); Apollo reads `extensions.code` and would answer an unlogged "Internal server
+      // error" instead of masking it (and a DATABASE_UNAVAILABLE would lose its code).
+      if (result.errors?.some((error) => error.extensions === undefined)) {
+        return { ...result, errors: result.errors.map(withExtensions) };
+      }
+      return result;
     }
     return execute({
       schema: this.options.coalitionSchema,
@@ -220,4 +231,16 @@ function quietLogger(log: (line: string) => void) {
     warn: (message: unknown) => log(`gateway: ${String(message)}`),
     error: (message: unknown) => log(`gateway: ${String(message)}`),
   };
+}
+
+/** The same error as graphql-js would build it: `extensions` always an object. */
+function withExtensions(error: GraphQLError): GraphQLError {
+  if (error.extensions !== undefined) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError ?? undefined,
+  });
 }

@@ -7,7 +7,7 @@ import { transientError } from '../graphql/apollo';
 import type { GraphQLContext } from '../graphql/context';
 import { createGraphQLContext } from '../graphql/context';
 import type { Caller } from '../shared/context';
-import { deadlineExceeded, type TransientFailure } from '../shared/transient';
+import { deadlineExceeded, type TransientFailure, transientFailureOf } from '../shared/transient';
 import { Admission, callerKey, defaultRequestLimits, type RequestLimits } from './admission';
 import type { OperationClassifier, OperationKind } from './cacheable-operations';
 import type { CompiledOperations } from './compiled-operations';
@@ -45,6 +45,9 @@ export function createHttpServer(httpOptions: HttpOptions): Server {
   const options: Handled = { ...httpOptions, limits, admission: new Admission(limits) };
   const server = createServer((request, response) => {
     handle(options, request, response).catch((error: unknown) => {
+      // A database that went away before execution began: retryable, not a bug.
+      const transient = transientFailureOf(error);
+      if (transient && !response.headersSent) return sendTransient(response, transient);
       console.error('unhandled HTTP error', error);
       if (!response.headersSent)
         sendJson(response, 500, graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));

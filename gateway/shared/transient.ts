@@ -15,13 +15,16 @@ export type TransientCode =
   /** A row the request needs stayed locked longer than DB_LOCK_TIMEOUT_MS. */
   | 'LOCK_TIMEOUT'
   /** A database statement ran longer than DB_STATEMENT_TIMEOUT_MS. */
-  | 'STATEMENT_TIMEOUT';
+  | 'STATEMENT_TIMEOUT'
+  /** The database cannot be reached, or dropped the connection (see isDatabaseUnavailable). */
+  | 'DATABASE_UNAVAILABLE';
 
 export const transientCodes: ReadonlySet<string> = new Set<TransientCode>([
   'DEADLINE_EXCEEDED',
   'BUSY',
   'LOCK_TIMEOUT',
   'STATEMENT_TIMEOUT',
+  'DATABASE_UNAVAILABLE',
 ]);
 
 export class TransientFailure extends Error {
@@ -50,7 +53,52 @@ export function transientFailureOf(error: unknown): TransientFailure | undefined
   if (code === '57014') {
     return new TransientFailure('STATEMENT_TIMEOUT', 'The database took too long; retry.');
   }
+  if (isDatabaseUnavailable(error)) {
+    return new TransientFailure(
+      'DATABASE_UNAVAILABLE',
+      'The database is unavailable; retry with the same idempotency key.',
+    );
+  }
   return undefined;
+}
+
+/**
+ * SQLSTATEs after which the server is gone or going: connection exceptions (class 08),
+ * admin_shutdown (pg_terminate_backend, a fast stop), crash_shutdown (another backend crashed),
+ * cannot_connect_now (starting up or in recovery), too_many_connections, and the session ended
+ * by idle_in_transaction_session_timeout.
+ */
+const unavailableSqlStates = new Set(['57P01', '57P02', '57P03', '53300', '25P03']);
+/** Socket errors of a server that is down or restarting. */
+const unavailableSocketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+/** What node-postgres says, without a code, when the connection went away under it. */
+const unavailableMessages =
+  /Connection terminated|not queryable|timeout exceeded when trying to connect|terminating connection/i;
+
+/**
+ * Whether `error` says the database could not be reached or dropped the connection: nothing
+ * about the request, so the same request may succeed once the server is back. Looks through the
+ * wrappers MikroORM and AggregateError put around the driver's error.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (error === null || typeof error !== 'object' || depth > 4) return false;
+  const { code, sqlState, message, cause, errors } = error as {
+    code?: unknown;
+    sqlState?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
+  for (const state of [code, sqlState]) {
+    if (typeof state !== 'string') continue;
+    if (state.startsWith('08') && state.length === 5) return true;
+    if (unavailableSqlStates.has(state) || unavailableSocketCodes.has(state)) return true;
+  }
+  if (typeof message === 'string' && unavailableMessages.test(message)) return true;
+  if (Array.isArray(errors) && errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) {
+    return true;
+  }
+  return isDatabaseUnavailable(cause, depth + 1);
 }
 
 /**

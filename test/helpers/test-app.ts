@@ -14,9 +14,15 @@ export interface TestApp extends App {
 
 /** The domain services on a fresh database of their own, with a clock the test moves. */
 export async function createTestApp(
-  options: { demo?: boolean; databaseTimeouts?: Partial<DatabaseTimeouts> } = {},
+  options: {
+    demo?: boolean;
+    databaseTimeouts?: Partial<DatabaseTimeouts>;
+    /** Connect through something in front of the database (a proxy a test can cut). */
+    connectThrough?: (databaseUrl: string) => Promise<string>;
+  } = {},
 ): Promise<TestApp> {
-  const databaseUrl = await createTestDatabase();
+  const created = await createTestDatabase();
+  const databaseUrl = options.connectThrough ? await options.connectThrough(created) : created;
   const clock = new ManualClock(new Date('2026-11-26T10:00:00Z'));
   const app = await createApp({
     databaseUrl,

@@ -38,11 +38,13 @@ export async function createTestGateway(
     production?: boolean;
     limits?: Partial<RequestLimits>;
     databaseTimeouts?: Partial<DatabaseTimeouts>;
+    connectThrough?: (databaseUrl: string) => Promise<string>;
   } = {},
 ): Promise<TestGateway> {
   const app = await createTestApp({
     demo: options.demo,
     databaseTimeouts: options.databaseTimeouts,
+    connectThrough: options.connectThrough,
   });
   const keySet = keySetFromPrivate(await generateSigningKey('test-1'));
   const gateway = await buildGateway({

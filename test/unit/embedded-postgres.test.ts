@@ -68,4 +68,34 @@ describe('the embedded PostgreSQL', () => {
     }
     await second.stop();
   });
+
+  it('restarts a supervised server that was killed, with what was committed', async () => {
+    const server = await EmbeddedPostgres.start(options);
+    try {
+      const client = new pg.Client(server.url);
+      await client.connect();
+      await client.query('create table survives (n int); insert into survives values (42)');
+      await client.end();
+      server.supervise((line) => lines.push(line));
+      const killed = postmasterPid();
+      process.kill(killed, 'SIGKILL');
+      // As long as it takes: the supervisor notices, then crash recovery runs.
+      for (;;) {
+        const restarted = lines.some((line) => line.includes('serves again'));
+        if (restarted && (await selectOne(server.url).catch(() => 0)) === 1) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(lines).toContainEqual(expect.stringContaining(`(pid ${killed}) died; restarting`));
+      expect(postmasterPid()).not.toBe(killed);
+      const after = new pg.Client(server.url);
+      await after.connect();
+      try {
+        expect((await after.query('select n from survives')).rows).toEqual([{ n: 42 }]);
+      } finally {
+        await after.end();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
 });
