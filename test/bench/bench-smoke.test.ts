@@ -9,6 +9,11 @@ import { runPrefixVariable } from '../helpers/test-environment';
 
 const execFileAsync = promisify(execFile);
 const projectRoot = resolve(__dirname, '../..');
+/**
+ * Builds, starts gateways and a database, runs every figure: minutes on a busy machine. No
+ * assertion is about speed, so the limit only catches a run that hangs.
+ */
+const benchSmokeTimeoutMs = 10 * 60_000;
 
 /**
  * The harness cannot rot: build it and run every figure end to end through the real CLI, with
@@ -62,7 +67,7 @@ describe('npm run bench (smoke)', () => {
       unit: 'MB',
     });
     expect(stdout).toMatch(/^figure\s+median\s+min\s+max\s+target\s+met\s+runs$/m);
-  });
+  }, benchSmokeTimeoutMs);
 });
 
 /** Runs the compiled CLI; a failure carries the end of its output, which says what broke. */
