@@ -5,7 +5,6 @@ import { CrossProgramPayments } from './exchange/cross-program-payments';
 import { ExchangeAdmin } from './exchange/exchange-admin';
 import { ExchangeService } from './exchange/exchange-service';
 import { WalletValuation } from './exchange/wallet-valuation';
-import type { FederationServices } from './federation/federation';
 import { Ledger } from './ledger/ledger';
 import { MemberDirectory } from './members/member-directory';
 import { ProgramCatalog } from './programs/program-catalog';
@@ -38,8 +37,6 @@ export interface App {
   /** Wallet values in the reference unit and conversion previews. */
   walletValuation: WalletValuation;
   redemptions: RedemptionService;
-  /** Partner services and the supergraph; set by buildGateway (absent without a gateway). */
-  federation?: FederationServices;
   settlement: SettlementService;
   /** A context for jobs and tools acting as the system. */
   systemContext(requestId?: string): RequestContext;

@@ -51,7 +51,6 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     subgraphTimeoutMs: options.subgraphTimeoutMs,
     log: options.log,
   });
-  options.app.federation = federation;
   const apollo = await createApolloServer(federation.gateway, {
     production: options.production,
     log: options.log,
@@ -79,6 +78,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     publicJwks: options.keySet.publicJwks,
     gatewayJwks: federation.signer.publicJwks,
     limits: options.limits,
+    federation,
   });
   return {
     httpServer,

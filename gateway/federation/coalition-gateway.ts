@@ -9,8 +9,8 @@ import type {
 } from '@apollo/server-gateway-interface';
 import { type DocumentNode, execute, GraphQLError, type GraphQLSchema } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import { isCoalitionOnly } from '../graphql/coalition-only';
 import type { GraphQLContext } from '../graphql/context';
-import { isCoalitionOnly } from '../http/compiled-operations';
 import type { AssertionSigner } from './assertions';
 import { coalitionSubgraphName } from './composition';
 import { InProcessDataSource } from './in-process-data-source';

@@ -12,7 +12,7 @@ import {
   type SelectionNode,
   visit,
 } from 'graphql';
-import { isCoalitionOnly } from '../http/compiled-operations';
+import { isCoalitionOnly } from '../graphql/coalition-only';
 
 /** One side of a split operation: a document of its own, hashed as Apollo hashes a query. */
 export interface OperationPart {

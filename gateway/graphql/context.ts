@@ -1,4 +1,5 @@
 import type { App } from '../app';
+import type { FederationServices } from '../federation/federation';
 import type { Caller, RequestContext } from '../shared/context';
 import type { DeadlineAt } from '../shared/transient';
 import { createLoaders, type Loaders } from './loaders';
@@ -6,6 +7,8 @@ import { createLoaders, type Loaders } from './loaders';
 /** What every resolver receives: the caller, a forked EntityManager, the services, the loaders. */
 export interface GraphQLContext {
   app: App;
+  /** Partner services and the supergraph, when a gateway serves this request (not in tools). */
+  federation?: FederationServices;
   request: RequestContext;
   caller: Caller;
   loaders: Loaders;
@@ -26,8 +29,9 @@ export function createGraphQLContext(
   app: App,
   caller: Caller,
   requestId: string,
-  deadlineAt?: DeadlineAt,
+  options: { deadlineAt?: DeadlineAt; federation?: FederationServices } = {},
 ): GraphQLContext {
+  const { deadlineAt, federation } = options;
   let em: RequestContext['em'] | undefined;
   const request: RequestContext = {
     caller,
@@ -40,5 +44,5 @@ export function createGraphQLContext(
       return em;
     },
   };
-  return { app, request, caller, loaders: createLoaders(app, request), reuse: {} };
+  return { app, federation, request, caller, loaders: createLoaders(app, request), reuse: {} };
 }

@@ -1,15 +1,7 @@
-import {
-  BREAK,
-  type DocumentNode,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-  Kind,
-  parse,
-  validate,
-  visit,
-} from 'graphql';
+import { type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, parse } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { maskError, operationLimits } from '../graphql/apollo';
+import { isCoalitionOnly } from '../graphql/coalition-only';
 import type { GraphQLContext } from '../graphql/context';
 
 /** Operations remembered; the map is emptied when it grows past this. */
@@ -88,24 +80,6 @@ export class CompiledOperations {
     const compiled = compileQuery(this.schema, document, operationName);
     return isCompiledQuery(compiled) ? compiled : null;
   }
-}
-
-/**
- * Whether the coalition's own schema answers every field of the operation, without
- * introspection (which must describe the whole supergraph).
- */
-export function isCoalitionOnly(schema: GraphQLSchema, document: DocumentNode): boolean {
-  let introspection = false;
-  visit(document, {
-    [Kind.FIELD](node) {
-      if (node.name.value === '__schema' || node.name.value === '__type') {
-        introspection = true;
-        return BREAK;
-      }
-      return undefined;
-    },
-  });
-  return !introspection && validate(schema, document).length === 0;
 }
 
 /** Errors without a code are internal ones, as Apollo normalises them before formatting. */

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import type { App } from '../app';
 import type { TokenVerifier } from '../auth/tokens';
+import type { FederationServices } from '../federation/federation';
 import { transientError } from '../graphql/apollo';
 import type { GraphQLContext } from '../graphql/context';
 import { createGraphQLContext } from '../graphql/context';
@@ -31,6 +32,8 @@ export interface HttpOptions {
   memberReads?: { cache: MemberResponseCache; classifier: OperationClassifier };
   /** Deadline and admission limits; defaultRequestLimits when omitted. */
   limits?: RequestLimits;
+  /** The supergraph's services, for the operations that manage partner services. */
+  federation?: FederationServices;
 }
 
 type Handled = HttpOptions & { admission: Admission; limits: RequestLimits };
@@ -158,7 +161,10 @@ async function handle(options: Handled, request: IncomingMessage, response: Serv
   } catch (error) {
     return sendTransient(response, error as TransientFailure);
   }
-  const context = createGraphQLContext(options.app, caller, requestId, deadlineAt);
+  const context = createGraphQLContext(options.app, caller, requestId, {
+    deadlineAt,
+    federation: options.federation,
+  });
   const method = request.method;
   const execution = (async () => {
     if (compiled) {

@@ -5,6 +5,7 @@ import {
   RegisterPartnerServiceResult,
 } from '../../../schema/partner-services';
 import type { PartnerServiceRecord } from '../../federation/partner-service-directory';
+import { required } from '../../shared/invariant';
 import type { GraphQLContext } from '../context';
 import { respond } from '../respond';
 
@@ -41,8 +42,7 @@ export class PartnerServiceResolver {
 }
 
 function federationOf(ctx: GraphQLContext) {
-  if (!ctx.app.federation) throw new Error('this gateway runs without federation');
-  return ctx.app.federation;
+  return required(ctx.federation, 'the federation of the gateway serving this request');
 }
 
 function partnerServiceObject(record: PartnerServiceRecord): PartnerService {
