@@ -8,6 +8,7 @@ import { transientError } from '../graphql/apollo';
 import type { GraphQLContext } from '../graphql/context';
 import { createGraphQLContext } from '../graphql/context';
 import type { Caller } from '../shared/context';
+import { required } from '../shared/invariant';
 import { deadlineExceeded, type TransientFailure, transientFailureOf } from '../shared/transient';
 import { Admission, callerKey, defaultRequestLimits, type RequestLimits } from './admission';
 import type { OperationClassifier, OperationKind } from './cacheable-operations';
@@ -63,150 +64,222 @@ export function createHttpServer(httpOptions: HttpOptions): Server {
   return server;
 }
 
+/**
+ * One request, in its phases: route, read and authenticate, answer a member's repeated read
+ * from memory, execute under admission and the deadline, send (and store for reuse).
+ */
 async function handle(options: Handled, request: IncomingMessage, response: ServerResponse) {
   const deadlineAt = performance.now() + options.limits.deadlineMs;
   const url = parseUrl(request.url ?? '/');
   response.setHeader('x-content-type-options', 'nosniff');
-  if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
-  if (url.pathname === '/.well-known/jwks.json') return sendJson(response, 200, options.publicJwks);
-  if (url.pathname === '/.well-known/gateway-jwks.json' && options.gatewayJwks) {
-    return sendJson(response, 200, options.gatewayJwks);
-  }
-  if (url.pathname !== graphqlPath) return sendJson(response, 404, { error: 'not found' });
+  if (answeredOutsideGraphQL(options, url.pathname, request, response)) return;
+  const incoming = await readGraphQLRequest(options, url, request, response);
+  if (!incoming || answeredFromMemory(options, incoming, response)) return;
+  const executed = await execute(options, incoming, deadlineAt, response);
+  if (executed) await send(incoming, executed, response);
+}
 
-  if (!applyCors(options.corsOrigins, request, response)) {
-    return sendJson(response, 403, graphqlError('Origin not allowed', 'FORBIDDEN'));
-  }
-  if (request.method === 'OPTIONS') {
+/** Everything but a GraphQL request: health, keys, CORS preflight, 404, 405. True when answered. */
+function answeredOutsideGraphQL(
+  options: Handled,
+  pathname: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): boolean {
+  if (pathname !== graphqlPath) {
+    const fixed = fixedAnswer(options, pathname);
+    if (fixed === undefined) sendJson(response, 404, { error: 'not found' });
+    else sendJson(response, 200, fixed);
+  } else if (!applyCors(options.corsOrigins, request, response)) {
+    sendJson(response, 403, graphqlError('Origin not allowed', 'FORBIDDEN'));
+  } else if (request.method === 'OPTIONS') {
     response.writeHead(204).end();
-    return;
-  }
-  if (request.method !== 'GET' && request.method !== 'POST') {
+  } else if (request.method !== 'GET' && request.method !== 'POST') {
     response.setHeader('allow', 'GET, POST, OPTIONS');
-    return sendJson(response, 405, graphqlError('Use GET or POST', 'BAD_REQUEST'));
+    sendJson(response, 405, graphqlError('Use GET or POST', 'BAD_REQUEST'));
+  } else {
+    return false;
   }
+  return true;
+}
 
+/** The health check and the published keys. */
+function fixedAnswer(options: Handled, pathname: string): unknown {
+  if (pathname === '/health') return { status: 'ok' };
+  if (pathname === '/.well-known/jwks.json') return options.publicJwks;
+  if (pathname === '/.well-known/gateway-jwks.json') return options.gatewayJwks;
+  return undefined;
+}
+
+/** A GraphQL request, read and authenticated. */
+interface Incoming {
+  request: IncomingMessage;
+  search: string;
+  /** The POSTed body as received; undefined for GET. */
+  raw: string | undefined;
+  caller: Caller;
+  /** The business clock's now, for the member response cache. */
+  nowMs: number;
+}
+
+/** Reads the body and authenticates the caller; undefined when answered (413, 401). */
+async function readGraphQLRequest(
+  options: Handled,
+  url: { search: string },
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<Incoming | undefined> {
   let raw: string | undefined;
   if (request.method === 'POST') {
     raw = await readBody(request);
     if (raw === undefined) {
-      return sendJson(
+      sendJson(
         response,
         413,
         graphqlError(`Request body over ${bodyBytesMax} bytes`, 'BAD_REQUEST'),
       );
+      return undefined;
     }
   }
-
-  let caller: Caller;
   try {
-    caller = await authenticate(options.verifier, request.headers.authorization);
+    const caller = await authenticate(options.verifier, request.headers.authorization);
+    return { request, search: url.search, raw, caller, nowMs: options.app.clock.now().getTime() };
   } catch (error) {
     response.setHeader('www-authenticate', 'Bearer error="invalid_token"');
-    return sendJson(
+    sendJson(
       response,
       401,
       graphqlError(`Invalid bearer token: ${reason(error)}`, 'UNAUTHENTICATED'),
     );
+    return undefined;
   }
+}
 
-  // A member's repeated read: answered before parsing anything. Only a JSON request can hit (a
-  // stored body was once parsed and answered by Apollo under the same CSRF rules).
-  const nowMs = options.app.clock.now().getTime();
-  if (options.memberReads && caller.kind === 'member' && raw !== undefined && isJson(request)) {
-    const cached = options.memberReads.cache.lookup(caller.memberId, raw, nowMs);
-    if (cached) {
-      for (const [name, value] of cached.headers) response.setHeader(name, value);
-      response.setHeader('cache-control', 'no-store');
-      response.end(cached.body);
-      return;
+/**
+ * A member's repeated read, answered before parsing anything. Only a JSON request can hit (a
+ * stored body was once parsed and answered by Apollo under the same CSRF rules).
+ */
+function answeredFromMemory(options: Handled, incoming: Incoming, response: ServerResponse) {
+  const { caller, raw, request } = incoming;
+  if (!options.memberReads || caller.kind !== 'member' || raw === undefined || !isJson(request)) {
+    return false;
+  }
+  const cached = options.memberReads.cache.lookup(caller.memberId, raw, incoming.nowMs);
+  if (!cached) return false;
+  for (const [name, value] of cached.headers) response.setHeader(name, value);
+  response.setHeader('cache-control', 'no-store');
+  response.end(cached.body);
+  return true;
+}
+
+type ApolloResult = Awaited<ReturnType<HttpOptions['apollo']['executeHTTPGraphQLRequest']>>;
+
+/** What execution produced: a complete answer, or Apollo's streamed result. */
+interface Executed {
+  answer?: { status: number; headers: [string, string][]; body: string };
+  result?: ApolloResult;
+  context: GraphQLContext;
+  memberRead: ReturnType<typeof memberReadOf>;
+  /** The member response cache's ticket for this read, when its answer may be stored. */
+  ticket: ReturnType<MemberResponseCache['ticket']> | undefined;
+}
+
+/**
+ * Parses the body, takes an admission slot (503 BUSY past the queue wait), runs the operation
+ * (compiled when it may be, else Apollo's) and waits for it until the deadline (503
+ * DEADLINE_EXCEEDED). Undefined when answered.
+ */
+async function execute(
+  options: Handled,
+  incoming: Incoming,
+  deadlineAt: number,
+  response: ServerResponse,
+): Promise<Executed | undefined> {
+  const { request, raw, caller } = incoming;
+  let body: unknown = raw;
+  if (raw !== undefined && isJson(request)) {
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      sendJson(response, 400, graphqlError('Malformed JSON body', 'BAD_REQUEST'));
+      return undefined;
     }
   }
-
-  let body: unknown;
-  if (raw !== undefined) {
-    if (isJson(request)) {
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        return sendJson(response, 400, graphqlError('Malformed JSON body', 'BAD_REQUEST'));
-      }
-    } else {
-      body = raw;
-    }
-  }
-
   const memberRead = memberReadOf(options, caller, raw, body);
   const ticket =
-    memberRead?.kind === 'cacheable-query' || memberRead?.kind === 'partner-query'
-      ? memberRead.cache.ticket(memberRead.memberId, raw!)
+    raw !== undefined &&
+    (memberRead?.kind === 'cacheable-query' || memberRead?.kind === 'partner-query')
+      ? memberRead.cache.ticket(memberRead.memberId, raw)
       : undefined;
-
-  const headers = new HeaderMap();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-  }
-  const requestId =
-    typeof request.headers['x-request-id'] === 'string'
-      ? request.headers['x-request-id'].slice(0, 100)
-      : randomUUID();
   const operation = plainOperation(options, request, body);
-  const compiled = operation && options.compiled!.get(operation.query, operation.operationName);
-  let answer: { status: number; headers: [string, string][]; body: string } | undefined;
-  let result: Awaited<ReturnType<HttpOptions['apollo']['executeHTTPGraphQLRequest']>> | undefined;
+  const compiled = operation && options.compiled?.get(operation.query, operation.operationName);
 
   let release: () => void;
   try {
     release = await options.admission.enter(callerKey(caller));
   } catch (error) {
-    return sendTransient(response, error as TransientFailure);
+    sendTransient(response, error as TransientFailure);
+    return undefined;
   }
-  const context = createGraphQLContext(options.app, caller, requestId, {
+  const context = createGraphQLContext(options.app, caller, requestIdOf(request), {
     deadlineAt,
     federation: options.federation,
   });
-  const method = request.method;
+  const executed: Executed = { context, memberRead, ticket };
   const execution = (async () => {
-    if (compiled) {
-      const ran = await options.compiled!.run(compiled, context, operation.variables);
-      answer = { ...ran, headers: [['content-type', jsonContentType]] };
-    } else {
-      result = await options.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method, headers, search: url.search, body },
-        context: async () => context,
-      });
-      if (result.body.kind === 'complete') {
-        answer = {
-          status: result.status ?? 200,
-          headers: [...result.headers],
-          body: result.body.string,
-        };
-        if (operation && answer.status === 200) {
-          options.compiled!.learn(operation.query, operation.operationName);
-        }
-      }
+    if (compiled && operation && options.compiled) {
+      const ran = await options.compiled.run(compiled, context, operation.variables);
+      executed.answer = { ...ran, headers: [['content-type', jsonContentType]] };
+      return;
+    }
+    const result = await options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: {
+        method: request.method as string,
+        headers: headerMapOf(request),
+        search: incoming.search,
+        body,
+      },
+      context: async () => context,
+    });
+    executed.result = result;
+    if (result.body.kind !== 'complete') return;
+    executed.answer = {
+      status: result.status ?? 200,
+      headers: [...result.headers],
+      body: result.body.string,
+    };
+    if (operation && executed.answer.status === 200) {
+      options.compiled?.learn(operation.query, operation.operationName);
     }
   })();
   // The slot stays taken until the work stops, even when the caller was answered before.
   execution.then(release, release);
-  if ((await beforeDeadline(execution, deadlineAt)) === deadlineReached) {
-    // Whatever the work still does cannot commit (see SqlDatabase.transaction, EarnBatcher).
-    execution.catch(() => undefined);
-    if (memberRead?.kind === 'mutation') memberRead.cache.invalidate([memberRead.memberId]);
-    return sendTransient(response, deadlineExceeded());
-  }
+  const reached = (await beforeDeadline(execution, deadlineAt)) === deadlineReached;
   // A member's own mutation changes what their reads show: never serve them the old answer.
   if (memberRead?.kind === 'mutation') memberRead.cache.invalidate([memberRead.memberId]);
+  if (reached) {
+    // Whatever the work still does cannot commit (see SqlDatabase.transaction, EarnBatcher).
+    execution.catch(() => undefined);
+    sendTransient(response, deadlineExceeded());
+    return undefined;
+  }
+  return executed;
+}
+
+/** Sends the answer, storing a member's reusable read; or streams Apollo's incremental result. */
+async function send(incoming: Incoming, executed: Executed, response: ServerResponse) {
+  const { answer, result, memberRead, ticket, context } = executed;
   if (answer) {
     for (const [name, value] of answer.headers) response.setHeader(name, value);
     response.setHeader('cache-control', 'no-store');
     response.statusCode = answer.status;
-    const validUntilMs = ticket && reusableUntilMs(memberRead!.kind, context, nowMs);
+    const validUntilMs =
+      ticket && memberRead && reusableUntilMs(memberRead.kind, context, incoming.nowMs);
     if (validUntilMs && answer.status === 200 && !answer.body.includes('"errors"')) {
-      memberRead!.cache.store(
+      memberRead.cache.store(
         ticket,
         { body: answer.body, headers: answer.headers },
-        nowMs,
+        incoming.nowMs,
         validUntilMs,
       );
     }
@@ -215,12 +288,26 @@ async function handle(options: Handled, request: IncomingMessage, response: Serv
     response.end(answer.body);
     return;
   }
-  for (const [name, value] of result!.headers) response.setHeader(name, value);
+  const streamed = required(result, 'an Apollo result when no complete answer was made');
+  for (const [name, value] of streamed.headers) response.setHeader(name, value);
   response.setHeader('cache-control', 'no-store');
-  response.statusCode = result!.status ?? 200;
-  if (result!.body.kind === 'complete') return;
-  for await (const chunk of result!.body.asyncIterator) response.write(chunk);
+  response.statusCode = streamed.status ?? 200;
+  if (streamed.body.kind === 'complete') return;
+  for await (const chunk of streamed.body.asyncIterator) response.write(chunk);
   response.end();
+}
+
+function headerMapOf(request: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' ? given.slice(0, 100) : randomUUID();
 }
 
 const jsonContentType = 'application/json; charset=utf-8';
