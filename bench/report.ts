@@ -25,7 +25,7 @@ export async function writeReport(file: string, report: BenchReport): Promise<vo
 export function formatTable(figures: readonly FigureResult[]): string {
   const header = ['figure', 'median', 'min', 'max', 'target', 'met', 'runs'];
   const rows = figures.map((figure) => {
-    const target = `${figure.target.comparison} ${figure.target.value}${figure.target.unit === 'MB' ? ' MB' : ''}`;
+    const target = `${figure.target.comparison} ${figure.target.value}${figure.target.unit === 'ratio' ? '' : ` ${figure.target.unit}`}`;
     if (figure.status !== 'measured') {
       return [figure.name, figure.status, '', '', target, '', ''];
     }
