@@ -5,15 +5,12 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { type App, createApp } from '../../gateway/app';
 import { statementCsv } from '../../gateway/settlement/exports';
-import {
-  generateTransfers,
-  seedSyntheticCoalition,
-} from '../../gateway/settlement/synthetic-activity';
 import { ManualClock } from '../../gateway/shared/clock';
 import { DomainError } from '../../gateway/shared/errors';
 import type { BenchContext } from '../context';
 import { type Experiment, measured, spreadOver } from '../figure';
 import { rounded } from '../summary';
+import { generateTransfers, seedSyntheticCoalition } from '../synthetic-activity';
 
 const dayMs = 86_400_000;
 /** The period's window: four weeks well before the run. */
