@@ -10,7 +10,6 @@ import { Migration0010DropUnusedLedgerIndexes } from './0010-drop-unused-ledger-
 import { Migration0011QuoteExpiryIndex } from './0011-quote-expiry-index';
 import { Migration0012EarnBatchInFiveStatements } from './0012-earn-batch-in-five-statements';
 import { Migration0013OneMemberPerTransaction } from './0013-one-member-per-transaction';
-import { Migration0014SettlementDerivedLines } from './0014-settlement-derived-lines';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -28,5 +27,4 @@ export const migrationsList: MigrationObject[] = [
   { name: '0011-quote-expiry-index', class: Migration0011QuoteExpiryIndex },
   { name: '0012-earn-batch-in-five-statements', class: Migration0012EarnBatchInFiveStatements },
   { name: '0013-one-member-per-transaction', class: Migration0013OneMemberPerTransaction },
-  { name: '0014-settlement-derived-lines', class: Migration0014SettlementDerivedLines },
 ];

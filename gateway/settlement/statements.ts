@@ -1,28 +1,23 @@
 import type { Sql, SqlDatabase } from '../db/sql';
 import { InvalidInput, PeriodStateConflict } from '../shared/errors';
-import { closedCutOff, cutParameters } from './cut-off';
 import { statementStreamBatch } from './limits';
 import type {
   CounterpartyTotal,
   GrossFlow,
   ObligationKind,
   Page,
-  PaymentInstruction,
   Period,
   PeriodSettlement,
   Statement,
   StatementLine,
 } from './model';
-import { operatorPartyId } from './model';
 import { bilateralNets, netPositions, paymentInstructions } from './netting';
-import { periodLinesFrom, takesSql } from './obligation-sql';
 import { findPeriod } from './periods';
 
 /**
- * What a closed period says: its netting for the operator, and each partner's statement. The
- * totals and payments are what the close stored; the lines are derived from the transfers the
- * period took and the agreements in force, none of which can change, so neither does a closed
- * period's statement.
+ * What a closed period says: its netting for the operator, and each partner's statement. All of
+ * it is read from what the close froze (the gross matrix and the obligations), so it never
+ * changes once the period is closed.
  */
 
 /** The period, which must be closed. Errors: NotFound, PeriodStateConflict. */
@@ -66,33 +61,8 @@ export async function periodSettlement(sql: Sql, periodId: string): Promise<Peri
     gross,
     bilateral: bilateralNets(gross),
     positions,
-    payments: (await storedPayments(sql, periodId)) ?? paymentInstructions(positions),
+    payments: paymentInstructions(positions),
   };
-}
-
-/** The payments the close wrote; null for a period closed before closes wrote them. */
-async function storedPayments(sql: Sql, periodId: string): Promise<PaymentInstruction[] | null> {
-  const rows = await sql.query<{
-    payment_count: number | null;
-    settlement_currency: string | null;
-    payer_id: string | null;
-    payee_id: string | null;
-    amount_minor: bigint | null;
-  }>(
-    `select p.payment_count, s.settlement_currency, s.payer_id, s.payee_id, s.amount_minor
-     from settlement_period p left join settlement_payment s on s.period_id = p.id
-     where p.id = $1 order by s.ordinal`,
-    [periodId],
-  );
-  if (rows.rows[0]?.payment_count == null) return null;
-  return rows.rows
-    .filter((row) => row.payer_id !== null)
-    .map((row) => ({
-      settlementCurrency: row.settlement_currency!,
-      payerId: row.payer_id!,
-      payeeId: row.payee_id!,
-      amountMinor: row.amount_minor!,
-    }));
 }
 
 /**
@@ -134,12 +104,8 @@ export async function statement(sql: Sql, periodId: string, partnerId: string): 
 }
 
 /**
- * One page of a partner's statement lines, in transfer order (then kind, currency). Walks the
- * period's transfers from the cursor in batches, deriving the lines of each batch, until the
- * page is full: a partner's own transfers through transfer_partner_newest (plus adjustments
- * naming it); for a currency's owner or the operator, who are party to other partners'
- * transfers, the period's transfers in id order. A page costs the same however deep it is:
- * the transfers it reads, times the share of them the partner is party to.
+ * One page of a partner's statement lines, in transfer order. The two halves (as debtor, as
+ * creditor) each walk their own index in order, so a page costs the same however deep it is.
  */
 export async function statementLines(
   sql: Sql,
@@ -149,97 +115,26 @@ export async function statementLines(
   after: string | null,
 ): Promise<Page<StatementLine>> {
   const position = after === null ? null : decodeCursor(after);
-  const cut = await closedCutOff(sql, periodId);
-  const rows: LineRow[] = [];
-  if (cut.firstTransferId !== null && cut.lastTransferId !== null) {
-    const idsSql = (await walksWholePeriod(sql, partnerId)) ? periodIdsSql : partnerIdsSql;
-    let from = position?.transferId ?? '';
-    let same = from; // the cursor's own transfer may have lines after the cursor
-    let batch = firstBatch;
-    for (;;) {
-      const ids = await sql.query<{ id: string }>(idsSql, [
-        ...cutParameters(cut),
-        partnerId,
-        cut.firstTransferId,
-        cut.lastTransferId,
-        from,
-        same,
-        batch,
-      ]);
-      if (ids.rows.length === 0) break;
-      const lines = await sql.query<LineRow>(batchLinesSql, [
-        ...cutParameters(cut),
-        ids.rows.map((row) => row.id),
-        partnerId,
-        position?.transferId ?? '',
-        position?.kind ?? '',
-        position?.currency ?? '',
-      ]);
-      rows.push(...lines.rows);
-      if (rows.length > first || ids.rows.length < batch) break;
-      from = ids.rows.at(-1)!.id;
-      same = '';
-      batch = Math.min(batch * 4, batchMax);
-    }
-  }
-  const items = rows.slice(0, first).map((row) => lineFromRow(row, partnerId));
+  const rows = await sql.query<LineRow>(linesSql('limit $6'), [
+    periodId,
+    partnerId,
+    position?.transferId ?? '',
+    position?.kind ?? '',
+    position?.currency ?? '',
+    first + 1,
+  ]);
+  const items = rows.rows.slice(0, first).map((row) => lineFromRow(row, partnerId));
   const last = items.at(-1);
   return {
     items,
     endCursor: last ? encodeCursor(last) : null,
-    hasNextPage: rows.length > first,
+    hasNextPage: rows.rows.length > first,
   };
 }
 
-/** Transfers per batch of a page's walk: the first, then four times more each, up to the last. */
-const firstBatch = 200;
-const batchMax = 20_000;
-
-/** Owners of a currency and the operator are party to other partners' transfers. */
-async function walksWholePeriod(sql: Sql, partnerId: string): Promise<boolean> {
-  if (partnerId === operatorPartyId) return true;
-  const rows = await sql.query(`select 1 from currency where owner_partner_id = $1 limit 1`, [
-    partnerId,
-  ]);
-  return (rows.rowCount ?? 0) > 0;
-}
-
-/**
- * The next batch of transfers a page reads: $1-$6 the cut, $7 partner, $8-$9 the period's
- * first and last transfer id, $10 read after this id, $11 or this one, $12 how many.
- */
-const afterSql = '($10::text is not null and (t.id > $10 or t.id = $11::text))';
-const periodIdsSql = `
-select t.id from transfer t
-where t.id between $8 and $9 and ${afterSql} and ${takesSql('t')} and $7::text is not null
-order by t.id limit $12`;
-const partnerIdsSql = `
-select id from (
-  (select t.id from transfer t
-   where t.partner_id = $7 and t.id between $8 and $9 and ${afterSql} and ${takesSql('t')}
-   order by t.id limit $12)
-  union
-  (select t.id from settlement_adjustment a join transfer t on t.id = a.transfer_id
-   where (a.debtor_id = $7 or a.creditor_id = $7) and t.id between $8 and $9 and ${afterSql}
-     and ${takesSql('t')}
-   order by t.id limit $12)) ids
-order by id limit $12`;
-
-const lineColumns = `transfer_id, origin_transfer_id, transfer_code, reference, transfer_created_at,
-  kind, debtor_id, creditor_id, currency_code, points, trim_scale(unit_price)::text as unit_price,
-  settlement_currency, amount_minor`;
-
-/** The partner's lines of a batch of transfers ($7), after the cursor ($9-$11), in order. */
-const batchLinesSql = `
-select ${lineColumns} from ${periodLinesFrom()}
-where transfer_id = any($7::text[]) and (debtor_id = $8 or creditor_id = $8)
-  and (transfer_id, kind, currency_code) > ($9::text, $10::text, $11::text)
-order by transfer_id, kind, currency_code`;
-
 /**
  * Every line of a partner's statement, in transfer order, fetched `statementStreamBatch` at a
- * time through a server-side cursor over one set-based derivation of the period (hash joins
- * and a sort the server spills to disk when it must): memory stays flat however long it is.
+ * time through a server-side cursor: memory stays flat however long the statement is.
  */
 export async function* streamStatementLines(
   db: SqlDatabase,
@@ -249,17 +144,13 @@ export async function* streamStatementLines(
   const client = await db.pool.connect();
   try {
     await client.query('begin read only');
-    const cut = await closedCutOff(client, periodId);
-    // A cursor is planned for its first rows unless told it will be read to the end.
-    await client.query('set local cursor_tuple_fraction = 1');
-    await client.query("set local work_mem = '64MB'");
-    await client.query(
-      `declare statement_lines no scroll cursor for
-       select ${lineColumns} from ${periodLinesFrom()}
-       where debtor_id = $7 or creditor_id = $7
-       order by transfer_id, kind, currency_code`,
-      [...cutParameters(cut), partnerId],
-    );
+    await client.query(`declare statement_lines no scroll cursor for ${linesSql('')}`, [
+      periodId,
+      partnerId,
+      '',
+      '',
+      '',
+    ]);
     for (;;) {
       const batch = await client.query<LineRow>(
         `fetch forward ${statementStreamBatch} from statement_lines`,
@@ -275,6 +166,21 @@ export async function* streamStatementLines(
     client.release();
   }
 }
+
+/** $1 period, $2 partner, $3-$5 the cursor (transfer id, kind, currency); '' from the start. */
+function linesSql(limit: string): string {
+  const half = (partyColumn: string) => `
+    (select ${lineColumns} from settlement_obligation
+     where period_id = $1 and ${partyColumn} = $2
+       and (transfer_id, kind, currency_code) > ($3::text, $4::text, $5::text)
+     order by transfer_id, kind, currency_code ${limit})`;
+  return `select * from (${half('debtor_id')} union all ${half('creditor_id')}) lines
+          order by transfer_id, kind, currency_code ${limit}`;
+}
+
+const lineColumns = `transfer_id, origin_transfer_id, transfer_code, reference, transfer_created_at,
+  kind, debtor_id, creditor_id, currency_code, points, trim_scale(unit_price)::text as unit_price,
+  settlement_currency, amount_minor`;
 
 interface LineRow {
   transfer_id: string;

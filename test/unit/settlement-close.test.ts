@@ -137,7 +137,7 @@ describe('closing a period', () => {
       `insert into settlement_item (transfer_id, period_id)
          select id, '${first.id}' from transfer where id not in (select transfer_id from settlement_item) limit 1`,
       `insert into settlement_gross values ('${first.id}', 'EUR', 'ptr_nordic', 'ptr_skyair', 1, 1)`,
-      ...['settlement_obligation'].map(
+      ...['settlement_obligation', `settlement_obligation_${first.id}`].map(
         (table) => `insert into ${table} (period_id, transfer_id, kind, currency_code,
            origin_transfer_id, debtor_id, creditor_id, settlement_currency, points, unit_price,
            amount_minor, agreement_id, transfer_code, reference, transfer_created_at)
