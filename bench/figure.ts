@@ -29,6 +29,11 @@ export const figureDefinitions: Record<FigureName, { definition: string; target:
       'closing a period of 1,000,000 transfers over 20 partners ÷ one SQL aggregate scan over the same rows',
     target: { comparison: '<=', value: 3, unit: 'ratio' },
   },
+  statement_page_ms: {
+    definition:
+      "the slower of a statement's first page of 100 lines and a page deep in by cursor (median of 5 reads each), the busiest partner's statement of the settle_vs_scan period",
+    target: { comparison: '<=', value: 50, unit: 'ms' },
+  },
   scale_latency: {
     definition: 'earn p50 latency with 10,000,000 transfers stored ÷ with 10,000',
     target: { comparison: '<=', value: 1.2, unit: 'ratio' },

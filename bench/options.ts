@@ -7,6 +7,7 @@ export const figureNames = [
   'hot_partner',
   'read_vs_bare_http',
   'settle_vs_scan',
+  'statement_page_ms',
   'scale_latency',
   'federation_overhead',
   'gateway_rss',

@@ -1,15 +1,16 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { createApp } from '../../gateway/app';
-import {
-  generateTransfers,
-  seedSyntheticCoalition,
-} from '../../gateway/settlement/synthetic-activity';
+import { type App, createApp } from '../../gateway/app';
+import { statementCsv } from '../../gateway/settlement/exports';
 import { ManualClock } from '../../gateway/shared/clock';
 import { DomainError } from '../../gateway/shared/errors';
 import type { BenchContext } from '../context';
 import { type Experiment, measured, spreadOver } from '../figure';
 import { rounded } from '../summary';
+import { generateTransfers, seedSyntheticCoalition } from '../synthetic-activity';
 
 const dayMs = 86_400_000;
 /** The period's window: four weeks well before the run. */
@@ -29,20 +30,32 @@ from transfer t join posting p on p.transfer_id = t.id
 where t.created_at >= $1 and t.created_at < $2
 group by t.partner_id, p.currency_code, t.code`;
 
+/** Lines per statement page, as the API's default. */
+const pageSize = 100;
+/** Reads of each page per run; the figure takes their median. */
+const pageReads = 5;
+
 /**
  * settle_vs_scan: the settlement module's synthetic activity (earns, redemptions, refunds and
  * conversions over 20 partners, written set-based) fills one period of a template database,
  * once; each run clones it (a close needs the period open), takes the scan (once to warm the
  * cache, once timed) and then times the close, both on the clone.
+ *
+ * statement_page_ms, on the period just closed: the busiest partner's statement (most lines),
+ * its first page of 100 lines and the page after a cursor from the middle of the period, each
+ * read 5 times (the median counts; the first read is in `details`); then the whole statement
+ * streamed as CSV (seconds, the process's peak RSS, and a SHA-256 of the text with the period's
+ * id blanked out, so runs of different code on the same generated data can be compared).
  */
 export const settleVsScan: Experiment = {
-  figures: ['settle_vs_scan'],
+  figures: ['settle_vs_scan', 'statement_page_ms'],
   async run(context) {
     const templateUrl = await context.server.recreateDatabase('settle_template');
     const periodId = await prepareTemplate(context, templateUrl);
     const closeSeconds: number[] = [];
     const scanSeconds: number[] = [];
     const peakRssMiB: number[] = [];
+    const statements: StatementTimes[] = [];
     for (let run = 0; run < context.options.runs; run++) {
       const url = await context.server.recreateDatabase('settle', 'settle_template');
       scanSeconds.push(await timeScan(url));
@@ -52,7 +65,13 @@ export const settleVsScan: Experiment = {
       context.log(
         `run ${run + 1}/${context.options.runs}: close ${close.seconds.toFixed(2)} s, scan ${scanSeconds.at(-1)!.toFixed(2)} s`,
       );
+      const times = await timeStatement(url, periodId);
+      statements.push(times);
+      context.log(
+        `run ${run + 1}/${context.options.runs}: ${times.partnerId}'s statement: first page ${times.firstPageMs.toFixed(1)} ms, deep page ${times.deepPageMs.toFixed(1)} ms, CSV ${times.csvSeconds.toFixed(1)} s`,
+      );
     }
+    const csvHashes = [...new Set(statements.map((times) => times.csvSha256))];
     return [
       measured(
         'settle_vs_scan',
@@ -64,6 +83,23 @@ export const settleVsScan: Experiment = {
           scanSeconds: spreadOver(scanSeconds, (value) => value),
           closePeakRssMiB: spreadOver(peakRssMiB, (value) => value),
         },
+      ),
+      measured(
+        'statement_page_ms',
+        statements.map((times) => rounded(Math.max(times.firstPageMs, times.deepPageMs))),
+        {
+          partnerId: statements[0]!.partnerId,
+          statementLines: statements[0]!.lines,
+          firstPageMs: spreadOver(statements, (times) => times.firstPageMs),
+          deepPageMs: spreadOver(statements, (times) => times.deepPageMs),
+          firstPageColdMs: spreadOver(statements, (times) => times.firstPageColdMs),
+          deepPageColdMs: spreadOver(statements, (times) => times.deepPageColdMs),
+          csvSeconds: spreadOver(statements, (times) => times.csvSeconds),
+          csvPeakRssMiB: spreadOver(statements, (times) => times.csvPeakRssMiB),
+          csvBytes: statements[0]!.csvBytes,
+          csvSha256: csvHashes,
+        },
+        csvHashes.length === 1 ? [] : ['the CSV differed between runs of the same data'],
       ),
     ];
   },
@@ -134,5 +170,131 @@ async function timeClose(
   } finally {
     clearInterval(sampler);
     await app.close();
+  }
+}
+
+interface StatementTimes {
+  partnerId: string;
+  lines: number;
+  firstPageMs: number;
+  deepPageMs: number;
+  firstPageColdMs: number;
+  deepPageColdMs: number;
+  csvSeconds: number;
+  csvPeakRssMiB: number;
+  csvBytes: number;
+  csvSha256: string;
+}
+
+/** The busiest partner's statement of the closed period: two pages, then the whole CSV. */
+async function timeStatement(url: string, periodId: string): Promise<StatementTimes> {
+  const app = await createApp({ databaseUrl: url, migrate: false, clock: new ManualClock() });
+  try {
+    const system = app.systemContext('bench');
+    const partnerId = await busiestPartner(app, periodId);
+    const page = async (after: string | null) => {
+      const started = performance.now();
+      const lines = await app.settlement.statementLines(
+        system,
+        periodId,
+        partnerId,
+        pageSize,
+        after,
+      );
+      if (lines instanceof DomainError) throw new Error(`reading a page: ${lines.message}`);
+      return { ms: performance.now() - started, lines };
+    };
+    const timesOf = async (after: string | null) => {
+      const reads = [];
+      for (let read = 0; read < pageReads; read++) reads.push(await page(after));
+      const sorted = reads.map((read) => read.ms).sort((a, b) => a - b);
+      return {
+        coldMs: reads[0]!.ms,
+        ms: sorted[Math.floor(pageReads / 2)]!,
+        page: reads[0]!.lines,
+      };
+    };
+    const first = await timesOf(null);
+    if (first.page.items.length === 0) throw new Error(`${partnerId}'s statement has no lines`);
+    // A real cursor from the middle: the page that starts at the period's middle transfer.
+    const middle = await page(middleCursor(await middleTransfer(app, periodId)));
+    const deep = await timesOf(middle.lines.endCursor);
+    const csv = await timeCsv(app, periodId, partnerId);
+    return {
+      partnerId,
+      firstPageMs: first.ms,
+      deepPageMs: deep.ms,
+      firstPageColdMs: first.coldMs,
+      deepPageColdMs: deep.coldMs,
+      ...csv,
+    };
+  } finally {
+    await app.close();
+  }
+}
+
+async function busiestPartner(app: App, periodId: string): Promise<string> {
+  const rows = await app.db.query<{ party: string }>(
+    `select party from (
+       select debtor_id as party, obligation_count from settlement_gross where period_id = $1
+       union all
+       select creditor_id, obligation_count from settlement_gross where period_id = $1) flows
+     where party like 'ptr_%' group by party order by sum(obligation_count) desc, party limit 1`,
+    [periodId],
+  );
+  const party = rows.rows[0]?.party;
+  if (!party) throw new Error('the closed period has no obligations');
+  return party;
+}
+
+async function middleTransfer(app: App, periodId: string): Promise<string> {
+  const rows = await app.db.query<{ id: string }>(
+    `select t.id from transfer t, settlement_period p
+     where p.id = $1 and t.created_at >= p.starts_at and t.created_at < p.ends_at
+     order by t.id offset (select count(*) / 2 from transfer t, settlement_period p
+                           where p.id = $1 and t.created_at >= p.starts_at and t.created_at < p.ends_at)
+     limit 1`,
+    [periodId],
+  );
+  return rows.rows[0]!.id;
+}
+
+/** A statement cursor is the position (transfer id, kind, currency) after which a page starts. */
+function middleCursor(transferId: string): string {
+  return Buffer.from(JSON.stringify([transferId, '', ''])).toString('base64url');
+}
+
+/** Streams the statement's CSV into a hash, sampling the process's RSS every 50 ms. */
+async function timeCsv(app: App, periodId: string, partnerId: string) {
+  const whole = await app.settlement.statement(app.systemContext('bench'), periodId, partnerId);
+  if (whole instanceof DomainError) throw new Error(`reading the statement: ${whole.message}`);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let lines = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const text = chunk.toString('utf8');
+      bytes += chunk.length;
+      lines += text.startsWith('line,') ? 1 : 0;
+      hash.update(text.replaceAll(periodId, 'PERIOD'));
+      done();
+    },
+  });
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 50);
+  try {
+    const started = performance.now();
+    await pipeline(statementCsv(app.db, whole), sink);
+    return {
+      csvSeconds: (performance.now() - started) / 1000,
+      csvPeakRssMiB: Math.round(peak / 2 ** 20),
+      csvBytes: bytes,
+      csvSha256: hash.digest('hex'),
+      lines,
+    };
+  } finally {
+    clearInterval(sampler);
   }
 }

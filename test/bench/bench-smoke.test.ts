@@ -50,6 +50,7 @@ describe('npm run bench (smoke)', () => {
       hot_partner: 'measured',
       read_vs_bare_http: 'measured',
       settle_vs_scan: 'measured',
+      statement_page_ms: 'measured',
       scale_latency: 'measured',
       federation_overhead: 'measured',
       gateway_rss: 'measured',

@@ -3,11 +3,11 @@ import {
   type SyntheticShape,
   seedSyntheticCoalition,
   syntheticAgreement,
-} from '../../gateway/settlement/synthetic-activity';
+} from '../../bench/synthetic-activity';
 import { createTestApp, ok, type TestApp } from '../helpers/test-app';
 
 /**
- * A small version of the million-transfer close (gateway/settlement/close-benchmark.ts): 2,000
+ * A small version of the million-transfer close (bench/settlement-close.ts): 2,000
  * generated transfers, closed by the set-based SQL, checked cent for cent against an
  * independent computation in TypeScript with exact rationals.
  */

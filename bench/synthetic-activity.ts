@@ -1,7 +1,7 @@
-import type { App } from '../app';
-import type { SqlDatabase } from '../db/sql';
-import { DomainError } from '../shared/errors';
-import type { AgreementInput } from './agreements';
+import type { App } from '../gateway/app';
+import type { SqlDatabase } from '../gateway/db/sql';
+import type { AgreementInput } from '../gateway/settlement/agreements';
+import { DomainError } from '../gateway/shared/errors';
 
 /**
  * Synthetic settlement activity for benchmarks and volume tests: a coalition of `partners`

@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { type App, createApp } from '../app';
-import { loadConfig } from '../config';
-import { createDatabaseIfMissing, withDatabase } from '../db/database';
-import { EmbeddedPostgres } from '../db/embedded-postgres';
-import type { Sql } from '../db/sql';
-import { ManualClock } from '../shared/clock';
-import { DomainError } from '../shared/errors';
-import { statementCsv } from './exports';
-import type { Period } from './model';
-import { statementLines } from './statements';
+import { type App, createApp } from '../gateway/app';
+import { loadConfig } from '../gateway/config';
+import { createDatabaseIfMissing, withDatabase } from '../gateway/db/database';
+import { EmbeddedPostgres } from '../gateway/db/embedded-postgres';
+import type { Sql } from '../gateway/db/sql';
+import { statementCsv } from '../gateway/settlement/exports';
+import type { Period } from '../gateway/settlement/model';
+import { statementLines } from '../gateway/settlement/statements';
+import { ManualClock } from '../gateway/shared/clock';
+import { DomainError } from '../gateway/shared/errors';
 import {
   generateTransfers,
   type SyntheticShape,
