@@ -11,11 +11,6 @@ export class Lifecycle {
 
   constructor(private readonly log: (line: string) => void) {}
 
-  /** Whether a stop was requested (a signal, the parent gone). */
-  get isStopRequested(): boolean {
-    return this.stopRequested;
-  }
-
   /** Asks the start in progress to end at its next step; `stop()` then stops what it started. */
   requestStop(): void {
     this.stopRequested = true;
