@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { exitWithParent } from '../gateway/lifecycle';
 
 /**
  * The baseline of read_vs_bare_http: a bare node:http server that reads each request's body and
@@ -28,3 +29,4 @@ const stop = () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+exitWithParent(process.env, stop);

@@ -1,6 +1,7 @@
 import { loadavg } from 'node:os';
 import { relative } from 'node:path';
 import { projectRoot } from '../gateway/config';
+import { exitWithParent } from '../gateway/lifecycle';
 import { BenchContext } from './context';
 import { openBenchServer } from './database-server';
 import { durabilityProblem, machineInfo, postgresInfo } from './environment';
@@ -47,6 +48,8 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Run by a test that timed out and was killed: stop as if interrupted.
+  exitWithParent(process.env, onSignal);
   try {
     const postgres = await postgresInfo(server.adminUrl, server.embedded);
     const problem = durabilityProblem(postgres.settings);

@@ -46,7 +46,8 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   let child: ChildProcess;
   try {
     child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
-      env: { ...options.env, HOST: host, PORT: String(port) },
+      // The server stops by itself if the harness dies without stopping it.
+      env: { ...options.env, HOST: host, PORT: String(port), EXIT_WITH_PARENT: '1' },
       stdio: ['ignore', log, log],
     });
   } finally {

@@ -1,32 +1,49 @@
 import { relative } from 'node:path';
 import { loadConfig, projectRoot } from './config';
 import { demoPartners } from './demo/seed';
-import { startGateway } from './server';
+import { exitWithParent, Lifecycle, StartInterrupted } from './lifecycle';
+import { type RunningGateway, startGateway } from './server';
 
 /**
  * `npm start`: the gateway with the demo coalition, on an embedded PostgreSQL unless
- * DATABASE_URL is set. Ctrl-C (SIGINT) or SIGTERM stops everything cleanly; a second signal
- * exits at once.
+ * DATABASE_URL is set. Ctrl-C (SIGINT) or SIGTERM stops everything cleanly, at any moment: the
+ * handlers are installed before anything starts, and a signal during start-up stops what has
+ * started (the embedded database included). A second signal exits at once.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
   const log = (line: string) => console.log(`[gateway] ${line}`);
-  const gateway = await startGateway(config, log);
-
+  const lifecycle = new Lifecycle(log);
+  let starting: Promise<unknown> = Promise.resolve();
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (reason: string) => {
     if (stopping) {
-      log(`${signal} again: exiting now`);
+      log(`${reason} again: exiting now`);
       process.exit(1);
     }
     stopping = true;
-    log(`${signal}: stopping (finishing in-flight requests, then the database)...`);
-    await gateway.stop();
+    log(`${reason}: stopping (finishing in-flight requests, then the database)...`);
+    // The step in flight finishes and nothing more starts; then all of it stops.
+    lifecycle.requestStop();
+    await starting.catch(() => undefined);
+    await lifecycle.stop();
     log('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Started by a test or a harness that died: nobody will send the signal.
+  exitWithParent(process.env, () => void shutdown('parent process exited'));
+
+  const config = loadConfig();
+  starting = startGateway(config, log, lifecycle);
+  let gateway: RunningGateway;
+  try {
+    gateway = (await starting) as RunningGateway;
+  } catch (error) {
+    if (error instanceof StartInterrupted || stopping) return;
+    throw error;
+  }
+  if (stopping) return;
 
   const dataDir = relative(projectRoot, config.dataDir) || config.dataDir;
   const query =

@@ -11,6 +11,7 @@ import { loadAssertionKey } from './federation/assertions';
 import { loadFederationConfig } from './federation/config';
 import { buildGateway, type Gateway } from './gateway';
 import { startSweeps } from './jobs/scheduler';
+import { Lifecycle } from './lifecycle';
 
 export interface RunningGateway {
   url: string;
@@ -26,36 +27,29 @@ export interface RunningGateway {
 
 /**
  * The composition root: config -> database -> migrations and demo data -> keys -> schema ->
- * Apollo -> HTTP. Each step that starts something registers how to stop it, and a failure
- * half-way stops what was started, in reverse order.
+ * Apollo -> HTTP. Each step that starts something registers how to stop it with `lifecycle`;
+ * a failure half-way, or a stop requested during the start (a signal), stops what was started,
+ * in reverse order, and nothing more is started.
  */
 export async function startGateway(
   config: Config,
   log: (line: string) => void,
+  lifecycle: Lifecycle = new Lifecycle(log),
 ): Promise<RunningGateway> {
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) {
-      try {
-        await stop();
-      } catch (error) {
-        log(`while stopping: ${(error as Error).message}`);
-      }
-    }
-  };
   try {
     const database = await openDatabaseServer({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       log,
     });
-    stops.push(() => database.stop());
+    lifecycle.started('database', () => database.stop());
     const app = await createApp({
       databaseUrl: database.url,
       databaseTimeouts: config.databaseTimeouts,
     });
-    stops.push(() => app.close());
+    lifecycle.started('database pools', () => app.close());
     const seeded = config.seedDemo ? await seedDemoIfEmpty(app) : false;
+    lifecycle.checkpoint('demo seed');
     const keySet = await loadKeySet({ production: config.production, dataDir: config.dataDir });
     const federationConfig = loadFederationConfig(process.env, config.production);
     const assertionKey = await loadAssertionKey(config);
@@ -69,7 +63,7 @@ export async function startGateway(
       subgraphTimeoutMs: federationConfig.subgraphTimeoutMs,
       limits: config.limits,
     });
-    stops.push(() => gateway.stop());
+    lifecycle.started('gateway', () => gateway.stop());
     // Partner services stop after the gateway has drained (stops run in reverse order).
     const services = { ...federationConfig.partnerServices };
     if (federationConfig.demoPartnersInProcess) {
@@ -80,16 +74,17 @@ export async function startGateway(
         dataDir: config.dataDir,
         log,
       });
-      stops.push(async () => {
+      lifecycle.started('partner services', async () => {
         await Promise.all(partners.map((partner) => partner.stop()));
       });
       for (const partner of partners) services[partner.partnerId] = partner.url;
     }
     const sweeps = startSweeps(app, config.sweepIntervalMs, log);
-    stops.push(() => sweeps.stop());
+    lifecycle.started('sweeps', () => sweeps.stop());
     gateway.httpServer.listen(config.port, config.host);
     await once(gateway.httpServer, 'listening');
-    stops.push(
+    lifecycle.started(
+      'HTTP server',
       () =>
         new Promise<void>((resolve) => {
           gateway.httpServer.close(() => resolve());
@@ -100,16 +95,17 @@ export async function startGateway(
     );
     await registerPartnerServices(app, gateway, services, log);
     const partnerServices = await servedPartnerServices(app, gateway);
+    lifecycle.checkpoint('partner services registration');
     return {
       url: `http://localhost:${config.port}/graphql`,
       app,
       embeddedDatabase: database.embedded,
       seeded,
       partnerServices,
-      stop: stopAll,
+      stop: () => lifecycle.stop(),
     };
   } catch (error) {
-    await stopAll();
+    await lifecycle.stop();
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { projectRoot } from '../gateway/config';
+import { exitWithParent } from '../gateway/lifecycle';
 import { demoPartnerServices } from './demo';
 import { gatewayKeys } from './shared/assertion-verifier';
 import { startPartnerServices } from './start';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+  exitWithParent(env, () => void stop());
 }
 
 main().catch((error: unknown) => {

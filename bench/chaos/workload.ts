@@ -8,6 +8,9 @@ import type { Sql } from '../../gateway/db/sql';
  * retryable error) leaves it unacknowledged, to be re-sent unchanged after the fault.
  */
 
+/** How long a load client pauses after a request that was not acknowledged. */
+const failedRequestPauseMs = 100;
+
 export type OperationKind = 'earn' | 'pay' | 'refund';
 
 export interface Operation {
@@ -77,7 +80,10 @@ export class Workload {
   async run(clients: number, running: () => boolean): Promise<void> {
     await Promise.all(
       Array.from({ length: clients }, async () => {
-        while (running()) await this.send(this.next());
+        while (running()) {
+          // A client whose request failed waits a moment, as a real one would (Retry-After).
+          if (!(await this.send(this.next()))) await sleep(failedRequestPauseMs);
+        }
       }),
     );
   }

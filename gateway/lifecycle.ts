@@ -1,0 +1,82 @@
+/**
+ * What a start has started, so that a stop at any moment (a signal during start-up included)
+ * stops exactly that, in reverse order. The composition root registers each part right after
+ * starting it; once a stop is requested, registering throws StartInterrupted, so the start ends
+ * at its next step and nothing more is started.
+ */
+export class Lifecycle {
+  private readonly stops: { name: string; stop: () => Promise<void> }[] = [];
+  private stopRequested = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  /** Asks the start in progress to end at its next step; `stop()` then stops what it started. */
+  requestStop(): void {
+    this.stopRequested = true;
+  }
+
+  /**
+   * Registers how to stop a part that has just started. Throws StartInterrupted when a stop was
+   * requested meanwhile (the part is stopped by `stop()` with the others).
+   */
+  started(name: string, stop: () => Promise<void>): void {
+    this.stops.push({ name, stop });
+    // Stopping began already (the start went on past a failure): this part is stopped next.
+    if (this.stopping) this.stopping = this.stopping.then(() => this.stopRemaining());
+    if (this.stopRequested) throw new StartInterrupted(name);
+  }
+
+  /** Throws StartInterrupted when a stop was requested: the start goes no further. */
+  checkpoint(step: string): void {
+    if (this.stopRequested) throw new StartInterrupted(step);
+  }
+
+  /** Stops every registered part, last started first; a failing stop does not skip the rest. */
+  stop(): Promise<void> {
+    this.stopRequested = true;
+    this.stopping ??= this.stopRemaining();
+    return this.stopping;
+  }
+
+  private async stopRemaining(): Promise<void> {
+    for (let part = this.stops.pop(); part; part = this.stops.pop()) {
+      try {
+        await part.stop();
+      } catch (error) {
+        this.log(`while stopping ${part.name}: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+/** A start cut short by a stop request: not a failure. */
+export class StartInterrupted extends Error {
+  constructor(step: string) {
+    super(`start interrupted (at ${step})`);
+  }
+}
+
+/** How often a child started with EXIT_WITH_PARENT checks that its parent is still there. */
+const parentCheckIntervalMs = 500;
+
+/**
+ * For processes started by tests and harnesses (EXIT_WITH_PARENT=1): calls `onParentGone` once
+ * when the process that started this one has exited, however it exited (a test runner killed on
+ * a timeout runs no cleanup of its own). A dead parent's children are re-parented, so a changed
+ * parent pid says it; no signal or pipe is needed.
+ */
+export function exitWithParent(
+  environment: NodeJS.ProcessEnv,
+  onParentGone: () => void,
+): { stop(): void } {
+  if (!environment.EXIT_WITH_PARENT) return { stop: () => undefined };
+  const parentPid = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parentPid) return;
+    clearInterval(timer);
+    onParentGone();
+  }, parentCheckIntervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,165 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../../bench/server-process';
+import { buildDist } from '../helpers/build';
+import { spawnChild, stopChildren } from '../helpers/child-processes';
+
+/**
+ * `npm start`'s process (dist/gateway/main.js) with its embedded PostgreSQL, stopped at awkward
+ * moments. A signal at any moment of the start stops what has started, the database included
+ * (issue 11.6); a gateway whose parent dies without stopping it (a test runner killed on a
+ * timeout) stops by itself (issue 11.5). Nothing here waits on the clock: each step waits for
+ * the process to say or do something.
+ */
+const projectRoot = resolve(__dirname, '../..');
+const gatewayScript = join(projectRoot, 'dist/gateway/main.js');
+const folder = mkdtempSync(join(tmpdir(), 'coalition-process-'));
+// When tests run as root, PostgreSQL runs as the postgres user and must reach the folder.
+chmodSync(folder, 0o755);
+const dataDir = join(folder, 'data');
+
+/** Started by a child of the test rather than by the test: killed here if the test failed. */
+let grandchildPid: number | undefined;
+
+beforeAll(() => buildDist());
+afterAll(async () => {
+  await stopChildren();
+  if (grandchildPid !== undefined && isAlive(grandchildPid)) process.kill(grandchildPid, 'SIGKILL');
+  // Whatever a failed test left: a server on this folder must not outlive the run.
+  for (const pid of postgresUsing(dataDir)) process.kill(pid, 'SIGKILL');
+  spawnSync('chmod', ['-R', 'u+rwX', folder]);
+  rmSync(folder, { recursive: true, force: true });
+});
+
+async function gatewayEnv(): Promise<NodeJS.ProcessEnv> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    COALITION_DATA_DIR: dataDir,
+    PORT: String(await freePort('127.0.0.1')),
+    DEMO_PARTNERS: 'off',
+    SWEEP_INTERVAL_MS: '0',
+  };
+  delete env.DATABASE_URL;
+  delete env.NODE_ENV;
+  return env;
+}
+
+/** PostgreSQL processes whose command line names this data folder. */
+function postgresUsing(folderPath: string): number[] {
+  const ps = spawnSync('ps', ['-eo', 'pid=,stat=,args=']).stdout.toString();
+  return ps
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(line))
+    .filter((match) => match && !match[2]!.startsWith('Z') && match[3]!.includes(folderPath))
+    .filter((match) => /postgres/.test(match![3]!))
+    .map((match) => Number(match![1]));
+}
+
+/** Resolves when the child's output contains `text`; rejects if it exits first. */
+function outputOf(child: ChildProcess): {
+  text: () => string;
+  when: (text: string) => Promise<void>;
+} {
+  let output = '';
+  const waiting: { text: string; resolve: () => void }[] = [];
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const wait of [...waiting]) {
+      if (output.includes(wait.text)) {
+        waiting.splice(waiting.indexOf(wait), 1);
+        wait.resolve();
+      }
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  return {
+    text: () => output,
+    when: (text) =>
+      new Promise<void>((resolvePromise, reject) => {
+        if (output.includes(text)) return resolvePromise();
+        waiting.push({ text, resolve: resolvePromise });
+        child.once('exit', () => reject(new Error(`exited before "${text}":\n${output}`)));
+      }),
+  };
+}
+
+async function exitCode(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
+
+describe('the gateway process', () => {
+  it('SIGINT while the first start creates the database: everything started stops', async () => {
+    const gateway = spawnChild(process.execPath, [gatewayScript], { env: await gatewayEnv() });
+    const output = outputOf(gateway);
+    await output.when('Creating an embedded PostgreSQL cluster');
+    gateway.kill('SIGINT');
+    expect(await exitCode(gateway)).toBe(0);
+    expect(output.text()).toContain('[gateway] stopped');
+    expect(output.text()).not.toContain('Coalition gateway ready');
+    expect(postgresUsing(dataDir)).toEqual([]);
+  });
+
+  it('SIGINT once the port answers, before the banner or after: everything started stops', async () => {
+    const env = await gatewayEnv();
+    const gateway = spawnChild(process.execPath, [gatewayScript], { env });
+    const output = outputOf(gateway);
+    while (!(await answers(Number(env.PORT)))) {
+      if (gateway.exitCode !== null) throw new Error(`exited:\n${output.text()}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(postgresUsing(dataDir).length).toBeGreaterThan(0);
+    gateway.kill('SIGINT');
+    expect(await exitCode(gateway)).toBe(0);
+    expect(output.text()).toContain('[gateway] stopped');
+    expect(postgresUsing(dataDir)).toEqual([]);
+  });
+
+  it('stops by itself, with its database, when the process that started it dies', async () => {
+    // A parent that starts the gateway (as a test or the bench harness does) and is then
+    // killed with SIGKILL: no cleanup of its own runs.
+    const parentScript = `
+      const { spawn } = require('node:child_process');
+      const child = spawn(process.execPath, [${JSON.stringify(gatewayScript)}], {
+        env: { ...process.env, EXIT_WITH_PARENT: '1' }, stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      console.log('gateway pid ' + child.pid);
+      setInterval(() => undefined, 1000);`;
+    const env = await gatewayEnv();
+    const parent = spawnChild(process.execPath, ['-e', parentScript], { env });
+    const output = outputOf(parent);
+    await output.when('Coalition gateway ready');
+    const gatewayPid = Number(/gateway pid (\d+)/.exec(output.text())![1]);
+    grandchildPid = gatewayPid;
+    expect(postgresUsing(dataDir).length).toBeGreaterThan(0);
+    parent.kill('SIGKILL');
+    await exitCode(parent);
+    // As long as it takes: the gateway notices, drains, stops its database and exits.
+    while (isAlive(gatewayPid) || postgresUsing(dataDir).length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(isAlive(gatewayPid)).toBe(false);
+  });
+});
+
+async function answers(port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/health`);
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  const state = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)])
+    .stdout.toString()
+    .trim();
+  return state !== '' && !state.startsWith('Z');
+}
