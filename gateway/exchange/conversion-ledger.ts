@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import type { Sql } from '../db/sql';
 import { type AccountDirectory, accountKeyString, lockAccounts } from '../ledger/accounts';
+import { InsufficientPoints } from '../ledger/errors';
 import { applyLotMovements, createLots, planConsumption } from '../ledger/lots';
 import { type AccountKey, availablePoints, type TransferDraft } from '../ledger/model';
 import { writeTransfers } from '../ledger/transfers';
-import { InsufficientPoints } from '../shared/errors';
 import { limitUsage, noUsage, pairKey, requireWithinLimits } from './conversion-limits';
 import type { ConversionAmounts, ExchangeRate } from './exchange-model';
 import { requireLiquidity } from './liquidity';

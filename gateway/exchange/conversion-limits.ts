@@ -1,5 +1,5 @@
 import type { Sql } from '../db/sql';
-import { ConversionLimitExceeded } from '../shared/errors';
+import { ConversionLimitExceeded } from './errors';
 import type { ExchangeRate } from './exchange-model';
 
 /**

@@ -10,21 +10,17 @@ import { claimPurchaseLeg } from '../ledger/purchase-legs';
 import { writeTransfers } from '../ledger/transfers';
 import type { MemberDirectory, MemberRef } from '../members/member-directory';
 import type { CurrencyRecord } from '../programs/currency.entity';
+import { CurrencyNotSupported } from '../programs/errors';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import { addMonths } from '../purchases/purchase-service';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
-import {
-  CurrencyNotSupported,
-  catchDomainError,
-  type DomainError,
-  InvalidInput,
-  NoExchangeRate,
-} from '../shared/errors';
+import { catchDomainError, type DomainError, InvalidInput } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { formatMoneyAmount, isKnownMoneyCurrency } from '../shared/money';
 import { requirePositive, requireReference } from '../shared/validate';
 import { postConversion } from './conversion-ledger';
+import { NoExchangeRate } from './errors';
 import { requirePair } from './exchange-input';
 import type { ConversionAmounts, ExchangeRate } from './exchange-model';
 import { conversionDescription } from './exchange-service';

@@ -3,14 +3,9 @@ import { pointsPerTransferMax } from '../ledger/limits';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
-import {
-  ArbitrageCycle,
-  catchDomainError,
-  type DomainError,
-  InvalidInput,
-  NotFound,
-} from '../shared/errors';
+import { catchDomainError, type DomainError, InvalidInput, NotFound } from '../shared/errors';
 import { arbitrageCycle, edgeGain, formatGain, type Rational } from './arbitrage';
+import { ArbitrageCycle } from './errors';
 import { requireCurrency, requirePair } from './exchange-input';
 import {
   bonusPerMilleMax,

@@ -1,4 +1,5 @@
 import type { Sql, SqlDatabase } from '../db/sql';
+import { InsufficientPoints } from '../ledger/errors';
 import { type IdempotencyClaim, requestHash } from '../ledger/idempotency';
 import { idempotentWrite } from '../ledger/idempotent-write';
 import type { Ledger } from '../ledger/ledger';
@@ -9,21 +10,12 @@ import type { ProgramCatalog } from '../programs/program-catalog';
 import { addMonths } from '../purchases/purchase-service';
 import type { Clock } from '../shared/clock';
 import { type Caller, type RequestContext, requireCaller } from '../shared/context';
-import {
-  catchDomainError,
-  type DomainError,
-  InsufficientPoints,
-  InvalidInput,
-  LiquidityFloorReached,
-  NoExchangeRate,
-  NotFound,
-  QuoteAlreadyUsed,
-  QuoteExpired,
-} from '../shared/errors';
+import { catchDomainError, type DomainError, InvalidInput, NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { requireIntegerInRange, requirePositive, requireReference } from '../shared/validate';
 import { postConversion } from './conversion-ledger';
 import { limitUsage, noUsage, pairKey, requireWithinLimits } from './conversion-limits';
+import { LiquidityFloorReached, NoExchangeRate, QuoteAlreadyUsed, QuoteExpired } from './errors';
 import { actingFor, quoteIdPattern, requirePair } from './exchange-input';
 import { expiredQuoteRetentionMs, quoteTtlMs, rateHistoryPageMax } from './exchange-limits';
 import type {

@@ -1,5 +1,5 @@
 import type { Sql } from '../db/sql';
-import { LiquidityFloorReached } from '../shared/errors';
+import { LiquidityFloorReached } from './errors';
 
 /**
  * Each currency's liquidity account is the program's side of exchange: it takes in the points

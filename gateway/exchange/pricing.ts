@@ -1,5 +1,6 @@
 import { pointsPerTransferMax } from '../ledger/limits';
-import { BelowConversionMinimum, InvalidInput, NotConversionIncrement } from '../shared/errors';
+import { InvalidInput } from '../shared/errors';
+import { BelowConversionMinimum, NotConversionIncrement } from './errors';
 import type { ConversionAmounts, ExchangeRate } from './exchange-model';
 
 /**

@@ -2,15 +2,10 @@ import type { JWK } from 'jose';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
-import {
-  CompositionFailed,
-  catchDomainError,
-  type DomainError,
-  InvalidInput,
-  NotFound,
-} from '../shared/errors';
+import { catchDomainError, type DomainError, InvalidInput, NotFound } from '../shared/errors';
 import { idPatterns } from '../shared/ids';
 import type { SubgraphDefinition } from './composition';
+import { CompositionFailed } from './errors';
 import { partnerSdlViolations } from './partner-sdl-rules';
 import type { PartnerServiceClient } from './partner-service-client';
 import type { PartnerServiceDirectory, PartnerServiceRecord } from './partner-service-directory';

@@ -1,6 +1,6 @@
-import { PartnerServiceUnavailable } from '../shared/errors';
 import type { AssertionSigner } from './assertions';
 import { assertionHeader } from './assertions';
+import { PartnerServiceUnavailable } from './errors';
 
 /** How long registration waits for a partner service to answer. */
 export const registrationTimeoutMs = 5_000;

@@ -1,13 +1,8 @@
 import { strict as assert } from 'node:assert';
 import type { Sql } from '../db/sql';
-import {
-  type DomainError,
-  IdempotencyKeyReused,
-  isTransactionConflictReason,
-  NotFound,
-  TransactionConflict,
-} from '../shared/errors';
+import { type DomainError, NotFound } from '../shared/errors';
 import { required } from '../shared/invariant';
+import { IdempotencyKeyReused, isTransactionConflictReason, TransactionConflict } from './errors';
 import type { IdempotencyClaim } from './idempotency';
 import { receiptCodec } from './idempotent-write';
 import { pointsPerTransferMax } from './limits';

@@ -1,9 +1,10 @@
 import type { Sql, SqlDatabase } from '../db/sql';
 import type { Clock } from '../shared/clock';
-import { HoldNotActive, NotFound } from '../shared/errors';
+import { NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { required } from '../shared/invariant';
 import { type AccountDirectory, lockAccounts } from './accounts';
+import { HoldNotActive } from './errors';
 import type { IdempotencyClaim } from './idempotency';
 import { idempotentWrite, receiptCodec } from './idempotent-write';
 import { sweepBatchSize } from './limits';

@@ -1,5 +1,5 @@
 import type { Sql } from '../db/sql';
-import { IdempotencyKeyReused } from '../shared/errors';
+import { IdempotencyKeyReused } from './errors';
 import { claimKeys, type IdempotencyClaim, storeResponse } from './idempotency';
 
 /**

@@ -1,5 +1,5 @@
 import type { Sql } from '../db/sql';
-import { isTransactionConflictReason, TransactionConflict } from '../shared/errors';
+import { isTransactionConflictReason, TransactionConflict } from './errors';
 
 /**
  * A partner's transaction id names one purchase by one member, with at most one earn leg and

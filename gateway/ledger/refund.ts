@@ -1,7 +1,8 @@
 import type { Sql } from '../db/sql';
-import { InvalidInput, NotFound, RefundExceedsPurchase } from '../shared/errors';
+import { InvalidInput, NotFound } from '../shared/errors';
 import { required } from '../shared/invariant';
 import { type AccountDirectory, accountKeyString, lockAccounts } from './accounts';
+import { RefundExceedsPurchase } from './errors';
 import type { IdempotencyClaim } from './idempotency';
 import { idempotentWrite, receiptCodec } from './idempotent-write';
 import { applyLotMovements, type LotMovement, planConsumption, planRestoration } from './lots';

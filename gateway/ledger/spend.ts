@@ -1,7 +1,7 @@
 import type { Sql } from '../db/sql';
-import { InsufficientPoints } from '../shared/errors';
 import { required } from '../shared/invariant';
 import { type AccountDirectory, accountKeyString, lockAccounts } from './accounts';
+import { InsufficientPoints } from './errors';
 import type { IdempotencyClaim } from './idempotency';
 import { idempotentWrite, receiptCodec } from './idempotent-write';
 import { applyLotMovements, planConsumption } from './lots';

@@ -6,16 +6,11 @@ import type { Money } from '../ledger/model';
 import type { RefundReceipt } from '../ledger/refund';
 import type { SpendReceipt } from '../ledger/spend';
 import type { MemberDirectory, MemberRef } from '../members/member-directory';
+import { CurrencyNotSupported } from '../programs/errors';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
-import {
-  CurrencyNotSupported,
-  catchDomainError,
-  type DomainError,
-  InvalidInput,
-  NotFound,
-} from '../shared/errors';
+import { catchDomainError, type DomainError, InvalidInput, NotFound } from '../shared/errors';
 import { idPatterns, newId } from '../shared/ids';
 import { formatMoneyAmount, isKnownMoneyCurrency } from '../shared/money';
 import {

@@ -4,15 +4,11 @@ import type { Ledger } from '../ledger/ledger';
 import { pointsPerTransferMax } from '../ledger/limits';
 import type { SpendReceipt } from '../ledger/spend';
 import type { MemberDirectory, MemberRef } from '../members/member-directory';
+import { CurrencyNotSupported } from '../programs/errors';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
-import {
-  CurrencyNotSupported,
-  catchDomainError,
-  type DomainError,
-  NotFound,
-} from '../shared/errors';
+import { catchDomainError, type DomainError, NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
 import {
   requireIntegerInRange,

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Sql, SqlDatabase } from '../db/sql';
 import type { Clock } from '../shared/clock';
-import { AgreementMissing, PeriodStateConflict } from '../shared/errors';
+import { AgreementMissing, PeriodStateConflict } from './errors';
 import { lateTransferLookbackMs } from './limits';
 import type { Period } from './model';
 import {

@@ -1,14 +1,9 @@
 import type { Sql, SqlDatabase } from '../db/sql';
+import { IdempotencyKeyReused } from '../ledger/errors';
 import { claimKeys, requestHash, storeResponse } from '../ledger/idempotency';
 import type { Clock } from '../shared/clock';
 import type { RequestContext } from '../shared/context';
-import {
-  catchDomainError,
-  type DomainError,
-  IdempotencyKeyReused,
-  InvalidInput,
-  NotFound,
-} from '../shared/errors';
+import { catchDomainError, type DomainError, InvalidInput, NotFound } from '../shared/errors';
 import { requireReference } from '../shared/validate';
 import { partnerInScope, requireSettlementAdmin, settlementViewer } from './access';
 import { type AdjustmentReceipt, resolveException } from './adjustments';

@@ -1,5 +1,6 @@
 import type { Sql, SqlDatabase } from '../db/sql';
-import { InvalidInput, PeriodStateConflict } from '../shared/errors';
+import { InvalidInput } from '../shared/errors';
+import { PeriodStateConflict } from './errors';
 import { statementStreamBatch } from './limits';
 import type {
   CounterpartyTotal,

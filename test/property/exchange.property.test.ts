@@ -1,17 +1,16 @@
 import fc from 'fast-check';
-import type { ExchangePromotion, ExchangeRate } from '../../gateway/exchange/exchange-model';
-import { largestConvertible } from '../../gateway/exchange/pricing';
 import {
   ArbitrageCycle,
   BelowConversionMinimum,
   ConversionLimitExceeded,
-  DomainError,
-  InsufficientPoints,
-  InvalidInput,
   LiquidityFloorReached,
   NoExchangeRate,
   NotConversionIncrement,
-} from '../../gateway/shared/errors';
+} from '../../gateway/exchange/errors';
+import type { ExchangePromotion, ExchangeRate } from '../../gateway/exchange/exchange-model';
+import { largestConvertible } from '../../gateway/exchange/pricing';
+import { InsufficientPoints } from '../../gateway/ledger/errors';
+import { DomainError, InvalidInput } from '../../gateway/shared/errors';
 import { asMember, availablePoints } from '../helpers/exchange-helpers';
 import { createTestApp, ok, type TestApp } from '../helpers/test-app';
 

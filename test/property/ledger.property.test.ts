@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { DomainError, TransactionConflict } from '../../gateway/shared/errors';
+import { TransactionConflict } from '../../gateway/ledger/errors';
+import { DomainError } from '../../gateway/shared/errors';
 import { ledgerFingerprint, ledgerViolations } from '../helpers/ledger-invariants';
 import { createTestApp, ok, type TestApp } from '../helpers/test-app';
 

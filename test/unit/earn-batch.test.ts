@@ -1,5 +1,6 @@
 import { type EarnEntry, type EarnReceipt, postEarns } from '../../gateway/ledger/earn';
-import { DomainError, IdempotencyKeyReused, NotFound } from '../../gateway/shared/errors';
+import { IdempotencyKeyReused } from '../../gateway/ledger/errors';
+import { DomainError, NotFound } from '../../gateway/shared/errors';
 import { newId } from '../../gateway/shared/ids';
 import { ledgerViolations } from '../helpers/ledger-invariants';
 import { createTestApp, type TestApp } from '../helpers/test-app';

@@ -1,15 +1,14 @@
 import {
   BelowConversionMinimum,
   ConversionLimitExceeded,
-  InsufficientPoints,
-  InvalidInput,
   LiquidityFloorReached,
   NoExchangeRate,
   NotConversionIncrement,
-  NotFound,
   QuoteAlreadyUsed,
   QuoteExpired,
-} from '../../gateway/shared/errors';
+} from '../../gateway/exchange/errors';
+import { InsufficientPoints } from '../../gateway/ledger/errors';
+import { InvalidInput, NotFound } from '../../gateway/shared/errors';
 import { asMember, asOperator, ledgerFingerprint, memberWith } from '../helpers/exchange-helpers';
 import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
 

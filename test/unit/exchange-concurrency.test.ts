@@ -1,9 +1,6 @@
+import { ConversionLimitExceeded, QuoteAlreadyUsed } from '../../gateway/exchange/errors';
 import type { ConversionReceipt, ExchangeQuote } from '../../gateway/exchange/exchange-model';
-import {
-  ConversionLimitExceeded,
-  DomainError,
-  QuoteAlreadyUsed,
-} from '../../gateway/shared/errors';
+import { DomainError } from '../../gateway/shared/errors';
 import { asMember, asOperator, availablePoints, memberWith } from '../helpers/exchange-helpers';
 import { createTestApp, ok, type TestApp } from '../helpers/test-app';
 

@@ -1,10 +1,7 @@
-import {
-  ConversionLimitExceeded,
-  CurrencyNotSupported,
-  IdempotencyKeyReused,
-  InsufficientPoints,
-  NotFound,
-} from '../../gateway/shared/errors';
+import { ConversionLimitExceeded } from '../../gateway/exchange/errors';
+import { IdempotencyKeyReused, InsufficientPoints } from '../../gateway/ledger/errors';
+import { CurrencyNotSupported } from '../../gateway/programs/errors';
+import { NotFound } from '../../gateway/shared/errors';
 import { availablePoints, ledgerFingerprint, memberWith } from '../helpers/exchange-helpers';
 import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
 

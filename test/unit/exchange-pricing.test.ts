@@ -4,6 +4,7 @@ import {
   edgeGain,
   formatGain,
 } from '../../gateway/exchange/arbitrage';
+import { BelowConversionMinimum, NotConversionIncrement } from '../../gateway/exchange/errors';
 import type { ExchangeRate } from '../../gateway/exchange/exchange-model';
 import {
   largestConvertible,
@@ -11,7 +12,6 @@ import {
   pricePayment,
   requireValidAmount,
 } from '../../gateway/exchange/pricing';
-import { BelowConversionMinimum, NotConversionIncrement } from '../../gateway/shared/errors';
 
 const rate = (overrides: Partial<ExchangeRate>): ExchangeRate => ({
   id: 1n,

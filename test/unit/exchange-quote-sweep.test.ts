@@ -1,6 +1,7 @@
+import { QuoteExpired } from '../../gateway/exchange/errors';
 import { expiredQuoteRetentionMs } from '../../gateway/exchange/exchange-limits';
 import { deleteExpiredQuotes } from '../../gateway/exchange/quotes';
-import { NotFound, QuoteExpired } from '../../gateway/shared/errors';
+import { NotFound } from '../../gateway/shared/errors';
 import { asMember } from '../helpers/exchange-helpers';
 import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
 

@@ -1,4 +1,5 @@
-import { ArbitrageCycle, InvalidInput } from '../../gateway/shared/errors';
+import { ArbitrageCycle } from '../../gateway/exchange/errors';
+import { InvalidInput } from '../../gateway/shared/errors';
 import { asMember, asOperator, availablePoints, memberWith } from '../helpers/exchange-helpers';
 import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
 

@@ -1,5 +1,5 @@
+import { NotConversionIncrement } from '../../gateway/exchange/errors';
 import type { RequestContext } from '../../gateway/shared/context';
-import { NotConversionIncrement } from '../../gateway/shared/errors';
 import { asMember, asOperator, memberWith } from '../helpers/exchange-helpers';
 import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
 

@@ -2,7 +2,7 @@ import {
   IdempotencyKeyReused,
   InsufficientPoints,
   RefundExceedsPurchase,
-} from '../../gateway/shared/errors';
+} from '../../gateway/ledger/errors';
 import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
 
 let app: TestApp;

@@ -2,8 +2,8 @@ import {
   HoldNotActive,
   IdempotencyKeyReused,
   InsufficientPoints,
-  NotFound,
-} from '../../gateway/shared/errors';
+} from '../../gateway/ledger/errors';
+import { NotFound } from '../../gateway/shared/errors';
 import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
 
 let app: TestApp;

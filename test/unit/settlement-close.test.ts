@@ -1,5 +1,5 @@
+import { AgreementMissing, PeriodStateConflict } from '../../gateway/settlement/errors';
 import type { Period } from '../../gateway/settlement/model';
-import { AgreementMissing, PeriodStateConflict } from '../../gateway/shared/errors';
 import { convertAsMember } from '../helpers/exchange-conversions';
 import {
   closeAtEnd,

@@ -1,13 +1,10 @@
+import { IdempotencyKeyReused } from '../../gateway/ledger/errors';
+import { PeriodStateConflict } from '../../gateway/settlement/errors';
 import type { Period } from '../../gateway/settlement/model';
 import type { Reconciliation } from '../../gateway/settlement/reconciliation';
 import type { CsvPage } from '../../gateway/settlement/settlement-service';
 import type { RequestContext } from '../../gateway/shared/context';
-import {
-  Forbidden,
-  IdempotencyKeyReused,
-  InvalidInput,
-  PeriodStateConflict,
-} from '../../gateway/shared/errors';
+import { Forbidden, InvalidInput } from '../../gateway/shared/errors';
 import {
   closeAtEnd,
   openNextPeriod,
