@@ -185,9 +185,9 @@ async function largestPartner(db: Sql, periodId: string): Promise<string> {
   return rows.rows[0]?.debtor_id ?? syntheticPartner(0);
 }
 
-function must<T>(outcome: T | DomainError): T {
+function must<Outcome>(outcome: Outcome): Exclude<Outcome, DomainError> {
   if (outcome instanceof DomainError) throw new Error(outcome.message);
-  return outcome;
+  return outcome as Exclude<Outcome, DomainError>;
 }
 
 const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);

@@ -1,22 +1,15 @@
-import 'reflect-metadata';
-import { createUnionType, Field, ID, InputType, ObjectType } from 'type-graphql';
-import { MoneyInput } from './common';
+import { payAcrossProgramsErrors } from '../gateway/exchange/cross-program-payments';
 import {
-  ArbitrageCycleError,
-  BelowConversionMinimumError,
-  ConversionLimitExceededError,
-  CurrencyNotSupportedError,
-  IdempotencyKeyReusedError,
-  InsufficientPointsError,
-  InvalidInputError,
-  LiquidityFloorReachedError,
-  NoExchangeRateError,
-  NotConversionIncrementError,
-  NotFoundError,
-  QuoteAlreadyUsedError,
-  QuoteExpiredError,
-  TransactionConflictError,
-} from './errors';
+  addPromotionErrors,
+  setLiquidityFloorErrors,
+  setRateErrors,
+  setReferenceValueErrors,
+} from '../gateway/exchange/exchange-admin';
+import { convertErrors, quoteErrors } from '../gateway/exchange/exchange-service';
+import 'reflect-metadata';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { MoneyInput } from './common';
+import { resultUnion } from './errors';
 import { MemberRefInput } from './members';
 import { Int64 } from './scalars';
 
@@ -448,78 +441,51 @@ export class SetReferenceValueInput {
   valueMicros!: bigint;
 }
 
-const balanceErrors = [
-  InsufficientPointsError,
-  ConversionLimitExceededError,
-  LiquidityFloorReachedError,
-] as const;
-
-export const QuoteConversionResult = createUnionType({
+export const QuoteConversionResult = resultUnion({
   name: 'QuoteConversionResult',
   description: 'A ConversionQuote, or why none was given.',
-  types: () =>
-    [
-      ConversionQuote,
-      InvalidInputError,
-      NotFoundError,
-      NoExchangeRateError,
-      BelowConversionMinimumError,
-      NotConversionIncrementError,
-      ...balanceErrors,
-    ] as const,
+  success: ConversionQuote,
+  errors: quoteErrors,
 });
 
-export const ConvertPointsResult = createUnionType({
+export const ConvertPointsResult = resultUnion({
   name: 'ConvertPointsResult',
   description: 'ConvertPointsSuccess, or why nothing was converted.',
-  types: () =>
-    [
-      ConvertPointsSuccess,
-      InvalidInputError,
-      NotFoundError,
-      QuoteExpiredError,
-      QuoteAlreadyUsedError,
-      IdempotencyKeyReusedError,
-      ...balanceErrors,
-    ] as const,
+  success: ConvertPointsSuccess,
+  errors: convertErrors,
 });
 
-export const PayAcrossProgramsResult = createUnionType({
+export const PayAcrossProgramsResult = resultUnion({
   name: 'PayAcrossProgramsResult',
   description: 'PayAcrossProgramsSuccess, or why nothing was paid.',
-  types: () =>
-    [
-      PayAcrossProgramsSuccess,
-      InvalidInputError,
-      NotFoundError,
-      CurrencyNotSupportedError,
-      NoExchangeRateError,
-      IdempotencyKeyReusedError,
-      TransactionConflictError,
-      ...balanceErrors,
-    ] as const,
+  success: PayAcrossProgramsSuccess,
+  errors: payAcrossProgramsErrors,
 });
 
-export const SetExchangeRateResult = createUnionType({
+export const SetExchangeRateResult = resultUnion({
   name: 'SetExchangeRateResult',
   description: 'The new ExchangeRate version, or why it was not set.',
-  types: () => [ExchangeRate, InvalidInputError, NotFoundError, ArbitrageCycleError] as const,
+  success: ExchangeRate,
+  errors: setRateErrors,
 });
 
-export const AddExchangePromotionResult = createUnionType({
+export const AddExchangePromotionResult = resultUnion({
   name: 'AddExchangePromotionResult',
   description: 'The new ExchangePromotion, or why it was not added.',
-  types: () => [ExchangePromotion, InvalidInputError, NotFoundError, ArbitrageCycleError] as const,
+  success: ExchangePromotion,
+  errors: addPromotionErrors,
 });
 
-export const SetLiquidityFloorResult = createUnionType({
+export const SetLiquidityFloorResult = resultUnion({
   name: 'SetLiquidityFloorResult',
   description: 'The LiquidityPosition with its new floor, or why it was not set.',
-  types: () => [LiquidityPosition, InvalidInputError, NotFoundError] as const,
+  success: LiquidityPosition,
+  errors: setLiquidityFloorErrors,
 });
 
-export const SetReferenceValueResult = createUnionType({
+export const SetReferenceValueResult = resultUnion({
   name: 'SetReferenceValueResult',
   description: 'The ReferenceValue now in force, or why it was not set.',
-  types: () => [ReferenceValue, InvalidInputError, NotFoundError] as const,
+  success: ReferenceValue,
+  errors: setReferenceValueErrors,
 });

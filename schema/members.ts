@@ -1,6 +1,7 @@
+import { createMemberErrors, enrollmentErrors } from '../gateway/members/member-directory';
 import 'reflect-metadata';
-import { createUnionType, Directive, Field, ID, InputType, ObjectType } from 'type-graphql';
-import { AlreadyExistsError, InvalidInputError, NotFoundError } from './errors';
+import { Directive, Field, ID, InputType, ObjectType } from 'type-graphql';
+import { resultUnion } from './errors';
 
 @Directive('@key(fields: "id")')
 @ObjectType({
@@ -82,16 +83,18 @@ export class EnrollMemberSuccess {
   created!: boolean;
 }
 
-export const EnrollMemberResult = createUnionType({
+export const EnrollMemberResult = resultUnion({
   name: 'EnrollMemberResult',
   description: 'EnrollMemberSuccess, or why nobody was enrolled.',
-  types: () => [EnrollMemberSuccess, InvalidInputError, NotFoundError, AlreadyExistsError] as const,
+  success: EnrollMemberSuccess,
+  errors: enrollmentErrors,
 });
 
-export const CreateMemberResult = createUnionType({
+export const CreateMemberResult = resultUnion({
   name: 'CreateMemberResult',
   description: 'The new Member, or why none was created.',
-  types: () => [Member, InvalidInputError, AlreadyExistsError] as const,
+  success: Member,
+  errors: createMemberErrors,
 });
 
 @ObjectType({

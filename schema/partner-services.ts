@@ -1,11 +1,7 @@
+import { registerServiceErrors } from '../gateway/federation/onboarding';
 import 'reflect-metadata';
-import { createUnionType, Field, ID, InputType, ObjectType } from 'type-graphql';
-import {
-  CompositionFailedError,
-  InvalidInputError,
-  NotFoundError,
-  PartnerServiceUnavailableError,
-} from './errors';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { resultUnion } from './errors';
 
 @ObjectType({
   description: 'A partner’s own GraphQL service (a subgraph), composed into the coalition’s graph.',
@@ -43,16 +39,10 @@ export class RegisterPartnerServiceInput {
   jwks?: string;
 }
 
-export const RegisterPartnerServiceResult = createUnionType({
+export const RegisterPartnerServiceResult = resultUnion({
   name: 'RegisterPartnerServiceResult',
   description:
     'The registered PartnerService (now part of the graph), or why not. On any error the previous graph keeps serving.',
-  types: () =>
-    [
-      PartnerService,
-      InvalidInputError,
-      NotFoundError,
-      PartnerServiceUnavailableError,
-      CompositionFailedError,
-    ] as const,
+  success: PartnerService,
+  errors: registerServiceErrors,
 });

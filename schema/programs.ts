@@ -1,6 +1,11 @@
+import {
+  createCurrencyErrors,
+  createPartnerErrors,
+  setPartnerCurrencyErrors,
+} from '../gateway/programs/program-catalog';
 import 'reflect-metadata';
-import { createUnionType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { AlreadyExistsError, InvalidInputError, NotFoundError } from './errors';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { resultUnion } from './errors';
 import { Int64 } from './scalars';
 
 @ObjectType({ description: 'A business in the coalition: an airline, a hotel chain, a shop.' })
@@ -120,20 +125,23 @@ export class SetPartnerCurrencyInput {
   moneyCurrency!: string;
 }
 
-export const CreatePartnerResult = createUnionType({
+export const CreatePartnerResult = resultUnion({
   name: 'CreatePartnerResult',
   description: 'The new Partner, or why none was created.',
-  types: () => [Partner, InvalidInputError, AlreadyExistsError] as const,
+  success: Partner,
+  errors: createPartnerErrors,
 });
 
-export const CreateCurrencyResult = createUnionType({
+export const CreateCurrencyResult = resultUnion({
   name: 'CreateCurrencyResult',
   description: 'The new Currency, or why none was created.',
-  types: () => [Currency, InvalidInputError, AlreadyExistsError, NotFoundError] as const,
+  success: Currency,
+  errors: createCurrencyErrors,
 });
 
-export const SetPartnerCurrencyResult = createUnionType({
+export const SetPartnerCurrencyResult = resultUnion({
   name: 'SetPartnerCurrencyResult',
   description: 'The terms now in force, or why they were not set.',
-  types: () => [PartnerCurrencyTerms, InvalidInputError, NotFoundError] as const,
+  success: PartnerCurrencyTerms,
+  errors: setPartnerCurrencyErrors,
 });

@@ -1,15 +1,12 @@
-import 'reflect-metadata';
-import { createUnionType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { MoneyInput } from './common';
 import {
-  CurrencyNotSupportedError,
-  IdempotencyKeyReusedError,
-  InsufficientPointsError,
-  InvalidInputError,
-  NotFoundError,
-  RefundExceedsPurchaseError,
-  TransactionConflictError,
-} from './errors';
+  awardErrors,
+  payWithPointsErrors,
+  refundErrors,
+} from '../gateway/purchases/purchase-service';
+import 'reflect-metadata';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { MoneyInput } from './common';
+import { resultUnion } from './errors';
 import { MemberRefInput } from './members';
 import { Int64 } from './scalars';
 
@@ -196,44 +193,23 @@ export class RefundPurchaseSuccess {
   createdAt!: Date;
 }
 
-export const AwardPointsResult = createUnionType({
+export const AwardPointsResult = resultUnion({
   name: 'AwardPointsResult',
   description: 'AwardPointsSuccess, or why nothing was awarded.',
-  types: () =>
-    [
-      AwardPointsSuccess,
-      InvalidInputError,
-      NotFoundError,
-      CurrencyNotSupportedError,
-      IdempotencyKeyReusedError,
-      TransactionConflictError,
-    ] as const,
+  success: AwardPointsSuccess,
+  errors: awardErrors,
 });
 
-export const PayWithPointsResult = createUnionType({
+export const PayWithPointsResult = resultUnion({
   name: 'PayWithPointsResult',
   description: 'PayWithPointsSuccess, or why nothing was paid.',
-  types: () =>
-    [
-      PayWithPointsSuccess,
-      InvalidInputError,
-      NotFoundError,
-      CurrencyNotSupportedError,
-      InsufficientPointsError,
-      IdempotencyKeyReusedError,
-      TransactionConflictError,
-    ] as const,
+  success: PayWithPointsSuccess,
+  errors: payWithPointsErrors,
 });
 
-export const RefundPurchaseResult = createUnionType({
+export const RefundPurchaseResult = resultUnion({
   name: 'RefundPurchaseResult',
   description: 'RefundPurchaseSuccess, or why nothing was refunded.',
-  types: () =>
-    [
-      RefundPurchaseSuccess,
-      InvalidInputError,
-      NotFoundError,
-      RefundExceedsPurchaseError,
-      IdempotencyKeyReusedError,
-    ] as const,
+  success: RefundPurchaseSuccess,
+  errors: refundErrors,
 });

@@ -1,23 +1,7 @@
+import { placeHoldErrors, settleHoldErrors } from '../gateway/redemptions/redemption-service';
 import 'reflect-metadata';
-import {
-  createUnionType,
-  Directive,
-  Field,
-  ID,
-  InputType,
-  Int,
-  ObjectType,
-  registerEnumType,
-} from 'type-graphql';
-import {
-  CurrencyNotSupportedError,
-  HoldNotActiveError,
-  IdempotencyKeyReusedError,
-  InsufficientPointsError,
-  InvalidInputError,
-  NotFoundError,
-  TransactionConflictError,
-} from './errors';
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { resultUnion } from './errors';
 import { MemberRefInput } from './members';
 import { Int64 } from './scalars';
 
@@ -150,30 +134,16 @@ export class SettleRedemptionInput {
   idempotencyKey?: string;
 }
 
-export const PlaceRedemptionHoldResult = createUnionType({
+export const PlaceRedemptionHoldResult = resultUnion({
   name: 'PlaceRedemptionHoldResult',
   description: 'The RedemptionHold, or why no points were held.',
-  types: () =>
-    [
-      RedemptionHold,
-      InvalidInputError,
-      NotFoundError,
-      CurrencyNotSupportedError,
-      InsufficientPointsError,
-      IdempotencyKeyReusedError,
-      TransactionConflictError,
-    ] as const,
+  success: RedemptionHold,
+  errors: placeHoldErrors,
 });
 
-export const SettleRedemptionResult = createUnionType({
+export const SettleRedemptionResult = resultUnion({
   name: 'SettleRedemptionResult',
   description: 'The settled RedemptionHold, or why it was not settled.',
-  types: () =>
-    [
-      RedemptionHold,
-      InvalidInputError,
-      NotFoundError,
-      HoldNotActiveError,
-      IdempotencyKeyReusedError,
-    ] as const,
+  success: RedemptionHold,
+  errors: settleHoldErrors,
 });

@@ -1,21 +1,14 @@
+import {
+  closePeriodErrors,
+  openPeriodErrors,
+  resolveExceptionErrors,
+  setAgreementErrors,
+  submitReconciliationErrors,
+} from '../gateway/settlement/settlement-service';
 import 'reflect-metadata';
-import {
-  createUnionType,
-  Field,
-  ID,
-  InputType,
-  Int,
-  ObjectType,
-  registerEnumType,
-} from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Money, MoneyInput, PageInfo } from './common';
-import {
-  AgreementMissingError,
-  IdempotencyKeyReusedError,
-  InvalidInputError,
-  NotFoundError,
-  PeriodStateConflictError,
-} from './errors';
+import { resultUnion } from './errors';
 import { Int64 } from './scalars';
 
 /**
@@ -438,41 +431,37 @@ export class SettlementAdjustment {
   createdAt!: Date;
 }
 
-export const SetSettlementAgreementResult = createUnionType({
+export const SetSettlementAgreementResult = resultUnion({
   name: 'SetSettlementAgreementResult',
   description: 'The agreement, or why it was refused.',
-  types: () => [SettlementAgreement, InvalidInputError, NotFoundError] as const,
+  success: SettlementAgreement,
+  errors: setAgreementErrors,
 });
 
-export const OpenSettlementPeriodResult = createUnionType({
+export const OpenSettlementPeriodResult = resultUnion({
   name: 'OpenSettlementPeriodResult',
   description: 'The new period, or why it was refused.',
-  types: () => [SettlementPeriod, InvalidInputError] as const,
+  success: SettlementPeriod,
+  errors: openPeriodErrors,
 });
 
-export const CloseSettlementPeriodResult = createUnionType({
+export const CloseSettlementPeriodResult = resultUnion({
   name: 'CloseSettlementPeriodResult',
   description: 'The closed period, or why it stays open.',
-  types: () =>
-    [SettlementPeriod, NotFoundError, PeriodStateConflictError, AgreementMissingError] as const,
+  success: SettlementPeriod,
+  errors: closePeriodErrors,
 });
 
-export const SubmitReconciliationResult = createUnionType({
+export const SubmitReconciliationResult = resultUnion({
   name: 'SubmitReconciliationResult',
   description: 'The matched reconciliation, or why nothing was stored.',
-  types: () =>
-    [
-      Reconciliation,
-      InvalidInputError,
-      NotFoundError,
-      PeriodStateConflictError,
-      IdempotencyKeyReusedError,
-    ] as const,
+  success: Reconciliation,
+  errors: submitReconciliationErrors,
 });
 
-export const ResolveReconciliationExceptionResult = createUnionType({
+export const ResolveReconciliationExceptionResult = resultUnion({
   name: 'ResolveReconciliationExceptionResult',
   description: 'The adjustment, or why nothing was posted.',
-  types: () =>
-    [SettlementAdjustment, InvalidInputError, NotFoundError, IdempotencyKeyReusedError] as const,
+  success: SettlementAdjustment,
+  errors: resolveExceptionErrors,
 });

@@ -1,5 +1,6 @@
 import type { Sql, SqlDatabase } from '../db/sql';
 import { type AccountDirectory, accountKeyString } from '../ledger/accounts';
+import { IdempotencyKeyReused, InsufficientPoints, TransactionConflict } from '../ledger/errors';
 import { type IdempotencyClaim, requestHash } from '../ledger/idempotency';
 import { idempotentWrite } from '../ledger/idempotent-write';
 import type { Ledger } from '../ledger/ledger';
@@ -15,12 +16,12 @@ import type { ProgramCatalog } from '../programs/program-catalog';
 import { addMonths } from '../purchases/purchase-service';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
-import { catchDomainError, type DomainError, InvalidInput } from '../shared/errors';
+import { type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { formatMoneyAmount, isKnownMoneyCurrency } from '../shared/money';
 import { requirePositive, requireReference } from '../shared/validate';
 import { postConversion } from './conversion-ledger';
-import { NoExchangeRate } from './errors';
+import { ConversionLimitExceeded, LiquidityFloorReached, NoExchangeRate } from './errors';
 import { requirePair } from './exchange-input';
 import type { ConversionAmounts, ExchangeRate } from './exchange-model';
 import { conversionDescription } from './exchange-service';
@@ -40,6 +41,19 @@ export interface PayAcrossInput {
   purchase?: Money;
   idempotencyKey?: string;
 }
+
+/** A payment across programs fails with one of these, and no other (its result union is built from them). */
+export const payAcrossProgramsErrors = [
+  InvalidInput,
+  NotFound,
+  CurrencyNotSupported,
+  NoExchangeRate,
+  IdempotencyKeyReused,
+  TransactionConflict,
+  InsufficientPoints,
+  ConversionLimitExceeded,
+  LiquidityFloorReached,
+] as const;
 
 /**
  * A member pays at a partner in a currency the partner accepts, with points of another currency
@@ -62,7 +76,7 @@ export class CrossProgramPayments {
 
   /**
    * Idempotent on the transaction id (or `idempotencyKey`) in the same namespace as
-   * payWithPoints, so one purchase is never paid twice by the two routes. Errors: InvalidInput,
+   * payWithPoints, so one purchase is never paid twice by the two routes. Errors (`payAcrossProgramsErrors`): InvalidInput,
    * NotFound (member, currency), CurrencyNotSupported, NoExchangeRate, InsufficientPoints,
    * ConversionLimitExceeded, LiquidityFloorReached, IdempotencyKeyReused, TransactionConflict,
    * Forbidden.
@@ -70,8 +84,8 @@ export class CrossProgramPayments {
   pay(
     ctx: RequestContext,
     input: PayAcrossInput,
-  ): Promise<CrossProgramPaymentReceipt | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<CrossProgramPaymentReceipt | ErrorOf<typeof payAcrossProgramsErrors>> {
+    return failsWith(payAcrossProgramsErrors, async () => {
       const { partnerId } = requireCaller(ctx, 'partner');
       const transactionId = requireReference('transactionId', input.transactionId);
       const { source, target } = await requirePair(this.catalog, input.payWith, input.currency, {

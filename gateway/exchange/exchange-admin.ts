@@ -3,7 +3,7 @@ import { pointsPerTransferMax } from '../ledger/limits';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
-import { catchDomainError, type DomainError, InvalidInput, NotFound } from '../shared/errors';
+import { type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
 import { arbitrageCycle, edgeGain, formatGain, type Rational } from './arbitrage';
 import { ArbitrageCycle } from './errors';
 import { requireCurrency, requirePair } from './exchange-input';
@@ -60,6 +60,18 @@ export interface AddPromotionInput {
 
 const dayMs = 86_400_000;
 
+/** Setting a rate fails with one of these, and no other (its result union is built from them). */
+export const setRateErrors = [InvalidInput, NotFound, ArbitrageCycle] as const;
+
+/** Adding a promotion fails with one of these, and no other (its result union is built from them). */
+export const addPromotionErrors = [InvalidInput, NotFound, ArbitrageCycle] as const;
+
+/** Setting a liquidity floor fails with one of these, and no other (its result union is built from them). */
+export const setLiquidityFloorErrors = [InvalidInput, NotFound] as const;
+
+/** Setting a reference value fails with one of these, and no other (its result union is built from them). */
+export const setReferenceValueErrors = [InvalidInput, NotFound] as const;
+
 /**
  * The operator's side of exchange: rate versions, promotions, liquidity floors, reference
  * values. Every rate or promotion change is refused when it would let a cycle of conversions
@@ -74,11 +86,14 @@ export class ExchangeAdmin {
   ) {}
 
   /**
-   * Sets a new rate version for a pair, closing the open one at its start. Errors: InvalidInput,
+   * Sets a new rate version for a pair, closing the open one at its start. Errors (`setRateErrors`): InvalidInput,
    * NotFound (currency), ArbitrageCycle, Forbidden.
    */
-  setRate(ctx: RequestContext, input: SetRateInput): Promise<ExchangeRate | DomainError> {
-    return catchDomainError(async () => {
+  setRate(
+    ctx: RequestContext,
+    input: SetRateInput,
+  ): Promise<ExchangeRate | ErrorOf<typeof setRateErrors>> {
+    return failsWith(setRateErrors, async () => {
       const setBy = operatorName(ctx);
       const { source, target } = await requirePair(
         this.catalog,
@@ -125,14 +140,14 @@ export class ExchangeAdmin {
   }
 
   /**
-   * Adds a time-boxed bonus on a pair. Errors: InvalidInput, NotFound (currency),
+   * Adds a time-boxed bonus on a pair. Errors (`addPromotionErrors`): InvalidInput, NotFound (currency),
    * ArbitrageCycle, Forbidden.
    */
   addPromotion(
     ctx: RequestContext,
     input: AddPromotionInput,
-  ): Promise<ExchangePromotion | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<ExchangePromotion | ErrorOf<typeof addPromotionErrors>> {
+    return failsWith(addPromotionErrors, async () => {
       const setBy = operatorName(ctx);
       const { source, target } = await requirePair(
         this.catalog,
@@ -176,14 +191,14 @@ export class ExchangeAdmin {
 
   /**
    * Sets how far below zero a currency's liquidity account may go (a value from
-   * liquidityFloorPointsMin to 0). Errors: InvalidInput (out of range, or the balance is already
+   * liquidityFloorPointsMin to 0). Errors (`setLiquidityFloorErrors`): InvalidInput (out of range, or the balance is already
    * below it), NotFound (currency), Forbidden.
    */
   setLiquidityFloor(
     ctx: RequestContext,
     input: { currency: string; floorPoints: bigint },
-  ): Promise<LiquidityPosition | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<LiquidityPosition | ErrorOf<typeof setLiquidityFloorErrors>> {
+    return failsWith(setLiquidityFloorErrors, async () => {
       operatorName(ctx);
       const currency = await requireCurrency(this.catalog, 'currency', input.currency);
       requireInRange('floorPoints', input.floorPoints, liquidityFloorPointsMin, 0n);
@@ -201,12 +216,12 @@ export class ExchangeAdmin {
     });
   }
 
-  /** Sets what one point is worth in EUR millionths. Errors: InvalidInput, NotFound, Forbidden. */
+  /** Sets what one point is worth in EUR millionths. Errors (`setReferenceValueErrors`): InvalidInput, NotFound, Forbidden. */
   setReferenceValue(
     ctx: RequestContext,
     input: { currency: string; valueMicros: bigint },
-  ): Promise<ReferenceValue | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<ReferenceValue | ErrorOf<typeof setReferenceValueErrors>> {
+    return failsWith(setReferenceValueErrors, async () => {
       const setBy = operatorName(ctx);
       const currency = await requireCurrency(this.catalog, 'currency', input.currency);
       requireInRange('valueMicros', input.valueMicros, 1n, referenceValueMicrosMax);

@@ -1,5 +1,5 @@
 import type { Sql, SqlDatabase } from '../db/sql';
-import { InsufficientPoints } from '../ledger/errors';
+import { IdempotencyKeyReused, InsufficientPoints } from '../ledger/errors';
 import { type IdempotencyClaim, requestHash } from '../ledger/idempotency';
 import { idempotentWrite } from '../ledger/idempotent-write';
 import type { Ledger } from '../ledger/ledger';
@@ -10,12 +10,27 @@ import type { ProgramCatalog } from '../programs/program-catalog';
 import { addMonths } from '../purchases/purchase-service';
 import type { Clock } from '../shared/clock';
 import { type Caller, type RequestContext, requireCaller } from '../shared/context';
-import { catchDomainError, type DomainError, InvalidInput, NotFound } from '../shared/errors';
+import {
+  catchDomainError,
+  type DomainError,
+  type ErrorOf,
+  failsWith,
+  InvalidInput,
+  NotFound,
+} from '../shared/errors';
 import { newId } from '../shared/ids';
 import { requireIntegerInRange, requirePositive, requireReference } from '../shared/validate';
 import { postConversion } from './conversion-ledger';
 import { limitUsage, noUsage, pairKey, requireWithinLimits } from './conversion-limits';
-import { LiquidityFloorReached, NoExchangeRate, QuoteAlreadyUsed, QuoteExpired } from './errors';
+import {
+  BelowConversionMinimum,
+  ConversionLimitExceeded,
+  LiquidityFloorReached,
+  NoExchangeRate,
+  NotConversionIncrement,
+  QuoteAlreadyUsed,
+  QuoteExpired,
+} from './errors';
 import { actingFor, quoteIdPattern, requirePair } from './exchange-input';
 import { expiredQuoteRetentionMs, quoteTtlMs, rateHistoryPageMax } from './exchange-limits';
 import type {
@@ -55,6 +70,30 @@ export interface ConvertInput {
   idempotencyKey?: string;
 }
 
+/** A quote fails with one of these, and no other (its result union is built from them). */
+export const quoteErrors = [
+  InvalidInput,
+  NotFound,
+  NoExchangeRate,
+  BelowConversionMinimum,
+  NotConversionIncrement,
+  InsufficientPoints,
+  ConversionLimitExceeded,
+  LiquidityFloorReached,
+] as const;
+
+/** A conversion fails with one of these, and no other (its result union is built from them). */
+export const convertErrors = [
+  InvalidInput,
+  NotFound,
+  QuoteExpired,
+  QuoteAlreadyUsed,
+  IdempotencyKeyReused,
+  InsufficientPoints,
+  ConversionLimitExceeded,
+  LiquidityFloorReached,
+] as const;
+
 /**
  * A member (or a partner acting for one) converting points between program currencies: first a
  * quote, a firm offer pinned to the rate version and promotion in force, for `quoteTtlMs`; then
@@ -88,13 +127,16 @@ export class ExchangeService {
 
   /**
    * Prices a conversion and stores it as a quote. The member's balance, limits and the target's
-   * liquidity are checked now as a courtesy and again, under lock, when converting. Errors:
+   * liquidity are checked now as a courtesy and again, under lock, when converting. Errors (`quoteErrors`):
    * InvalidInput, NotFound (member, currency), NoExchangeRate, NotConversionIncrement,
    * BelowConversionMinimum, InsufficientPoints, ConversionLimitExceeded, LiquidityFloorReached,
    * Forbidden.
    */
-  quote(ctx: RequestContext, input: QuoteInput): Promise<ExchangeQuote | DomainError> {
-    return catchDomainError(async () => {
+  quote(
+    ctx: RequestContext,
+    input: QuoteInput,
+  ): Promise<ExchangeQuote | ErrorOf<typeof quoteErrors>> {
+    return failsWith(quoteErrors, async () => {
       const { memberId, partnerId } = await actingFor(ctx, this.members, input.member);
       const { source, target } = await requirePair(
         this.catalog,
@@ -135,12 +177,15 @@ export class ExchangeService {
   /**
    * Converts with a quote, atomically (one transaction) and idempotently: the key (the quote id
    * unless `idempotencyKey` is given) is claimed in the same transaction, so a retry returns the
-   * original receipt. Errors: InvalidInput (amount differs from the quote), NotFound (quote
+   * original receipt. Errors (`convertErrors`): InvalidInput (amount differs from the quote), NotFound (quote
    * unknown or someone else's), QuoteExpired, QuoteAlreadyUsed, IdempotencyKeyReused,
    * InsufficientPoints, ConversionLimitExceeded, LiquidityFloorReached, Forbidden.
    */
-  convert(ctx: RequestContext, input: ConvertInput): Promise<ConversionReceipt | DomainError> {
-    return catchDomainError(async () => {
+  convert(
+    ctx: RequestContext,
+    input: ConvertInput,
+  ): Promise<ConversionReceipt | ErrorOf<typeof convertErrors>> {
+    return failsWith(convertErrors, async () => {
       const caller = requireCaller(ctx, 'member', 'partner');
       if (!quoteIdPattern.test(input.quoteId)) throw new NotFound('quote', input.quoteId);
       const sourcePoints = requirePositive(

@@ -2,10 +2,10 @@ import type { JWK } from 'jose';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
-import { catchDomainError, type DomainError, InvalidInput, NotFound } from '../shared/errors';
+import { type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
 import { idPatterns } from '../shared/ids';
 import type { SubgraphDefinition } from './composition';
-import { CompositionFailed } from './errors';
+import { CompositionFailed, PartnerServiceUnavailable } from './errors';
 import { partnerSdlViolations } from './partner-sdl-rules';
 import type { PartnerServiceClient } from './partner-service-client';
 import type { PartnerServiceDirectory, PartnerServiceRecord } from './partner-service-directory';
@@ -30,6 +30,14 @@ export interface SupergraphControl {
   replace(subgraph: SubgraphDefinition, commit: () => Promise<void>): Promise<string[] | null>;
 }
 
+/** Registering a partner service fails with one of these, and no other (its result union is built from them). */
+export const registerServiceErrors = [
+  InvalidInput,
+  NotFound,
+  PartnerServiceUnavailable,
+  CompositionFailed,
+] as const;
+
 /**
  * Onboarding of partner services: the operator registers a partner's subgraph URL (and keys);
  * the gateway fetches its SDL, checks it uses only what partners may (partner-sdl-rules.ts),
@@ -48,14 +56,16 @@ export class Onboarding {
   ) {}
 
   /**
-   * Errors: InvalidInput, NotFound (partner), PartnerServiceUnavailable, CompositionFailed,
+   * Errors (`registerServiceErrors`): InvalidInput, NotFound (partner), PartnerServiceUnavailable, CompositionFailed,
    * Forbidden.
    */
   register(
     ctx: RequestContext,
     input: RegisterPartnerServiceInput,
-  ): Promise<PartnerServiceRecord | DomainError> {
-    const run = this.queue.then(() => catchDomainError(() => this.registerNow(ctx, input)));
+  ): Promise<PartnerServiceRecord | ErrorOf<typeof registerServiceErrors>> {
+    const run = this.queue.then(() =>
+      failsWith(registerServiceErrors, () => this.registerNow(ctx, input)),
+    );
     this.queue = run.catch(() => undefined);
     return run;
   }

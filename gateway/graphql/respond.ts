@@ -5,7 +5,10 @@ import { resultOf } from './error-results';
  * Runs a service call and maps its outcome: success through `map`, an expected failure
  * (returned, or thrown while preparing the call) to its typed error result.
  */
-export async function respond<T, R>(work: () => Promise<T | DomainError>, map: (value: T) => R) {
+export async function respond<Outcome, R>(
+  work: () => Promise<Outcome>,
+  map: (value: Exclude<Outcome, DomainError>) => R,
+) {
   const outcome = await catchDomainError(work);
-  return resultOf(outcome as T | DomainError, map);
+  return resultOf(outcome as Exclude<Outcome, DomainError> | DomainError, map);
 }

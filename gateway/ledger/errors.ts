@@ -1,9 +1,21 @@
-import { DomainError } from '../shared/errors';
+import { DomainError, type ErrorResultShape } from '../shared/errors';
 
 /** The ledger's expected failures: balances, idempotency, purchases and their legs, holds. */
 
 export class InsufficientPoints extends DomainError {
-  readonly code = 'INSUFFICIENT_POINTS';
+  static readonly code = 'INSUFFICIENT_POINTS';
+  static readonly result: ErrorResultShape = {
+    description: 'The member does not have enough available points.',
+    fields: {
+      currency: { type: 'String', description: 'The program currency.' },
+      needed: { type: 'Int64', description: 'Points the operation needs.' },
+      available: {
+        type: 'Int64',
+        description: 'Points available now (pending and held points excluded).',
+      },
+    },
+  };
+  readonly code = InsufficientPoints.code;
   constructor(
     readonly currency: string,
     readonly needed: bigint,
@@ -14,14 +26,33 @@ export class InsufficientPoints extends DomainError {
 }
 
 export class IdempotencyKeyReused extends DomainError {
-  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  static readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  static readonly result: ErrorResultShape = {
+    description:
+      'The idempotency key (or transaction id) was already used for a different request. Retrying the original request returns its original result.',
+    fields: {
+      key: { type: 'String', description: 'The key that was reused.' },
+    },
+  };
+  readonly code = IdempotencyKeyReused.code;
   constructor(readonly key: string) {
     super(`Idempotency key "${key}" was already used with a different request`);
   }
 }
 
 export class RefundExceedsPurchase extends DomainError {
-  readonly code = 'REFUND_EXCEEDS_PURCHASE';
+  static readonly code = 'REFUND_EXCEEDS_PURCHASE';
+  static readonly result: ErrorResultShape = {
+    description: 'The refund is larger than what is left of the purchase.',
+    fields: {
+      requestedMinor: { type: 'Int64', description: 'The refund asked for, in minor units.' },
+      refundableMinor: {
+        type: 'Int64',
+        description: 'What can still be refunded, in minor units.',
+      },
+    },
+  };
+  readonly code = RefundExceedsPurchase.code;
   constructor(
     readonly requestedMinor: bigint,
     readonly refundableMinor: bigint,
@@ -36,7 +67,16 @@ export class RefundExceedsPurchase extends DomainError {
  * a new leg, and answers from its stored result).
  */
 export class TransactionConflict extends DomainError {
-  readonly code = 'TRANSACTION_CONFLICT';
+  static readonly code = 'TRANSACTION_CONFLICT';
+  static readonly result: ErrorResultShape = {
+    description:
+      'A transaction id names one purchase by one member, with at most one earn and one payment (with points, across programs, or a redemption hold). This request would add a leg that breaks that; a retry of a recorded leg with its own idempotency key answers its original result instead.',
+    fields: {
+      transactionId: { type: 'String', description: 'The partner’s transaction id.' },
+      reason: { type: 'TransactionConflictReason' },
+    },
+  };
+  readonly code = TransactionConflict.code;
   constructor(
     readonly transactionId: string,
     readonly reason: TransactionConflictReason,
@@ -61,7 +101,19 @@ export function isTransactionConflictReason(value: unknown): value is Transactio
 
 /** A redemption hold that was already settled cannot be confirmed or declined any more. */
 export class HoldNotActive extends DomainError {
-  readonly code = 'HOLD_NOT_ACTIVE';
+  static readonly code = 'HOLD_NOT_ACTIVE';
+  static readonly result: ErrorResultShape = {
+    description:
+      'The redemption hold was already settled (confirmed, declined or expired) and cannot change any more.',
+    fields: {
+      holdId: { type: 'ID', description: 'The hold.' },
+      status: {
+        type: 'String',
+        description: 'How it was settled: confirmed, declined or expired.',
+      },
+    },
+  };
+  readonly code = HoldNotActive.code;
   constructor(
     readonly holdId: string,
     readonly status: 'confirmed' | 'declined' | 'expired',

@@ -7,6 +7,8 @@ import {
   AlreadyExists,
   catchDomainError,
   type DomainError,
+  type ErrorOf,
+  failsWith,
   InvalidInput,
   NotFound,
 } from '../shared/errors';
@@ -48,6 +50,12 @@ export interface Enrollment {
 
 const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
+/** Enrolling or linking a member fails with one of these, and no other (its result union is built from them). */
+export const enrollmentErrors = [InvalidInput, NotFound, AlreadyExists] as const;
+
+/** Creating a member fails with one of these, and no other (its result union is built from them). */
+export const createMemberErrors = [InvalidInput, AlreadyExists] as const;
+
 /** Members and their links to partners. */
 export class MemberDirectory {
   /** Partner links found, by partner and reference: the earn path resolves one per request. */
@@ -81,13 +89,13 @@ export class MemberDirectory {
 
   /**
    * Links a member to a partner without a link code: the operator's onboarding and data
-   * migrations. Idempotent like enroll. Errors: NotFound, AlreadyExists, Forbidden.
+   * migrations. Idempotent like enroll. Errors (`enrollmentErrors`): InvalidInput, NotFound, AlreadyExists, Forbidden.
    */
   linkMember(
     ctx: RequestContext,
     input: { partnerId: string; externalId: string; memberId: string },
-  ): Promise<Enrollment | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<Enrollment | ErrorOf<typeof enrollmentErrors>> {
+    return failsWith(enrollmentErrors, async () => {
       requireCaller(ctx, 'operator', 'system');
       const externalId = requireReference('externalId', input.externalId, 100);
       if (!(await ctx.em.findOne(PartnerRecord, { id: input.partnerId }))) {
@@ -106,11 +114,14 @@ export class MemberDirectory {
   /**
    * Enrolls a member at the calling partner, or links an existing member under the partner's
    * id for them. Idempotent on the partner's external id: enrolling it again returns the same
-   * member. Errors: InvalidInput, NotFound (member), AlreadyExists (external id or member
+   * member. Errors (`enrollmentErrors`): InvalidInput, NotFound (member), AlreadyExists (external id or member
    * already linked differently), Forbidden.
    */
-  enroll(ctx: RequestContext, input: EnrollInput): Promise<Enrollment | DomainError> {
-    return catchDomainError(async () => {
+  enroll(
+    ctx: RequestContext,
+    input: EnrollInput,
+  ): Promise<Enrollment | ErrorOf<typeof enrollmentErrors>> {
+    return failsWith(enrollmentErrors, async () => {
       const { partnerId } = requireCaller(ctx, 'partner');
       const externalId = requireReference('externalId', input.externalId, 100);
       if (input.memberId !== undefined && input.linkCode === undefined) {
@@ -185,8 +196,8 @@ export class MemberDirectory {
   createMember(
     ctx: RequestContext,
     input: { id?: string; displayName: string; email?: string },
-  ): Promise<MemberRecord | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<MemberRecord | ErrorOf<typeof createMemberErrors>> {
+    return failsWith(createMemberErrors, async () => {
       requireCaller(ctx, 'operator', 'system');
       const id = input.id ?? newId('mbr');
       if (!idPatterns.member.test(id)) throw new InvalidInput('id', 'must look like mbr_...');

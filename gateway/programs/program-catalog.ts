@@ -2,13 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Ledger } from '../ledger/ledger';
 import type { AccountKey } from '../ledger/model';
 import { type RequestContext, requireCaller } from '../shared/context';
-import {
-  AlreadyExists,
-  catchDomainError,
-  type DomainError,
-  InvalidInput,
-  NotFound,
-} from '../shared/errors';
+import { AlreadyExists, type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
 import { idPatterns, newId } from '../shared/ids';
 import { isKnownMoneyCurrency } from '../shared/money';
 import { TtlCache } from '../shared/ttl-cache';
@@ -48,6 +42,15 @@ export interface PartnerCurrencyInput {
   moneyCurrency: string;
 }
 
+/** Creating a partner fails with one of these, and no other (its result union is built from them). */
+export const createPartnerErrors = [InvalidInput, AlreadyExists] as const;
+
+/** Creating a currency fails with one of these, and no other (its result union is built from them). */
+export const createCurrencyErrors = [InvalidInput, AlreadyExists, NotFound] as const;
+
+/** Setting a partner's currency terms fails with one of these, and no other (its result union is built from them). */
+export const setPartnerCurrencyErrors = [InvalidInput, NotFound] as const;
+
 /**
  * Partners, program currencies and the terms binding them. Reads are cached briefly (they sit
  * on every earn); writes are the operator's and open the system accounts the ledger needs, so
@@ -63,12 +66,12 @@ export class ProgramCatalog {
     private readonly ledger: Ledger,
   ) {}
 
-  /** Errors: InvalidInput, AlreadyExists, Forbidden. */
+  /** Errors (`createPartnerErrors`): InvalidInput, AlreadyExists, Forbidden. */
   createPartner(
     ctx: RequestContext,
     input: CreatePartnerInput,
-  ): Promise<PartnerRecord | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<PartnerRecord | ErrorOf<typeof createPartnerErrors>> {
+    return failsWith(createPartnerErrors, async () => {
       requireCaller(ctx, 'operator', 'system');
       const id = input.id ?? newId('ptr');
       requirePattern('id', id, idPatterns.partner, 'must look like ptr_ followed by a-z, 0-9 or _');
@@ -81,12 +84,12 @@ export class ProgramCatalog {
     });
   }
 
-  /** Opens the currency's breakage, liquidity and adjustment accounts. Errors: InvalidInput, AlreadyExists, NotFound (owner), Forbidden. */
+  /** Opens the currency's breakage, liquidity and adjustment accounts. Errors (`createCurrencyErrors`): InvalidInput, AlreadyExists, NotFound (owner), Forbidden. */
   createCurrency(
     ctx: RequestContext,
     input: CreateCurrencyInput,
-  ): Promise<CurrencyRecord | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<CurrencyRecord | ErrorOf<typeof createCurrencyErrors>> {
+    return failsWith(createCurrencyErrors, async () => {
       requireCaller(ctx, 'operator', 'system');
       requirePattern(
         'code',
@@ -122,13 +125,13 @@ export class ProgramCatalog {
 
   /**
    * Sets (creates or replaces) a partner's terms for a currency and opens its issuance and
-   * redemption accounts. Errors: InvalidInput, NotFound (partner, currency), Forbidden.
+   * redemption accounts. Errors (`setPartnerCurrencyErrors`): InvalidInput, NotFound (partner, currency), Forbidden.
    */
   setPartnerCurrency(
     ctx: RequestContext,
     input: PartnerCurrencyInput,
-  ): Promise<PartnerCurrencyRecord | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<PartnerCurrencyRecord | ErrorOf<typeof setPartnerCurrencyErrors>> {
+    return failsWith(setPartnerCurrencyErrors, async () => {
       requireCaller(ctx, 'operator', 'system');
       if (!(await this.partner(input.partnerId))) throw new NotFound('partner', input.partnerId);
       if (!(await this.currency(input.currency))) throw new NotFound('currency', input.currency);

@@ -1,4 +1,10 @@
 import type { EarnReceipt } from '../ledger/earn';
+import {
+  IdempotencyKeyReused,
+  InsufficientPoints,
+  RefundExceedsPurchase,
+  TransactionConflict,
+} from '../ledger/errors';
 import { requestHash } from '../ledger/idempotency';
 import type { Ledger } from '../ledger/ledger';
 import { pendingDaysMax, pointsPerTransferMax, purchaseMinorMax } from '../ledger/limits';
@@ -10,7 +16,7 @@ import { CurrencyNotSupported } from '../programs/errors';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
-import { catchDomainError, type DomainError, InvalidInput, NotFound } from '../shared/errors';
+import { type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
 import { idPatterns, newId } from '../shared/ids';
 import { formatMoneyAmount, isKnownMoneyCurrency } from '../shared/money';
 import {
@@ -56,6 +62,33 @@ export interface RefundInput {
   idempotencyKey?: string;
 }
 
+/** An award fails with one of these, and no other (its result union is built from them). */
+export const awardErrors = [
+  InvalidInput,
+  NotFound,
+  CurrencyNotSupported,
+  IdempotencyKeyReused,
+  TransactionConflict,
+] as const;
+
+/** A payment with points fails with one of these, and no other (its result union is built from them). */
+export const payWithPointsErrors = [
+  InvalidInput,
+  NotFound,
+  CurrencyNotSupported,
+  InsufficientPoints,
+  IdempotencyKeyReused,
+  TransactionConflict,
+] as const;
+
+/** A refund fails with one of these, and no other (its result union is built from them). */
+export const refundErrors = [
+  InvalidInput,
+  NotFound,
+  RefundExceedsPurchase,
+  IdempotencyKeyReused,
+] as const;
+
 /**
  * What a partner's point-of-sale does: award points on a purchase, let a member pay with points,
  * refund a purchase. Validates and prices requests, then hands them to the ledger.
@@ -76,12 +109,15 @@ export class PurchaseService {
 
   /**
    * Awards points to a member, priced by the EarnPricing steps (the base step: explicit points,
-   * or floor(purchase x earn rate), rounding in the program's favour). Errors: InvalidInput,
+   * or floor(purchase x earn rate), rounding in the program's favour). Errors (`awardErrors`): InvalidInput,
    * NotFound (member, currency), CurrencyNotSupported, IdempotencyKeyReused,
    * TransactionConflict, Forbidden.
    */
-  award(ctx: RequestContext, input: AwardInput): Promise<EarnReceipt | DomainError> {
-    return catchDomainError(async () => {
+  award(
+    ctx: RequestContext,
+    input: AwardInput,
+  ): Promise<EarnReceipt | ErrorOf<typeof awardErrors>> {
+    return failsWith(awardErrors, async () => {
       const { partnerId } = requireCaller(ctx, 'partner');
       const partner = await this.partnerFor(partnerId);
       const transactionId = requireReference('transactionId', input.transactionId);
@@ -137,12 +173,15 @@ export class PurchaseService {
   }
 
   /**
-   * A member pays at the calling partner with points of a currency it accepts. Errors:
+   * A member pays at the calling partner with points of a currency it accepts. Errors (`payWithPointsErrors`):
    * InvalidInput, NotFound, CurrencyNotSupported, InsufficientPoints, IdempotencyKeyReused,
-   * Forbidden.
+   * TransactionConflict, Forbidden.
    */
-  payWithPoints(ctx: RequestContext, input: PayInput): Promise<SpendReceipt | DomainError> {
-    return catchDomainError(async () => {
+  payWithPoints(
+    ctx: RequestContext,
+    input: PayInput,
+  ): Promise<SpendReceipt | ErrorOf<typeof payWithPointsErrors>> {
+    return failsWith(payWithPointsErrors, async () => {
       const { partnerId } = requireCaller(ctx, 'partner');
       const partner = await this.partnerFor(partnerId);
       const transactionId = requireReference('transactionId', input.transactionId);
@@ -180,11 +219,14 @@ export class PurchaseService {
 
   /**
    * Refunds a purchase fully or partly: earned points are taken back, spent points returned,
-   * in proportion to the money refunded and never beyond the original. Errors: InvalidInput,
+   * in proportion to the money refunded and never beyond the original. Errors (`refundErrors`): InvalidInput,
    * NotFound (purchase, member), RefundExceedsPurchase, IdempotencyKeyReused, Forbidden.
    */
-  refundPurchase(ctx: RequestContext, input: RefundInput): Promise<RefundReceipt | DomainError> {
-    return catchDomainError(async () => {
+  refundPurchase(
+    ctx: RequestContext,
+    input: RefundInput,
+  ): Promise<RefundReceipt | ErrorOf<typeof refundErrors>> {
+    return failsWith(refundErrors, async () => {
       const { partnerId } = requireCaller(ctx, 'partner');
       await this.partnerFor(partnerId);
       const transactionId = requireReference('transactionId', input.transactionId);

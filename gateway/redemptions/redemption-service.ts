@@ -1,3 +1,9 @@
+import {
+  HoldNotActive,
+  IdempotencyKeyReused,
+  InsufficientPoints,
+  TransactionConflict,
+} from '../ledger/errors';
 import type { HoldView, SettleReceipt } from '../ledger/holds';
 import { requestHash } from '../ledger/idempotency';
 import type { Ledger } from '../ledger/ledger';
@@ -8,7 +14,14 @@ import { CurrencyNotSupported } from '../programs/errors';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
-import { catchDomainError, type DomainError, NotFound } from '../shared/errors';
+import {
+  catchDomainError,
+  type DomainError,
+  type ErrorOf,
+  failsWith,
+  InvalidInput,
+  NotFound,
+} from '../shared/errors';
 import { newId } from '../shared/ids';
 import {
   requireIntegerInRange,
@@ -42,6 +55,24 @@ export interface SettleHoldInput {
   idempotencyKey?: string;
 }
 
+/** A redemption hold fails with one of these, and no other (its result union is built from them). */
+export const placeHoldErrors = [
+  InvalidInput,
+  NotFound,
+  CurrencyNotSupported,
+  InsufficientPoints,
+  IdempotencyKeyReused,
+  TransactionConflict,
+] as const;
+
+/** Confirming or declining a hold fails with one of these, and no other (its result union is built from them). */
+export const settleHoldErrors = [
+  InvalidInput,
+  NotFound,
+  HoldNotActive,
+  IdempotencyKeyReused,
+] as const;
+
 /**
  * Two-phase redemptions of partner rewards. The partner's service holds the member's points
  * (placeHold), tries to fulfil the reward, then confirms (the points are spent) or declines (the
@@ -62,11 +93,15 @@ export class RedemptionService {
   ) {}
 
   /**
-   * Holds a member's points for a reward at the calling partner. Errors: InvalidInput, NotFound
-   * (member, currency), CurrencyNotSupported, InsufficientPoints, IdempotencyKeyReused, Forbidden.
+   * Holds a member's points for a reward at the calling partner. Errors (`placeHoldErrors`): InvalidInput, NotFound
+   * (member, currency), CurrencyNotSupported, InsufficientPoints, IdempotencyKeyReused,
+   * TransactionConflict, Forbidden.
    */
-  placeHold(ctx: RequestContext, input: PlaceHoldInput): Promise<SpendReceipt | DomainError> {
-    return catchDomainError(async () => {
+  placeHold(
+    ctx: RequestContext,
+    input: PlaceHoldInput,
+  ): Promise<SpendReceipt | ErrorOf<typeof placeHoldErrors>> {
+    return failsWith(placeHoldErrors, async () => {
       const { partnerId } = requireCaller(ctx, 'partner');
       const transactionId = requireReference('transactionId', input.transactionId);
       requirePattern('currency', input.currency, /^[A-Z][A-Z0-9]{1,9}$/, 'must be a currency code');
@@ -120,13 +155,13 @@ export class RedemptionService {
     return this.settle(ctx, input, 'declined');
   }
 
-  /** Errors: InvalidInput, NotFound (hold, or another partner's), HoldNotActive, IdempotencyKeyReused, Forbidden. */
+  /** Errors (`settleHoldErrors`): InvalidInput, NotFound (hold, or another partner's), HoldNotActive, IdempotencyKeyReused, Forbidden. */
   private settle(
     ctx: RequestContext,
     input: SettleHoldInput,
     outcome: 'confirmed' | 'declined',
-  ): Promise<SettleReceipt | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<SettleReceipt | ErrorOf<typeof settleHoldErrors>> {
+    return failsWith(settleHoldErrors, async () => {
       const { partnerId } = requireCaller(ctx, 'partner');
       const holdId = requirePattern(
         'holdId',

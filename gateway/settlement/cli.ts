@@ -188,9 +188,9 @@ async function write(source: Readable, out: string | undefined): Promise<void> {
   else for await (const chunk of source) process.stdout.write(chunk as string);
 }
 
-function must<T>(outcome: T | DomainError): T {
+function must<Outcome>(outcome: Outcome): Exclude<Outcome, DomainError> {
   if (outcome instanceof DomainError) throw new CliError(`${outcome.code}: ${outcome.message}`);
-  return outcome;
+  return outcome as Exclude<Outcome, DomainError>;
 }
 
 function missing(option: string): never {

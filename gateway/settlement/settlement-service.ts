@@ -3,12 +3,20 @@ import { IdempotencyKeyReused } from '../ledger/errors';
 import { claimKeys, requestHash, storeResponse } from '../ledger/idempotency';
 import type { Clock } from '../shared/clock';
 import type { RequestContext } from '../shared/context';
-import { catchDomainError, type DomainError, InvalidInput, NotFound } from '../shared/errors';
+import {
+  catchDomainError,
+  type DomainError,
+  type ErrorOf,
+  failsWith,
+  InvalidInput,
+  NotFound,
+} from '../shared/errors';
 import { requireReference } from '../shared/validate';
 import { partnerInScope, requireSettlementAdmin, settlementViewer } from './access';
 import { type AdjustmentReceipt, resolveException } from './adjustments';
 import { type AgreementInput, addAgreement, listAgreements } from './agreements';
 import { type CloseProgress, closePeriod } from './close';
+import { AgreementMissing, PeriodStateConflict } from './errors';
 import {
   type SettlementTable,
   settlementCsv,
@@ -53,6 +61,26 @@ export interface CsvPage {
   hasNextPage: boolean;
 }
 
+/** Setting an agreement fails with one of these, and no other (its result union is built from them). */
+export const setAgreementErrors = [InvalidInput, NotFound] as const;
+
+/** Opening a period fails with one of these, and no other (its result union is built from them). */
+export const openPeriodErrors = [InvalidInput] as const;
+
+/** Closing a period fails with one of these, and no other (its result union is built from them). */
+export const closePeriodErrors = [NotFound, PeriodStateConflict, AgreementMissing] as const;
+
+/** A reconciliation fails with one of these, and no other (its result union is built from them). */
+export const submitReconciliationErrors = [
+  InvalidInput,
+  NotFound,
+  PeriodStateConflict,
+  IdempotencyKeyReused,
+] as const;
+
+/** Resolving an exception fails with one of these, and no other (its result union is built from them). */
+export const resolveExceptionErrors = [InvalidInput, NotFound, IdempotencyKeyReused] as const;
+
 /**
  * Settlement between partners: agreements, periods and their close, netting, statements,
  * reconciliation and adjustments. Every method takes the request context first, checks who may
@@ -65,9 +93,12 @@ export class SettlementService {
     private readonly clock: Clock,
   ) {}
 
-  /** Adds effective-dated terms (operator finance). Errors: InvalidInput, NotFound, Forbidden. */
-  setAgreement(ctx: RequestContext, input: AgreementInput): Promise<Agreement | DomainError> {
-    return catchDomainError(async () => {
+  /** Adds effective-dated terms (operator finance). Errors (`setAgreementErrors`): InvalidInput, NotFound, Forbidden. */
+  setAgreement(
+    ctx: RequestContext,
+    input: AgreementInput,
+  ): Promise<Agreement | ErrorOf<typeof setAgreementErrors>> {
+    return failsWith(setAgreementErrors, async () => {
       const userId = requireSettlementAdmin(ctx);
       return this.db.transaction((sql) => addAgreement(sql, input, userId));
     });
@@ -80,12 +111,12 @@ export class SettlementService {
     );
   }
 
-  /** Opens the next period (operator finance). Errors: InvalidInput, Forbidden. */
+  /** Opens the next period (operator finance). Errors (`openPeriodErrors`): InvalidInput, Forbidden. */
   openPeriod(
     ctx: RequestContext,
     input: { startsAt: Date | null; endsAt: Date },
-  ): Promise<Period | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<Period | ErrorOf<typeof openPeriodErrors>> {
+    return failsWith(openPeriodErrors, async () => {
       const userId = requireSettlementAdmin(ctx);
       return this.db.transaction((sql) => openPeriod(sql, input, userId));
     });
@@ -107,14 +138,14 @@ export class SettlementService {
 
   /**
    * Closes a period (operator finance); see close.ts. Idempotent: closing a closed period
-   * returns it unchanged. Errors: NotFound, PeriodStateConflict, AgreementMissing, Forbidden.
+   * returns it unchanged. Errors (`closePeriodErrors`): NotFound, PeriodStateConflict, AgreementMissing, Forbidden.
    */
   closePeriod(
     ctx: RequestContext,
     periodId: string,
     progress?: CloseProgress,
-  ): Promise<Period | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<Period | ErrorOf<typeof closePeriodErrors>> {
+    return failsWith(closePeriodErrors, async () => {
       const userId = requireSettlementAdmin(ctx);
       return closePeriod(this.db, this.clock, periodId, userId, progress);
     });
@@ -208,14 +239,14 @@ export class SettlementService {
   /**
    * Matches a partner's records of a closed period against its statement; records come as
    * structured values or CSV text (each bounded, see limits.ts). Idempotent on
-   * `idempotencyKey` when given. Errors: InvalidInput, NotFound, PeriodStateConflict,
+   * `idempotencyKey` when given. Errors (`submitReconciliationErrors`): InvalidInput, NotFound, PeriodStateConflict,
    * IdempotencyKeyReused, Forbidden.
    */
   submitReconciliation(
     ctx: RequestContext,
     input: ReconciliationInput,
-  ): Promise<Reconciliation | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<Reconciliation | ErrorOf<typeof submitReconciliationErrors>> {
+    return failsWith(submitReconciliationErrors, async () => {
       const viewer = settlementViewer(ctx);
       const partnerId = partnerInScope(viewer, input.partnerId);
       if (partnerId === null) throw new InvalidInput('partnerId', 'name the partner reconciling');
@@ -331,8 +362,8 @@ export class SettlementService {
       counterpartyId: string | null;
       note: string;
     },
-  ): Promise<AdjustmentReceipt | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<AdjustmentReceipt | ErrorOf<typeof resolveExceptionErrors>> {
+    return failsWith(resolveExceptionErrors, async () => {
       const userId = requireSettlementAdmin(ctx);
       return this.db.transaction((sql) =>
         resolveException(sql, { ...input, resolvedBy: userId, createdAt: this.clock.now() }),

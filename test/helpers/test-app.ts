@@ -35,11 +35,11 @@ export async function createTestApp(
 }
 
 /** The value of a service outcome, failing the test with the error when it is one. */
-export function ok<T>(outcome: T | DomainError): T {
+export function ok<Outcome>(outcome: Outcome): Exclude<Outcome, DomainError> {
   if (outcome instanceof DomainError) {
     throw new Error(`expected success, got ${outcome.code}: ${outcome.message}`);
   }
-  return outcome;
+  return outcome as Exclude<Outcome, DomainError>;
 }
 
 /** The error of a service outcome, failing the test when it succeeded. */

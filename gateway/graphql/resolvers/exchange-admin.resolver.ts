@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { errorsDoc } from '../../../schema/errors';
 import {
   AddExchangePromotionInput,
   AddExchangePromotionResult,
@@ -10,6 +11,12 @@ import {
   SetReferenceValueInput,
   SetReferenceValueResult,
 } from '../../../schema/exchange';
+import {
+  addPromotionErrors,
+  setLiquidityFloorErrors,
+  setRateErrors,
+  setReferenceValueErrors,
+} from '../../exchange/exchange-admin';
 import type { GraphQLContext } from '../context';
 import {
   liquidityObject,
@@ -24,8 +31,7 @@ import { respond } from '../respond';
 export class ExchangeAdminResolver {
   @Authorized('operator')
   @Mutation(() => SetExchangeRateResult, {
-    description:
-      'Sets a new rate version for a pair (operator), agreed by both programs; it closes the open version at its start and never changes past conversions. Refused when it would let a cycle of conversions create points. Errors: InvalidInputError, NotFoundError, ArbitrageCycleError.',
+    description: `Sets a new rate version for a pair (operator), agreed by both programs; it closes the open version at its start and never changes past conversions. Refused when it would let a cycle of conversions create points. ${errorsDoc(setRateErrors)}`,
   })
   setExchangeRate(@Arg('input') input: SetExchangeRateInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -49,8 +55,7 @@ export class ExchangeAdminResolver {
 
   @Authorized('operator')
   @Mutation(() => AddExchangePromotionResult, {
-    description:
-      'Adds a time-boxed bonus on a pair (operator). Refused when it would let a cycle of conversions create points. Errors: InvalidInputError, NotFoundError, ArbitrageCycleError.',
+    description: `Adds a time-boxed bonus on a pair (operator). Refused when it would let a cycle of conversions create points. ${errorsDoc(addPromotionErrors)}`,
   })
   addExchangePromotion(@Arg('input') input: AddExchangePromotionInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -69,8 +74,7 @@ export class ExchangeAdminResolver {
 
   @Authorized('operator')
   @Mutation(() => SetLiquidityFloorResult, {
-    description:
-      'Sets how far below zero a currency’s liquidity account may go: the most points of it exchange may create on balance (operator). Errors: InvalidInputError, NotFoundError.',
+    description: `Sets how far below zero a currency’s liquidity account may go: the most points of it exchange may create on balance (operator). ${errorsDoc(setLiquidityFloorErrors)}`,
   })
   setLiquidityFloor(@Arg('input') input: SetLiquidityFloorInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -81,8 +85,7 @@ export class ExchangeAdminResolver {
 
   @Authorized('operator')
   @Mutation(() => SetReferenceValueResult, {
-    description:
-      'Sets what one point of a currency is worth in the reference unit, for wallet values (operator). Errors: InvalidInputError, NotFoundError.',
+    description: `Sets what one point of a currency is worth in the reference unit, for wallet values (operator). ${errorsDoc(setReferenceValueErrors)}`,
   })
   setReferenceValue(@Arg('input') input: SetReferenceValueInput, @Ctx() ctx: GraphQLContext) {
     return respond(

@@ -9,6 +9,7 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
+import { errorsDoc } from '../../../schema/errors';
 import {
   ConversionQuote,
   ConvertPointsInput,
@@ -22,7 +23,9 @@ import {
   QuoteConversionInput,
   QuoteConversionResult,
 } from '../../../schema/exchange';
+import { payAcrossProgramsErrors } from '../../exchange/cross-program-payments';
 import { rateHistoryPageMax } from '../../exchange/exchange-limits';
+import { convertErrors, quoteErrors } from '../../exchange/exchange-service';
 import { DomainError } from '../../shared/errors';
 import type { GraphQLContext } from '../context';
 import { badInput } from '../error-results';
@@ -94,8 +97,7 @@ export class ExchangeResolver {
 
   @Authorized('member', 'partner')
   @Mutation(() => QuoteConversionResult, {
-    description:
-      'Quotes a conversion for the calling member (or, for a partner, a member it enrolled): amounts, rate, fee and a 60-second expiry. Errors: InvalidInputError, NotFoundError, NoExchangeRateError, BelowConversionMinimumError, NotConversionIncrementError, InsufficientPointsError, ConversionLimitExceededError, LiquidityFloorReachedError.',
+    description: `Quotes a conversion for the calling member (or, for a partner, a member it enrolled): amounts, rate, fee and a 60-second expiry. ${errorsDoc(quoteErrors)}`,
   })
   quoteConversion(@Arg('input') input: QuoteConversionInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -112,8 +114,7 @@ export class ExchangeResolver {
 
   @Authorized('member', 'partner')
   @Mutation(() => ConvertPointsResult, {
-    description:
-      'Converts with a quote, atomically, at exactly the quoted terms. Idempotent on the quote id (or `idempotencyKey`): a retry returns the original result. Errors: InvalidInputError, NotFoundError, QuoteExpiredError, QuoteAlreadyUsedError, IdempotencyKeyReusedError, InsufficientPointsError, ConversionLimitExceededError, LiquidityFloorReachedError.',
+    description: `Converts with a quote, atomically, at exactly the quoted terms. Idempotent on the quote id (or \`idempotencyKey\`): a retry returns the original result. ${errorsDoc(convertErrors)}`,
   })
   convertPoints(@Arg('input') input: ConvertPointsInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -129,8 +130,7 @@ export class ExchangeResolver {
 
   @Authorized('partner')
   @Mutation(() => PayAcrossProgramsResult, {
-    description:
-      'A member pays the calling partner’s price, in a currency it accepts, with points of another currency: one atomic conversion and redemption, showing the rate used. Idempotent on `transactionId` like payWithPoints. Errors: InvalidInputError, NotFoundError, CurrencyNotSupportedError, NoExchangeRateError, InsufficientPointsError, ConversionLimitExceededError, LiquidityFloorReachedError, IdempotencyKeyReusedError.',
+    description: `A member pays the calling partner’s price, in a currency it accepts, with points of another currency: one atomic conversion and redemption, showing the rate used. Idempotent on \`transactionId\` like payWithPoints. ${errorsDoc(payAcrossProgramsErrors)}`,
   })
   payAcrossPrograms(@Arg('input') input: PayAcrossProgramsInput, @Ctx() ctx: GraphQLContext) {
     return respond(

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { errorsDoc } from '../../../schema/errors';
 import {
   CreateMemberInput,
   CreateMemberResult,
@@ -11,6 +12,7 @@ import {
   MemberRefInput,
 } from '../../../schema/members';
 import { Balance, Wallet } from '../../../schema/wallet';
+import { createMemberErrors, enrollmentErrors } from '../../members/member-directory';
 import { catchDomainError, DomainError, NotFound } from '../../shared/errors';
 import type { GraphQLContext } from '../context';
 import { badInput, forbidden } from '../error-results';
@@ -37,8 +39,7 @@ export class MemberResolver {
 
   @Authorized('partner')
   @Mutation(() => EnrollMemberResult, {
-    description:
-      'Enrolls a member at the calling partner under the partner’s own id for them, or links an existing member (`memberId`). Idempotent on `externalId`. Errors: InvalidInputError, NotFoundError, AlreadyExistsError.',
+    description: `Enrolls a member at the calling partner under the partner’s own id for them, or links an existing member (\`memberId\`). Idempotent on \`externalId\`. ${errorsDoc(enrollmentErrors)}`,
   })
   enrollMember(@Arg('input') input: EnrollMemberInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -72,8 +73,7 @@ export class MemberResolver {
 
   @Authorized('operator')
   @Mutation(() => EnrollMemberResult, {
-    description:
-      'Links an existing member to a partner without a link code (operator onboarding). Idempotent on the partner’s external id. Errors: NotFoundError, AlreadyExistsError, InvalidInputError.',
+    description: `Links an existing member to a partner without a link code (operator onboarding). Idempotent on the partner’s external id. ${errorsDoc(enrollmentErrors)}`,
   })
   linkMember(@Arg('input') input: LinkMemberInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -89,8 +89,7 @@ export class MemberResolver {
 
   @Authorized('operator')
   @Mutation(() => CreateMemberResult, {
-    description:
-      'Creates a member with no partner link (operator). Errors: InvalidInputError, AlreadyExistsError.',
+    description: `Creates a member with no partner link (operator). ${errorsDoc(createMemberErrors)}`,
   })
   createMember(@Arg('input') input: CreateMemberInput, @Ctx() ctx: GraphQLContext) {
     return respond(

@@ -1,9 +1,11 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { errorsDoc } from '../../../schema/errors';
 import {
   PartnerService,
   RegisterPartnerServiceInput,
   RegisterPartnerServiceResult,
 } from '../../../schema/partner-services';
+import { registerServiceErrors } from '../../federation/onboarding';
 import type { PartnerServiceRecord } from '../../federation/partner-service-directory';
 import { required } from '../../shared/invariant';
 import type { GraphQLContext } from '../context';
@@ -14,8 +16,7 @@ import { respond } from '../respond';
 export class PartnerServiceResolver {
   @Authorized('operator')
   @Mutation(() => RegisterPartnerServiceResult, {
-    description:
-      'Registers (or re-registers) a partner’s subgraph service: fetches its SDL, composes the graph in-process and swaps it without a restart. On a composition error the previous graph keeps serving. Errors: InvalidInputError, NotFoundError, PartnerServiceUnavailableError, CompositionFailedError.',
+    description: `Registers (or re-registers) a partner’s subgraph service: fetches its SDL, composes the graph in-process and swaps it without a restart. On a composition error the previous graph keeps serving. ${errorsDoc(registerServiceErrors)}`,
   })
   registerPartnerService(
     @Arg('input') input: RegisterPartnerServiceInput,

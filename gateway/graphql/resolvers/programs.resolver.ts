@@ -9,6 +9,7 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
+import { errorsDoc } from '../../../schema/errors';
 import {
   CreateCurrencyInput,
   CreateCurrencyResult,
@@ -20,6 +21,11 @@ import {
   SetPartnerCurrencyInput,
   SetPartnerCurrencyResult,
 } from '../../../schema/programs';
+import {
+  createCurrencyErrors,
+  createPartnerErrors,
+  setPartnerCurrencyErrors,
+} from '../../programs/program-catalog';
 import type { GraphQLContext } from '../context';
 import { currencyObject, partnerObject, termsObject } from '../mappers';
 import { respond } from '../respond';
@@ -60,7 +66,7 @@ export class ProgramResolver {
 
   @Authorized('operator')
   @Mutation(() => CreatePartnerResult, {
-    description: 'Adds a partner (operator). Errors: InvalidInputError, AlreadyExistsError.',
+    description: `Adds a partner (operator). ${errorsDoc(createPartnerErrors)}`,
   })
   createPartner(@Arg('input') input: CreatePartnerInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -72,8 +78,7 @@ export class ProgramResolver {
 
   @Authorized('operator')
   @Mutation(() => CreateCurrencyResult, {
-    description:
-      'Adds a program currency owned by a partner (operator). Errors: InvalidInputError, AlreadyExistsError, NotFoundError.',
+    description: `Adds a program currency owned by a partner (operator). ${errorsDoc(createCurrencyErrors)}`,
   })
   createCurrency(@Arg('input') input: CreateCurrencyInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -90,8 +95,7 @@ export class ProgramResolver {
 
   @Authorized('operator')
   @Mutation(() => SetPartnerCurrencyResult, {
-    description:
-      'Sets whether a partner awards and accepts a currency, and its earn rate (operator). Errors: InvalidInputError, NotFoundError.',
+    description: `Sets whether a partner awards and accepts a currency, and its earn rate (operator). ${errorsDoc(setPartnerCurrencyErrors)}`,
   })
   setPartnerCurrency(@Arg('input') input: SetPartnerCurrencyInput, @Ctx() ctx: GraphQLContext) {
     return respond(() => ctx.app.catalog.setPartnerCurrency(ctx.request, input), termsObject);

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { errorsDoc } from '../../../schema/errors';
 import {
   AwardPointsInput,
   AwardPointsResult,
@@ -12,6 +13,7 @@ import {
   RefundPurchaseSuccess,
 } from '../../../schema/purchases';
 import type { PointsAmount as DomainPointsAmount } from '../../ledger/refund';
+import { awardErrors, payWithPointsErrors, refundErrors } from '../../purchases/purchase-service';
 import type { GraphQLContext } from '../context';
 import { moneyFromInput } from '../mappers';
 import { respond } from '../respond';
@@ -21,8 +23,7 @@ import { respond } from '../respond';
 export class PurchaseResolver {
   @Authorized('partner')
   @Mutation(() => AwardPointsResult, {
-    description:
-      'Awards points to a member for a purchase at the calling partner. Idempotent on `transactionId` (or `idempotencyKey`): a retry returns the original result. Errors: InvalidInputError, NotFoundError, CurrencyNotSupportedError, IdempotencyKeyReusedError.',
+    description: `Awards points to a member for a purchase at the calling partner. Idempotent on \`transactionId\` (or \`idempotencyKey\`): a retry returns the original result. ${errorsDoc(awardErrors)}`,
   })
   awardPoints(@Arg('input') input: AwardPointsInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -52,8 +53,7 @@ export class PurchaseResolver {
 
   @Authorized('partner')
   @Mutation(() => PayWithPointsResult, {
-    description:
-      'A member pays at the calling partner with points of a currency it accepts; the soonest-expiring points are used first. Idempotent like awardPoints. Errors: InvalidInputError, NotFoundError, CurrencyNotSupportedError, InsufficientPointsError, IdempotencyKeyReusedError.',
+    description: `A member pays at the calling partner with points of a currency it accepts; the soonest-expiring points are used first. Idempotent like awardPoints. ${errorsDoc(payWithPointsErrors)}`,
   })
   payWithPoints(@Arg('input') input: PayWithPointsInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -79,8 +79,7 @@ export class PurchaseResolver {
 
   @Authorized('partner')
   @Mutation(() => RefundPurchaseResult, {
-    description:
-      'Refunds a purchase made at the calling partner, fully or partly: earned points are taken back and spent points returned in proportion, never beyond the original. Idempotent on `refundId`. Errors: InvalidInputError, NotFoundError, RefundExceedsPurchaseError, IdempotencyKeyReusedError.',
+    description: `Refunds a purchase made at the calling partner, fully or partly: earned points are taken back and spent points returned in proportion, never beyond the original. Idempotent on \`refundId\`. ${errorsDoc(refundErrors)}`,
   })
   refundPurchase(@Arg('input') input: RefundPurchaseInput, @Ctx() ctx: GraphQLContext) {
     return respond(

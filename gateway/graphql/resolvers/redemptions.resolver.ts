@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { errorsDoc } from '../../../schema/errors';
 import {
   HoldStatus,
   PlaceRedemptionHoldInput,
@@ -9,6 +10,7 @@ import {
   SettleRedemptionResult,
 } from '../../../schema/redemptions';
 import type { HoldView } from '../../ledger/holds';
+import { placeHoldErrors, settleHoldErrors } from '../../redemptions/redemption-service';
 import { DomainError, NotFound } from '../../shared/errors';
 import type { GraphQLContext } from '../context';
 import { respond } from '../respond';
@@ -22,8 +24,7 @@ import { respond } from '../respond';
 export class RedemptionResolver {
   @Authorized('partner')
   @Mutation(() => PlaceRedemptionHoldResult, {
-    description:
-      'Holds a member’s points for a reward at the calling partner, until confirmRedemption (spent), declineRedemption (returned) or `holdSeconds` pass (returned by the hold sweep). Idempotent on `transactionId` (or `idempotencyKey`). Errors: InvalidInputError, NotFoundError, CurrencyNotSupportedError, InsufficientPointsError, IdempotencyKeyReusedError.',
+    description: `Holds a member’s points for a reward at the calling partner, until confirmRedemption (spent), declineRedemption (returned) or \`holdSeconds\` pass (returned by the hold sweep). Idempotent on \`transactionId\` (or \`idempotencyKey\`). ${errorsDoc(placeHoldErrors)}`,
   })
   placeRedemptionHold(@Arg('input') input: PlaceRedemptionHoldInput, @Ctx() ctx: GraphQLContext) {
     return respond(async () => {
@@ -42,8 +43,7 @@ export class RedemptionResolver {
 
   @Authorized('partner')
   @Mutation(() => SettleRedemptionResult, {
-    description:
-      'The calling partner fulfilled the reward: the held points are spent. Idempotent on the hold id (or `idempotencyKey`). Errors: InvalidInputError, NotFoundError, HoldNotActiveError (already declined or expired: do not fulfil), IdempotencyKeyReusedError.',
+    description: `The calling partner fulfilled the reward: the held points are spent. Idempotent on the hold id (or \`idempotencyKey\`). A HoldNotActiveError means the hold was already declined or expired: do not fulfil. ${errorsDoc(settleHoldErrors)}`,
   })
   confirmRedemption(@Arg('input') input: SettleRedemptionInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -54,8 +54,7 @@ export class RedemptionResolver {
 
   @Authorized('partner')
   @Mutation(() => SettleRedemptionResult, {
-    description:
-      'The calling partner could not fulfil the reward: the held points return to the lots they came from, with their original expiry. Idempotent like confirmRedemption. Errors: InvalidInputError, NotFoundError, HoldNotActiveError, IdempotencyKeyReusedError.',
+    description: `The calling partner could not fulfil the reward: the held points return to the lots they came from, with their original expiry. Idempotent like confirmRedemption. ${errorsDoc(settleHoldErrors)}`,
   })
   declineRedemption(@Arg('input') input: SettleRedemptionInput, @Ctx() ctx: GraphQLContext) {
     return respond(

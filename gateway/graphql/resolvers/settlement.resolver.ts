@@ -11,6 +11,7 @@ import {
   Root,
 } from 'type-graphql';
 import { PageInfo } from '../../../schema/common';
+import { errorsDoc } from '../../../schema/errors';
 import {
   CloseSettlementPeriodResult,
   CsvPage,
@@ -34,6 +35,13 @@ import {
 } from '../../../schema/settlement';
 import { pageSizeDefault, pageSizeMax } from '../../ledger/limits';
 import { statementPageSizeDefault, statementPageSizeMax } from '../../settlement/limits';
+import {
+  closePeriodErrors,
+  openPeriodErrors,
+  resolveExceptionErrors,
+  setAgreementErrors,
+  submitReconciliationErrors,
+} from '../../settlement/settlement-service';
 import { InvalidInput } from '../../shared/errors';
 import type { GraphQLContext } from '../context';
 import { badInput } from '../error-results';
@@ -74,8 +82,7 @@ export class SettlementResolver {
 
   @Authorized('finance', 'operator')
   @Mutation(() => SetSettlementAgreementResult, {
-    description:
-      'Adds effective-dated terms for a partner and a currency it does not own (operator finance). Errors: InvalidInputError, NotFoundError.',
+    description: `Adds effective-dated terms for a partner and a currency it does not own (operator finance). ${errorsDoc(setAgreementErrors)}`,
   })
   setSettlementAgreement(
     @Arg('input') input: SetSettlementAgreementInput,
@@ -108,8 +115,7 @@ export class SettlementResolver {
 
   @Authorized('finance', 'operator')
   @Mutation(() => OpenSettlementPeriodResult, {
-    description:
-      'Opens the period after the last one (operator finance). Errors: InvalidInputError.',
+    description: `Opens the period after the last one (operator finance). ${errorsDoc(openPeriodErrors)}`,
   })
   openSettlementPeriod(@Arg('input') input: OpenSettlementPeriodInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -124,8 +130,7 @@ export class SettlementResolver {
 
   @Authorized('finance', 'operator')
   @Mutation(() => CloseSettlementPeriodResult, {
-    description:
-      'Closes an ended period (operator finance): takes its transfers, derives their obligations, freezes it. Idempotent: closing a closed period returns it unchanged. Errors: NotFoundError, PeriodStateConflictError, AgreementMissingError.',
+    description: `Closes an ended period (operator finance): takes its transfers, derives their obligations, freezes it. Idempotent: closing a closed period returns it unchanged. ${errorsDoc(closePeriodErrors)}`,
   })
   closeSettlementPeriod(@Arg('periodId', () => ID) periodId: string, @Ctx() ctx: GraphQLContext) {
     return respond(() => ctx.app.settlement.closePeriod(ctx.request, periodId), periodObject);
@@ -204,8 +209,7 @@ export class SettlementResolver {
 
   @Authorized('finance', 'operator')
   @Mutation(() => SubmitReconciliationResult, {
-    description:
-      'Matches a partner’s own records of a closed period against its statement, by transaction id and amount. Errors: InvalidInputError, NotFoundError, PeriodStateConflictError, IdempotencyKeyReusedError.',
+    description: `Matches a partner’s own records of a closed period against its statement, by transaction id and amount. ${errorsDoc(submitReconciliationErrors)}`,
   })
   submitReconciliation(@Arg('input') input: SubmitReconciliationInput, @Ctx() ctx: GraphQLContext) {
     return respond(
@@ -262,8 +266,7 @@ export class SettlementResolver {
 
   @Authorized('finance', 'operator')
   @Mutation(() => ResolveReconciliationExceptionResult, {
-    description:
-      'Resolves a reconciliation exception with an adjustment (operator finance): a new `adjust` transfer referencing it, settled in the next period to close. Idempotent per exception. Errors: InvalidInputError, NotFoundError, IdempotencyKeyReusedError.',
+    description: `Resolves a reconciliation exception with an adjustment (operator finance): a new \`adjust\` transfer referencing it, settled in the next period to close. Idempotent per exception. ${errorsDoc(resolveExceptionErrors)}`,
   })
   resolveReconciliationException(
     @Arg('input') input: ResolveReconciliationExceptionInput,
