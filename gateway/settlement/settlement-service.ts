@@ -258,6 +258,8 @@ export class SettlementService {
           key: requireReference('idempotencyKey', input.idempotencyKey),
           requestHash: requestHash({ periodId: input.periodId, records }),
         };
+        // Not idempotentWrite: the key is optional, moves no value, and stores only the
+        // reconciliation's id (its items can be many), read again on a replay.
         if (claim) {
           const [outcome] = await claimKeys(sql, [claim], [{ pending: true }]);
           if (outcome!.status === 'replay') {
