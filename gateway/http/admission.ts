@@ -1,3 +1,4 @@
+import { required } from '../shared/invariant';
 import { TransientFailure } from '../shared/transient';
 
 /**
@@ -90,7 +91,7 @@ export class Admission {
       if (released) return;
       released = true;
       this.executing--;
-      const left = this.byCaller.get(caller)! - 1;
+      const left = required(this.byCaller.get(caller), `the slots of ${caller}`) - 1;
       if (left === 0) this.byCaller.delete(caller);
       else this.byCaller.set(caller, left);
       this.admitWaiting();

@@ -117,9 +117,9 @@ export class MemberResponseCache {
   private drop(memberId: string, key: string): void {
     const forMember = this.responses.get(memberId);
     const cached = forMember?.get(key);
-    if (!cached) return;
+    if (!forMember || !cached) return;
     this.bytes -= cached.body.length;
-    forMember!.delete(key);
+    forMember.delete(key);
   }
 }
 
