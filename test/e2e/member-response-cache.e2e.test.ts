@@ -40,7 +40,8 @@ async function tamperBehindTheLedger(points: number): Promise<void> {
   );
 }
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 3_000): Promise<void> {
+/** Polls until `check` holds; the limit only catches a change that never arrives. */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

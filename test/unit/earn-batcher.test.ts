@@ -41,12 +41,11 @@ async function closedLoop(batcher: EarnBatcher, clients: number, requestsEach: n
 describe('EarnBatcher', () => {
   test('a request reaching an idle batcher is posted at once, alone', async () => {
     const { sizes, post } = recordingPost(0);
-    const batcher = new EarnBatcher(post, 1_000);
-    const started = performance.now();
+    // A gather time of ten minutes: had the batcher waited for it, the test would time out.
+    const batcher = new EarnBatcher(post, 600_000);
     await batcher.submit(entry('only'));
     await batcher.submit(entry('next'));
     expect(sizes).toEqual([1, 1]);
-    expect(performance.now() - started).toBeLessThan(500);
   });
 
   test('closed-loop clients end up in one batch instead of alternating halves', async () => {
