@@ -46,6 +46,21 @@ type Expectation =
 const cases: [string, string, string, Record<string, unknown>, Expectation][] = [
   // name, token, document, input, expected
   [
+    // Stored as U+FFFD it would collide with "inp-\ufffd-x", another id (issue 17).
+    'a transaction id with a lone surrogate',
+    'fuelco',
+    award,
+    earnInput({ transactionId: 'inp-\ud800-x', points: '5' }),
+    { result: 'InvalidInputError', field: 'transactionId' },
+  ],
+  [
+    'a transaction id with a right-to-left override',
+    'fuelco',
+    award,
+    earnInput({ transactionId: 'inp-\u202ex-1', points: '5' }),
+    { result: 'InvalidInputError', field: 'transactionId' },
+  ],
+  [
     'negative points',
     'fuelco',
     award,
