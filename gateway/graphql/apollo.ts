@@ -3,7 +3,13 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, type GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import {
+  type ASTVisitor,
+  GraphQLError,
+  type GraphQLFormattedError,
+  GraphQLSchema,
+  type ValidationContext,
+} from 'graphql';
 import { type TransientFailure, transientCodes, transientFailureOf } from '../shared/transient';
 import type { GraphQLContext } from './context';
 
@@ -75,7 +81,7 @@ export async function createApolloServer(
       ...protection.plugins,
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
-    validationRules: protection.validationRules,
+    validationRules: [...protection.validationRules, noSubscriptions],
     parseOptions: { maxTokens: operationLimits.tokensMax },
     formatError: (formatted, error) => maskError(formatted, error, options.log),
   });
@@ -126,5 +132,24 @@ export function transientError(
       retryAfterSeconds: failure.retryAfterSeconds,
     },
     ...(path ? { path } : {}),
+  };
+}
+
+/**
+ * The gateway serves queries and mutations over HTTP only. A subscription is refused while
+ * validating, as a client error, instead of failing inside execution as an internal error
+ * (logged with a stack trace on every call).
+ */
+export function noSubscriptions(context: ValidationContext): ASTVisitor {
+  return {
+    OperationDefinition(node) {
+      if (node.operation === 'subscription') {
+        context.reportError(
+          new GraphQLError('Subscriptions are not supported: use a query or a mutation.', {
+            nodes: [node],
+          }),
+        );
+      }
+    },
   };
 }

@@ -328,6 +328,19 @@ describe('bad input gets a typed error and changes nothing', () => {
     expect(await ledgerFingerprint(t.app.db)).toBe(before);
   });
 
+  it('a subscription is a client error, not an internal one (issue 17)', async () => {
+    for (const query of ['subscription { wallet { memberId } }', 'subscription S { __typename }']) {
+      const { status, body } = await t.graphql(fuelco, query);
+      expect(status).toBe(400);
+      expect(body.errors).toEqual([
+        expect.objectContaining({
+          message: 'Subscriptions are not supported: use a query or a mutation.',
+          extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
+        }),
+      ]);
+    }
+  });
+
   it('a query over the alias, directive or token limits is refused with a 400, not a 500', async () => {
     const aliases = Array.from({ length: 20 }, (_, index) => `a${index}: viewer { kind }`).join(
       ' ',
