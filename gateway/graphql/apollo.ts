@@ -54,7 +54,8 @@ export async function createApolloServer(
 ): Promise<ApolloServer<GraphQLContext>> {
   const armor = new ApolloArmor({
     maxDepth: { n: operationLimits.depthMax },
-    maxAliases: { n: operationLimits.aliasesMax },
+    // armor's default lets any number of `__typename` aliases through: 101 were answered.
+    maxAliases: { n: operationLimits.aliasesMax, allowList: [] },
     maxDirectives: { n: operationLimits.directivesMax },
     // Enforced by graphql-js's parser instead (parseOptions below): armor's plugin answers a
     // breach with a 500, the parser with a 400 GRAPHQL_PARSE_FAILED.
@@ -96,6 +97,8 @@ export function maskError(
 ): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   const original = unwrapResolverError(error);
+  const limit = limitBreach(formatted);
+  if (limit) return limit;
   if (typeof code === 'string' && clientErrorCodes.has(code)) return formatted;
   if (
     original instanceof GraphQLError &&
@@ -151,5 +154,24 @@ export function noSubscriptions(context: ValidationContext): ASTVisitor {
         );
       }
     },
+  };
+}
+
+/**
+ * A breach of an operation limit, as a validation error that says which limit: armor words its
+ * breaches as "Syntax Error: ...", and graphql-js's parser stops at the token limit with a
+ * parse error, though the operation is well-formed in both cases.
+ */
+function limitBreach(formatted: GraphQLFormattedError): GraphQLFormattedError | undefined {
+  const armor = /^Syntax Error: ((?:Aliases|Directives|Query depth|Query Cost) limit .*)$/.exec(
+    formatted.message,
+  );
+  const tokens = /^Syntax Error: Document contains more t(?:h)?a[nt] (\d+) tokens/.exec(
+    formatted.message,
+  );
+  if (!armor && !tokens) return undefined;
+  return {
+    message: armor ? armor[1]! : `Token limit of ${tokens![1]} exceeded.`,
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
   };
 }

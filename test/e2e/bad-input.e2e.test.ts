@@ -347,11 +347,18 @@ describe('bad input gets a typed error and changes nothing', () => {
     );
     const directives = `{ viewer ${'@include(if: true) '.repeat(11)}{ kind } }`;
     const tokensHeavy = `{ viewer { ${'kind '.repeat(2_100)} } }`;
-    for (const query of [`{ ${aliases} }`, directives, tokensHeavy]) {
+    // `__typename` aliases count too (issue 17: 101 of them were answered).
+    const typenames = Array.from({ length: 101 }, (_, index) => `t${index}: __typename`).join(' ');
+    for (const query of [`{ ${aliases} }`, `{ ${typenames} }`, directives, tokensHeavy]) {
       const before = await ledgerFingerprint(t.app.db);
       const { status, body } = await t.graphql(fuelco, query);
       expect(status).toBe(400);
       expect(body.errors?.[0]?.message).toMatch(/limit|more that 2000 tokens|Directives/i);
+      // A limit breach is a validation error, never worded as a syntax error.
+      expect(body.errors?.[0]).toMatchObject({
+        message: expect.not.stringMatching(/^Syntax Error/),
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      });
       expect(await ledgerFingerprint(t.app.db)).toBe(before);
     }
   });
