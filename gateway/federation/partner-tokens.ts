@@ -1,4 +1,11 @@
-import { createLocalJWKSet, decodeJwt, type JWK, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  errors,
+  type JWK,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
 import { signingAlgorithm } from '../auth/keys';
 import { audienceOf, type TokenVerifier, tokenType } from '../auth/tokens';
 import type { Caller } from '../shared/context';
@@ -33,7 +40,9 @@ export class PartnerTokenVerifier {
   async verify(token: string): Promise<Caller> {
     const issuer = decodeJwt(token).iss!;
     const jwks = await this.directory.keysOf(issuer);
-    if (!jwks) throw new Error(`no keys are registered for ${issuer}`);
+    // Answered as a registered partner's token signed with another key is: the answer must not
+    // tell which partner ids have keys registered.
+    if (!jwks) throw new errors.JWKSNoMatchingKey();
     let keySet = this.keySets.get(issuer);
     if (keySet?.jwks !== jwks) {
       keySet = { jwks, getKey: createLocalJWKSet(jwks) };

@@ -1,5 +1,5 @@
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
-import { generateSigningKey } from '../../gateway/auth/keys';
+import { generateSigningKey, keySetFromPrivate } from '../../gateway/auth/keys';
 import { TokenIssuer } from '../../gateway/auth/tokens';
 import { ledgerFingerprint } from '../helpers/ledger-invariants';
 import { createTestGateway, type TestGateway } from '../helpers/test-gateway';
@@ -317,5 +317,36 @@ describe('tokens that must be rejected', () => {
   it('a valid token is accepted', async () => {
     const { body } = await t.graphql(await signed(claims()), query);
     expect(body.data.viewer).toEqual({ kind: 'partner', id: 'ptr_fuelco' });
+  });
+});
+
+describe('a partner-signed token', () => {
+  it('does not reveal which partner ids have keys registered (issue 17)', async () => {
+    // Nordic has a service with a key registered; FuelCo exists without one; ptr_ghost does not exist.
+    const registered = keySetFromPrivate(await generateSigningKey('nordic-1'));
+    await t.app.db.query(
+      `insert into partner_service (partner_id, url, jwks, sdl, registered_at, updated_at)
+       values ('ptr_nordic', 'http://127.0.0.1:9/graphql', $1, 'type Query { x: Int }', now(), now())`,
+      [JSON.stringify(registered.publicJwks)],
+    );
+    const attacker = await importJWK(await generateSigningKey('nordic-1'), 'ES256');
+    const answers = [];
+    for (const partnerId of ['ptr_nordic', 'ptr_fuelco', 'ptr_ghost']) {
+      const now = Math.floor(Date.now() / 1000);
+      const token = await new SignJWT({
+        iss: partnerId,
+        sub: partnerId,
+        aud: 'coalition:partner',
+        iat: now,
+        exp: now + 600,
+      })
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'attacker-1' })
+        .sign(attacker);
+      const { status, body, headers } = await t.graphql(token, '{ viewer { kind } }');
+      answers.push({ status, body, challenge: headers['www-authenticate'] });
+    }
+    expect(answers[0]!.status).toBe(401);
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
   });
 });
