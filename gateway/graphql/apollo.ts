@@ -84,7 +84,10 @@ export async function createApolloServer(
     ],
     validationRules: [...protection.validationRules, noSubscriptions],
     parseOptions: { maxTokens: operationLimits.tokensMax },
-    formatError: (formatted, error) => maskError(formatted, error, options.log),
+    formatError: (formatted, error) =>
+      options.production
+        ? withoutSchemaDetails(maskError(formatted, error, options.log))
+        : maskError(formatted, error, options.log),
   });
   await server.start();
   return server;
@@ -99,6 +102,14 @@ export function maskError(
   const original = unwrapResolverError(error);
   const limit = limitBreach(formatted);
   if (limit) return limit;
+  // Variables that do not coerce, reported by the gateway's executor without a code: the
+  // client's mistake, not an internal error.
+  if (
+    !formatted.path &&
+    /^Variable "\$\w+" (got invalid value|of (required|non-null) type)/.test(formatted.message)
+  ) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
+  }
   if (typeof code === 'string' && clientErrorCodes.has(code)) return formatted;
   if (
     original instanceof GraphQLError &&
@@ -174,4 +185,26 @@ function limitBreach(formatted: GraphQLFormattedError): GraphQLFormattedError | 
     message: armor ? armor[1]! : `Token limit of ${tokens![1]} exceeded.`,
     extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
   };
+}
+
+/** Messages of ours that name nothing of the schema, kept in production. */
+const ownValidationMessages =
+  /^(Subscriptions are not supported|(Aliases|Directives|Query depth|Query Cost|Token) limit )/;
+
+/**
+ * In production, an error says nothing the schema would: graphql-js's validation and variable
+ * coercion messages name types, fields and arguments ('Field "wallet" of type "Wallet!" must
+ * have a selection of subfields'), from which a schema can be rebuilt without introspection.
+ * They become one sentence each; the code and the locations stay.
+ */
+export function withoutSchemaDetails(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && !ownValidationMessages.test(formatted.message)) {
+    return { ...formatted, message: 'The operation is not valid for this API.' };
+  }
+  const variable = /^Variable "(\$\w+)"/.exec(formatted.message);
+  if (code === 'BAD_USER_INPUT' && variable) {
+    return { ...formatted, message: `Variable "${variable[1]}" does not match its declared type.` };
+  }
+  return formatted;
 }

@@ -328,6 +328,19 @@ describe('bad input gets a typed error and changes nothing', () => {
     expect(await ledgerFingerprint(t.app.db)).toBe(before);
   });
 
+  it('a variable that does not coerce is BAD_USER_INPUT with its reason, not an internal error', async () => {
+    const { status, body } = await t.graphql(
+      fuelco,
+      'query ($ref: MemberRefInput!) { member(ref: $ref) { id } }',
+      { ref: { externalId: 'FC-0001', nickname: 'x' } },
+    );
+    expect(status).toBe(400);
+    expect(body.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/^Variable "\$ref" got invalid value/),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+
   it('a subscription is a client error, not an internal one (issue 17)', async () => {
     for (const query of ['subscription { wallet { memberId } }', 'subscription S { __typename }']) {
       const { status, body } = await t.graphql(fuelco, query);
