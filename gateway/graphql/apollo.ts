@@ -1,4 +1,4 @@
-import { ApolloServer, type ApolloServerOptions } from '@apollo/server';
+import { ApolloServer, type ApolloServerOptions, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
@@ -80,6 +80,7 @@ export async function createApolloServer(
     nodeEnv: options.production ? 'production' : 'development',
     plugins: [
       ...protection.plugins,
+      oneValidationError,
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
     validationRules: [...protection.validationRules, noSubscriptions],
@@ -208,3 +209,24 @@ export function withoutSchemaDetails(formatted: GraphQLFormattedError): GraphQLF
   }
   return formatted;
 }
+
+/**
+ * An operation that fails validation is answered with one error, not one per offending node:
+ * ten unknown directives gave ten errors, eleven @include a limit error and ten more, so the
+ * answer grew with the attack. A limit breach, when there is one, is the error kept.
+ */
+export const oneValidationError: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const errors = response.body.singleResult.errors;
+        if (!errors || errors.length < 2) return;
+        if (!errors.every((error) => error.extensions?.code === 'GRAPHQL_VALIDATION_FAILED'))
+          return;
+        const breach = errors.find((error) => ownValidationMessages.test(error.message));
+        response.body.singleResult.errors = [breach ?? errors[0]!];
+      },
+    };
+  },
+};

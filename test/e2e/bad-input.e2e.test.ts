@@ -341,6 +341,20 @@ describe('bad input gets a typed error and changes nothing', () => {
     });
   });
 
+  it('a query failing validation many times over gets one error (issue 17)', async () => {
+    const unknown = `{ viewer ${Array.from({ length: 10 }, (_, n) => `@unknown${n}`).join(' ')} { kind } }`;
+    const overLimit = `{ viewer ${'@include(if: true) '.repeat(11)}{ kind } }`;
+    for (const [query, message] of [
+      [unknown, /^Unknown directive "@unknown0"/],
+      [overLimit, /^Directives limit of 10 exceeded/],
+    ] as const) {
+      const { status, body } = await t.graphql(fuelco, query);
+      expect(status).toBe(400);
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors?.[0]?.message).toMatch(message);
+    }
+  });
+
   it('a subscription is a client error, not an internal one (issue 17)', async () => {
     for (const query of ['subscription { wallet { memberId } }', 'subscription S { __typename }']) {
       const { status, body } = await t.graphql(fuelco, query);
