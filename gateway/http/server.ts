@@ -12,6 +12,8 @@ import { Admission, callerKey, defaultRequestLimits, type RequestLimits } from '
 import type { OperationClassifier, OperationKind } from './cacheable-operations';
 import type { CompiledOperations } from './compiled-operations';
 import { endOfUtcDayMs, type MemberResponseCache } from './member-response-cache';
+import type { TrustedDocuments } from './trusted-documents';
+import { handleWeb, type WebOptions } from './web';
 
 /** The largest request body accepted; a GraphQL request is a query and a few variables. */
 export const bodyBytesMax = 64 * 1024;
@@ -31,6 +33,10 @@ export interface HttpOptions {
   memberReads?: { cache: MemberResponseCache; classifier: OperationClassifier };
   /** Deadline and admission limits; defaultRequestLimits when omitted. */
   limits?: RequestLimits;
+  /** The browser apps and their sign-in (gateway/http/web.ts). */
+  web?: WebOptions;
+  /** The apps' registered documents, sent by hash. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 type Handled = HttpOptions & { admission: Admission; limits: RequestLimits };
@@ -69,7 +75,10 @@ async function handle(options: Handled, request: IncomingMessage, response: Serv
   if (url.pathname === '/.well-known/gateway-jwks.json' && options.gatewayJwks) {
     return sendJson(response, 200, options.gatewayJwks);
   }
-  if (url.pathname !== graphqlPath) return sendJson(response, 404, { error: 'not found' });
+  if (url.pathname !== graphqlPath) {
+    if (options.web && (await handleWeb(options.web, request, response, url.pathname))) return;
+    return sendJson(response, 404, { error: 'not found' });
+  }
 
   if (!applyCors(options.corsOrigins, request, response)) {
     return sendJson(response, 403, graphqlError('Origin not allowed', 'FORBIDDEN'));
@@ -132,6 +141,12 @@ async function handle(options: Handled, request: IncomingMessage, response: Serv
       body = raw;
     }
   }
+
+  const trusted = options.trustedDocuments?.resolve(caller, body) ?? { body };
+  if ('refused' in trusted) {
+    return sendJson(response, 400, graphqlError(trusted.refused, 'PERSISTED_QUERY_NOT_FOUND'));
+  }
+  body = trusted.body;
 
   const memberRead = memberReadOf(options, caller, raw, body);
   const ticket =

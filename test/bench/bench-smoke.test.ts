@@ -28,46 +28,52 @@ describe('npm run bench (smoke)', () => {
   });
   afterAll(() => rm(folder, { recursive: true, force: true }));
 
-  it('measures every available figure, explains the others, and writes the results file', async () => {
-    await execFileAsync(
-      process.execPath,
-      [resolve(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      { cwd: projectRoot },
-    );
-    const output = join(folder, 'latest.json');
-    const { stdout } = await runBench('dist/bench/main.js', [
-      ...['--duration', '1', '--runs', '1', '--warmup', '0', '--members', '50'],
-      ...['--pgbench-scale', '1', '--scale-small', '100', '--scale-large', '500'],
-      ...['--settle-transfers', '100', '--data-dir', folder, '--output', output],
-      ...['--database-prefix', `${process.env[runPrefixVariable]}_bench`],
-    ]);
-    const report = JSON.parse(await readFile(output, 'utf8')) as BenchReport;
-    const status = Object.fromEntries(report.figures.map((figure) => [figure.name, figure.status]));
-    const pgbenchPresent = report.pgbench !== null;
-    expect(status).toEqual({
-      // Without pgbench on PATH the ratio cannot be taken; the run says so and goes on.
-      earn_vs_tpcb: pgbenchPresent ? 'measured' : 'not available',
-      hot_partner: 'measured',
-      read_vs_bare_http: 'measured',
-      settle_vs_scan: 'measured',
-      scale_latency: 'measured',
-      federation_overhead: 'measured',
-      gateway_rss: 'measured',
-      stuck_partner: 'measured',
-      overload_p99: 'measured',
-    });
-    if (!pgbenchPresent) console.warn('pgbench is not on PATH: earn_vs_tpcb was not taken');
-    for (const figure of report.figures) {
-      if (figure.status === 'measured') expect(figure.value.median).toBeGreaterThan(0);
-    }
-    expect(report.postgres.settings.synchronous_commit).toBe('on');
-    expect(report.figures.find((figure) => figure.name === 'gateway_rss')?.target).toEqual({
-      comparison: '<=',
-      value: 256,
-      unit: 'MB',
-    });
-    expect(stdout).toMatch(/^figure\s+median\s+min\s+max\s+target\s+met\s+runs$/m);
-  }, benchSmokeTimeoutMs);
+  it(
+    'measures every available figure, explains the others, and writes the results file',
+    async () => {
+      await execFileAsync(
+        process.execPath,
+        [resolve(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+        { cwd: projectRoot },
+      );
+      const output = join(folder, 'latest.json');
+      const { stdout } = await runBench('dist/bench/main.js', [
+        ...['--duration', '1', '--runs', '1', '--warmup', '0', '--members', '50'],
+        ...['--pgbench-scale', '1', '--scale-small', '100', '--scale-large', '500'],
+        ...['--settle-transfers', '100', '--data-dir', folder, '--output', output],
+        ...['--database-prefix', `${process.env[runPrefixVariable]}_bench`],
+      ]);
+      const report = JSON.parse(await readFile(output, 'utf8')) as BenchReport;
+      const status = Object.fromEntries(
+        report.figures.map((figure) => [figure.name, figure.status]),
+      );
+      const pgbenchPresent = report.pgbench !== null;
+      expect(status).toEqual({
+        // Without pgbench on PATH the ratio cannot be taken; the run says so and goes on.
+        earn_vs_tpcb: pgbenchPresent ? 'measured' : 'not available',
+        hot_partner: 'measured',
+        read_vs_bare_http: 'measured',
+        settle_vs_scan: 'measured',
+        scale_latency: 'measured',
+        federation_overhead: 'measured',
+        gateway_rss: 'measured',
+        stuck_partner: 'measured',
+        overload_p99: 'measured',
+      });
+      if (!pgbenchPresent) console.warn('pgbench is not on PATH: earn_vs_tpcb was not taken');
+      for (const figure of report.figures) {
+        if (figure.status === 'measured') expect(figure.value.median).toBeGreaterThan(0);
+      }
+      expect(report.postgres.settings.synchronous_commit).toBe('on');
+      expect(report.figures.find((figure) => figure.name === 'gateway_rss')?.target).toEqual({
+        comparison: '<=',
+        value: 256,
+        unit: 'MB',
+      });
+      expect(stdout).toMatch(/^figure\s+median\s+min\s+max\s+target\s+met\s+runs$/m);
+    },
+    benchSmokeTimeoutMs,
+  );
 });
 
 /** Runs the compiled CLI; a failure carries the end of its output, which says what broke. */
