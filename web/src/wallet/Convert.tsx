@@ -31,7 +31,7 @@ export function Convert({
   const [done, setDone] = useState<string | null>(null);
   const [quoting, askQuote] = useMutation(QuoteConversionDocument);
   const [converting, convert] = useMutation(ConvertPointsDocument);
-  const secondsLeft = useCountdown(quote?.expiresAt);
+  const secondsLeft = useCountdown(quote);
 
   useEffect(() => {
     if (!targets.some((preview) => preview.targetCurrency === target)) {
@@ -76,37 +76,45 @@ export function Convert({
     <section aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>{t('convert')}</h2>
       <form onSubmit={requestQuote} className="row">
-        <label>
-          {t('convertFrom')}
-          <select value={source} onChange={(event) => setSource(event.target.value)} name="source">
+        <div className="field">
+          <label htmlFor={`${id}-source`}>{t('convertFrom')}</label>
+          <select
+            id={`${id}-source`}
+            value={source}
+            onChange={(event) => setSource(event.target.value)}
+          >
             {sources.map((balance) => (
               <option key={balance.currency} value={balance.currency}>
                 {balance.currency}
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          {t('convertTo')}
-          <select value={target} onChange={(event) => setTarget(event.target.value)} name="target">
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-target`}>{t('convertTo')}</label>
+          <select
+            id={`${id}-target`}
+            value={target}
+            onChange={(event) => setTarget(event.target.value)}
+          >
             {targets.map((preview) => (
               <option key={preview.targetCurrency} value={preview.targetCurrency}>
                 {preview.targetCurrency}
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          {t('amount')}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-amount`}>{t('amount')}</label>
           <input
-            name="amount"
+            id={`${id}-amount`}
             inputMode="numeric"
             pattern="[0-9]+"
             required
             value={amount}
             onChange={(event) => setAmount(event.target.value)}
           />
-        </label>
+        </div>
         <button type="submit" disabled={quoting.fetching}>
           {t('getQuote')}
         </button>
@@ -146,18 +154,19 @@ export function Convert({
   );
 }
 
-/** Whole seconds until `expiresAt`, updated every second; 0 once it has passed. */
-function useCountdown(expiresAt: string | undefined): number {
-  const [seconds, setSeconds] = useState(() => secondsUntil(expiresAt));
+/**
+ * Whole seconds the quote stays firm, counted from when it arrived: its lifetime is the
+ * gateway's expiresAt - createdAt, so a browser whose clock is off still counts right.
+ */
+function useCountdown(quote: { createdAt: string; expiresAt: string } | null): number {
+  const [seconds, setSeconds] = useState(0);
   useEffect(() => {
-    setSeconds(secondsUntil(expiresAt));
-    if (!expiresAt) return;
-    const timer = setInterval(() => setSeconds(secondsUntil(expiresAt)), 1000);
+    if (!quote) return setSeconds(0);
+    const endsAtMs = performance.now() + Date.parse(quote.expiresAt) - Date.parse(quote.createdAt);
+    const tick = () => setSeconds(Math.max(0, Math.ceil((endsAtMs - performance.now()) / 1000)));
+    tick();
+    const timer = setInterval(tick, 1000);
     return () => clearInterval(timer);
-  }, [expiresAt]);
+  }, [quote]);
   return seconds;
-}
-
-function secondsUntil(expiresAt: string | undefined): number {
-  return expiresAt ? Math.max(0, Math.ceil((Date.parse(expiresAt) - Date.now()) / 1000)) : 0;
 }
