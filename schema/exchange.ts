@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createUnionType, Field, ID, InputType, ObjectType } from 'type-graphql';
-import { MoneyInput } from './common';
+import { Money, MoneyInput } from './common';
 import {
   ArbitrageCycleError,
   BelowConversionMinimumError,
@@ -523,3 +523,36 @@ export const SetReferenceValueResult = createUnionType({
   description: 'The ReferenceValue now in force, or why it was not set.',
   types: () => [ReferenceValue, InvalidInputError, NotFoundError] as const,
 });
+
+@ObjectType({
+  description:
+    'What a program owes its members: the points they hold and their value at the reference value.',
+})
+export class ProgramLiability {
+  @Field({ description: 'The program currency.' })
+  currency!: string;
+
+  @Field(() => ID, { description: 'The partner that owns the program.' })
+  ownerPartnerId!: string;
+
+  @Field(() => Int64, {
+    description: 'Points members hold (available, and held by unsettled redemptions).',
+  })
+  outstandingPoints!: bigint;
+
+  @Field(() => Int64, { description: 'Points earned but not matured yet (not in the liability).' })
+  pendingPoints!: bigint;
+
+  @Field(() => Int64, {
+    nullable: true,
+    description: 'Value of one point in millionths of the reference unit; null when not set.',
+  })
+  valueMicros!: bigint | null;
+
+  @Field(() => Money, {
+    nullable: true,
+    description:
+      'outstandingPoints x the reference value, rounded down to the cent; null when the currency has no reference value.',
+  })
+  liability!: Money | null;
+}
