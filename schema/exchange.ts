@@ -8,7 +8,7 @@ import {
 import { convertErrors, quoteErrors } from '../gateway/exchange/exchange-service';
 import 'reflect-metadata';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import { MoneyInput } from './common';
+import { Money, MoneyInput } from './common';
 import { resultUnion } from './errors';
 import { MemberRefInput } from './members';
 import { Int64 } from './scalars';
@@ -489,3 +489,36 @@ export const SetReferenceValueResult = resultUnion({
   success: ReferenceValue,
   errors: setReferenceValueErrors,
 });
+
+@ObjectType({
+  description:
+    'What a program owes its members: the points they hold and their value at the reference value.',
+})
+export class ProgramLiability {
+  @Field({ description: 'The program currency.' })
+  currency!: string;
+
+  @Field(() => ID, { description: 'The partner that owns the program.' })
+  ownerPartnerId!: string;
+
+  @Field(() => Int64, {
+    description: 'Points members hold (available, and held by unsettled redemptions).',
+  })
+  outstandingPoints!: bigint;
+
+  @Field(() => Int64, { description: 'Points earned but not matured yet (not in the liability).' })
+  pendingPoints!: bigint;
+
+  @Field(() => Int64, {
+    nullable: true,
+    description: 'Value of one point in millionths of the reference unit; null when not set.',
+  })
+  valueMicros!: bigint | null;
+
+  @Field(() => Money, {
+    nullable: true,
+    description:
+      'outstandingPoints x the reference value, rounded down to the cent; null when the currency has no reference value.',
+  })
+  liability!: Money | null;
+}

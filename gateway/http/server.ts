@@ -14,6 +14,8 @@ import { Admission, callerKey, defaultRequestLimits, type RequestLimits } from '
 import type { OperationClassifier, OperationKind } from './cacheable-operations';
 import type { CompiledOperations } from './compiled-operations';
 import { endOfUtcDayMs, type MemberResponseCache } from './member-response-cache';
+import type { TrustedDocuments } from './trusted-documents';
+import { handleWeb, type WebOptions } from './web';
 
 /** The largest request body accepted; a GraphQL request is a query and a few variables. */
 export const bodyBytesMax = 64 * 1024;
@@ -35,6 +37,10 @@ export interface HttpOptions {
   limits?: RequestLimits;
   /** The supergraph's services, for the operations that manage partner services. */
   federation?: FederationServices;
+  /** The browser apps and their sign-in (gateway/http/web.ts). */
+  web?: WebOptions;
+  /** The apps' registered documents, sent by hash. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 type Handled = HttpOptions & { admission: Admission; limits: RequestLimits };
@@ -72,6 +78,9 @@ async function handle(options: Handled, request: IncomingMessage, response: Serv
   const deadlineAt = performance.now() + options.limits.deadlineMs;
   const url = parseUrl(request.url ?? '/');
   response.setHeader('x-content-type-options', 'nosniff');
+  if (url.pathname !== graphqlPath && options.web) {
+    if (await handleWeb(options.web, request, response, url.pathname)) return;
+  }
   if (answeredOutsideGraphQL(options, url.pathname, request, response)) return;
   const incoming = await readGraphQLRequest(options, url, request, response);
   if (!incoming || answeredFromMemory(options, incoming, response)) return;
@@ -205,6 +214,13 @@ async function execute(
       return undefined;
     }
   }
+  // The web apps send registered documents by hash: the text takes its place here.
+  const trusted = options.trustedDocuments?.resolve(caller, body) ?? { body };
+  if ('refused' in trusted) {
+    sendJson(response, 400, graphqlError(trusted.refused, 'PERSISTED_QUERY_NOT_FOUND'));
+    return undefined;
+  }
+  body = trusted.body;
   const memberRead = memberReadOf(options, caller, raw, body);
   const ticket =
     raw !== undefined &&
@@ -432,6 +448,9 @@ function applyCors(
 ): boolean {
   const origin = request.headers.origin;
   if (origin === undefined) return true;
+  // The web apps this gateway serves itself: same origin (a proxy must pass the Host on).
+  const host = request.headers.host;
+  if (origin === `http://${host}` || origin === `https://${host}`) return true;
   if (!allowed.includes(origin)) return false;
   response.setHeader('access-control-allow-origin', origin);
   response.setHeader('vary', 'origin');
