@@ -7,6 +7,7 @@ import {
 } from '../generated/graphql';
 import { ErrorMessage, type ErrorResult, isErrorResult } from '../shared/errors';
 import { useI18n } from '../shared/i18n';
+import { PartnerSelect } from './PartnerSelect';
 
 type Result = Extract<
   SubmitReconciliationMutation['submitReconciliation'],
@@ -64,20 +65,12 @@ export function Reconciliation({
       <h2 id={`${id}-title`}>{t('reconciliation')}</h2>
       <form className="row" onSubmit={send}>
         {fixedPartnerId === null && (
-          <div className="field">
-            <label htmlFor={`${id}-partner`}>{t('partner')}</label>
-            <select
-              id={`${id}-partner`}
-              value={partnerId}
-              onChange={(event) => setPartnerId(event.target.value)}
-            >
-              {partners.map((partner) => (
-                <option key={partner.id} value={partner.id}>
-                  {partner.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <PartnerSelect
+            id={`${id}-partner`}
+            partners={partners}
+            value={partnerId}
+            onChange={setPartnerId}
+          />
         )}
         <div className="field">
           <label htmlFor={`${id}-file`}>{t('uploadCsv')}</label>

@@ -3,6 +3,7 @@ import { useClient, useQuery } from 'urql';
 import { StatementCsvDocument, StatementDocument } from '../generated/graphql';
 import { ErrorMessage } from '../shared/errors';
 import { useI18n } from '../shared/i18n';
+import { PartnerSelect } from './PartnerSelect';
 
 /** Lines per page of the statement table. */
 const linesPerPage = 20;
@@ -59,20 +60,12 @@ export function StatementView({
       <h2 id={`${id}-title`}>{t('statement')}</h2>
       {fixedPartnerId === null && (
         <div className="row">
-          <div className="field">
-            <label htmlFor={`${id}-partner`}>{t('partner')}</label>
-            <select
-              id={`${id}-partner`}
-              value={choice}
-              onChange={(event) => setChoice(event.target.value)}
-            >
-              {partners.map((partner) => (
-                <option key={partner.id} value={partner.id}>
-                  {partner.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <PartnerSelect
+            id={`${id}-partner`}
+            partners={partners}
+            value={choice}
+            onChange={setChoice}
+          />
           <button
             type="button"
             onClick={() => {
