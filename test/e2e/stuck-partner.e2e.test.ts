@@ -33,6 +33,16 @@ async function holdLock(url: string, where: string) {
   };
 }
 
+/** Runs `during` while SkyAir's issuance row is locked by another connection. */
+async function whileSkyAirIssuanceLocked<T>(t: TestGateway, during: () => Promise<T>): Promise<T> {
+  const lock = await holdLock(t.app.databaseUrl, `owner_id = 'ptr_skyair' and kind = 'issuance'`);
+  try {
+    return await during();
+  } finally {
+    await lock.release();
+  }
+}
+
 /** A promise plus whether it has settled yet. */
 function watched<T>(promise: Promise<T>) {
   const state = { settled: false, promise };
@@ -125,16 +135,9 @@ describe('timeouts answer typed, retryable errors', () => {
     const t = await createTestGateway({ databaseTimeouts: { lockTimeoutMs: 200 } });
     try {
       const sky = await t.token('partner', 'ptr_skyair');
-      const lock = await holdLock(
-        t.app.databaseUrl,
-        `owner_id = 'ptr_skyair' and kind = 'issuance'`,
+      const answered = await whileSkyAirIssuanceLocked(t, () =>
+        t.graphql(sky, award, earnOf('SKY', 'LOCKED-1')),
       );
-      let answered: Awaited<ReturnType<TestGateway['graphql']>>;
-      try {
-        answered = await t.graphql(sky, award, earnOf('SKY', 'LOCKED-1'));
-      } finally {
-        await lock.release();
-      }
       expect(answered.body.errors?.[0]?.extensions).toEqual({
         code: 'LOCK_TIMEOUT',
         retryable: true,
@@ -157,16 +160,9 @@ describe('timeouts answer typed, retryable errors', () => {
     });
     try {
       const sky = await t.token('partner', 'ptr_skyair');
-      const lock = await holdLock(
-        t.app.databaseUrl,
-        `owner_id = 'ptr_skyair' and kind = 'issuance'`,
+      const answered = await whileSkyAirIssuanceLocked(t, () =>
+        t.graphql(sky, award, earnOf('SKY', 'LATE-1')),
       );
-      let answered: Awaited<ReturnType<TestGateway['graphql']>>;
-      try {
-        answered = await t.graphql(sky, award, earnOf('SKY', 'LATE-1'));
-      } finally {
-        await lock.release();
-      }
       expect(answered.status).toBe(503);
       expect(answered.headers['retry-after']).toBe('1');
       expect(answered.body.errors?.[0]?.extensions).toMatchObject({
