@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { loadConfig, projectRoot } from './config';
+import { environmentProblems } from './config-check';
 import { demoPartners } from './demo/seed';
 import { exitWithParent, Lifecycle, StartInterrupted } from './lifecycle';
 import { type RunningGateway, startGateway } from './server';
@@ -34,6 +35,14 @@ async function main(): Promise<void> {
   // Started by a test or a harness that died: nobody will send the signal.
   exitWithParent(process.env, () => void shutdown('parent process exited'));
 
+  // Every problem with the environment at once, before anything starts.
+  const problems = environmentProblems(process.env);
+  if (problems.length > 0) {
+    console.error(
+      `[gateway] cannot start: ${problems.length === 1 ? 'a setting needs' : `${problems.length} settings need`} attention:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    );
+    process.exit(2);
+  }
   const config = loadConfig();
   starting = startGateway(config, log, lifecycle);
   let gateway: RunningGateway;
@@ -46,6 +55,16 @@ async function main(): Promise<void> {
   if (stopping) return;
 
   const dataDir = relative(projectRoot, config.dataDir) || config.dataDir;
+  if (config.production) {
+    // No demo coalition and no development tokens in production: say only what is true.
+    console.log(`
+Coalition gateway ready at ${gateway.url} (production)
+  database: ${gateway.embeddedDatabase ? `embedded PostgreSQL in ${dataDir}/postgres` : 'DATABASE_URL'}
+  partner subgraphs composed into the graph:${gateway.partnerServices.map((service) => `\n    ${service.name.padEnd(14)} ${service.url}`).join('') || ' none'}
+  tokens: from your identity provider (JWT_PUBLIC_JWKS); health at /health
+`);
+    return;
+  }
   const query =
     '{ wallet { balances { currency available pending expiringSoon } history(first: 5) { entries { code description changes { currency available } } } } }';
   const federatedQuery =

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { isPrivateJwk } from '../config-check';
 
 export const signingAlgorithm = 'ES256';
 
@@ -29,6 +30,10 @@ export async function loadKeySet(options: {
     const publicJwks = JSON.parse(env.JWT_PUBLIC_JWKS) as { keys: JWK[] };
     if (!Array.isArray(publicJwks.keys) || publicJwks.keys.length === 0) {
       throw new Error('JWT_PUBLIC_JWKS must be a JWKS document with at least one key');
+    }
+    // It is published at /.well-known/jwks.json: never a private key.
+    if (publicJwks.keys.some(isPrivateJwk)) {
+      throw new Error('JWT_PUBLIC_JWKS contains a private key: give only public keys');
     }
     const privateJwk = env.JWT_PRIVATE_JWK ? (JSON.parse(env.JWT_PRIVATE_JWK) as JWK) : undefined;
     return { publicJwks, privateJwk };

@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { importJWK, type JWK, SignJWT } from 'jose';
 import { generateSigningKey, signingAlgorithm } from '../auth/keys';
+import { isPrivateJwk } from '../config-check';
 import type { Caller } from '../shared/context';
 
 /**
@@ -89,7 +90,11 @@ export async function loadAssertionKey(options: {
 }): Promise<JWK> {
   const env = options.env ?? process.env;
   if (env.GATEWAY_ASSERTION_PRIVATE_JWK) {
-    return JSON.parse(env.GATEWAY_ASSERTION_PRIVATE_JWK) as JWK;
+    const key = JSON.parse(env.GATEWAY_ASSERTION_PRIVATE_JWK) as JWK;
+    if (!isPrivateJwk(key)) {
+      throw new Error('GATEWAY_ASSERTION_PRIVATE_JWK is a public key: give the private key');
+    }
+    return key;
   }
   if (options.production) {
     throw new Error('Production mode needs GATEWAY_ASSERTION_PRIVATE_JWK (signs subgraph calls)');

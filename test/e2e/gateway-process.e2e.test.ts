@@ -163,3 +163,16 @@ function isAlive(pid: number): boolean {
     .trim();
   return state !== '' && !state.startsWith('Z');
 }
+
+describe('production start-up checks', () => {
+  it('refuses to start with one message naming every problem, before starting anything (issue 17)', async () => {
+    const env = { ...(await gatewayEnv()), NODE_ENV: 'production', JWT_PUBLIC_JWKS: '{oops' };
+    const result = spawnSync(process.execPath, [gatewayScript], { env, encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('cannot start: 2 settings need attention');
+    expect(result.stderr).toContain('JWT_PUBLIC_JWKS is not valid JSON');
+    expect(result.stderr).toContain('GATEWAY_ASSERTION_PRIVATE_JWK is required in production');
+    expect(result.stdout).not.toContain('demo coalition');
+    expect(postgresUsing(dataDir)).toEqual([]);
+  });
+});

@@ -1,0 +1,96 @@
+import type { JWK } from 'jose';
+
+/** Settings read as non-negative integers (milliseconds, counts, a port). */
+const integerSettings = [
+  'PORT',
+  'SWEEP_INTERVAL_MS',
+  'SUBGRAPH_TIMEOUT_MS',
+  'REQUEST_DEADLINE_MS',
+  'GATEWAY_CONCURRENCY_MAX',
+  'GATEWAY_CALLER_CONCURRENCY_MAX',
+  'GATEWAY_QUEUE_WAIT_MS',
+  'DB_LOCK_TIMEOUT_MS',
+  'DB_STATEMENT_TIMEOUT_MS',
+  'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+] as const;
+
+/** The members of a JWK that are secret: present, the key is a private (or symmetric) one. */
+const privateMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const;
+
+export function isPrivateJwk(key: JWK): boolean {
+  return privateMembers.some((member) => member in key);
+}
+
+/**
+ * Every problem with the gateway's environment, each naming its variable, found before anything
+ * starts, so an operator fixes them all at once instead of one restart at a time. Empty when the
+ * gateway may start.
+ */
+export function environmentProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === 'production';
+  for (const name of integerSettings) {
+    const value = env[name];
+    if (value !== undefined && value !== '' && !/^\d+$/.test(value)) {
+      problems.push(`${name} must be a non-negative integer, got "${value}"`);
+    }
+  }
+  if (env.DATABASE_URL && !/^postgres(ql)?:\/\/\S+$/.test(env.DATABASE_URL)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+
+  const publicJwks = json(env, 'JWT_PUBLIC_JWKS', problems) as { keys?: JWK[] } | undefined;
+  if (publicJwks !== undefined) {
+    if (!Array.isArray(publicJwks?.keys) || publicJwks.keys.length === 0) {
+      problems.push('JWT_PUBLIC_JWKS must be a JWKS document: {"keys": [ ...at least one key ]}');
+    } else if (publicJwks.keys.some(isPrivateJwk)) {
+      problems.push(
+        'JWT_PUBLIC_JWKS contains a private key: it is published at /.well-known/jwks.json, so give only public keys',
+      );
+    }
+  } else if (production && !env.JWT_PUBLIC_JWKS) {
+    problems.push(
+      'JWT_PUBLIC_JWKS is required in production (the public keys tokens are signed with)',
+    );
+  }
+
+  const signing = json(env, 'JWT_PRIVATE_JWK', problems) as JWK | undefined;
+  if (signing !== undefined && !isPrivateJwk(signing)) {
+    problems.push('JWT_PRIVATE_JWK is a public key: give the private key (or leave it unset)');
+  }
+
+  const assertion = json(env, 'GATEWAY_ASSERTION_PRIVATE_JWK', problems) as JWK | undefined;
+  if (assertion !== undefined && !isPrivateJwk(assertion)) {
+    problems.push(
+      'GATEWAY_ASSERTION_PRIVATE_JWK is a public key: the gateway signs with it, so give the private key (npm run -s keys makes one)',
+    );
+  } else if (production && !env.GATEWAY_ASSERTION_PRIVATE_JWK) {
+    problems.push(
+      'GATEWAY_ASSERTION_PRIVATE_JWK is required in production (signs the gateway’s calls to partner services; npm run -s keys makes one)',
+    );
+  }
+
+  const demo = env.DEMO_PARTNERS;
+  if (demo !== undefined && demo !== '' && demo !== 'in-process' && demo !== 'off') {
+    problems.push(`DEMO_PARTNERS must be "in-process" or "off", got "${demo}"`);
+  }
+  for (const entry of (env.PARTNER_SERVICES ?? '').split(',').map((item) => item.trim())) {
+    if (entry && !/^ptr_[a-z0-9_]+=https?:\/\/\S+$/.test(entry)) {
+      problems.push(`PARTNER_SERVICES entry "${entry}" must be ptr_id=http(s)://url`);
+    }
+  }
+  return problems;
+}
+
+/** The variable parsed as JSON; a problem naming it (never its value: it may be a secret). */
+function json(env: NodeJS.ProcessEnv, name: string, problems: string[]): unknown {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    // Not the parser's message: it quotes the text, which may be a key.
+    problems.push(`${name} is not valid JSON`);
+    return undefined;
+  }
+}
