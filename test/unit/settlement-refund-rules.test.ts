@@ -7,7 +7,7 @@ import {
 import { createTestApp, ok, type TestApp } from '../helpers/test-app';
 
 /**
- * The two settlement rules the README states for refunds: a fixed per-transfer fee is not
+ * The two settlement rules docs/settlement.md states for refunds: a fixed per-transfer fee is not
  * reversed; a refund of points the member already spent reverses only what it takes back.
  * FuelCo pays SkyAir 0.012 EUR per SKY point it awards (the demo agreement).
  */
