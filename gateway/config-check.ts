@@ -12,6 +12,7 @@ const integerSettings = [
   'DB_LOCK_TIMEOUT_MS',
   'DB_STATEMENT_TIMEOUT_MS',
   'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+  'PARTNER_RATE_LIMIT',
 ] as const;
 
 /** The members of a JWK that are secret: present, the key is a private (or symmetric) one. */
@@ -77,6 +78,11 @@ export function environmentProblems(env: NodeJS.ProcessEnv): string[] {
   for (const entry of (env.PARTNER_SERVICES ?? '').split(',').map((item) => item.trim())) {
     if (entry && !/^ptr_[a-z0-9_]+=https?:\/\/\S+$/.test(entry)) {
       problems.push(`PARTNER_SERVICES entry "${entry}" must be ptr_id=http(s)://url`);
+    }
+  }
+  for (const entry of (env.PARTNER_RATE_LIMITS ?? '').split(',').map((item) => item.trim())) {
+    if (entry && !/^ptr_[a-z0-9_]+=\d+$/.test(entry)) {
+      problems.push(`PARTNER_RATE_LIMITS entry "${entry}" must be ptr_id=requests per second`);
     }
   }
   return problems;

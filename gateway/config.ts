@@ -2,6 +2,11 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type DatabaseTimeouts, defaultDatabaseTimeouts } from './db/sql';
 import { defaultRequestLimits, type RequestLimits } from './http/admission';
+import {
+  defaultRateLimits,
+  parseRateLimitOverrides,
+  type RateLimitSettings,
+} from './http/rate-limits';
 
 /**
  * Everything the gateway reads from its environment, in one place. Every setting has a default
@@ -28,6 +33,8 @@ export interface Config {
   limits: RequestLimits;
   /** How long the database may make a request wait (DB_*_TIMEOUT_MS). */
   databaseTimeouts: DatabaseTimeouts;
+  /** Requests per second per partner (PARTNER_RATE_LIMIT, PARTNER_RATE_LIMITS). */
+  rateLimits: RateLimitSettings;
 }
 
 /** The folder holding package.json, whether we run from TypeScript or from dist/. */
@@ -78,6 +85,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         defaultRequestLimits.queueWaitMs,
         'GATEWAY_QUEUE_WAIT_MS',
       ),
+    },
+    rateLimits: {
+      defaultPerWindow: integer(
+        env.PARTNER_RATE_LIMIT,
+        defaultRateLimits.defaultPerWindow,
+        'PARTNER_RATE_LIMIT',
+      ),
+      perPartner: parseRateLimitOverrides(env.PARTNER_RATE_LIMITS),
+      windowSeconds: 1,
     },
     databaseTimeouts: {
       lockTimeoutMs: integer(

@@ -14,6 +14,7 @@ import type { RequestLimits } from './http/admission';
 import { OperationClassifier } from './http/cacheable-operations';
 import { CompiledOperations } from './http/compiled-operations';
 import { MemberResponseCache } from './http/member-response-cache';
+import type { RateLimitSettings } from './http/rate-limits';
 import { createHttpServer } from './http/server';
 import { TrustedDocuments, trustedDocumentsMode } from './http/trusted-documents';
 import { trustedDocumentsFile, webDistDir } from './http/web';
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   /** Request deadline and admission limits; defaultRequestLimits when omitted. */
   limits?: RequestLimits;
+  /** Requests per partner and window; defaultRateLimits when omitted. */
+  rateLimits?: RateLimitSettings;
   /** The environment the web apps' settings are read from (OIDC_*, TRUSTED_DOCUMENTS). */
   env?: NodeJS.ProcessEnv;
 }
@@ -84,6 +87,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     publicJwks: options.keySet.publicJwks,
     gatewayJwks: federation.signer.publicJwks,
     limits: options.limits,
+    rateLimits: options.rateLimits,
     federation,
     web: {
       distDir: webDistDir,

@@ -62,6 +62,7 @@ export async function startGateway(
       assertionKey,
       subgraphTimeoutMs: federationConfig.subgraphTimeoutMs,
       limits: config.limits,
+      rateLimits: config.rateLimits,
     });
     lifecycle.started('gateway', () => gateway.stop());
     // Partner services stop after the gateway has drained (stops run in reverse order).

@@ -14,6 +14,7 @@ import { Admission, callerKey, defaultRequestLimits, type RequestLimits } from '
 import type { OperationClassifier, OperationKind } from './cacheable-operations';
 import type { CompiledOperations } from './compiled-operations';
 import { endOfUtcDayMs, type MemberResponseCache } from './member-response-cache';
+import { defaultRateLimits, PartnerRateLimits, type RateLimitSettings } from './rate-limits';
 import type { TrustedDocuments } from './trusted-documents';
 import { handleWeb, type WebOptions } from './web';
 
@@ -37,13 +38,19 @@ export interface HttpOptions {
   limits?: RequestLimits;
   /** The supergraph's services, for the operations that manage partner services. */
   federation?: FederationServices;
+  /** Requests per partner and window; defaultRateLimits when omitted. */
+  rateLimits?: RateLimitSettings;
   /** The browser apps and their sign-in (gateway/http/web.ts). */
   web?: WebOptions;
   /** The apps' registered documents, sent by hash. */
   trustedDocuments?: TrustedDocuments;
 }
 
-type Handled = HttpOptions & { admission: Admission; limits: RequestLimits };
+type Handled = HttpOptions & {
+  admission: Admission;
+  limits: RequestLimits;
+  rateLimiter: PartnerRateLimits;
+};
 
 /**
  * A plain node:http server (no Express on the hot path): /graphql, /health, the public keys
@@ -52,7 +59,12 @@ type Handled = HttpOptions & { admission: Admission; limits: RequestLimits };
  */
 export function createHttpServer(httpOptions: HttpOptions): Server {
   const limits = httpOptions.limits ?? defaultRequestLimits;
-  const options: Handled = { ...httpOptions, limits, admission: new Admission(limits) };
+  const options: Handled = {
+    ...httpOptions,
+    limits,
+    admission: new Admission(limits),
+    rateLimiter: new PartnerRateLimits(httpOptions.rateLimits ?? defaultRateLimits),
+  };
   const server = createServer((request, response) => {
     handle(options, request, response).catch((error: unknown) => {
       // A database that went away before execution began: retryable, not a bug.
@@ -232,6 +244,7 @@ async function execute(
 
   let release: () => void;
   try {
+    await options.rateLimiter.admit(caller);
     release = await options.admission.enter(callerKey(caller));
   } catch (error) {
     sendTransient(response, error as TransientFailure);
@@ -494,10 +507,10 @@ async function beforeDeadline<T>(
   }
 }
 
-/** 503 with Retry-After: the request may be sent again, unchanged, with the same key. */
+/** 503 (429 for a rate limit) with Retry-After: the request may be sent again, unchanged. */
 function sendTransient(response: ServerResponse, failure: TransientFailure): void {
   response.setHeader('retry-after', String(failure.retryAfterSeconds));
-  sendJson(response, 503, { errors: [transientError(failure)] });
+  sendJson(response, failure.httpStatus, { errors: [transientError(failure)] });
 }
 
 function graphqlError(message: string, code: string) {

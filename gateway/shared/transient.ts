@@ -16,6 +16,8 @@ export type TransientCode =
   | 'LOCK_TIMEOUT'
   /** A database statement ran longer than DB_STATEMENT_TIMEOUT_MS. */
   | 'STATEMENT_TIMEOUT'
+  /** The partner sent more requests than its rate limit allows (HTTP 429). */
+  | 'RATE_LIMITED'
   /** The database cannot be reached, or dropped the connection (see isDatabaseUnavailable). */
   | 'DATABASE_UNAVAILABLE';
 
@@ -24,6 +26,7 @@ export const transientCodes: ReadonlySet<string> = new Set<TransientCode>([
   'BUSY',
   'LOCK_TIMEOUT',
   'STATEMENT_TIMEOUT',
+  'RATE_LIMITED',
   'DATABASE_UNAVAILABLE',
 ]);
 
@@ -32,6 +35,8 @@ export class TransientFailure extends Error {
     readonly code: TransientCode,
     message: string,
     readonly retryAfterSeconds = 1,
+    /** The HTTP status when the failure answers the whole request (503, or 429 for a limit). */
+    readonly httpStatus = 503,
   ) {
     super(message);
   }

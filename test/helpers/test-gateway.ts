@@ -6,6 +6,7 @@ import { TokenIssuer, type TokenRequest } from '../../gateway/auth/tokens';
 import type { DatabaseTimeouts } from '../../gateway/db/sql';
 import { buildGateway, type Gateway } from '../../gateway/gateway';
 import { defaultRequestLimits, type RequestLimits } from '../../gateway/http/admission';
+import type { RateLimitSettings } from '../../gateway/http/rate-limits';
 import { createTestApp, type TestApp } from './test-app';
 
 export interface TestGateway {
@@ -37,6 +38,7 @@ export async function createTestGateway(
     demo?: boolean;
     production?: boolean;
     limits?: Partial<RequestLimits>;
+    rateLimits?: RateLimitSettings;
     databaseTimeouts?: Partial<DatabaseTimeouts>;
     connectThrough?: (databaseUrl: string) => Promise<string>;
   } = {},
@@ -54,6 +56,7 @@ export async function createTestGateway(
     corsOrigins: ['https://wallet.example'],
     log: process.env.DEBUG_GATEWAY_LOG ? console.log : () => undefined,
     limits: { ...defaultRequestLimits, ...options.limits },
+    rateLimits: options.rateLimits,
   });
   const issuer = new TokenIssuer(keySet.privateJwk!);
   const server = gateway.httpServer;
