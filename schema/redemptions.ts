@@ -36,7 +36,29 @@ export class PointsPrice {
 
 @ObjectType({
   description:
-    'Whether the calling member can pay a price now. In the price’s own currency; through exchange once that is available.',
+    'A conversion that would give the member the points a price still misses: "affordable by converting 7,500 HTL".',
+})
+export class ConversionRoute {
+  @Field({ description: 'The currency to convert from, e.g. "HTL".' })
+  sourceCurrency!: string;
+
+  @Field(() => Int64, {
+    description: 'Source points to convert: a valid amount for today’s rate (increment, minimum).',
+  })
+  sourcePoints!: bigint;
+
+  @Field(() => Int64, { description: 'The rate’s fee on that amount, in source points, on top.' })
+  feePoints!: bigint;
+
+  @Field(() => Int64, {
+    description: 'Points of the price’s currency the conversion gives (before any promotion).',
+  })
+  targetPoints!: bigint;
+}
+
+@ObjectType({
+  description:
+    'Whether the calling member can pay a price now: in the price’s own currency, or after converting points of another currency.',
 })
 export class Affordability {
   @Field({ description: 'True when the member has enough available points.' })
@@ -50,6 +72,13 @@ export class Affordability {
 
   @Field(() => Int64, { description: 'Points still missing; "0" when affordable.' })
   shortfallPoints!: bigint;
+
+  @Field(() => ConversionRoute, {
+    nullable: true,
+    description:
+      'When not affordable in the price’s currency: the cheapest conversion at today’s rates from another currency the member holds that covers the shortfall (a quote makes it firm; the member’s conversion limits are checked then). Null when none does.',
+  })
+  byConverting!: ConversionRoute | null;
 }
 
 export enum HoldStatus {

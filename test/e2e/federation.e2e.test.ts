@@ -186,12 +186,12 @@ describe('entity resolution through _entities, called directly', () => {
     });
   });
 
-  it('the coalition resolves PointsPrice affordability and only visible members', async () => {
+  it('the coalition resolves PointsPrice affordability, by converting when short, and only visible members', async () => {
     const subgraph = buildCoalitionSubgraph(await buildCoalitionSchema());
     const result = await execute({
       schema: subgraph.schema,
       document: parse(
-        'query($r: [_Any!]!) { _entities(representations: $r) { ... on PointsPrice { currency points affordability { affordable availablePoints shortfallPoints } } ... on Member { id displayName } } }',
+        'query($r: [_Any!]!) { _entities(representations: $r) { ... on PointsPrice { currency points affordability { affordable availablePoints shortfallPoints byConverting { sourceCurrency sourcePoints feePoints targetPoints } } } ... on Member { id displayName } } }',
       ),
       variableValues: {
         r: [
@@ -208,12 +208,28 @@ describe('entity resolution through _entities, called directly', () => {
       {
         currency: 'HTL',
         points: '2500',
-        affordability: { affordable: true, availablePoints: '3000', shortfallPoints: '0' },
+        affordability: {
+          affordable: true,
+          availablePoints: '3000',
+          shortfallPoints: '0',
+          byConverting: null,
+        },
       },
       {
         currency: 'SKY',
         points: '1000',
-        affordability: { affordable: false, availablePoints: '550', shortfallPoints: '450' },
+        // 450 SKY missing: 2,250 HTL at 5:1, rounded up to the 1,000 HTL increment.
+        affordability: {
+          affordable: false,
+          availablePoints: '550',
+          shortfallPoints: '450',
+          byConverting: {
+            sourceCurrency: 'HTL',
+            sourcePoints: '3000',
+            feePoints: '0',
+            targetPoints: '600',
+          },
+        },
       },
       { id: 'mbr_alice', displayName: 'Alice Andersen' },
       null,

@@ -1,5 +1,7 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import { Affordability, PointsPrice } from '../../../schema/redemptions';
+import { Affordability, ConversionRoute, PointsPrice } from '../../../schema/redemptions';
+import type { ExchangeRate } from '../../exchange/exchange-model';
+import { ratesInForce } from '../../exchange/rate-book';
 import { affordabilityOf } from '../../redemptions/affordability';
 import type { GraphQLContext } from '../context';
 
@@ -7,7 +9,7 @@ import type { GraphQLContext } from '../context';
  * The coalition's part of a partner's price: whether the calling member can afford it. Partner
  * services return `PointsPrice { currency points }`; the gateway asks this subgraph for
  * `affordability` through `_entities`, and the balances loader reads every member balance of
- * the request in one query however many rewards are listed.
+ * the request in one query however many rewards are listed (the rates too: once per request).
  */
 @Resolver(() => PointsPrice)
 export class PointsPriceResolver {
@@ -21,7 +23,26 @@ export class PointsPriceResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<Affordability | null> {
     if (ctx.caller.kind !== 'member') return null;
-    const balances = await ctx.loaders.balances.load(ctx.caller.memberId);
-    return Object.assign(new Affordability(), await affordabilityOf(balances, price));
+    const [balances, rates] = await Promise.all([
+      ctx.loaders.balances.load(ctx.caller.memberId),
+      ratesOf(ctx),
+    ]);
+    const { byConverting, ...rest } = affordabilityOf(balances, price, rates);
+    return Object.assign(new Affordability(), {
+      ...rest,
+      byConverting: byConverting && Object.assign(new ConversionRoute(), byConverting),
+    });
   }
+}
+
+const ratesByRequest = new WeakMap<GraphQLContext, Promise<ExchangeRate[]>>();
+
+/** The rates in force, read once per request however many prices it lists. */
+function ratesOf(ctx: GraphQLContext): Promise<ExchangeRate[]> {
+  let rates = ratesByRequest.get(ctx);
+  if (!rates) {
+    rates = ratesInForce(ctx.app.db, ctx.app.clock.now());
+    ratesByRequest.set(ctx, rates);
+  }
+  return rates;
 }
