@@ -2,7 +2,9 @@ import type { Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { JWK } from 'jose';
 import type { App } from './app';
+import { devSignInFor } from './auth/dev-sign-in';
 import { generateSigningKey, type KeySet } from './auth/keys';
+import { loadOidcSettings } from './auth/oidc-settings';
 import { TokenVerifier } from './auth/tokens';
 import { Federation } from './federation/federation';
 import { createApolloServer } from './graphql/apollo';
@@ -13,6 +15,8 @@ import { OperationClassifier } from './http/cacheable-operations';
 import { CompiledOperations } from './http/compiled-operations';
 import { MemberResponseCache } from './http/member-response-cache';
 import { createHttpServer } from './http/server';
+import { TrustedDocuments, trustedDocumentsMode } from './http/trusted-documents';
+import { trustedDocumentsFile, webDistDir } from './http/web';
 import { MemberChangeFeed } from './ledger/member-change-feed';
 
 export interface GatewayOptions {
@@ -27,6 +31,10 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   /** Request deadline and admission limits; defaultRequestLimits when omitted. */
   limits?: RequestLimits;
+  /** The environment the web apps' settings are read from (OIDC_*, TRUSTED_DOCUMENTS). */
+  env?: NodeJS.ProcessEnv;
+  /** Where the built web apps are; web/dist when omitted. */
+  webDistDir?: string;
 }
 
 export interface Gateway {
@@ -43,6 +51,7 @@ export interface Gateway {
  * registered partner service, Apollo, the HTTP server. Not yet listening.
  */
 export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
+  const env = options.env ?? process.env;
   const schema = await buildCoalitionSchema();
   const federation = await Federation.start({
     app: options.app,
@@ -79,6 +88,15 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     gatewayJwks: federation.signer.publicJwks,
     limits: options.limits,
     federation,
+    web: {
+      distDir: options.webDistDir ?? webDistDir,
+      devSignIn: devSignInFor(options.production, options.keySet),
+      oidc: loadOidcSettings(env),
+    },
+    trustedDocuments: TrustedDocuments.load(
+      trustedDocumentsFile,
+      trustedDocumentsMode(env.TRUSTED_DOCUMENTS),
+    ),
   });
   return {
     httpServer,

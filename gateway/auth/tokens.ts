@@ -136,7 +136,10 @@ export interface TokenRequest {
   lifetimeSeconds?: number;
 }
 
-/** Signs tokens; used by `npm run token`, the tests and the benchmarks (never by the server). */
+/**
+ * Signs tokens; used by `npm run token`, the tests, the benchmarks and, in development only, the
+ * web apps' sign-in (gateway/auth/dev-sign-in.ts).
+ */
 export class TokenIssuer {
   constructor(
     private readonly privateJwk: JWK,

@@ -14,6 +14,8 @@ import { Admission, callerKey, defaultRequestLimits, type RequestLimits } from '
 import type { OperationClassifier, OperationKind } from './cacheable-operations';
 import type { CompiledOperations } from './compiled-operations';
 import { endOfUtcDayMs, type MemberResponseCache } from './member-response-cache';
+import type { TrustedDocuments } from './trusted-documents';
+import { handleWeb, type WebOptions } from './web';
 
 /** The largest request body accepted; a GraphQL request is a query and a few variables. */
 export const bodyBytesMax = 64 * 1024;
@@ -35,6 +37,10 @@ export interface HttpOptions {
   limits?: RequestLimits;
   /** The supergraph's services, for the operations that manage partner services. */
   federation?: FederationServices;
+  /** The browser apps and their sign-in (gateway/http/web.ts). */
+  web?: WebOptions;
+  /** The apps' registered documents, sent by hash (trusted-documents.ts). */
+  trustedDocuments?: TrustedDocuments;
 }
 
 type Handled = HttpOptions & { admission: Admission; limits: RequestLimits };
@@ -72,6 +78,7 @@ async function handle(options: Handled, request: IncomingMessage, response: Serv
   const deadlineAt = performance.now() + options.limits.deadlineMs;
   const url = parseUrl(request.url ?? '/');
   response.setHeader('x-content-type-options', 'nosniff');
+  if (options.web && (await handleWeb(options.web, request, response, url.pathname))) return;
   if (answeredOutsideGraphQL(options, url.pathname, request, response)) return;
   const incoming = await readGraphQLRequest(options, url, request, response);
   if (!incoming || answeredFromMemory(options, incoming, response)) return;
@@ -205,6 +212,12 @@ async function execute(
       return undefined;
     }
   }
+  const trusted = options.trustedDocuments?.resolve(caller, body) ?? { body };
+  if ('refused' in trusted) {
+    sendJson(response, 400, graphqlError(trusted.refused, 'PERSISTED_QUERY_NOT_FOUND'));
+    return undefined;
+  }
+  body = trusted.body;
   const memberRead = memberReadOf(options, caller, raw, body);
   const ticket =
     raw !== undefined &&

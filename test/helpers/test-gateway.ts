@@ -4,7 +4,7 @@ import request from 'supertest';
 import { generateSigningKey, type KeySet, keySetFromPrivate } from '../../gateway/auth/keys';
 import { TokenIssuer, type TokenRequest } from '../../gateway/auth/tokens';
 import type { DatabaseTimeouts } from '../../gateway/db/sql';
-import { buildGateway, type Gateway } from '../../gateway/gateway';
+import { buildGateway, type Gateway, type GatewayOptions } from '../../gateway/gateway';
 import { defaultRequestLimits, type RequestLimits } from '../../gateway/http/admission';
 import { createTestApp, type TestApp } from './test-app';
 
@@ -39,6 +39,8 @@ export async function createTestGateway(
     limits?: Partial<RequestLimits>;
     databaseTimeouts?: Partial<DatabaseTimeouts>;
     connectThrough?: (databaseUrl: string) => Promise<string>;
+    /** The web apps' settings: environment (OIDC_*, TRUSTED_DOCUMENTS) and build folder. */
+    web?: Pick<GatewayOptions, 'env' | 'webDistDir'>;
   } = {},
 ): Promise<TestGateway> {
   const app = await createTestApp({
@@ -54,6 +56,8 @@ export async function createTestGateway(
     corsOrigins: ['https://wallet.example'],
     log: process.env.DEBUG_GATEWAY_LOG ? console.log : () => undefined,
     limits: { ...defaultRequestLimits, ...options.limits },
+    env: options.web?.env ?? {},
+    webDistDir: options.web?.webDistDir,
   });
   const issuer = new TokenIssuer(keySet.privateJwk!);
   const server = gateway.httpServer;
