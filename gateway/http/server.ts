@@ -444,7 +444,7 @@ function applyCors(
   response: ServerResponse,
 ): boolean {
   const origin = request.headers.origin;
-  if (origin === undefined) return true;
+  if (origin === undefined || isSameOrigin(origin, request.headers.host)) return true;
   if (!allowed.includes(origin)) return false;
   response.setHeader('access-control-allow-origin', origin);
   response.setHeader('vary', 'origin');
@@ -455,6 +455,15 @@ function applyCors(
   );
   response.setHeader('access-control-max-age', '600');
   return true;
+}
+
+/**
+ * The web apps the gateway serves call it from its own origin. Behind a proxy this holds only
+ * when the proxy passes the browser's Host header on (see the README), or the apps' origin is
+ * in CORS_ORIGINS.
+ */
+function isSameOrigin(origin: string, host: string | undefined): boolean {
+  return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
 }
 
 function isJson(request: IncomingMessage): boolean {

@@ -93,6 +93,22 @@ describe('in development', () => {
     expect(form.status).toBe(400);
   });
 
+  it('accepts calls from the origin it serves the apps on, and no other not listed', async () => {
+    const token = await t.token('member', 'mbr_alice');
+    const { port } = t.server.address() as { port: number };
+    const call = (origin: string) =>
+      request(t.server)
+        .post('/graphql')
+        .set('host', `127.0.0.1:${port}`)
+        .set('origin', origin)
+        .set('authorization', `Bearer ${token}`)
+        .set('content-type', 'application/json')
+        .send({ query: '{ viewer { kind } }' });
+    expect((await call(`http://127.0.0.1:${port}`)).status).toBe(200);
+    expect((await call('https://wallet.example')).status).toBe(200);
+    expect((await call(`http://evil.example:${port}`)).status).toBe(403);
+  });
+
   it('runs a trusted document sent by its hash, and refuses an unknown hash', async () => {
     const token = await t.token('member', 'mbr_alice');
     const wallet = await request(t.server)

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import request from 'supertest';
 import { generateSigningKey, keySetFromPrivate } from '../../gateway/auth/keys';
 import { TokenIssuer } from '../../gateway/auth/tokens';
-import { buildGateway, type Gateway } from '../../gateway/gateway';
+import { buildGateway, type Gateway, type GatewayOptions } from '../../gateway/gateway';
 import { demoPartnerServices } from '../../partners/demo';
 import { gatewayKeys } from '../../partners/shared/assertion-verifier';
 import type { PartnerFaults } from '../../partners/shared/context';
@@ -47,7 +47,12 @@ export const registerMutation = `mutation Register($input: RegisterPartnerServic
  * through the API.
  */
 export async function createTestFederation(
-  options: { subgraphTimeoutMs?: number; faults?: Record<string, PartnerFaults> } = {},
+  options: {
+    subgraphTimeoutMs?: number;
+    faults?: Record<string, PartnerFaults>;
+    /** The web apps' settings: environment (OIDC_*, TRUSTED_DOCUMENTS) and build folder. */
+    web?: Pick<GatewayOptions, 'env' | 'webDistDir'>;
+  } = {},
 ): Promise<TestFederation> {
   const app = await createTestApp();
   const keySet = keySetFromPrivate(await generateSigningKey('test-1'));
@@ -58,6 +63,8 @@ export async function createTestFederation(
     corsOrigins: [],
     log: () => undefined,
     subgraphTimeoutMs: options.subgraphTimeoutMs,
+    env: options.web?.env ?? {},
+    webDistDir: options.web?.webDistDir,
   });
   gateway.httpServer.listen(0, '127.0.0.1');
   await once(gateway.httpServer, 'listening');

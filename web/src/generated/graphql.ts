@@ -304,6 +304,7 @@ export type QuoteConversionMutation = {
     bonusPoints: string;
     feePoints: string;
     totalSourcePoints: string;
+    createdAt: string;
     expiresAt: string;
   } | {
     __typename: 'InsufficientPointsError';
@@ -335,8 +336,8 @@ export type QuoteConversionMutationVariables = {
   input: QuoteConversionInput;
 };
 export const QuoteConversionDocument = persisted<QuoteConversionMutation, QuoteConversionMutationVariables>(
-  "mutation QuoteConversion($input: QuoteConversionInput!) {\n  quoteConversion(input: $input) {\n    __typename\n    ... on ConversionQuote {\n      __typename\n      id\n      sourceCurrency\n      targetCurrency\n      sourcePoints\n      targetPoints\n      bonusPoints\n      feePoints\n      totalSourcePoints\n      expiresAt\n    }\n    ... on ErrorResult {\n      __typename\n      code\n      message\n    }\n  }\n}",
-  '1e72f8ff885d34ef1b10ad6f7e69ef77fef11eb8c9a1bbb77d7608dd9c3815e6',
+  "mutation QuoteConversion($input: QuoteConversionInput!) {\n  quoteConversion(input: $input) {\n    __typename\n    ... on ConversionQuote {\n      __typename\n      id\n      sourceCurrency\n      targetCurrency\n      sourcePoints\n      targetPoints\n      bonusPoints\n      feePoints\n      totalSourcePoints\n      createdAt\n      expiresAt\n    }\n    ... on ErrorResult {\n      __typename\n      code\n      message\n    }\n  }\n}",
+  '9c0a63bb4d1300f070a6837f9d3c3888dfe30b4209a2980189e37d6f699f1710',
 );
 
 /** web/src/wallet/wallet.graphql */

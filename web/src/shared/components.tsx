@@ -24,16 +24,20 @@ export function Loading() {
 export function LanguageSelect() {
   const { t, locale, setLocale } = useI18n();
   return (
-    <label className="language">
-      <span>{t('common.language')}</span>
-      <select value={locale} onChange={(event) => setLocale(event.target.value as Locale)}>
+    <span className="language">
+      <label htmlFor="language">{t('common.language')}</label>
+      <select
+        id="language"
+        value={locale}
+        onChange={(event) => setLocale(event.target.value as Locale)}
+      >
         {locales.map((option) => (
           <option key={option.code} value={option.code} lang={option.code}>
             {option.name}
           </option>
         ))}
       </select>
-    </label>
+    </span>
   );
 }
 

@@ -88,28 +88,25 @@ export function Convert({
     <section aria-labelledby="convert-title">
       <h1 id="convert-title">{t('wallet.convert.title')}</h1>
       <form onSubmit={requestQuote} className="form">
-        <label>
-          <span>{t('wallet.convert.pair')}</span>
-          <select value={pair} onChange={(event) => setPair(event.target.value)}>
-            {pairs.map((p) => (
-              <option key={`${p.from}>${p.to}`} value={`${p.from}>${p.to}`}>
-                {t('wallet.convert.pairOption', { from: p.from, to: p.to })}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          <span>{t('wallet.convert.points', { currency: from })}</span>
-          <input
-            name="points"
-            inputMode="numeric"
-            pattern="[0-9]*"
-            required
-            value={amount}
-            onChange={(event) => setAmount(event.target.value)}
-            aria-describedby="convert-largest"
-          />
-        </label>
+        <label htmlFor="convert-pair">{t('wallet.convert.pair')}</label>
+        <select id="convert-pair" value={pair} onChange={(event) => setPair(event.target.value)}>
+          {pairs.map((p) => (
+            <option key={`${p.from}>${p.to}`} value={`${p.from}>${p.to}`}>
+              {t('wallet.convert.pairOption', { from: p.from, to: p.to })}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="convert-points">{t('wallet.convert.points', { currency: from })}</label>
+        <input
+          id="convert-points"
+          name="points"
+          inputMode="numeric"
+          pattern="[0-9]*"
+          required
+          value={amount}
+          onChange={(event) => setAmount(event.target.value)}
+          aria-describedby="convert-largest"
+        />
         {largest !== undefined && (
           <p id="convert-largest" className="muted">
             {t('wallet.convert.largest', { points: points(largest), currency: from })}
@@ -136,12 +133,16 @@ export function Convert({
 function QuoteCard(props: { quote: Quote; busy: boolean; onConvert(): void }) {
   const { t, points, number } = useI18n();
   const { quote } = props;
-  const [now, setNow] = useState(Date.now());
+  // Counted from when the quote arrived, for as long as the server gave it: the browser's
+  // clock may differ from the server's.
+  const [arrivedAt] = useState(() => performance.now());
+  const validMs = new Date(quote.expiresAt).getTime() - new Date(quote.createdAt).getTime();
+  const [now, setNow] = useState(() => performance.now());
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1000);
+    const timer = setInterval(() => setNow(performance.now()), 1000);
     return () => clearInterval(timer);
   }, []);
-  const secondsLeft = Math.max(0, Math.ceil((new Date(quote.expiresAt).getTime() - now) / 1000));
+  const secondsLeft = Math.max(0, Math.ceil((validMs - (now - arrivedAt)) / 1000));
   return (
     <div className="card quote" data-testid="quote">
       <h2 className="h3">{t('wallet.convert.quoteTitle')}</h2>
