@@ -8,6 +8,7 @@ import {
   PayAcrossProgramsSuccessResolver,
 } from './resolvers/exchange.resolver';
 import { ExchangeAdminResolver } from './resolvers/exchange-admin.resolver';
+import { LiabilitiesResolver } from './resolvers/liabilities.resolver';
 import { MemberResolver } from './resolvers/members.resolver';
 import { PartnerServiceResolver } from './resolvers/partner-services.resolver';
 import { PointsPriceResolver } from './resolvers/points-price.resolver';
@@ -45,6 +46,7 @@ export const resolvers = [
   SettlementResolver,
   StatementResolver,
   ReconciliationResolver,
+  LiabilitiesResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */
