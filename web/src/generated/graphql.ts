@@ -16,7 +16,10 @@ function persisted<Result, Variables>(text: string, hash: string) {
 }
 
 export type ErrorCode = 'AGREEMENT_MISSING' | 'ALREADY_EXISTS' | 'ARBITRAGE_CYCLE' | 'BELOW_CONVERSION_MINIMUM' | 'COMPOSITION_FAILED' | 'CONVERSION_LIMIT_EXCEEDED' | 'CURRENCY_NOT_SUPPORTED' | 'HOLD_NOT_ACTIVE' | 'IDEMPOTENCY_KEY_REUSED' | 'INSUFFICIENT_POINTS' | 'INVALID_INPUT' | 'LIQUIDITY_FLOOR_REACHED' | 'NOT_CONVERSION_INCREMENT' | 'NOT_FOUND' | 'NO_EXCHANGE_RATE' | 'PARTNER_SERVICE_UNAVAILABLE' | 'PERIOD_STATE_CONFLICT' | 'QUOTE_ALREADY_USED' | 'QUOTE_EXPIRED' | 'REFUND_EXCEEDS_PURCHASE' | 'TRANSACTION_CONFLICT';
+export type ObligationKind = 'adjustment' | 'exchange' | 'exchange_fee' | 'issuance' | 'issuance_fee' | 'reimbursement' | 'reimbursement_fee' | 'transfer_fee';
+export type ReconciliationItemStatus = 'amount_differs' | 'matched' | 'missing_on_our_side' | 'missing_on_their_side';
 export type RewardRedemptionStatus = 'CONFIRMED' | 'DECLINED' | 'EXPIRED' | 'INSUFFICIENT_POINTS' | 'REJECTED';
+export type SettlementPeriodStatus = 'closed' | 'open';
 export type TransferCode = 'adjust' | 'convert' | 'earn' | 'expire' | 'fee' | 'hold' | 'mature' | 'post' | 'redeem' | 'refund' | 'settle' | 'void';
 
 export interface ConvertPointsInput {
@@ -30,12 +33,457 @@ export interface MemberRefInput {
   memberId?: string | null;
 }
 
+export interface MoneyInput {
+  amount: string;
+  currency: string;
+}
+
+export interface OpenSettlementPeriodInput {
+  endsAt: string;
+  startsAt?: string | null;
+}
+
 export interface QuoteConversionInput {
   member?: MemberRefInput | null;
   sourceCurrency: string;
   sourcePoints: string;
   targetCurrency: string;
 }
+
+export interface ReconciliationRecordInput {
+  amount: MoneyInput;
+  counterpartyId?: string | null;
+  reference: string;
+}
+
+export interface ResolveReconciliationExceptionInput {
+  amount?: MoneyInput | null;
+  counterpartyId?: string | null;
+  exceptionId: string;
+  note?: string | null;
+}
+
+export interface SubmitReconciliationInput {
+  csv?: string | null;
+  idempotencyKey?: string | null;
+  partnerId?: string | null;
+  periodId: string;
+  records?: Array<ReconciliationRecordInput> | null;
+}
+
+/** web/src/finance/finance.graphql */
+export type FinanceHomeQuery = {
+  viewer: {
+    __typename: 'Viewer';
+    kind: string;
+    id: string | null;
+    partnerId: string | null;
+  };
+  settlementPeriods: Array<{
+    __typename: 'SettlementPeriod';
+    id: string;
+    startsAt: string;
+    endsAt: string;
+    status: SettlementPeriodStatus;
+    closedAt: string | null;
+    transferCount: string | null;
+    obligationCount: string | null;
+  }>;
+  partners: Array<{
+    __typename: 'Partner';
+    id: string;
+    name: string;
+  }>;
+};
+export type FinanceHomeQueryVariables = {};
+export const FinanceHomeDocument = persisted<FinanceHomeQuery, FinanceHomeQueryVariables>(
+  "query FinanceHome {\n  viewer {\n    __typename\n    kind\n    id\n    partnerId\n  }\n  settlementPeriods {\n    __typename\n    ...Period\n  }\n  partners {\n    __typename\n    id\n    name\n  }\n}\n\nfragment Period on SettlementPeriod {\n  __typename\n  id\n  startsAt\n  endsAt\n  status\n  closedAt\n  transferCount\n  obligationCount\n}",
+  'cb18b791667b9826b95cac69e49aa4f6ee702442f8a4d4170776fba0de269e0d',
+);
+
+/** web/src/finance/finance.graphql */
+export type OpenSettlementPeriodMutation = {
+  openSettlementPeriod: ({
+    __typename: 'InvalidInputError';
+    code: ErrorCode;
+    message: string;
+  } | {
+    __typename: 'SettlementPeriod';
+    id: string;
+    startsAt: string;
+    endsAt: string;
+    status: SettlementPeriodStatus;
+    closedAt: string | null;
+    transferCount: string | null;
+    obligationCount: string | null;
+  });
+};
+export type OpenSettlementPeriodMutationVariables = {
+  input: OpenSettlementPeriodInput;
+};
+export const OpenSettlementPeriodDocument = persisted<OpenSettlementPeriodMutation, OpenSettlementPeriodMutationVariables>(
+  "mutation OpenSettlementPeriod($input: OpenSettlementPeriodInput!) {\n  openSettlementPeriod(input: $input) {\n    __typename\n    ...Period\n    ... on ErrorResult {\n      __typename\n      code\n      message\n    }\n  }\n}\n\nfragment Period on SettlementPeriod {\n  __typename\n  id\n  startsAt\n  endsAt\n  status\n  closedAt\n  transferCount\n  obligationCount\n}",
+  'baf3b0dccdee6d7b1ab639264b596a06e7711070cf168d5e3d731bc30abfc236',
+);
+
+/** web/src/finance/finance.graphql */
+export type CloseSettlementPeriodMutation = {
+  closeSettlementPeriod: ({
+    __typename: 'AgreementMissingError';
+    code: ErrorCode;
+    message: string;
+  } | {
+    __typename: 'NotFoundError';
+    code: ErrorCode;
+    message: string;
+  } | {
+    __typename: 'PeriodStateConflictError';
+    code: ErrorCode;
+    message: string;
+  } | {
+    __typename: 'SettlementPeriod';
+    id: string;
+    startsAt: string;
+    endsAt: string;
+    status: SettlementPeriodStatus;
+    closedAt: string | null;
+    transferCount: string | null;
+    obligationCount: string | null;
+  });
+};
+export type CloseSettlementPeriodMutationVariables = {
+  periodId: string;
+};
+export const CloseSettlementPeriodDocument = persisted<CloseSettlementPeriodMutation, CloseSettlementPeriodMutationVariables>(
+  "mutation CloseSettlementPeriod($periodId: ID!) {\n  closeSettlementPeriod(periodId: $periodId) {\n    __typename\n    ...Period\n    ... on ErrorResult {\n      __typename\n      code\n      message\n    }\n  }\n}\n\nfragment Period on SettlementPeriod {\n  __typename\n  id\n  startsAt\n  endsAt\n  status\n  closedAt\n  transferCount\n  obligationCount\n}",
+  'b4017c9795de6783cf6acf1001df05a28b4e830911c0a8376bbbb22bc6baa431',
+);
+
+/** web/src/finance/finance.graphql */
+export type PeriodSettlementQuery = {
+  periodSettlement: {
+    __typename: 'PeriodSettlement';
+    positions: Array<{
+      __typename: 'NetPosition';
+      partyId: string;
+      position: {
+        __typename: 'Money';
+        amount: string;
+        currency: string;
+      };
+      payable: {
+        __typename: 'Money';
+        amount: string;
+        currency: string;
+      };
+      receivable: {
+        __typename: 'Money';
+        amount: string;
+        currency: string;
+      };
+    }>;
+    payments: Array<{
+      __typename: 'PaymentInstruction';
+      payerId: string;
+      payeeId: string;
+      amount: {
+        __typename: 'Money';
+        amount: string;
+        currency: string;
+      };
+    }>;
+  };
+};
+export type PeriodSettlementQueryVariables = {
+  periodId: string;
+};
+export const PeriodSettlementDocument = persisted<PeriodSettlementQuery, PeriodSettlementQueryVariables>(
+  "query PeriodSettlement($periodId: ID!) {\n  periodSettlement(periodId: $periodId) {\n    __typename\n    positions {\n      __typename\n      partyId\n      position {\n        __typename\n        ...Amount\n      }\n      payable {\n        __typename\n        ...Amount\n      }\n      receivable {\n        __typename\n        ...Amount\n      }\n    }\n    payments {\n      __typename\n      payerId\n      payeeId\n      amount {\n        __typename\n        ...Amount\n      }\n    }\n  }\n}\n\nfragment Amount on Money {\n  __typename\n  amount\n  currency\n}",
+  '971e3e639a80b1e80693bcd50b903594474615e67c01cb35bfcb29cc80c4f6a3',
+);
+
+/** web/src/finance/finance.graphql */
+export type StatementQuery = {
+  statement: {
+    __typename: 'Statement';
+    partnerId: string;
+    totals: Array<{
+      __typename: 'CounterpartyTotal';
+      counterpartyId: string;
+      lineCount: string;
+      net: {
+        __typename: 'Money';
+        amount: string;
+        currency: string;
+      };
+      payable: {
+        __typename: 'Money';
+        amount: string;
+        currency: string;
+      };
+      receivable: {
+        __typename: 'Money';
+        amount: string;
+        currency: string;
+      };
+    }>;
+    lines: {
+      __typename: 'StatementLineConnection';
+      nodes: Array<{
+        __typename: 'StatementLine';
+        transferId: string;
+        reference: string;
+        kind: ObligationKind;
+        counterpartyId: string;
+        currency: string;
+        points: string;
+        unitPrice: string | null;
+        createdAt: string;
+        amount: {
+          __typename: 'Money';
+          amount: string;
+          currency: string;
+        };
+      }>;
+      pageInfo: {
+        __typename: 'PageInfo';
+        endCursor: string | null;
+        hasNextPage: boolean;
+      };
+    };
+  };
+};
+export type StatementQueryVariables = {
+  periodId: string;
+  partnerId?: string | null;
+  first: number;
+  after?: string | null;
+};
+export const StatementDocument = persisted<StatementQuery, StatementQueryVariables>(
+  "query Statement($periodId: ID!, $partnerId: ID, $first: Int!, $after: String) {\n  statement(periodId: $periodId, partnerId: $partnerId) {\n    __typename\n    partnerId\n    totals {\n      __typename\n      counterpartyId\n      lineCount\n      net {\n        __typename\n        ...Amount\n      }\n      payable {\n        __typename\n        ...Amount\n      }\n      receivable {\n        __typename\n        ...Amount\n      }\n    }\n    lines(first: $first, after: $after) {\n      __typename\n      nodes {\n        __typename\n        transferId\n        reference\n        kind\n        counterpartyId\n        currency\n        points\n        unitPrice\n        createdAt\n        amount {\n          __typename\n          ...Amount\n        }\n      }\n      pageInfo {\n        __typename\n        endCursor\n        hasNextPage\n      }\n    }\n  }\n}\n\nfragment Amount on Money {\n  __typename\n  amount\n  currency\n}",
+  '377d7140c53f1863b0f57ab0a77f84254216f961cc092c5bf8eb04060db69a42',
+);
+
+/** web/src/finance/finance.graphql */
+export type StatementCsvQuery = {
+  statementCsv: {
+    __typename: 'CsvPage';
+    text: string;
+    pageInfo: {
+      __typename: 'PageInfo';
+      endCursor: string | null;
+      hasNextPage: boolean;
+    };
+  };
+};
+export type StatementCsvQueryVariables = {
+  periodId: string;
+  partnerId?: string | null;
+  first: number;
+  after?: string | null;
+};
+export const StatementCsvDocument = persisted<StatementCsvQuery, StatementCsvQueryVariables>(
+  "query StatementCsv($periodId: ID!, $partnerId: ID, $first: Int!, $after: String) {\n  statementCsv(\n    periodId: $periodId\n    partnerId: $partnerId\n    first: $first\n    after: $after\n  ) {\n    __typename\n    text\n    pageInfo {\n      __typename\n      endCursor\n      hasNextPage\n    }\n  }\n}",
+  '9a20a052061404accd5f073a86f5c81e8fad3db358302bc17f30beb32453400e',
+);
+
+/** web/src/finance/finance.graphql */
+export type ReconciliationsQuery = {
+  reconciliations: Array<{
+    __typename: 'Reconciliation';
+    id: string;
+    partnerId: string;
+    periodId: string;
+    source: string;
+    recordCount: number;
+    createdAt: string;
+    totals: Array<{
+      __typename: 'ReconciliationTotal';
+      status: ReconciliationItemStatus;
+      count: string;
+      ours: {
+        __typename: 'Money';
+        amount: string;
+        currency: string;
+      };
+      theirs: {
+        __typename: 'Money';
+        amount: string;
+        currency: string;
+      };
+    }>;
+    items: {
+      __typename: 'ReconciliationItemConnection';
+      nodes: Array<{
+        __typename: 'ReconciliationItem';
+        id: string;
+        reference: string;
+        status: ReconciliationItemStatus;
+        counterpartyId: string | null;
+        transferId: string | null;
+        adjustmentTransferId: string | null;
+        ours: {
+          __typename: 'Money';
+          amount: string;
+          currency: string;
+        } | null;
+        theirs: {
+          __typename: 'Money';
+          amount: string;
+          currency: string;
+        } | null;
+      }>;
+      pageInfo: {
+        __typename: 'PageInfo';
+        hasNextPage: boolean;
+      };
+    };
+  }>;
+};
+export type ReconciliationsQueryVariables = {
+  periodId: string;
+  partnerId?: string | null;
+  itemsFirst: number;
+};
+export const ReconciliationsDocument = persisted<ReconciliationsQuery, ReconciliationsQueryVariables>(
+  "query Reconciliations($periodId: ID!, $partnerId: ID, $itemsFirst: Int!) {\n  reconciliations(periodId: $periodId, partnerId: $partnerId, first: 1) {\n    __typename\n    ...ReconciliationDetail\n  }\n}\n\nfragment ReconciliationDetail on Reconciliation {\n  __typename\n  id\n  partnerId\n  periodId\n  source\n  recordCount\n  createdAt\n  totals {\n    __typename\n    status\n    count\n    ours {\n      __typename\n      ...Amount\n    }\n    theirs {\n      __typename\n      ...Amount\n    }\n  }\n  items(first: $itemsFirst) {\n    __typename\n    nodes {\n      __typename\n      id\n      reference\n      status\n      counterpartyId\n      transferId\n      adjustmentTransferId\n      ours {\n        __typename\n        ...Amount\n      }\n      theirs {\n        __typename\n        ...Amount\n      }\n    }\n    pageInfo {\n      __typename\n      hasNextPage\n    }\n  }\n}\n\nfragment Amount on Money {\n  __typename\n  amount\n  currency\n}",
+  '866e4c89202a1c76a788e3e5b7877ae8b5ba531110e728a1fe8489c23f8bbf7a',
+);
+
+/** web/src/finance/finance.graphql */
+export type SubmitReconciliationMutation = {
+  submitReconciliation: ({
+    __typename: 'IdempotencyKeyReusedError';
+    code: ErrorCode;
+    message: string;
+  } | {
+    __typename: 'InvalidInputError';
+    code: ErrorCode;
+    message: string;
+  } | {
+    __typename: 'NotFoundError';
+    code: ErrorCode;
+    message: string;
+  } | {
+    __typename: 'PeriodStateConflictError';
+    code: ErrorCode;
+    message: string;
+  } | {
+    __typename: 'Reconciliation';
+    id: string;
+    partnerId: string;
+    periodId: string;
+    source: string;
+    recordCount: number;
+    createdAt: string;
+    totals: Array<{
+      __typename: 'ReconciliationTotal';
+      status: ReconciliationItemStatus;
+      count: string;
+      ours: {
+        __typename: 'Money';
+        amount: string;
+        currency: string;
+      };
+      theirs: {
+        __typename: 'Money';
+        amount: string;
+        currency: string;
+      };
+    }>;
+    items: {
+      __typename: 'ReconciliationItemConnection';
+      nodes: Array<{
+        __typename: 'ReconciliationItem';
+        id: string;
+        reference: string;
+        status: ReconciliationItemStatus;
+        counterpartyId: string | null;
+        transferId: string | null;
+        adjustmentTransferId: string | null;
+        ours: {
+          __typename: 'Money';
+          amount: string;
+          currency: string;
+        } | null;
+        theirs: {
+          __typename: 'Money';
+          amount: string;
+          currency: string;
+        } | null;
+      }>;
+      pageInfo: {
+        __typename: 'PageInfo';
+        hasNextPage: boolean;
+      };
+    };
+  });
+};
+export type SubmitReconciliationMutationVariables = {
+  input: SubmitReconciliationInput;
+  itemsFirst: number;
+};
+export const SubmitReconciliationDocument = persisted<SubmitReconciliationMutation, SubmitReconciliationMutationVariables>(
+  "mutation SubmitReconciliation($input: SubmitReconciliationInput!, $itemsFirst: Int!) {\n  submitReconciliation(input: $input) {\n    __typename\n    ...ReconciliationDetail\n    ... on ErrorResult {\n      __typename\n      code\n      message\n    }\n  }\n}\n\nfragment ReconciliationDetail on Reconciliation {\n  __typename\n  id\n  partnerId\n  periodId\n  source\n  recordCount\n  createdAt\n  totals {\n    __typename\n    status\n    count\n    ours {\n      __typename\n      ...Amount\n    }\n    theirs {\n      __typename\n      ...Amount\n    }\n  }\n  items(first: $itemsFirst) {\n    __typename\n    nodes {\n      __typename\n      id\n      reference\n      status\n      counterpartyId\n      transferId\n      adjustmentTransferId\n      ours {\n        __typename\n        ...Amount\n      }\n      theirs {\n        __typename\n        ...Amount\n      }\n    }\n    pageInfo {\n      __typename\n      hasNextPage\n    }\n  }\n}\n\nfragment Amount on Money {\n  __typename\n  amount\n  currency\n}",
+  '512f54ac52a5cea62e3294c99d85026a5597a37b94e5cadad9a7e20f04817ce8',
+);
+
+/** web/src/finance/finance.graphql */
+export type ResolveReconciliationExceptionMutation = {
+  resolveReconciliationException: ({
+    __typename: 'IdempotencyKeyReusedError';
+    code: ErrorCode;
+    message: string;
+  } | {
+    __typename: 'InvalidInputError';
+    code: ErrorCode;
+    message: string;
+  } | {
+    __typename: 'NotFoundError';
+    code: ErrorCode;
+    message: string;
+  } | {
+    __typename: 'SettlementAdjustment';
+    exceptionId: string;
+    transferId: string;
+    amount: {
+      __typename: 'Money';
+      amount: string;
+      currency: string;
+    };
+  });
+};
+export type ResolveReconciliationExceptionMutationVariables = {
+  input: ResolveReconciliationExceptionInput;
+};
+export const ResolveReconciliationExceptionDocument = persisted<ResolveReconciliationExceptionMutation, ResolveReconciliationExceptionMutationVariables>(
+  "mutation ResolveReconciliationException($input: ResolveReconciliationExceptionInput!) {\n  resolveReconciliationException(input: $input) {\n    __typename\n    ... on SettlementAdjustment {\n      __typename\n      exceptionId\n      transferId\n      amount {\n        __typename\n        ...Amount\n      }\n    }\n    ... on ErrorResult {\n      __typename\n      code\n      message\n    }\n  }\n}\n\nfragment Amount on Money {\n  __typename\n  amount\n  currency\n}",
+  '552d78b0404fcd333ad9788002642aacc5305da85e93c3bd8b6c1fb3a02639b7',
+);
+
+/** web/src/finance/finance.graphql */
+export type ProgramLiabilitiesQuery = {
+  programLiabilities: Array<{
+    __typename: 'ProgramLiability';
+    currency: string;
+    ownerPartnerId: string;
+    availablePoints: string;
+    pendingPoints: string;
+    heldPoints: string;
+    outstandingPoints: string;
+    memberCount: string;
+    value: {
+      __typename: 'Money';
+      amount: string;
+      currency: string;
+    } | null;
+  }>;
+};
+export type ProgramLiabilitiesQueryVariables = {};
+export const ProgramLiabilitiesDocument = persisted<ProgramLiabilitiesQuery, ProgramLiabilitiesQueryVariables>(
+  "query ProgramLiabilities {\n  programLiabilities {\n    __typename\n    currency\n    ownerPartnerId\n    availablePoints\n    pendingPoints\n    heldPoints\n    outstandingPoints\n    memberCount\n    value {\n      __typename\n      ...Amount\n    }\n  }\n}\n\nfragment Amount on Money {\n  __typename\n  amount\n  currency\n}",
+  '90005f8b1d185ca2676acd69526af853a0fd3c7a2b9cca0b3ca8fa3a71e3e4d2',
+);
 
 /** web/src/wallet/wallet.graphql */
 export type WalletQuery = {
