@@ -118,15 +118,20 @@ function sendFile(distDir: string, path: string, response: ServerResponse, immut
     response.end('The web apps are not built: run `npm run web:build`.\n');
     return true;
   }
+  // The build writes a gzip copy of each asset (web/vite.config.mts).
+  const gzipped = immutable && /\bgzip\b/.test(String(response.req?.headers['accept-encoding']));
+  const sent = gzipped && existsSync(`${file}.gz`) ? `${file}.gz` : file;
+  if (sent !== file) response.setHeader('content-encoding', 'gzip');
+  if (immutable) response.setHeader('vary', 'accept-encoding');
   response.writeHead(200, {
     'content-type': contentTypes[extname(file)] ?? 'application/octet-stream',
-    'content-length': statSync(file).size,
+    'content-length': statSync(sent).size,
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     'content-security-policy':
       "default-src 'self'; connect-src 'self' https:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' https:",
     'referrer-policy': 'no-referrer',
   });
-  createReadStream(file).pipe(response);
+  createReadStream(sent).pipe(response);
   return true;
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { trustedDocumentsFile } from '../../gateway/http/web';
 import { createTestGateway, type TestGateway } from '../helpers/test-gateway';
@@ -31,6 +32,7 @@ beforeAll(() => {
   writeFileSync(join(distDir, 'index.html'), '<!doctype html><title>wallet</title>');
   writeFileSync(join(distDir, 'finance', 'index.html'), '<!doctype html><title>finance</title>');
   writeFileSync(join(distDir, 'assets', 'wallet-abc.js'), 'console.log(1)');
+  writeFileSync(join(distDir, 'assets', 'wallet-abc.js.gz'), gzipSync('console.log(1)'));
 });
 afterAll(() => rmSync(distDir, { recursive: true, force: true }));
 
@@ -52,6 +54,16 @@ describe('in development', () => {
     expect(finance.text).toContain('<title>finance</title>');
     const asset = await request(t.server).get('/assets/wallet-abc.js');
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const gzipped = await request(t.server)
+      .get('/assets/wallet-abc.js')
+      .set('accept-encoding', 'gzip');
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gzipped.text).toBe('console.log(1)');
+    const plain = await request(t.server)
+      .get('/assets/wallet-abc.js')
+      .set('accept-encoding', 'identity');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.text).toBe('console.log(1)');
     expect((await request(t.server).get('/assets/../../etc/passwd')).status).toBe(404);
     expect((await request(t.server).get('/assets/missing.js')).status).toBe(404);
   });
