@@ -12,13 +12,18 @@ COPY partners partners
 COPY schema schema
 COPY migrations migrations
 COPY bench bench
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+COPY web web
+# The web apps (web/dist, with gzip copies) are built before the dev tools they need are pruned.
+RUN npx tsc -p tsconfig.build.json && npx vite build --config web/vite.config.mts \
+  && npm prune --omit=dev
 
 FROM node:20.19-bookworm-slim
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+COPY --from=build /app/web/dist web/dist
+COPY --from=build /app/web/src/generated/trusted-documents.json web/src/generated/
 # Development keys live in /data (a volume), owned by the unprivileged user.
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     '{ wallet { balances { currency available } } skyAirAwardFlights { id destination price { currency points affordability { affordable shortfallPoints } } } nordicHotelRewards { id city price { currency points affordability { affordable shortfallPoints } } } }';
   console.log(`
 Coalition gateway ready at ${gateway.url}
+  web apps: member wallet ${gateway.url.replace(/\/graphql$/, '/')}, finance console ${gateway.url.replace(/\/graphql$/, '/finance')}
   database: ${gateway.embeddedDatabase ? `embedded PostgreSQL in ${dataDir}/postgres (set DATABASE_URL to use your own)` : 'DATABASE_URL'}
   demo coalition: ${demoPartners.map((partner) => partner.name).join(', ')}${gateway.seeded === 'seeded' ? ' (seeded just now)' : gateway.seeded === 'repaired' ? ' (a half-done seed repaired just now)' : ''}
   partner subgraphs composed into the graph:${gateway.partnerServices.map((service) => `\n    ${service.name.padEnd(14)} ${service.url}`).join('') || ' none'}
