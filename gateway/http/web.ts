@@ -61,11 +61,12 @@ export async function handleWeb(
   }
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
   if (pathname.startsWith('/assets/')) return sendFile(web.distDir, pathname, response, true);
+  const oidcOrigin = web.oidc && new URL(web.oidc.issuer).origin;
   if (pathname === '/finance' || pathname.startsWith('/finance/')) {
-    return sendFile(web.distDir, '/finance/index.html', response, false);
+    return sendFile(web.distDir, '/finance/index.html', response, false, oidcOrigin);
   }
   if (pathname === '/' || pathname === '/index.html' || pathname === '/callback') {
-    return sendFile(web.distDir, '/index.html', response, false);
+    return sendFile(web.distDir, '/index.html', response, false, oidcOrigin);
   }
   return false;
 }
@@ -109,12 +110,27 @@ function readSmallBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-function sendFile(distDir: string, path: string, response: ServerResponse, immutable: boolean) {
+/** The apps call only the gateway and, when configured, the identity provider. */
+function contentSecurityPolicy(oidcOrigin: string | undefined): string {
+  const connect = oidcOrigin ? `'self' ${oidcOrigin}` : "'self'";
+  return `default-src 'self'; connect-src ${connect}; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
+}
+
+function sendFile(
+  distDir: string,
+  path: string,
+  response: ServerResponse,
+  immutable: boolean,
+  oidcOrigin?: string,
+) {
   const root = resolve(distDir);
   const file = normalize(join(root, decodeURIComponent(path)));
   if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
     if (immutable) return false;
-    response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+    response.writeHead(503, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-security-policy': contentSecurityPolicy(oidcOrigin),
+    });
     response.end('The web apps are not built: run `npm run web:build`.\n');
     return true;
   }
@@ -127,8 +143,7 @@ function sendFile(distDir: string, path: string, response: ServerResponse, immut
     'content-type': contentTypes[extname(file)] ?? 'application/octet-stream',
     'content-length': statSync(sent).size,
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'content-security-policy':
-      "default-src 'self'; connect-src 'self' https:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' https:",
+    'content-security-policy': contentSecurityPolicy(oidcOrigin),
     'referrer-policy': 'no-referrer',
   });
   createReadStream(sent).pipe(response);

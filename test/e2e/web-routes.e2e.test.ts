@@ -193,6 +193,13 @@ describe('in production', () => {
     });
   });
 
+  it('lets the apps call only the gateway and the identity provider', async () => {
+    const page = await request(t.server).get('/');
+    expect(page.headers['content-security-policy']).toContain(
+      "connect-src 'self' https://id.coalition.example;",
+    );
+  });
+
   it('says how to build the apps when they are not built', async () => {
     const page = await request(t.server).get('/');
     expect(page.status).toBe(503);
