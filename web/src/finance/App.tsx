@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { useQuery } from 'urql';
 import { FinanceHomeDocument } from '../generated/graphql';
 import { errorMessage } from '../shared/client';
@@ -46,7 +46,7 @@ export function FinanceApp({ session, signOut }: SignedIn) {
     partners: data.partners,
     periods: data.settlementPeriods,
   };
-  const periodPage = (page: (periodId: string, scope: FinanceScope) => React.ReactNode) =>
+  const periodPage = (page: (periodId: string, scope: FinanceScope) => ReactNode) =>
     scope &&
     (chosenPeriod ? (
       <>

@@ -58,6 +58,7 @@ export const messages = {
   'wallet.rewards.title': 'Rewards',
   'wallet.rewards.flight': '{flight}, {date}, {cabin}',
   'wallet.rewards.stay': '{city}, {nights} nights',
+  'wallet.rewards.stayOneNight': '{city}, one night',
   'wallet.rewards.left': '{left} left',
   'wallet.rewards.affordable': 'You can redeem this now',
   'wallet.rewards.byConverting': 'Affordable by converting {points} {currency}',

@@ -60,6 +60,7 @@ export const messages: Record<keyof typeof english, string> = {
   'wallet.rewards.title': 'جوایز',
   'wallet.rewards.flight': '{flight}، {date}، {cabin}',
   'wallet.rewards.stay': '{city}، {nights} شب',
+  'wallet.rewards.stayOneNight': '{city}، یک شب',
   'wallet.rewards.left': '{left} عدد باقی مانده',
   'wallet.rewards.affordable': 'همین حالا می‌توانید بازخرید کنید',
   'wallet.rewards.byConverting': 'با تبدیل {points} {currency} قابل خرید است',

@@ -50,7 +50,10 @@ export function Rewards({ onRedeemed }: { onRedeemed(): void }) {
       id: stay.id,
       partner: 'Nordic Hotels',
       title: stay.hotel,
-      detail: t('wallet.rewards.stay', { city: stay.city, nights: number(stay.nights) }),
+      detail: t(stay.nights === 1 ? 'wallet.rewards.stayOneNight' : 'wallet.rewards.stay', {
+        city: stay.city,
+        nights: number(stay.nights),
+      }),
       price: stay.price,
       redeem: 'hotel' as const,
     })),
