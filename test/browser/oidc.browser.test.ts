@@ -71,6 +71,16 @@ function startProvider(): Promise<void> {
       request.on('end', async () => {
         const form = Object.fromEntries(new URLSearchParams(body));
         tokenRequests.push(form);
+        response.setHeader('content-type', 'application/json');
+        if (form.grant_type === 'refresh_token' && form.refresh_token === 'rt-1') {
+          const accessToken = await t.issuer.issue({
+            kind: 'member',
+            subject: 'mbr_bob',
+            lifetimeSeconds: 3000,
+          });
+          response.end(JSON.stringify({ access_token: accessToken, expires_in: 3000 }));
+          return;
+        }
         const grant = pending.get(form.code ?? '');
         const verified =
           grant &&
@@ -81,7 +91,6 @@ function startProvider(): Promise<void> {
               .update(form.code_verifier ?? '')
               .digest(),
           ) === grant.challenge;
-        response.setHeader('content-type', 'application/json');
         if (!verified) {
           response.writeHead(400).end(JSON.stringify({ error: 'invalid_grant' }));
           return;
@@ -138,5 +147,27 @@ it('signs a member in through the identity provider with PKCE, and shows their w
   // Bob's wallet: HTL earned at Nordic (pending) and FreshMart.
   const pendingText = await page.getByTestId('balance-HTL').getByTestId('pending').innerText();
   expect(pendingText).toBe('4,800');
+  expect(watched.errors).toEqual([]);
+});
+
+it('renews the session with the refresh token before the access token expires', async () => {
+  const { page } = watched;
+  // The stored session says it expires in a minute and a half second: renewal is due at once.
+  const before = await page.evaluate<string>(`(() => {
+    const stored = JSON.parse(sessionStorage.getItem('coalition.session.wallet'));
+    stored.expiresAt = Date.now() + 60_500;
+    sessionStorage.setItem('coalition.session.wallet', JSON.stringify(stored));
+    return stored.token;
+  })()`);
+  await page.reload();
+  await page.waitForFunction(
+    `JSON.parse(sessionStorage.getItem('coalition.session.wallet')).token !== ${JSON.stringify(before)}`,
+  );
+  expect(tokenRequests.at(-1)).toEqual({
+    client_id: 'coalition-web',
+    grant_type: 'refresh_token',
+    refresh_token: 'rt-1',
+  });
+  await page.getByTestId('balance-HTL').waitFor();
   expect(watched.errors).toEqual([]);
 });
