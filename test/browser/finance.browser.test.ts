@@ -177,6 +177,24 @@ it('shows each program’s liability as the API gives it, in English and in Pers
   violations['finance-liabilities-fa'] = await capture(page, 'finance-liabilities-fa');
 });
 
+it('shows a partner’s finance user only its own statement and programs', async () => {
+  await page.getByLabel('زبان').selectOption('en');
+  await page.getByRole('button', { name: /^Sign out/ }).click();
+  await page.getByRole('button', { name: 'Sign in as SkyAir finance' }).click();
+  await page.getByRole('link', { name: 'Statements' }).click();
+  await page.getByTestId('totals').waitFor();
+  // No partner to pick, no settlement of the whole network, no close.
+  expect(await page.getByLabel('Partner', { exact: true }).count()).toBe(0);
+  expect(await page.getByRole('link', { name: 'Settlement' }).count()).toBe(0);
+  violations['finance-statement-partner'] = await capture(page, 'finance-statement-partner');
+  await page.getByRole('link', { name: 'Liabilities' }).click();
+  await page.getByTestId('liability-SKY').waitFor();
+  expect(await page.getByTestId('liability-HTL').count()).toBe(0);
+  await page.getByRole('link', { name: 'Periods' }).click();
+  await page.getByTestId(`period-${periodId}`).waitFor();
+  expect(await page.getByRole('button', { name: /^Close the period/ }).count()).toBe(0);
+});
+
 it('had no serious or critical accessibility violation and no console error on any page', () => {
   expect(violations).toEqual(Object.fromEntries(Object.keys(violations).map((name) => [name, []])));
   expect(watched.errors).toEqual([]);

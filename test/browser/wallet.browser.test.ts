@@ -163,6 +163,24 @@ it('renders right to left in Persian, with Persian digits', async () => {
   violations['wallet-history-fa'] = await capture(page, 'wallet-history-fa');
 });
 
+it('is usable by keyboard: skip to the content, reach a page by its link', async () => {
+  await page.getByLabel('زبان').selectOption('en');
+  await page.goto('/#/overview');
+  await page.getByTestId('balance-HTL').waitFor();
+  await page.keyboard.press('Tab');
+  await expect(page.evaluate('document.activeElement.textContent')).resolves.toBe(
+    'Skip to content',
+  );
+  // Past the skip link, the language and sign-out controls, to the first page link.
+  for (let presses = 0; presses < 10; presses++) {
+    if ((await page.evaluate('document.activeElement.textContent')) === 'Rewards') break;
+    await page.keyboard.press('Tab');
+  }
+  await page.keyboard.press('Enter');
+  await page.getByTestId('reward-nh_osl_1n').waitFor();
+  expect(new URL(page.url()).hash).toBe('#/rewards');
+});
+
 it('had no serious or critical accessibility violation and no console error on any page', () => {
   expect(violations).toEqual(Object.fromEntries(Object.keys(violations).map((name) => [name, []])));
   expect(watched.errors).toEqual([]);
