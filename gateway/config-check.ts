@@ -1,10 +1,12 @@
 import type { JWK } from 'jose';
+import { nonNegativeInteger } from './config';
+import { demoPartnersInProcess, partnerServices, subgraphTimeoutMs } from './federation/config';
+import { parseRateLimitOverrides } from './http/rate-limits';
 
 /** Settings read as non-negative integers (milliseconds, counts, a port). */
 const integerSettings = [
   'PORT',
   'SWEEP_INTERVAL_MS',
-  'SUBGRAPH_TIMEOUT_MS',
   'REQUEST_DEADLINE_MS',
   'GATEWAY_CONCURRENCY_MAX',
   'GATEWAY_CALLER_CONCURRENCY_MAX',
@@ -30,12 +32,19 @@ export function isPrivateJwk(key: JWK): boolean {
 export function environmentProblems(env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   const production = env.NODE_ENV === 'production';
+  // Each variable through the parser the gateway itself uses, so a rule is stated once.
+  const check = (parse: () => unknown) => {
+    try {
+      parse();
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  };
   for (const name of integerSettings) {
     const value = env[name];
-    if (value !== undefined && value !== '' && !/^\d+$/.test(value)) {
-      problems.push(`${name} must be a non-negative integer, got "${value}"`);
-    }
+    if (value !== undefined && value !== '') check(() => nonNegativeInteger(name, value));
   }
+  check(() => subgraphTimeoutMs(env.SUBGRAPH_TIMEOUT_MS));
   if (env.DATABASE_URL && !/^postgres(ql)?:\/\/\S+$/.test(env.DATABASE_URL)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
@@ -71,20 +80,9 @@ export function environmentProblems(env: NodeJS.ProcessEnv): string[] {
     );
   }
 
-  const demo = env.DEMO_PARTNERS;
-  if (demo !== undefined && demo !== '' && demo !== 'in-process' && demo !== 'off') {
-    problems.push(`DEMO_PARTNERS must be "in-process" or "off", got "${demo}"`);
-  }
-  for (const entry of (env.PARTNER_SERVICES ?? '').split(',').map((item) => item.trim())) {
-    if (entry && !/^ptr_[a-z0-9_]+=https?:\/\/\S+$/.test(entry)) {
-      problems.push(`PARTNER_SERVICES entry "${entry}" must be ptr_id=http(s)://url`);
-    }
-  }
-  for (const entry of (env.PARTNER_RATE_LIMITS ?? '').split(',').map((item) => item.trim())) {
-    if (entry && !/^ptr_[a-z0-9_]+=\d+$/.test(entry)) {
-      problems.push(`PARTNER_RATE_LIMITS entry "${entry}" must be ptr_id=requests per second`);
-    }
-  }
+  check(() => demoPartnersInProcess(env.DEMO_PARTNERS, production));
+  check(() => partnerServices(env.PARTNER_SERVICES));
+  check(() => parseRateLimitOverrides(env.PARTNER_RATE_LIMITS));
   return problems;
 }
 

@@ -117,8 +117,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 function integer(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
+  return nonNegativeInteger(name, value);
+}
+
+/** A setting of digits only, within the safe integer range; else an error naming it. */
+export function nonNegativeInteger(name: string, value: string): number {
   const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 0) {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) {
     throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   }
   return parsed;

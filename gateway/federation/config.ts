@@ -19,25 +19,42 @@ export function loadFederationConfig(
   env: NodeJS.ProcessEnv,
   production: boolean,
 ): FederationConfig {
-  const demo = env.DEMO_PARTNERS ?? (production ? 'off' : 'in-process');
+  return {
+    demoPartnersInProcess: demoPartnersInProcess(env.DEMO_PARTNERS, production),
+    partnerServices: partnerServices(env.PARTNER_SERVICES),
+    partnerHost: env.PARTNER_HOST || '127.0.0.1',
+    subgraphTimeoutMs: subgraphTimeoutMs(env.SUBGRAPH_TIMEOUT_MS),
+  };
+}
+
+/*
+ * One parser per variable, each throwing an error that names it: loadFederationConfig uses them,
+ * and the start-up check (config-check.ts) runs each alone to report every problem at once.
+ */
+
+export function demoPartnersInProcess(value: string | undefined, production: boolean): boolean {
+  const demo = value ?? (production ? 'off' : 'in-process');
   if (demo !== 'in-process' && demo !== 'off') {
     throw new Error(`DEMO_PARTNERS must be "in-process" or "off", got "${demo}"`);
   }
-  const partnerServices: Record<string, string> = {};
-  for (const entry of (env.PARTNER_SERVICES ?? '').split(',').map((item) => item.trim())) {
+  return demo === 'in-process';
+}
+
+export function partnerServices(value: string | undefined): Record<string, string> {
+  const services: Record<string, string> = {};
+  for (const entry of (value ?? '').split(',').map((item) => item.trim())) {
     if (entry === '') continue;
-    const [partnerId, url] = entry.split('=', 2);
-    if (!partnerId || !url) throw new Error(`PARTNER_SERVICES entry "${entry}" is not id=url`);
-    partnerServices[partnerId] = url;
+    const match = /^(ptr_[a-z0-9_]+)=(https?:\/\/\S+)$/.exec(entry);
+    if (!match) throw new Error(`PARTNER_SERVICES entry "${entry}" must be ptr_id=http(s)://url`);
+    services[match[1]!] = match[2]!;
   }
-  const timeout = env.SUBGRAPH_TIMEOUT_MS ? Number(env.SUBGRAPH_TIMEOUT_MS) : undefined;
+  return services;
+}
+
+export function subgraphTimeoutMs(value: string | undefined): number | undefined {
+  const timeout = value ? Number(value) : undefined;
   if (timeout !== undefined && !(Number.isSafeInteger(timeout) && timeout > 0)) {
     throw new Error('SUBGRAPH_TIMEOUT_MS must be a positive integer');
   }
-  return {
-    demoPartnersInProcess: demo === 'in-process',
-    partnerServices,
-    partnerHost: env.PARTNER_HOST || '127.0.0.1',
-    subgraphTimeoutMs: timeout,
-  };
+  return timeout;
 }

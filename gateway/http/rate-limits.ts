@@ -64,7 +64,9 @@ export function parseRateLimitOverrides(value: string | undefined): Record<strin
   for (const entry of (value ?? '').split(',').map((item) => item.trim())) {
     if (!entry) continue;
     const match = /^(ptr_[a-z0-9_]+)=(\d+)$/.exec(entry);
-    if (!match) throw new Error(`PARTNER_RATE_LIMITS entry "${entry}" must be ptr_id=requests`);
+    if (!match) {
+      throw new Error(`PARTNER_RATE_LIMITS entry "${entry}" must be ptr_id=requests per second`);
+    }
     overrides[match[1]!] = Number(match[2]);
   }
   return overrides;
