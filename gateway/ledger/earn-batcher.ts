@@ -2,6 +2,7 @@ import type { DomainError } from '../shared/errors';
 import { required } from '../shared/invariant';
 import { deadlineExceeded, deadlinePassed, transientFailureOf } from '../shared/transient';
 import { type EarnEntry, type EarnReceipt, purchaseKey, type RowsBusy, rowsBusy } from './earn';
+import { claimString } from './idempotency';
 
 type Outcome = EarnReceipt | DomainError;
 
@@ -91,10 +92,9 @@ export class EarnBatcher {
 
   submit(entry: EarnEntry): Promise<Outcome> {
     return new Promise((resolve, reject) => {
-      const { scope, operation, key } = entry.claim;
       const waiting: Waiting = {
         entry,
-        key: `${scope}\u0000${operation}\u0000${key}`,
+        key: claimString(entry.claim),
         purchase: purchaseKey(entry),
         resolve,
         reject,
@@ -107,13 +107,6 @@ export class EarnBatcher {
       this.queue.push(waiting);
       this.pump();
     });
-  }
-
-  /** Entries waiting or in flight in partners' lanes (for tests and metrics). */
-  get laneDepth(): number {
-    let depth = 0;
-    for (const lane of this.lanes.values()) depth += lane.queue.length;
-    return depth;
   }
 
   private pump(): void {
@@ -168,8 +161,9 @@ export class EarnBatcher {
         else waiting.resolve(outcome);
       }
     } catch (error) {
-      if (batch.length === 1 || transientFailureOf(error)) {
-        for (const waiting of batch) waiting.reject(transientFailureOf(error) ?? error);
+      const transient = transientFailureOf(error);
+      if (batch.length === 1 || transient) {
+        for (const waiting of batch) waiting.reject(transient ?? error);
         return;
       }
       // Isolate the entry that broke the batch: each of the others succeeds on its own.

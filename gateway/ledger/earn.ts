@@ -3,7 +3,7 @@ import type { Sql } from '../db/sql';
 import { type DomainError, NotFound } from '../shared/errors';
 import { required } from '../shared/invariant';
 import { IdempotencyKeyReused, isTransactionConflictReason, TransactionConflict } from './errors';
-import type { IdempotencyClaim } from './idempotency';
+import { claimString, type IdempotencyClaim } from './idempotency';
 import { receiptCodec } from './idempotent-write';
 import { pointsPerTransferMax } from './limits';
 import type { Money } from './model';
@@ -73,11 +73,7 @@ export async function postEarns(
   entries: readonly EarnEntry[],
   options: { skipLocked?: boolean } = {},
 ): Promise<(EarnReceipt | DomainError | RowsBusy)[]> {
-  const keys = new Set(
-    entries.map(
-      (entry) => `${entry.claim.scope}\u0000${entry.claim.operation}\u0000${entry.claim.key}`,
-    ),
-  );
+  const keys = new Set(entries.map((entry) => claimString(entry.claim)));
   assert.equal(keys.size, entries.length, 'idempotency keys must be unique within a batch');
   const purchases = new Set(entries.map(purchaseKey));
   assert.equal(purchases.size, entries.length, 'transaction ids must be unique within a batch');

@@ -114,6 +114,7 @@ function bigintAsString(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 
-function claimString(claim: { scope: string; operation: string; key: string }): string {
+/** One string per (scope, operation, key): the identity of a claim, for sets and maps. */
+export function claimString(claim: { scope: string; operation: string; key: string }): string {
   return `${claim.scope}\u0000${claim.operation}\u0000${claim.key}`;
 }
