@@ -84,7 +84,7 @@ export interface TransactionOptions {
 export class SqlDatabase implements Sql {
   readonly pool: pg.Pool;
   readonly timeouts: DatabaseTimeouts;
-  private readonly lanes = new Map<string, Lane>();
+  private readonly lanes = new Map<string, Semaphore>();
   private readonly laneSlotsMax: number;
 
   constructor(options: SqlDatabaseOptions) {
@@ -144,10 +144,10 @@ export class SqlDatabase implements Sql {
     }
   }
 
-  private laneOf(name: string): Lane {
+  private laneOf(name: string): Semaphore {
     let lane = this.lanes.get(name);
     if (!lane) {
-      lane = new Lane(this.laneSlotsMax);
+      lane = new Semaphore(this.laneSlotsMax);
       this.lanes.set(name, lane);
     }
     return lane;
@@ -176,7 +176,7 @@ export class SqlDatabase implements Sql {
           broken = true;
         }
         if (attempt < transactionAttemptsMax && isRetryable(error)) {
-          await sleep(Math.random() * retryDelayMsMax * Math.min(attempt, 4));
+          await pauseBeforeRetry(attempt);
           continue;
         }
         // A connection lost before COMMIT was sent rolled the transaction back on the server:
@@ -189,7 +189,7 @@ export class SqlDatabase implements Sql {
           broken &&
           isDatabaseUnavailable(error)
         ) {
-          await sleep(Math.random() * retryDelayMsMax * attempt);
+          await pauseBeforeRetry(attempt);
           continue;
         }
         throw error;
@@ -211,7 +211,7 @@ export class SqlDatabase implements Sql {
           return await this.pool.query<Row>(text, values as unknown[]);
         } catch (error) {
           if (attempt >= transactionAttemptsMax || !isRetryable(error)) throw error;
-          await sleep(Math.random() * retryDelayMsMax * Math.min(attempt, 4));
+          await pauseBeforeRetry(attempt);
         }
       }
     },
@@ -223,7 +223,7 @@ export class SqlDatabase implements Sql {
 }
 
 /** A counting semaphore: at most `slots` holders, the rest queue in order. */
-class Lane {
+class Semaphore {
   private holders = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -250,6 +250,11 @@ class Lane {
 
 export function isRetryable(error: unknown): boolean {
   return retryableCodes.has((error as { code?: string })?.code ?? '');
+}
+
+/** A random pause growing with the attempt (up to the fourth), so retries spread out. */
+function pauseBeforeRetry(attempt: number): Promise<void> {
+  return sleep(Math.random() * retryDelayMsMax * Math.min(attempt, 4));
 }
 
 function sleep(ms: number): Promise<void> {
