@@ -4,6 +4,7 @@ import type { MeasuredLoad } from '../context';
 import { graphqlTarget } from '../context';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
 import { runLoad } from '../load-generator';
+import type { FigureName } from '../options';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 
@@ -40,7 +41,7 @@ export const stuckPartner: Experiment = {
       members: options.members,
       partners: 'hot',
     });
-    const wanted = (name: string) => options.only.includes(name as never);
+    const wanted = (name: FigureName) => options.only.includes(name);
     const figures = [];
 
     if (wanted('stuck_partner')) {
