@@ -1,4 +1,5 @@
 import type { JWK } from 'jose';
+import { isPrivateJwk } from './auth/keys';
 import { nonNegativeInteger } from './config';
 import { demoPartnersInProcess, partnerServices, subgraphTimeoutMs } from './federation/config';
 import { parseRateLimitOverrides } from './http/rate-limits';
@@ -16,13 +17,6 @@ const integerSettings = [
   'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
   'PARTNER_RATE_LIMIT',
 ] as const;
-
-/** The members of a JWK that are secret: present, the key is a private (or symmetric) one. */
-const privateMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const;
-
-export function isPrivateJwk(key: JWK): boolean {
-  return privateMembers.some((member) => member in key);
-}
 
 /**
  * Every problem with the gateway's environment, each naming its variable, found before anything

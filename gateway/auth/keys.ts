@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { isPrivateJwk } from '../config-check';
 
 export const signingAlgorithm = 'ES256';
 
@@ -53,6 +52,13 @@ export async function loadKeySet(options: {
 export async function generateSigningKey(kid: string): Promise<JWK> {
   const { privateKey } = await generateKeyPair(signingAlgorithm, { extractable: true });
   return { ...(await exportJWK(privateKey)), kid, alg: signingAlgorithm, use: 'sig' };
+}
+
+/** The members of a JWK that are secret: present, the key is a private (or symmetric) one. */
+const privateMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const;
+
+export function isPrivateJwk(key: JWK): boolean {
+  return privateMembers.some((member) => member in key);
 }
 
 export function keySetFromPrivate(privateJwk: JWK): KeySet {

@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { importJWK, type JWK, SignJWT } from 'jose';
-import { generateSigningKey, signingAlgorithm } from '../auth/keys';
-import { isPrivateJwk } from '../config-check';
+import { generateSigningKey, isPrivateJwk, signingAlgorithm } from '../auth/keys';
 import type { Caller } from '../shared/context';
 
 /**
