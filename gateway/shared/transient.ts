@@ -7,28 +7,25 @@
  * A write answered with one of them either did not happen or, when the deadline passed while it
  * was committing, happened exactly once: its retry with the same key returns the original result.
  */
-export type TransientCode =
+/** The codes, each with what it means; `transientCodes` and the TransientCode type come from it. */
+const transientCodeList = [
   /** The request's deadline passed before it was answered (REQUEST_DEADLINE_MS). */
-  | 'DEADLINE_EXCEEDED'
-  /** The gateway is at capacity: the request waited GATEWAY_QUEUE_WAIT_MS for a slot. */
-  | 'BUSY'
-  /** A row the request needs stayed locked longer than DB_LOCK_TIMEOUT_MS. */
-  | 'LOCK_TIMEOUT'
-  /** A database statement ran longer than DB_STATEMENT_TIMEOUT_MS. */
-  | 'STATEMENT_TIMEOUT'
-  /** The partner sent more requests than its rate limit allows (HTTP 429). */
-  | 'RATE_LIMITED'
-  /** The database cannot be reached, or dropped the connection (see isDatabaseUnavailable). */
-  | 'DATABASE_UNAVAILABLE';
-
-export const transientCodes: ReadonlySet<string> = new Set<TransientCode>([
   'DEADLINE_EXCEEDED',
+  /** The gateway is at capacity: the request waited GATEWAY_QUEUE_WAIT_MS for a slot. */
   'BUSY',
+  /** A row the request needs stayed locked longer than DB_LOCK_TIMEOUT_MS. */
   'LOCK_TIMEOUT',
+  /** A database statement ran longer than DB_STATEMENT_TIMEOUT_MS. */
   'STATEMENT_TIMEOUT',
+  /** The partner sent more requests than its rate limit allows (HTTP 429). */
   'RATE_LIMITED',
+  /** The database cannot be reached, or dropped the connection (see isDatabaseUnavailable). */
   'DATABASE_UNAVAILABLE',
-]);
+] as const;
+
+export type TransientCode = (typeof transientCodeList)[number];
+
+export const transientCodes: ReadonlySet<string> = new Set<TransientCode>(transientCodeList);
 
 export class TransientFailure extends Error {
   constructor(
