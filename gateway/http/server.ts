@@ -15,6 +15,7 @@ import type { OperationClassifier, OperationKind } from './cacheable-operations'
 import type { CompiledOperations } from './compiled-operations';
 import { endOfUtcDayMs, type MemberResponseCache } from './member-response-cache';
 import { defaultRateLimits, PartnerRateLimits, type RateLimitSettings } from './rate-limits';
+import { sendJson } from './send-json';
 import type { TrustedDocuments } from './trusted-documents';
 import { handleWeb, type WebOptions } from './web';
 
@@ -515,13 +516,4 @@ function sendTransient(response: ServerResponse, failure: TransientFailure): voi
 
 function graphqlError(message: string, code: string) {
   return { errors: [{ message, extensions: { code } }] };
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
 }

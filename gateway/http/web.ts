@@ -4,6 +4,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { DevSignIn } from '../auth/dev-sign-in';
 import type { OidcSettings } from '../auth/oidc-settings';
 import { projectRoot } from '../config';
+import { sendJson } from './send-json';
 
 /** Where `npm run web:build` writes the apps. */
 export const webDistDir = join(projectRoot, 'web', 'dist');
@@ -128,13 +129,4 @@ function sendFile(distDir: string, path: string, response: ServerResponse, immut
   });
   createReadStream(file).pipe(response);
   return true;
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
 }
