@@ -13,6 +13,7 @@ import { RedemptionService } from './redemptions/redemption-service';
 import { SettlementService } from './settlement/settlement-service';
 import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
+import { TierMemberships } from './tiers/memberships';
 import { TierService } from './tiers/tier-service';
 
 /**
@@ -41,6 +42,8 @@ export interface App {
   settlement: SettlementService;
   /** Tier ladders, members' tiers, status matches and reviews. */
   tiers: TierService;
+  /** Who may join programs' tiers (open, invitation, qualification) and paid VIP terms. */
+  memberships: TierMemberships;
   /** A context for jobs and tools acting as the system. */
   systemContext(requestId?: string): RequestContext;
   close(): Promise<void>;
@@ -75,6 +78,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const redemptions = new RedemptionService(ledger, catalog, members, clock);
   const settlement = new SettlementService(db, clock);
   const tiers = new TierService(db, catalog, members, clock);
+  const memberships = new TierMemberships(db, catalog, members, tiers, clock);
   return {
     databaseUrl: options.databaseUrl,
     orm,
@@ -91,6 +95,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     redemptions,
     settlement,
     tiers,
+    memberships,
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
       await db.close();

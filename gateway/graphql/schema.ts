@@ -10,6 +10,7 @@ import {
 import { ExchangeAdminResolver } from './resolvers/exchange-admin.resolver';
 import { LiabilitiesResolver } from './resolvers/liabilities.resolver';
 import { MemberResolver } from './resolvers/members.resolver';
+import { MembershipResolver } from './resolvers/memberships.resolver';
 import { PartnerServiceResolver } from './resolvers/partner-services.resolver';
 import { PointsPriceResolver } from './resolvers/points-price.resolver';
 import { CurrencyResolver, ProgramResolver } from './resolvers/programs.resolver';
@@ -49,6 +50,7 @@ export const resolvers = [
   ReconciliationResolver,
   LiabilitiesResolver,
   TierResolver,
+  MembershipResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */

@@ -4,7 +4,7 @@ import type { MemberDirectory, MemberRef } from '../members/member-directory';
 import type { CurrencyRecord } from '../programs/currency.entity';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import type { Clock } from '../shared/clock';
-import { type RequestContext, requireCaller } from '../shared/context';
+import { callerName, type RequestContext, requireCaller } from '../shared/context';
 import { type ErrorOf, Forbidden, failsWith, InvalidInput, NotFound } from '../shared/errors';
 import { idPatterns } from '../shared/ids';
 import { requireIntegerInRange, requirePattern, requireReference } from '../shared/validate';
@@ -563,21 +563,4 @@ function rankOf(ladder: LadderVersion, code: string, field: string): number {
     );
   }
   return rank;
-}
-
-/** Who made a change, for the record. */
-function callerName(ctx: RequestContext): string {
-  const caller = ctx.caller;
-  switch (caller.kind) {
-    case 'partner':
-      return `partner:${caller.partnerId}`;
-    case 'operator':
-      return `operator:${caller.userId}`;
-    case 'finance':
-      return `finance:${caller.userId}`;
-    case 'member':
-      return `member:${caller.memberId}`;
-    default:
-      return caller.kind;
-  }
 }
