@@ -14,6 +14,7 @@ import { Migration0015EarnBatchSkipsLockedRows } from './0015-earn-batch-skips-l
 import { Migration0016DemoSeedProgress } from './0016-demo-seed-progress';
 import { Migration0017Tiers } from './0017-tiers';
 import { Migration0018TierMemberships } from './0018-tier-memberships';
+import { Migration0019TierChangesNotify } from './0019-tier-changes-notify';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -35,4 +36,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0016-demo-seed-progress', class: Migration0016DemoSeedProgress },
   { name: '0017-tiers', class: Migration0017Tiers },
   { name: '0018-tier-memberships', class: Migration0018TierMemberships },
+  { name: '0019-tier-changes-notify', class: Migration0019TierChangesNotify },
 ];
