@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { AuditLog } from './audit/audit-log';
 import { initOrm, migrate } from './db/orm';
 import { type DatabaseTimeouts, SqlDatabase } from './db/sql';
 import { CrossProgramPayments } from './exchange/cross-program-payments';
@@ -38,6 +39,8 @@ export interface App {
   walletValuation: WalletValuation;
   redemptions: RedemptionService;
   settlement: SettlementService;
+  /** Who changed which configuration, when, before and after. */
+  audit: AuditLog;
   /** A context for jobs and tools acting as the system. */
   systemContext(requestId?: string): RequestContext;
   close(): Promise<void>;
@@ -86,6 +89,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     walletValuation,
     redemptions,
     settlement,
+    audit: new AuditLog(db),
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
       await db.close();

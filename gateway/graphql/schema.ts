@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { AuditResolver } from './resolvers/audit.resolver';
 import {
   ConversionQuoteResolver,
   ConvertPointsSuccessResolver,
@@ -47,6 +48,7 @@ export const resolvers = [
   StatementResolver,
   ReconciliationResolver,
   LiabilitiesResolver,
+  AuditResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */
