@@ -13,6 +13,7 @@ import { Migration0013OneMemberPerTransaction } from './0013-one-member-per-tran
 import { Migration0015EarnBatchSkipsLockedRows } from './0015-earn-batch-skips-locked-rows';
 import { Migration0016DemoSeedProgress } from './0016-demo-seed-progress';
 import { Migration0020AuditLog } from './0020-audit-log';
+import { Migration0021RedemptionCancelAndPartialConfirm } from './0021-redemption-cancel-and-partial-confirm';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -33,4 +34,8 @@ export const migrationsList: MigrationObject[] = [
   { name: '0015-earn-batch-skips-locked-rows', class: Migration0015EarnBatchSkipsLockedRows },
   { name: '0016-demo-seed-progress', class: Migration0016DemoSeedProgress },
   { name: '0020-audit-log', class: Migration0020AuditLog },
+  {
+    name: '0021-redemption-cancel-and-partial-confirm',
+    class: Migration0021RedemptionCancelAndPartialConfirm,
+  },
 ];
