@@ -7,6 +7,7 @@ import { ExchangeAdmin } from './exchange/exchange-admin';
 import { ExchangeService } from './exchange/exchange-service';
 import { WalletValuation } from './exchange/wallet-valuation';
 import { Ledger } from './ledger/ledger';
+import { MemberDataRights } from './members/data-rights';
 import { MemberDirectory } from './members/member-directory';
 import { ProgramCatalog } from './programs/program-catalog';
 import { PurchaseService } from './purchases/purchase-service';
@@ -41,6 +42,8 @@ export interface App {
   settlement: SettlementService;
   /** Who changed which configuration, when, before and after. */
   audit: AuditLog;
+  /** Members' export and erasure of their data. */
+  dataRights: MemberDataRights;
   /** A context for jobs and tools acting as the system. */
   systemContext(requestId?: string): RequestContext;
   close(): Promise<void>;
@@ -90,6 +93,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     redemptions,
     settlement,
     audit: new AuditLog(db),
+    dataRights: new MemberDataRights(db, ledger, members, clock),
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
       await db.close();

@@ -14,6 +14,7 @@ import { Migration0015EarnBatchSkipsLockedRows } from './0015-earn-batch-skips-l
 import { Migration0016DemoSeedProgress } from './0016-demo-seed-progress';
 import { Migration0020AuditLog } from './0020-audit-log';
 import { Migration0021RedemptionCancelAndPartialConfirm } from './0021-redemption-cancel-and-partial-confirm';
+import { Migration0022MemberErasure } from './0022-member-erasure';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -38,4 +39,5 @@ export const migrationsList: MigrationObject[] = [
     name: '0021-redemption-cancel-and-partial-confirm',
     class: Migration0021RedemptionCancelAndPartialConfirm,
   },
+  { name: '0022-member-erasure', class: Migration0022MemberErasure },
 ];

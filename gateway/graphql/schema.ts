@@ -2,6 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { AuditResolver } from './resolvers/audit.resolver';
+import { DataRightsResolver } from './resolvers/data-rights.resolver';
 import {
   ConversionQuoteResolver,
   ConvertPointsSuccessResolver,
@@ -49,6 +50,7 @@ export const resolvers = [
   ReconciliationResolver,
   LiabilitiesResolver,
   AuditResolver,
+  DataRightsResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */
