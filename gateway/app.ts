@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { AuditLog } from './audit/audit-log';
 import { initOrm, migrate } from './db/orm';
 import { type DatabaseTimeouts, SqlDatabase } from './db/sql';
 import { CrossProgramPayments } from './exchange/cross-program-payments';
@@ -6,6 +7,7 @@ import { ExchangeAdmin } from './exchange/exchange-admin';
 import { ExchangeService } from './exchange/exchange-service';
 import { WalletValuation } from './exchange/wallet-valuation';
 import { Ledger } from './ledger/ledger';
+import { MemberDataRights } from './members/data-rights';
 import { MemberDirectory } from './members/member-directory';
 import { ProgramCatalog } from './programs/program-catalog';
 import { PurchaseService } from './purchases/purchase-service';
@@ -44,6 +46,10 @@ export interface App {
   tiers: TierService;
   /** Who may join programs' tiers (open, invitation, qualification) and paid VIP terms. */
   memberships: TierMemberships;
+  /** Who changed which configuration, when, before and after. */
+  audit: AuditLog;
+  /** Members' export and erasure of their data. */
+  dataRights: MemberDataRights;
   /** A context for jobs and tools acting as the system. */
   systemContext(requestId?: string): RequestContext;
   close(): Promise<void>;
@@ -96,6 +102,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     settlement,
     tiers,
     memberships,
+    audit: new AuditLog(db),
+    dataRights: new MemberDataRights(db, ledger, members, clock),
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
       await db.close();

@@ -1,6 +1,8 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { AuditResolver } from './resolvers/audit.resolver';
+import { DataRightsResolver } from './resolvers/data-rights.resolver';
 import {
   ConversionQuoteResolver,
   ConvertPointsSuccessResolver,
@@ -51,6 +53,8 @@ export const resolvers = [
   LiabilitiesResolver,
   TierResolver,
   MembershipResolver,
+  AuditResolver,
+  DataRightsResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { recordAudit } from '../audit/audit-log';
 import type { Sql, SqlDatabase } from '../db/sql';
 import { purchaseMinorMax } from '../ledger/limits';
 import type { Money } from '../ledger/model';
@@ -123,8 +124,10 @@ export class TierMemberships {
       if (new Set(plans.map((plan) => plan.plan)).size !== plans.length) {
         throw new InvalidInput('vipPlans', 'one plan per period');
       }
-      await this.db.query(
-        `insert into tier_program (currency_code, enrolment, qualifying_purchases, qualifying_spend_minor,
+      const before = await this.program(program.code);
+      await this.db.transaction(async (sql) => {
+        await sql.query(
+          `insert into tier_program (currency_code, enrolment, qualifying_purchases, qualifying_spend_minor,
                                    qualifying_spend_currency, vip_plans, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7)
          on conflict (currency_code) do update set enrolment = excluded.enrolment,
@@ -132,21 +135,31 @@ export class TierMemberships {
            qualifying_spend_minor = excluded.qualifying_spend_minor,
            qualifying_spend_currency = excluded.qualifying_spend_currency,
            vip_plans = excluded.vip_plans, updated_at = excluded.updated_at`,
-        [
-          program.code,
-          input.enrolment,
-          input.qualifyingPurchases ?? null,
-          input.qualifyingSpend?.amountMinor ?? null,
-          input.qualifyingSpend?.currency ?? null,
-          JSON.stringify(
-            plans.map((plan) => ({
-              ...plan,
-              fee: { ...plan.fee, amountMinor: String(plan.fee.amountMinor) },
-            })),
-          ),
-          this.clock.now(),
-        ],
-      );
+          [
+            program.code,
+            input.enrolment,
+            input.qualifyingPurchases ?? null,
+            input.qualifyingSpend?.amountMinor ?? null,
+            input.qualifyingSpend?.currency ?? null,
+            JSON.stringify(
+              plans.map((plan) => ({
+                ...plan,
+                fee: { ...plan.fee, amountMinor: String(plan.fee.amountMinor) },
+              })),
+            ),
+            this.clock.now(),
+          ],
+        );
+        await recordAudit(sql, ctx, {
+          entity: 'tier_program',
+          entityId: program.code,
+          action: 'update',
+          before,
+          after: { ...input, vipPlans: plans },
+          partnerIds: [program.ownerPartnerId],
+          at: this.clock.now(),
+        });
+      });
       return (await this.program(program.code))!;
     });
   }

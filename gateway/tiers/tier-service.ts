@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/audit-log';
 import type { SqlDatabase } from '../db/sql';
 import { pageSizeDefault, pageSizeMax } from '../ledger/limits';
 import type { MemberDirectory, MemberRef } from '../members/member-directory';
@@ -170,7 +171,17 @@ export class TierService {
             now,
           ],
         );
-        return ladderOf(row.rows[0]!);
+        const version = ladderOf(row.rows[0]!);
+        await recordAudit(sql, ctx, {
+          entity: 'tier_ladder',
+          entityId: `${currency.code}:${version.version}`,
+          action: 'create',
+          before: null,
+          after: version,
+          partnerIds: [currency.ownerPartnerId],
+          at: now,
+        });
+        return version;
       });
     });
   }
@@ -272,6 +283,21 @@ export class TierService {
           reason,
           callerName(ctx),
         ]);
+        await recordAudit(sql, ctx, {
+          entity: 'tier_assignment',
+          entityId: `${program.code}:${memberId}`,
+          action: 'create',
+          before: null,
+          after: {
+            memberId,
+            currency: program.code,
+            tierCode: input.tierCode,
+            reason,
+            until: input.until,
+          },
+          partnerIds: [program.ownerPartnerId],
+          at: now,
+        });
       });
       return (await this.memberStatus(memberId, program.code))!;
     });
@@ -309,6 +335,15 @@ export class TierService {
            values ($1, $2, $3, $4, $5, $6, $7, $8)`,
           [id, from.code, fromRank, to.code, toRank, startsAt, input.endsAt, callerName(ctx)],
         );
+        await recordAudit(sql, ctx, {
+          entity: 'tier_status_match',
+          entityId: id,
+          action: 'create',
+          before: null,
+          after: { ...input, startsAt },
+          partnerIds: [...new Set([from.ownerPartnerId, to.ownerPartnerId])],
+          at: now,
+        });
         if (startsAt.getTime() <= now.getTime()) {
           // Members already at the tier get the match now (in batches would be kinder to a
           // huge program; a match is defined rarely).
