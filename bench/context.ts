@@ -176,6 +176,7 @@ export class BenchContext {
       clients: load.clients ?? this.options.clients,
       warmupMs: (load.warmupSeconds ?? 0) * 1_000,
       durationMs: this.options.durationSeconds * 1_000,
+      minSuccesses: this.options.minSuccesses,
       request: load.request,
       succeeded: load.succeeded,
     });

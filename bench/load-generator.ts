@@ -14,12 +14,21 @@ export interface LoadTarget {
   path: string;
 }
 
+/** How long a window may stay open past its duration waiting for `minSuccesses`. */
+const windowExtensionMaxMs = 120_000;
+
 export interface LoadOptions {
   target: LoadTarget;
   clients: number;
   /** Unmeasured load first (JIT, caches, connection pools). */
   warmupMs: number;
   durationMs: number;
+  /**
+   * The window stays open past `durationMs` until this many successes were counted (default
+   * 0), at most `windowExtensionMaxMs` more: a busy machine gives a slower rate, not an empty
+   * window. The rate is taken over the window's actual length.
+   */
+  minSuccesses?: number;
   /** Request `sequence` of client `client` (e.g. with a unique transaction id). */
   request(client: number, sequence: number): OutgoingRequest;
   /** Whether an answer counts as a success (e.g. an AwardPointsSuccess). */
@@ -67,6 +76,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const startedAt = performance.now();
   const measureFrom = startedAt + options.warmupMs;
   const endAt = measureFrom + options.durationMs;
+  const minSuccesses = options.minSuccesses ?? 0;
+  const extendedEndAt = endAt + windowExtensionMaxMs;
+  /** Whether the window is open at `time`; past its end only while successes are missing. */
+  const open = (time: number) =>
+    time <= endAt || (histogram.count < minSuccesses && time <= extendedEndAt);
+  let lastCountedAt = endAt;
   const note = (sample: string) => {
     if (failureSamples.length < failureSamplesMax) failureSamples.push(sample.slice(0, 300));
   };
@@ -74,7 +89,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const client = async (clientIndex: number) => {
     for (let sequence = 0; ; sequence++) {
       const sentAt = performance.now();
-      if (sentAt >= endAt) return;
+      if (!open(sentAt)) return;
       try {
         const outgoing = options.request(clientIndex, sequence);
         const answer = await connections[clientIndex]!.post(
@@ -85,7 +100,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         consecutiveTransportErrors = 0;
         answered++;
         const answeredAt = performance.now();
-        if (answeredAt < measureFrom || answeredAt > endAt) continue;
+        if (answeredAt < measureFrom || !open(answeredAt)) continue;
+        if (answeredAt > lastCountedAt) lastCountedAt = answeredAt;
         if (options.succeeded(answer.status, answer.body)) {
           histogram.record((answeredAt - sentAt) * 1_000);
         } else {
@@ -94,7 +110,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         }
       } catch (error) {
         const failedAt = performance.now();
-        if (failedAt >= measureFrom && failedAt <= endAt) failures++;
+        if (failedAt >= measureFrom && open(failedAt)) failures++;
         note(`transport: ${(error as Error).message}`);
         if (++consecutiveTransportErrors >= consecutiveTransportErrorsMax) {
           throw new Error(
@@ -109,7 +125,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   } finally {
     for (const connection of connections) connection.close();
   }
-  const windowSeconds = options.durationMs / 1_000;
+  const windowSeconds = Math.max(options.durationMs, lastCountedAt - measureFrom) / 1_000;
   return {
     ratePerSecond: histogram.count / windowSeconds,
     successes: histogram.count,

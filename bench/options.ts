@@ -31,6 +31,11 @@ export interface BenchOptions {
   durationSeconds: number;
   /** Measured windows per figure; each figure reports min/median/max over them. */
   runs: number;
+  /**
+   * A window stays open past its duration until this many successes were counted (0: never).
+   * The smoke test sets it so a busy machine yields a slower figure, not an empty window.
+   */
+  minSuccesses: number;
   /** Seconds of load before the first measured window of each side, not counted. */
   warmupSeconds: number;
   /** Concurrent clients of every load (the issue's 10). */
@@ -79,6 +84,7 @@ const quickDefaults = {
 export const usage = `usage: npm run bench -- [options]
   --duration <s>          seconds per measured window (default 20; --quick 5); pgbench: rounded
   --runs <n>              windows per figure, min/median/max reported (default 3)
+  --min-successes <n>     keep a window open past its duration until n successes (default 0)
   --warmup <s>            unmeasured load before measuring (default 5; --quick 2)
   --clients <n>           concurrent clients (default 10)
   --only <a,b>            figures to run: ${figureNames.join(', ')}
@@ -115,6 +121,7 @@ export function parseOptions(
   const options: BenchOptions = {
     durationSeconds: seconds(flags.get('duration'), defaults.durationSeconds),
     runs: number('runs', defaults.runs, 1),
+    minSuccesses: number('min-successes', 0, 0),
     warmupSeconds: number('warmup', defaults.warmupSeconds, 0),
     clients: number('clients', 10, 1),
     only: parseOnly(flags.get('only')),
@@ -139,6 +146,7 @@ export function parseOptions(
 
 const booleanFlags = new Set(['quick', 'keep-databases', 'profile', 'help']);
 const valueFlags = new Set([
+  'min-successes',
   'duration',
   'runs',
   'warmup',

@@ -56,6 +56,8 @@ export const federationOverhead: Experiment = {
   },
 };
 
+const registerAttemptsMax = 5;
+
 async function register(
   context: BenchContext,
   gateway: ServerProcess,
@@ -66,11 +68,18 @@ async function register(
     partnerId: rewardsPartner.id,
     url: `http://${partner.host}:${partner.port}/graphql`,
   };
-  const answer = await sendOnce(
-    graphqlTarget(gateway),
-    { ...jsonHeaders, authorization: `Bearer ${token}` },
-    JSON.stringify({ query: registerMutation, variables: { input } }),
-  );
+  const send = () =>
+    sendOnce(
+      graphqlTarget(gateway),
+      { ...jsonHeaders, authorization: `Bearer ${token}` },
+      JSON.stringify({ query: registerMutation, variables: { input } }),
+    );
+  // A busy machine may answer 503 (deadline, admission): retryable, the same request again.
+  let answer = await send();
+  for (let attempt = 1; answer.status === 503 && attempt < registerAttemptsMax; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
+    answer = await send();
+  }
   const text = answer.body.toString('utf8');
   const parsed = JSON.parse(text) as {
     data?: { registerPartnerService?: { __typename: string } };
