@@ -122,7 +122,8 @@ export class MemberDataRights {
 
   /**
    * Everything about a member as JSON text, in chunks: profile, partner links, link codes,
-   * balances, lots, holds and the full history with postings. Read page by page, so a long
+   * balances, lots, holds, tiers (standing, grants, VIP terms, tier changes) and the full
+   * history with postings. Read page by page, so a long
    * history never sits in memory at once. Errors (`exportMemberErrors`): InvalidInput,
    * NotFound, Forbidden (another member's, or a caller who is neither), returned before the
    * first chunk.
@@ -163,6 +164,33 @@ export class MemberDataRights {
     yield `,"balances":${json(await this.ledger.balances([memberId], now))}`;
     yield* arraySection('lots', (after) => this.lotsPage(memberId, after));
     yield* arraySection('holds', (after) => this.holdsPage(memberId, after));
+    // Tiers (docs/tiers.md): standing per program, grants, VIP terms and every tier change.
+    const tiers = await this.db.query(
+      `select currency_code as currency, rank, qualified_rank as "qualifiedRank",
+              enrolled_at as "enrolledAt", enrolled_via as "enrolledVia", review_at as "reviewAt"
+       from member_tier where member_id = $1 order by currency_code`,
+      [memberId],
+    );
+    yield `,"tiers":${json(tiers.rows)}`;
+    const grants = await this.db.query(
+      `select currency_code as currency, kind, rank, starts_at as "startsAt", ends_at as "endsAt",
+              reason, granted_by as "grantedBy"
+       from tier_grant where member_id = $1 order by id`,
+      [memberId],
+    );
+    yield `,"tierGrants":${json(grants.rows)}`;
+    const vip = await this.db.query(
+      `select s.id, s.currency_code as currency, s.plan, s.started_at as "startedAt",
+              s.term_ends_at as "termEndsAt", s.cancelled_at as "cancelledAt",
+              coalesce((select json_agg(json_build_object('termStartsAt', p.term_starts_at,
+                          'feeMinor', p.fee_minor::text, 'feeCurrency', p.fee_currency,
+                          'paymentReference', p.payment_reference) order by p.term_starts_at)
+                        from vip_payment p where p.subscription_id = s.id), '[]') as payments
+       from vip_subscription s where s.member_id = $1 order by s.id`,
+      [memberId],
+    );
+    yield `,"vipSubscriptions":${json(vip.rows)}`;
+    yield* arraySection('tierEvents', (after) => this.tierEventsPage(memberId, after));
     yield* arraySection('transfers', async (after) => {
       const page = await this.ledger.transfers({ memberId }, pageSizeMax, after);
       return { items: page.items, after: page.hasNextPage ? page.endCursor : null };
@@ -177,6 +205,16 @@ export class MemberDataRights {
               l.expires_at as "expiresAt", l.created_at as "createdAt"
        from lot l join account a on a.id = l.account_id
        where a.member_id = $1 and l.id > $2::bigint order by l.id limit $3`,
+      [memberId, after ?? '0', exportPageSize],
+    );
+    return { items: rows.rows, after: nextAfter(rows.rows, (row) => row.id) };
+  }
+
+  private async tierEventsPage(memberId: string, after: string | null) {
+    const rows = await this.db.query<{ id: string }>(
+      `select id::text as id, currency_code as currency, at, from_rank as "fromRank",
+              to_rank as "toRank", reason, detail
+       from tier_event where member_id = $1 and id > $2::bigint order by id limit $3`,
       [memberId, after ?? '0', exportPageSize],
     );
     return { items: rows.rows, after: nextAfter(rows.rows, (row) => row.id) };

@@ -124,3 +124,21 @@ describe('paid VIP', () => {
     app.clock.set(new Date('2026-11-26T10:00:00Z'));
   });
 });
+
+describe('data rights', () => {
+  it('exports a member’s tiers, grants, VIP terms and tier changes', async () => {
+    const chunks: string[] = [];
+    const exported = ok(await app.dataRights.exportMember(asMember('mbr_bob'), undefined));
+    for await (const chunk of exported) chunks.push(chunk);
+    const data = JSON.parse(chunks.join(''));
+    expect(data.tiers.map((tier: { currency: string }) => tier.currency)).toContain('FRM');
+    expect(data.tierGrants).toContainEqual(
+      expect.objectContaining({ currency: 'FRM', kind: 'vip' }),
+    );
+    expect(data.vipSubscriptions[0].payments[0]).toMatchObject({
+      feeMinor: '4900',
+      feeCurrency: 'EUR',
+    });
+    expect(data.tierEvents.length).toBeGreaterThan(0);
+  });
+});
