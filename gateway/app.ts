@@ -15,6 +15,8 @@ import { RedemptionService } from './redemptions/redemption-service';
 import { SettlementService } from './settlement/settlement-service';
 import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
+import { TierMemberships } from './tiers/memberships';
+import { TierService } from './tiers/tier-service';
 
 /**
  * The domain services wired together over one database; no HTTP, no GraphQL. The server, the
@@ -40,6 +42,10 @@ export interface App {
   walletValuation: WalletValuation;
   redemptions: RedemptionService;
   settlement: SettlementService;
+  /** Tier ladders, members' tiers, status matches and reviews. */
+  tiers: TierService;
+  /** Who may join programs' tiers (open, invitation, qualification) and paid VIP terms. */
+  memberships: TierMemberships;
   /** Who changed which configuration, when, before and after. */
   audit: AuditLog;
   /** Members' export and erasure of their data. */
@@ -77,6 +83,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const walletValuation = new WalletValuation(db, clock);
   const redemptions = new RedemptionService(ledger, catalog, members, clock);
   const settlement = new SettlementService(db, clock);
+  const tiers = new TierService(db, catalog, members, clock);
+  const memberships = new TierMemberships(db, catalog, members, tiers, clock);
   return {
     databaseUrl: options.databaseUrl,
     orm,
@@ -92,6 +100,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     walletValuation,
     redemptions,
     settlement,
+    tiers,
+    memberships,
     audit: new AuditLog(db),
     dataRights: new MemberDataRights(db, ledger, members, clock),
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),

@@ -12,6 +12,7 @@ import {
 import { ExchangeAdminResolver } from './resolvers/exchange-admin.resolver';
 import { LiabilitiesResolver } from './resolvers/liabilities.resolver';
 import { MemberResolver } from './resolvers/members.resolver';
+import { MembershipResolver } from './resolvers/memberships.resolver';
 import { PartnerServiceResolver } from './resolvers/partner-services.resolver';
 import { PointsPriceResolver } from './resolvers/points-price.resolver';
 import { CurrencyResolver, ProgramResolver } from './resolvers/programs.resolver';
@@ -22,6 +23,7 @@ import {
   SettlementResolver,
   StatementResolver,
 } from './resolvers/settlement.resolver';
+import { TierResolver } from './resolvers/tiers.resolver';
 import { TransferResolver } from './resolvers/transfers.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
 import { WalletResolver } from './resolvers/wallet.resolver';
@@ -49,6 +51,8 @@ export const resolvers = [
   StatementResolver,
   ReconciliationResolver,
   LiabilitiesResolver,
+  TierResolver,
+  MembershipResolver,
   AuditResolver,
   DataRightsResolver,
 ] as const;

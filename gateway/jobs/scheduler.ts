@@ -1,9 +1,9 @@
 import type { App } from '../app';
 
 /**
- * Runs the sweeps (maturity, expiry, expired redemption holds, expired quotes) every
+ * Runs the sweeps (maturity, expiry, expired redemption holds, expired quotes, tier reviews) every
  * `intervalMs` inside the gateway. Runs never overlap; a failed run is logged and the next one
- * tries again. The same sweeps run on demand with `npm run jobs -- mature|expire|quotes`.
+ * tries again. The same sweeps run on demand with `npm run jobs -- mature|expire|quotes|tiers`.
  */
 export function startSweeps(
   app: App,
@@ -18,9 +18,10 @@ export function startSweeps(
       const expired = await app.ledger.expireDue();
       const holdsVoided = await app.ledger.voidExpiredHolds();
       const quotesDeleted = await app.exchange.deleteExpiredQuotes();
-      if (matured + expired + holdsVoided + quotesDeleted > 0)
+      const tiersReviewed = await app.tiers.reviewDue();
+      if (matured + expired + holdsVoided + quotesDeleted + tiersReviewed > 0)
         log(
-          `sweeps: ${matured} pending earns matured, ${expired} accounts had points expire, ${holdsVoided} unconfirmed redemption holds voided, ${quotesDeleted} expired quotes deleted`,
+          `sweeps: ${matured} pending earns matured, ${expired} accounts had points expire, ${holdsVoided} unconfirmed redemption holds voided, ${quotesDeleted} expired quotes deleted, ${tiersReviewed} members' tiers reviewed`,
         );
     } catch (error) {
       log(`sweeps failed (will retry): ${(error as Error).message}`);

@@ -161,6 +161,7 @@ export class MemberDataRights {
     );
     yield `,"linkCodes":${json(codes.rows)}`;
     yield `,"balances":${json(await this.ledger.balances([memberId], now))}`;
+    yield `,"tiers":${json(await this.tierRows(memberId))}`;
     yield* arraySection('lots', (after) => this.lotsPage(memberId, after));
     yield* arraySection('holds', (after) => this.holdsPage(memberId, after));
     yield* arraySection('transfers', async (after) => {
@@ -168,6 +169,29 @@ export class MemberDataRights {
       return { items: page.items, after: page.hasNextPage ? page.endCursor : null };
     });
     yield '}';
+  }
+
+  /**
+   * The member's rows of the tier tables, each few per member and program (tier_earn, one row
+   * per earn, repeats the transfers exported below and is left out).
+   */
+  private async tierRows(memberId: string): Promise<Record<string, unknown[]>> {
+    const queries: Record<string, string> = {
+      memberships: 'select to_jsonb(t) as row from member_tier t where member_id = $1',
+      qualifications: 'select to_jsonb(t) as row from tier_qualification t where member_id = $1',
+      grants: 'select to_jsonb(t) as row from tier_grant t where member_id = $1',
+      events: 'select to_jsonb(t) as row from tier_event t where member_id = $1',
+      invitationsUsed: 'select to_jsonb(t) as row from tier_invitation t where used_by = $1',
+      vipSubscriptions: 'select to_jsonb(t) as row from vip_subscription t where member_id = $1',
+      vipPayments: `select to_jsonb(p) as row from vip_payment p
+                    join vip_subscription s on s.id = p.subscription_id where s.member_id = $1`,
+    };
+    const sections: Record<string, unknown[]> = {};
+    for (const [name, query] of Object.entries(queries)) {
+      const rows = await this.db.query<{ row: unknown }>(`${query} order by 1`, [memberId]);
+      sections[name] = rows.rows.map((row) => row.row);
+    }
+    return sections;
   }
 
   private async lotsPage(memberId: string, after: string | null) {

@@ -147,6 +147,15 @@ describe('exporting a member’s data', () => {
       'SKY',
     ]);
     expect(Array.isArray(data.holds)).toBe(true);
+    expect(Object.keys(data.tiers)).toEqual([
+      'memberships',
+      'qualifications',
+      'grants',
+      'events',
+      'invitationsUsed',
+      'vipSubscriptions',
+      'vipPayments',
+    ]);
     expect(Array.isArray(data.linkCodes)).toBe(true);
   });
 
