@@ -179,6 +179,18 @@ export class MemberDataRights {
       [memberId],
     );
     yield `,"tierGrants":${json(grants.rows)}`;
+    const qualification = await this.db.query(
+      `select currency_code as currency, month, points, spend_minor as "spendMinor", activities
+       from tier_qualification where member_id = $1 order by currency_code, month`,
+      [memberId],
+    );
+    yield `,"tierQualification":${json(qualification.rows)}`;
+    const invitations = await this.db.query(
+      `select currency_code as currency, used_at as "usedAt" from tier_invitation
+       where used_by = $1 order by used_at`,
+      [memberId],
+    );
+    yield `,"tierInvitationsUsed":${json(invitations.rows)}`;
     const vip = await this.db.query(
       `select s.id, s.currency_code as currency, s.plan, s.started_at as "startedAt",
               s.term_ends_at as "termEndsAt", s.cancelled_at as "cancelledAt",

@@ -147,6 +147,16 @@ describe('exporting a member’s data', () => {
       'SKY',
     ]);
     expect(Array.isArray(data.holds)).toBe(true);
+    for (const section of [
+      'tiers',
+      'tierGrants',
+      'tierQualification',
+      'tierInvitationsUsed',
+      'vipSubscriptions',
+      'tierEvents',
+    ]) {
+      expect(Array.isArray(data[section])).toBe(true);
+    }
     expect(Array.isArray(data.linkCodes)).toBe(true);
   });
 
