@@ -53,7 +53,8 @@ describe('the demo seed at start', () => {
       currency: 'SKY',
       points: 10n,
     });
-    expect(ok(award).points).toBe(10n);
+    // The whole demo includes its tiers: Alice holds SkyAir Gold (x1.5).
+    expect(ok(award)).toMatchObject({ points: 15n, tier: { code: 'GOLD' } });
     expect(await ledgerViolations(app.db)).toEqual([]);
   });
 
