@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { initOrm, migrate } from './db/orm';
+import { initOrm, migrate, observeOrmPool } from './db/orm';
 import { type DatabaseTimeouts, SqlDatabase } from './db/sql';
 import { CrossProgramPayments } from './exchange/cross-program-payments';
 import { ExchangeAdmin } from './exchange/exchange-admin';
@@ -71,6 +71,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const walletValuation = new WalletValuation(db, clock);
   const redemptions = new RedemptionService(ledger, catalog, members, clock);
   const settlement = new SettlementService(db, clock);
+  const unobserveOrmPool = observeOrmPool(orm);
   return {
     databaseUrl: options.databaseUrl,
     orm,
@@ -88,6 +89,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     settlement,
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
+      unobserveOrmPool();
       await db.close();
       await orm.close(true);
     },

@@ -1,3 +1,4 @@
+import { earnBatchSize } from '../observability/metrics';
 import type { DomainError } from '../shared/errors';
 import { required } from '../shared/invariant';
 import { deadlineExceeded, deadlinePassed, transientFailureOf } from '../shared/transient';
@@ -148,6 +149,7 @@ export class EarnBatcher {
   }
 
   private async run(batch: Waiting[], whole = false): Promise<void> {
+    earnBatchSize.observe({ queue: 'shared' }, batch.length);
     try {
       const outcomes = await this.post(
         batch.map((waiting) => waiting.entry),
@@ -226,6 +228,7 @@ export class EarnBatcher {
 
   /** A lane's batch waits for its rows; a batch one entry broke is retried one at a time. */
   private async runLane(batch: Waiting[]): Promise<void> {
+    earnBatchSize.observe({ queue: 'lane' }, batch.length);
     try {
       const outcomes = await this.post(
         batch.map((waiting) => waiting.entry),
