@@ -1,4 +1,5 @@
 import { earnBatchSize } from '../observability/metrics';
+import { inSpan, SpanKind } from '../observability/tracing';
 import type { DomainError } from '../shared/errors';
 import { required } from '../shared/invariant';
 import { deadlineExceeded, deadlinePassed, transientFailureOf } from '../shared/transient';
@@ -151,10 +152,7 @@ export class EarnBatcher {
   private async run(batch: Waiting[], whole = false): Promise<void> {
     earnBatchSize.observe({ queue: 'shared' }, batch.length);
     try {
-      const outcomes = await this.post(
-        batch.map((waiting) => waiting.entry),
-        { skipLocked: true },
-      );
+      const outcomes = await this.posted(batch, true);
       // Counted before answering: the answered come back after this, as new submissions.
       if (whole) this.gatherTarget = Math.min(earnBatchSizeMax, this.queue.length + batch.length);
       for (const [index, waiting] of batch.entries()) {
@@ -171,6 +169,20 @@ export class EarnBatcher {
       // Isolate the entry that broke the batch: each of the others succeeds on its own.
       await Promise.all(batch.map((waiting) => this.run([waiting])));
     }
+  }
+
+  /**
+   * Posts a batch in one statement; with tracing on, in a span of the trace of the request
+   * that started the batch (the others in it share the statement).
+   */
+  private posted(batch: Waiting[], skipLocked: boolean): Promise<(Outcome | RowsBusy)[]> {
+    return inSpan('db earn batch', SpanKind.CLIENT, (span) => {
+      span?.setAttribute('coalition.batch_size', batch.length);
+      return this.post(
+        batch.map((waiting) => waiting.entry),
+        { skipLocked },
+      );
+    });
   }
 
   private toLane(partnerId: string, waiting: Waiting): void {
@@ -230,10 +242,7 @@ export class EarnBatcher {
   private async runLane(batch: Waiting[]): Promise<void> {
     earnBatchSize.observe({ queue: 'lane' }, batch.length);
     try {
-      const outcomes = await this.post(
-        batch.map((waiting) => waiting.entry),
-        { skipLocked: false },
-      );
+      const outcomes = await this.posted(batch, false);
       for (const [index, waiting] of batch.entries()) {
         waiting.resolve(outcomes[index] as Outcome);
       }
