@@ -13,6 +13,7 @@ import { RedemptionService } from './redemptions/redemption-service';
 import { SettlementService } from './settlement/settlement-service';
 import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
+import { TierService } from './tiers/tier-service';
 
 /**
  * The domain services wired together over one database; no HTTP, no GraphQL. The server, the
@@ -38,6 +39,8 @@ export interface App {
   walletValuation: WalletValuation;
   redemptions: RedemptionService;
   settlement: SettlementService;
+  /** Tier ladders, members' tiers, status matches and reviews. */
+  tiers: TierService;
   /** A context for jobs and tools acting as the system. */
   systemContext(requestId?: string): RequestContext;
   close(): Promise<void>;
@@ -71,6 +74,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const walletValuation = new WalletValuation(db, clock);
   const redemptions = new RedemptionService(ledger, catalog, members, clock);
   const settlement = new SettlementService(db, clock);
+  const tiers = new TierService(db, catalog, members, clock);
   const unobserveOrmPool = observeOrmPool(orm);
   return {
     databaseUrl: options.databaseUrl,
@@ -87,6 +91,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     walletValuation,
     redemptions,
     settlement,
+    tiers,
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
       unobserveOrmPool();

@@ -12,6 +12,7 @@ import { Migration0012EarnBatchInFiveStatements } from './0012-earn-batch-in-fiv
 import { Migration0013OneMemberPerTransaction } from './0013-one-member-per-transaction';
 import { Migration0015EarnBatchSkipsLockedRows } from './0015-earn-batch-skips-locked-rows';
 import { Migration0016DemoSeedProgress } from './0016-demo-seed-progress';
+import { Migration0017Tiers } from './0017-tiers';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -31,4 +32,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0013-one-member-per-transaction', class: Migration0013OneMemberPerTransaction },
   { name: '0015-earn-batch-skips-locked-rows', class: Migration0015EarnBatchSkipsLockedRows },
   { name: '0016-demo-seed-progress', class: Migration0016DemoSeedProgress },
+  { name: '0017-tiers', class: Migration0017Tiers },
 ];

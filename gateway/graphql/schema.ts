@@ -20,6 +20,7 @@ import {
   SettlementResolver,
   StatementResolver,
 } from './resolvers/settlement.resolver';
+import { TierResolver } from './resolvers/tiers.resolver';
 import { TransferResolver } from './resolvers/transfers.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
 import { WalletResolver } from './resolvers/wallet.resolver';
@@ -47,6 +48,7 @@ export const resolvers = [
   StatementResolver,
   ReconciliationResolver,
   LiabilitiesResolver,
+  TierResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */

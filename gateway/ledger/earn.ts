@@ -30,6 +30,8 @@ export interface EarnEntry {
   /** When the resulting lot expires (null: never). */
   lotExpiresAt: Date | null;
   description: string;
+  /** Why these points: the base line and what pricing steps added (the batch adds the tier line). */
+  lines: EarnLine[];
   claim: IdempotencyClaim;
   /**
    * When the request that sent it stops waiting (epoch ms; see Deadline): an entry still queued
@@ -45,11 +47,37 @@ export interface EarnEntry {
 export const rowsBusy = Symbol('rows busy');
 export type RowsBusy = typeof rowsBusy;
 
+/** One line of an earn's explanation: why these points. */
+export interface EarnLine {
+  /** `base` (the purchase at the earn rate, or the partner's explicit points), `tier` (the member's tier multiplier); later steps add their own kinds. */
+  kind: string;
+  points: bigint;
+  description: string;
+}
+
+/**
+ * The tier an earn was priced at and the benefits it gives, for the point-of-sale: the
+ * multiplier (basis points; 15000 is x1.5), a standing discount (basis points) and perks.
+ */
+export interface EarnTier {
+  currency: string;
+  rank: number;
+  code: string;
+  name: string;
+  multiplierBp: number;
+  discountBp: number;
+  perks: string[];
+}
+
 export interface EarnReceipt {
   transferId: string;
   memberId: string;
   currency: string;
+  /** The points posted: the sum of the lines. */
   points: bigint;
+  lines: EarnLine[];
+  /** The member's tier in the program when the earn was priced; null when it has no tiers or the member none. */
+  tier: EarnTier | null;
   maturesAt: Date | null;
   expiresAt: Date | null;
   createdAt: Date;
@@ -116,11 +144,14 @@ export async function postEarns(
   assert.equal(rows.rowCount, entries.length, 'one outcome per entry');
   return rows.rows.map((row, index): EarnReceipt | DomainError | RowsBusy => {
     const entry = entries[index]!;
-    if (row.status === 'claimed')
+    if (row.status === 'claimed') {
+      // A tiered earn answers with its receipt as the batch priced it (the tier line added).
+      if (row.stored_response !== null) return earnReceiptCodec.decode(row.stored_response);
       return {
         ...receipts[index]!,
         memberId: required(row.member_id, 'the member of a claimed earn'),
       };
+    }
     if (row.status === 'busy') {
       assert.ok(options.skipLocked, 'only a batch that skips locked rows answers busy');
       return rowsBusy;
@@ -149,6 +180,8 @@ function receiptOf(entry: EarnEntry): EarnReceipt {
     memberId: '',
     currency: entry.currency,
     points: entry.points,
+    lines: entry.lines,
+    tier: null,
     maturesAt: entry.maturesAt,
     expiresAt: entry.lotExpiresAt,
     createdAt: entry.createdAt,
@@ -158,6 +191,7 @@ function receiptOf(entry: EarnEntry): EarnReceipt {
 /** Earn receipts as stored with their key (by ledger_earn_batch, in the statement that posts). */
 export const earnReceiptCodec = receiptCodec<EarnReceipt>({
   points: 'bigint',
+  lines: { points: 'bigint' },
   maturesAt: 'date',
   expiresAt: 'date',
   createdAt: 'date',

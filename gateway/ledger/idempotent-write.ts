@@ -11,7 +11,10 @@ export interface ResponseCodec<Receipt> {
   decode(json: unknown): Receipt;
 }
 
-/** What a stored field becomes again: a bigint, a Date, or a nested record of such fields. */
+/**
+ * What a stored field becomes again: a bigint, a Date, or a nested record of such fields (a list
+ * of records is decoded item by item).
+ */
 export type FieldDecoder = 'bigint' | 'date' | { readonly [field: string]: FieldDecoder };
 
 /**
@@ -46,6 +49,7 @@ function toJson(value: unknown): unknown {
 
 function decodeRecord(json: unknown, decoders: Record<string, FieldDecoder>): unknown {
   if (json === null || json === undefined) return null;
+  if (Array.isArray(json)) return json.map((item) => decodeRecord(item, decoders));
   const record = { ...(json as Record<string, unknown>) };
   for (const [name, decoder] of Object.entries(decoders)) {
     const raw = record[name];

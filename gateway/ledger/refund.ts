@@ -150,6 +150,14 @@ async function reversePurchase(
     movements.push(...result.movements);
     takenBack = { currency: earn.currency, points: result.takenBack };
     shortfallPoints = result.shortfall;
+    // The earn's tier qualification goes back by the same cumulative share (migrations/0017);
+    // a no-op for an earn no ladder priced.
+    await sql.query('select tier_take_back($1, $2, $3, $4)', [
+      earn.id,
+      refunded.before,
+      refunded.after,
+      refunded.total,
+    ]);
   }
   await applyLotMovements(sql, entry.transferId, movements);
 
@@ -237,7 +245,14 @@ async function refundShare(
   sql: Sql,
   base: Original,
   entry: RefundEntry,
-): Promise<{ amountMinor: bigint | null; share: (points: bigint) => bigint }> {
+): Promise<{
+  amountMinor: bigint | null;
+  share: (points: bigint) => bigint;
+  /** Money refunded before and after this refund, of `total` (null: recorded without an amount). */
+  before: bigint;
+  after: bigint;
+  total: bigint | null;
+}> {
   const previous = await sql.query<{ refunded: bigint; refunds: bigint }>(
     `select coalesce(sum(purchase_amount_minor), 0)::bigint as refunded, count(*) as refunds
      from transfer where related_id = $1 and code = 'refund'`,
@@ -254,7 +269,7 @@ async function refundShare(
       );
     }
     if (previous.rows[0]!.refunds > 0n) throw new RefundExceedsPurchase(0n, 0n);
-    return { amountMinor: null, share: (points) => points };
+    return { amountMinor: null, share: (points) => points, before: 0n, after: 0n, total: null };
   }
   if (entry.amountCurrency !== null && entry.amountCurrency !== base.purchaseCurrency) {
     throw new InvalidInput('amount.currency', `the purchase was in ${base.purchaseCurrency}`);
@@ -266,6 +281,9 @@ async function refundShare(
   return {
     amountMinor: amount,
     share: (points) => (points * after) / total - (points * refundedBefore) / total,
+    before: refundedBefore,
+    after,
+    total,
   };
 }
 

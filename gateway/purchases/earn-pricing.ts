@@ -1,3 +1,4 @@
+import type { EarnLine } from '../ledger/earn';
 import type { Money } from '../ledger/model';
 import type { MemberRef } from '../members/member-directory';
 import { InvalidInput } from '../shared/errors';
@@ -16,14 +17,6 @@ export interface EarnPricingInput {
   terms: { moneyCurrency: string; earnRatePoints: bigint; earnRatePerMinor: bigint };
 }
 
-/** One line of an earn's explanation: why these points. */
-export interface EarnLine {
-  /** `base` (the purchase at the earn rate, or the partner's explicit points); later steps add their own kinds (a tier multiplier, a campaign bonus). */
-  kind: string;
-  points: bigint;
-  description: string;
-}
-
 /** An earn's points and the lines that add up to them. */
 export interface PricedEarn {
   points: bigint;
@@ -32,8 +25,9 @@ export interface PricedEarn {
 
 /**
  * One step of the earn pricing: given the input and the earn so far, the lines it adds (none
- * when it does not apply). Tiers (multipliers) and earning rules (bonuses, vouchers) are steps;
- * the award path does not change when one is added. A step must be deterministic for its input
+ * when it does not apply). Earning rules (bonuses, vouchers) are steps; the award path does not
+ * change when one is added. The tier multiplier is not a step: it needs the member's tier with
+ * the member's accounts held, so the earn batch adds the tier line (migrations/0017). A step must be deterministic for its input
  * (a retried award is priced again and must hash to the same request).
  */
 export type EarnPricingStep = (

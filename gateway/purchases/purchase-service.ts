@@ -125,7 +125,7 @@ export class PurchaseService {
       const terms = await this.catalog.partnerTerms(partnerId, currency.code);
       if (!terms?.earns) throw new CurrencyNotSupported(currency.code, partnerId, 'earn');
       const purchase = input.purchase && validPurchase(input.purchase);
-      const { points } = await this.pricing.price({
+      const { points, lines } = await this.pricing.price({
         partnerId,
         currency: currency.code,
         member: input.member,
@@ -158,6 +158,7 @@ export class PurchaseService {
           maturesAt: pendingDays > 0 ? new Date(now.getTime() + pendingDays * dayMs) : null,
           lotExpiresAt: currency.expiryMonths ? addMonths(now, currency.expiryMonths) : null,
           description: `Earned at ${partner.name}${purchaseNote(purchase)}`,
+          lines,
           claim: {
             scope: partnerId,
             operation: 'earn',

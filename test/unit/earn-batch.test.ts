@@ -45,6 +45,7 @@ function earn(
     maturesAt: options.maturesAt ?? null,
     lotExpiresAt: new Date('2029-11-26T10:00:00Z'),
     description: `test ${key}`,
+    lines: [{ kind: 'base', points, description: 'test' }],
     claim: {
       scope: `partner:${partnerId}`,
       operation: 'awardPoints',
