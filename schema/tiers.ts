@@ -1,12 +1,20 @@
 import 'reflect-metadata';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import {
+  issueInvitationsErrors,
+  joinTiersErrors,
+  setTierProgramErrors,
+  vipErrors,
+} from '../gateway/tiers/memberships';
+import {
   assignTierErrors,
   defineLadderErrors,
   memberBenefitsErrors,
   statusMatchErrors,
 } from '../gateway/tiers/tier-service';
+import { Money, MoneyInput } from './common';
 import { resultUnion } from './errors';
+import { MemberRefInput } from './members';
 import { Int64 } from './scalars';
 
 export enum TierMetric {
@@ -399,4 +407,187 @@ export const MemberBenefitsResult = resultUnion({
   description: 'The member’s benefits, or why they cannot be read.',
   success: MemberBenefitsSuccess,
   errors: memberBenefitsErrors,
+});
+
+export enum Enrolment {
+  OPEN = 'open',
+  INVITATION = 'invitation',
+  QUALIFICATION = 'qualification',
+}
+registerEnumType(Enrolment, {
+  name: 'Enrolment',
+  description: 'Who may join a program’s tiers.',
+  valuesConfig: {
+    OPEN: { description: 'Anyone: a first earn enrols.' },
+    INVITATION: { description: 'Closed: with a single-use, expiring invitation code.' },
+    QUALIFICATION: {
+      description: 'Closed: once the member has enough purchases or spend at the program’s owner.',
+    },
+  },
+});
+
+export enum VipPlanPeriod {
+  MONTHLY = 'monthly',
+  YEARLY = 'yearly',
+}
+registerEnumType(VipPlanPeriod, { name: 'VipPlanPeriod', description: 'A VIP term’s length.' });
+
+@InputType({ description: 'A paid VIP plan: its fee per term and the tier it gives.' })
+export class VipPlanInput {
+  @Field(() => VipPlanPeriod)
+  plan!: VipPlanPeriod;
+
+  @Field(() => MoneyInput, { description: 'The fee per term, charged by the partner.' })
+  fee!: MoneyInput;
+
+  @Field()
+  tierCode!: string;
+}
+
+@ObjectType({ description: 'A paid VIP plan.' })
+export class VipPlan {
+  @Field(() => VipPlanPeriod)
+  plan!: VipPlanPeriod;
+
+  @Field(() => Money)
+  fee!: Money;
+
+  @Field()
+  tierCode!: string;
+}
+
+@InputType({ description: 'A program’s enrolment policy and VIP plans.' })
+export class SetTierProgramInput {
+  @Field()
+  currency!: string;
+
+  @Field(() => Enrolment)
+  enrolment!: Enrolment;
+
+  @Field(() => Int, { nullable: true, description: 'QUALIFICATION: purchases needed...' })
+  qualifyingPurchases?: number;
+
+  @Field(() => MoneyInput, { nullable: true, description: '...or spend needed (either suffices).' })
+  qualifyingSpend?: MoneyInput;
+
+  @Field(() => [VipPlanInput], { nullable: true })
+  vipPlans?: VipPlanInput[];
+}
+
+@ObjectType({ description: 'A program’s enrolment policy and VIP plans.' })
+export class TierProgram {
+  @Field()
+  currency!: string;
+
+  @Field(() => Enrolment)
+  enrolment!: Enrolment;
+
+  @Field(() => Int, { nullable: true })
+  qualifyingPurchases!: number | null;
+
+  @Field(() => Money, { nullable: true })
+  qualifyingSpend!: Money | null;
+
+  @Field(() => [VipPlan])
+  vipPlans!: VipPlan[];
+}
+
+@ObjectType({ description: 'Invitation codes to a closed program’s tiers: each works once.' })
+export class TierInvitations {
+  @Field(() => [String])
+  codes!: string[];
+
+  @Field()
+  expiresAt!: Date;
+}
+
+@ObjectType({ description: 'A paid term of a VIP subscription.' })
+export class VipPayment {
+  @Field()
+  termStartsAt!: Date;
+
+  @Field(() => Money)
+  fee!: Money;
+
+  @Field({ description: 'The partner’s reference of the charge (the idempotency key).' })
+  paymentReference!: string;
+}
+
+@ObjectType({ description: 'A member’s VIP membership of a program.' })
+export class VipSubscription {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  memberId!: string;
+
+  @Field()
+  currency!: string;
+
+  @Field(() => VipPlanPeriod)
+  plan!: VipPlanPeriod;
+
+  @Field({ description: 'The tier the paid term gives.' })
+  tierCode!: string;
+
+  @Field()
+  startedAt!: Date;
+
+  @Field({ description: 'The paid term ends (and the tier with it, unless renewed).' })
+  termEndsAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  cancelledAt!: Date | null;
+
+  @Field({
+    description:
+      '"active"; "cancelled" (benefits kept to the term’s end); "lapsed" (the term ended unrenewed).',
+  })
+  status!: string;
+
+  @Field(() => [VipPayment])
+  payments!: VipPayment[];
+}
+
+@InputType({ description: 'A member subscribes to a program’s VIP plan at its owner.' })
+export class SubscribeVipInput {
+  @Field(() => MemberRefInput)
+  member!: MemberRefInput;
+
+  @Field()
+  currency!: string;
+
+  @Field(() => VipPlanPeriod)
+  plan!: VipPlanPeriod;
+
+  @Field({ description: 'The partner’s reference of the fee it charged: the idempotency key.' })
+  paymentReference!: string;
+}
+
+export const SetTierProgramResult = resultUnion({
+  name: 'SetTierProgramResult',
+  description: 'The TierProgram, or why nothing was written.',
+  success: TierProgram,
+  errors: setTierProgramErrors,
+});
+
+export const IssueTierInvitationsResult = resultUnion({
+  name: 'IssueTierInvitationsResult',
+  description: 'The TierInvitations, or why none were issued.',
+  success: TierInvitations,
+  errors: issueInvitationsErrors,
+});
+
+export const JoinTiersResult = resultUnion({
+  name: 'JoinTiersResult',
+  description: 'The member’s MemberTierStatus, or why they cannot join.',
+  success: MemberTierStatus,
+  errors: joinTiersErrors,
+});
+
+export const VipSubscriptionResult = resultUnion({
+  name: 'VipSubscriptionResult',
+  description: 'The VipSubscription, or why nothing was written.',
+  success: VipSubscription,
+  errors: vipErrors,
 });

@@ -1,6 +1,8 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { AuditResolver } from './resolvers/audit.resolver';
+import { DataRightsResolver } from './resolvers/data-rights.resolver';
 import {
   ConversionQuoteResolver,
   ConvertPointsSuccessResolver,
@@ -10,6 +12,7 @@ import {
 import { ExchangeAdminResolver } from './resolvers/exchange-admin.resolver';
 import { LiabilitiesResolver } from './resolvers/liabilities.resolver';
 import { MemberResolver } from './resolvers/members.resolver';
+import { MembershipResolver } from './resolvers/memberships.resolver';
 import { PartnerServiceResolver } from './resolvers/partner-services.resolver';
 import { PointsPriceResolver } from './resolvers/points-price.resolver';
 import { CurrencyResolver, ProgramResolver } from './resolvers/programs.resolver';
@@ -49,6 +52,9 @@ export const resolvers = [
   ReconciliationResolver,
   LiabilitiesResolver,
   TierResolver,
+  MembershipResolver,
+  AuditResolver,
+  DataRightsResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */

@@ -1,5 +1,6 @@
 import {
   EarnTier,
+  type Enrolment,
   MemberTierStatus,
   NextTier,
   type QualificationWindow,
@@ -8,14 +9,24 @@ import {
   TierChange,
   TierLadderVersion,
   type TierMetric,
+  TierProgram,
+  VipPayment,
+  VipPlan,
+  type VipPlanPeriod,
+  VipSubscription,
 } from '../../schema/tiers';
 import type { EarnTier as DomainEarnTier } from '../ledger/earn';
 import { type Tier as DomainTier, decimalOfBasisPoints } from '../tiers/ladder';
+import type {
+  TierProgram as DomainTierProgram,
+  VipSubscription as DomainVipSubscription,
+} from '../tiers/memberships';
 import type {
   MemberTierStatus as DomainStatus,
   StatusMatch as DomainStatusMatch,
   LadderVersion,
 } from '../tiers/tier-service';
+import { money } from './settlement-mappers';
 
 /** Domain tiers to GraphQL objects: basis points become decimals ("1.5", "2.5"). */
 
@@ -62,5 +73,35 @@ export function earnTierObject(tier: DomainEarnTier): EarnTier {
     multiplier: decimalOfBasisPoints(tier.multiplierBp),
     discountPercent: decimalOfBasisPoints(tier.discountBp * 100),
     perks: tier.perks,
+  });
+}
+
+export function programObject(program: DomainTierProgram): TierProgram {
+  return Object.assign(new TierProgram(), {
+    ...program,
+    enrolment: program.enrolment as Enrolment,
+    qualifyingSpend:
+      program.qualifyingSpend &&
+      money(program.qualifyingSpend.amountMinor, program.qualifyingSpend.currency),
+    vipPlans: program.vipPlans.map((plan) =>
+      Object.assign(new VipPlan(), {
+        plan: plan.plan as VipPlanPeriod,
+        fee: money(plan.fee.amountMinor, plan.fee.currency),
+        tierCode: plan.tierCode,
+      }),
+    ),
+  });
+}
+
+export function vipObject(subscription: DomainVipSubscription): VipSubscription {
+  return Object.assign(new VipSubscription(), {
+    ...subscription,
+    plan: subscription.plan as VipPlanPeriod,
+    payments: subscription.payments.map((payment) =>
+      Object.assign(new VipPayment(), {
+        ...payment,
+        fee: money(payment.fee.amountMinor, payment.fee.currency),
+      }),
+    ),
   });
 }

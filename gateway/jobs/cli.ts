@@ -3,16 +3,16 @@ import { loadConfig } from '../config';
 import { openDatabaseServer } from '../db/database';
 
 /**
- * `npm run jobs -- mature | expire | quotes | all [--as-of 2027-01-01T00:00:00Z]`: runs the
+ * `npm run jobs -- mature | expire | quotes | tiers | all [--as-of 2027-01-01T00:00:00Z]`: runs the
  * sweeps once, printing progress, on DATABASE_URL or the embedded database (shared with a running
  * gateway, or started for the run). The gateway also runs them on a schedule.
  */
-const usage = 'usage: npm run jobs -- mature|expire|quotes|all [--as-of <ISO time>]';
+const usage = 'usage: npm run jobs -- mature|expire|quotes|tiers|all [--as-of <ISO time>]';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const job = args[0];
-  if (!job || !['mature', 'expire', 'quotes', 'all'].includes(job)) {
+  if (!job || !['mature', 'expire', 'quotes', 'tiers', 'all'].includes(job)) {
     console.error(usage);
     process.exit(2);
   }
@@ -36,6 +36,11 @@ async function main(): Promise<void> {
     if (job === 'expire' || job === 'all') {
       log(
         `expired points in ${await app.ledger.expireDue(asOf, progress('expired'))} accounts, due by ${asOf.toISOString()}`,
+      );
+    }
+    if (job === 'tiers' || job === 'all') {
+      log(
+        `reviewed the tiers of ${await app.tiers.reviewDue(asOf, progress('reviewed'))} members due by ${asOf.toISOString()} (downgrades at the review date, grants started or ended)`,
       );
     }
     if (job === 'quotes' || job === 'all') {

@@ -59,6 +59,7 @@ describe('npm run bench (smoke)', () => {
         gateway_rss: 'measured',
         stuck_partner: 'measured',
         overload_p99: 'measured',
+        earn_tiers_vs_plain: 'measured',
       });
       if (!pgbenchPresent) console.warn('pgbench is not on PATH: earn_vs_tpcb was not taken');
       for (const figure of report.figures) {
