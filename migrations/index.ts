@@ -18,6 +18,7 @@ import { Migration0019TierChangesNotify } from './0019-tier-changes-notify';
 import { Migration0020AuditLog } from './0020-audit-log';
 import { Migration0021RedemptionCancelAndPartialConfirm } from './0021-redemption-cancel-and-partial-confirm';
 import { Migration0022MemberErasure } from './0022-member-erasure';
+import { Migration0025TieredEarnsCheaper } from './0025-tiered-earns-cheaper';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -46,4 +47,5 @@ export const migrationsList: MigrationObject[] = [
     class: Migration0021RedemptionCancelAndPartialConfirm,
   },
   { name: '0022-member-erasure', class: Migration0022MemberErasure },
+  { name: '0025-tiered-earns-cheaper', class: Migration0025TieredEarnsCheaper },
 ];
