@@ -7,6 +7,7 @@ import { graphqlPath } from '../gateway/http/server';
 import { seedBenchData } from './bench-data';
 import type { BenchServer } from './database-server';
 import { type LoadOptions, type LoadResult, type LoadTarget, runLoad } from './load-generator';
+import { benchMetricsToken } from './metrics-scrape';
 import type { BenchOptions } from './options';
 import type { BenchKeys } from './requests';
 import { type ServerProcess, startServerProcess } from './server-process';
@@ -108,6 +109,8 @@ export class BenchContext {
           SWEEP_INTERVAL_MS: '0',
           SEED_DEMO: 'false',
           COALITION_DATA_DIR: this.options.dataDir,
+          // In production /metrics is served only to this token (the earn bench scrapes it).
+          METRICS_TOKEN: benchMetricsToken,
         },
         logFile: await this.logFile(`gateway-${label}`),
         readyPath: '/health',

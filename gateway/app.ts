@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { AuditLog } from './audit/audit-log';
-import { initOrm, migrate } from './db/orm';
+import { initOrm, migrate, observeOrmPool } from './db/orm';
 import { type DatabaseTimeouts, SqlDatabase } from './db/sql';
 import { CrossProgramPayments } from './exchange/cross-program-payments';
 import { ExchangeAdmin } from './exchange/exchange-admin';
@@ -85,6 +85,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const settlement = new SettlementService(db, clock);
   const tiers = new TierService(db, catalog, members, clock);
   const memberships = new TierMemberships(db, catalog, members, tiers, clock);
+  const unobserveOrmPool = observeOrmPool(orm);
   return {
     databaseUrl: options.databaseUrl,
     orm,
@@ -106,6 +107,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     dataRights: new MemberDataRights(db, ledger, members, clock),
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
+      unobserveOrmPool();
       await db.close();
       await orm.close(true);
     },

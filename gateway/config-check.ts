@@ -1,8 +1,10 @@
 import type { JWK } from 'jose';
 import { isPrivateJwk } from './auth/keys';
-import { nonNegativeInteger } from './config';
+import { metricsTokenLengthMin, nonNegativeInteger } from './config';
 import { demoPartnersInProcess, partnerServices, subgraphTimeoutMs } from './federation/config';
 import { parseRateLimitOverrides } from './http/rate-limits';
+import { logSettings } from './observability/logger';
+import { tracesExporter } from './observability/tracing';
 
 /** Settings read as non-negative integers (milliseconds, counts, a port). */
 const integerSettings = [
@@ -16,6 +18,7 @@ const integerSettings = [
   'DB_STATEMENT_TIMEOUT_MS',
   'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
   'PARTNER_RATE_LIMIT',
+  'METRICS_PORT',
 ] as const;
 
 /**
@@ -77,6 +80,11 @@ export function environmentProblems(env: NodeJS.ProcessEnv): string[] {
   check(() => demoPartnersInProcess(env.DEMO_PARTNERS, production));
   check(() => partnerServices(env.PARTNER_SERVICES));
   check(() => parseRateLimitOverrides(env.PARTNER_RATE_LIMITS));
+  check(() => logSettings(env));
+  check(() => tracesExporter(env));
+  if (env.METRICS_TOKEN && env.METRICS_TOKEN.length < metricsTokenLengthMin) {
+    problems.push(`METRICS_TOKEN must be at least ${metricsTokenLengthMin} characters long`);
+  }
   return problems;
 }
 

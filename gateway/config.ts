@@ -35,7 +35,24 @@ export interface Config {
   databaseTimeouts: DatabaseTimeouts;
   /** Requests per second per partner (PARTNER_RATE_LIMIT, PARTNER_RATE_LIMITS). */
   rateLimits: RateLimitSettings;
+  /** Who may read the Prometheus metrics, and where (METRICS_TOKEN, METRICS_PORT, METRICS_HOST). */
+  metrics: MetricsSettings;
 }
+
+/**
+ * /metrics is open on the gateway's port in development. In production it is served there only
+ * to `Authorization: Bearer $METRICS_TOKEN`; or, with METRICS_PORT, on a port of its own bound
+ * to METRICS_HOST (127.0.0.1 unless set), for an agent on the same host or network namespace.
+ */
+export interface MetricsSettings {
+  token: string | undefined;
+  /** A separate listener for /metrics alone; undefined: none. */
+  port: number | undefined;
+  host: string;
+}
+
+/** METRICS_TOKEN is a shared secret: long enough not to be guessed. */
+export const metricsTokenLengthMin = 16;
 
 /** The folder holding package.json, whether we run from TypeScript or from dist/. */
 export const projectRoot = findProjectRoot(__dirname);
@@ -94,6 +111,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
       perPartner: parseRateLimitOverrides(env.PARTNER_RATE_LIMITS),
       windowSeconds: 1,
+    },
+    metrics: {
+      token: env.METRICS_TOKEN || undefined,
+      port: env.METRICS_PORT ? integer(env.METRICS_PORT, 0, 'METRICS_PORT') : undefined,
+      host: env.METRICS_HOST || '127.0.0.1',
     },
     databaseTimeouts: {
       lockTimeoutMs: integer(

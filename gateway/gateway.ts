@@ -14,11 +14,14 @@ import type { RequestLimits } from './http/admission';
 import { OperationClassifier } from './http/cacheable-operations';
 import { CompiledOperations } from './http/compiled-operations';
 import { MemberResponseCache } from './http/member-response-cache';
+import { OperationLabels, operationNamesOf } from './http/operation-labels';
+import { type MetricsAccess, metricsAccess } from './http/operations-endpoints';
 import type { RateLimitSettings } from './http/rate-limits';
 import { createHttpServer } from './http/server';
 import { TrustedDocuments, trustedDocumentsMode } from './http/trusted-documents';
 import { trustedDocumentsFile, webDistDir } from './http/web';
 import { MemberChangeFeed } from './ledger/member-change-feed';
+import type { Logger } from './observability/logger';
 
 export interface GatewayOptions {
   app: App;
@@ -26,6 +29,10 @@ export interface GatewayOptions {
   production: boolean;
   corsOrigins: readonly string[];
   log: (line: string) => void;
+  /** The structured logger: a line per request, and internal errors; silent when omitted. */
+  logger?: Logger;
+  /** Who may read /metrics on the gateway's port; when omitted, open outside production only. */
+  metrics?: MetricsAccess;
   /** The key the gateway signs subgraph assertions with; a fresh one when omitted (tests). */
   assertionKey?: JWK;
   /** Per-subgraph timeout; partner_data_source's subgraphTimeoutMs when omitted. */
@@ -60,9 +67,12 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     subgraphTimeoutMs: options.subgraphTimeoutMs,
     log: options.log,
   });
+  // Internal errors (logged in full, masked for the client) are error lines.
+  const logger = options.logger;
+  const errorLog = logger ? (line: string) => logger.error(line) : options.log;
   const apollo = await createApolloServer(federation.gateway, {
     production: options.production,
-    log: options.log,
+    log: errorLog,
   });
   // Members' reads served from memory, dropped by this process's writes (synchronously) and
   // by every process's writes (the database's change feed).
@@ -77,10 +87,15 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     options.log,
   );
   await changeFeed.start();
+  const env = options.env ?? process.env;
+  const trustedDocuments = TrustedDocuments.load(
+    trustedDocumentsFile,
+    trustedDocumentsMode(env.TRUSTED_DOCUMENTS),
+  );
   const httpServer = createHttpServer({
     app: options.app,
     memberReads: { cache: memberCache, classifier: new OperationClassifier(schema) },
-    compiled: new CompiledOperations(schema, options.log),
+    compiled: new CompiledOperations(schema, errorLog),
     apollo,
     verifier: federation.callerVerifier(new TokenVerifier(options.keySet)),
     corsOrigins: options.corsOrigins,
@@ -92,12 +107,13 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     web: {
       distDir: webDistDir,
       devSignIn: devSignInFor(options.production, options.keySet),
-      oidc: loadOidcSettings(options.env ?? process.env),
+      oidc: loadOidcSettings(env),
     },
-    trustedDocuments: TrustedDocuments.load(
-      trustedDocumentsFile,
-      trustedDocumentsMode((options.env ?? process.env).TRUSTED_DOCUMENTS),
-    ),
+    trustedDocuments,
+    logger,
+    operationLabels: new OperationLabels(schema, operationNamesOf(trustedDocuments.documents())),
+    graphLoaded: () => federation.gateway.loaded,
+    metrics: options.metrics ?? metricsAccess(options.production, undefined),
   });
   return {
     httpServer,

@@ -3,6 +3,8 @@ import { loadConfig, projectRoot } from './config';
 import { environmentProblems } from './config-check';
 import { demoPartners } from './demo/seed';
 import { exitWithParent, Lifecycle, StartInterrupted } from './lifecycle';
+import { createLogger, lineLogger, logSettings } from './observability/logger';
+import { startTracing } from './observability/tracing';
 import { type RunningGateway, startGateway } from './server';
 
 /**
@@ -12,7 +14,16 @@ import { type RunningGateway, startGateway } from './server';
  * started (the embedded database included). A second signal exits at once.
  */
 async function main(): Promise<void> {
-  const log = (line: string) => console.log(`[gateway] ${line}`);
+  // Every problem with the environment at once, before anything starts.
+  const problems = environmentProblems(process.env);
+  if (problems.length > 0) {
+    console.error(
+      `[gateway] cannot start: ${problems.length === 1 ? 'a setting needs' : `${problems.length} settings need`} attention:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    );
+    process.exit(2);
+  }
+  const logger = createLogger(logSettings(process.env));
+  const log = lineLogger(logger);
   const lifecycle = new Lifecycle(log);
   let starting: Promise<unknown> = Promise.resolve();
   let stopping = false;
@@ -27,7 +38,8 @@ async function main(): Promise<void> {
     lifecycle.requestStop();
     await starting.catch(() => undefined);
     await lifecycle.stop();
-    log('stopped');
+    log('gateway stopped');
+    logger.flush();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -35,16 +47,14 @@ async function main(): Promise<void> {
   // Started by a test or a harness that died: nobody will send the signal.
   exitWithParent(process.env, () => void shutdown('parent process exited'));
 
-  // Every problem with the environment at once, before anything starts.
-  const problems = environmentProblems(process.env);
-  if (problems.length > 0) {
-    console.error(
-      `[gateway] cannot start: ${problems.length === 1 ? 'a setting needs' : `${problems.length} settings need`} attention:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
-    );
-    process.exit(2);
-  }
   const config = loadConfig();
-  starting = startGateway(config, log, lifecycle);
+  starting = (async () => {
+    // Before anything is built, so Apollo's gateway and our modules find the provider; stopped
+    // last, flushing the spans of the drain.
+    const tracing = await startTracing(process.env);
+    if (tracing) lifecycle.started('tracing', () => tracing.stop());
+    return startGateway(config, logger, lifecycle);
+  })();
   let gateway: RunningGateway;
   try {
     gateway = (await starting) as RunningGateway;

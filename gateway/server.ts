@@ -10,8 +10,10 @@ import { seedDemoIfEmpty } from './demo/seed';
 import { loadAssertionKey } from './federation/assertions';
 import { loadFederationConfig } from './federation/config';
 import { buildGateway, type Gateway } from './gateway';
+import { createMetricsServer, metricsAccess } from './http/operations-endpoints';
 import { startSweeps } from './jobs/scheduler';
 import { Lifecycle } from './lifecycle';
+import { type Logger, lineLogger } from './observability/logger';
 
 export interface RunningGateway {
   url: string;
@@ -33,9 +35,10 @@ export interface RunningGateway {
  */
 export async function startGateway(
   config: Config,
-  log: (line: string) => void,
-  lifecycle: Lifecycle = new Lifecycle(log),
+  logger: Logger,
+  lifecycle: Lifecycle = new Lifecycle(lineLogger(logger)),
 ): Promise<RunningGateway> {
+  const log = lineLogger(logger);
   try {
     const database = await openDatabaseServer({
       databaseUrl: config.databaseUrl,
@@ -59,6 +62,8 @@ export async function startGateway(
       production: config.production,
       corsOrigins: config.corsOrigins,
       log,
+      logger,
+      metrics: metricsAccess(config.production, config.metrics.token),
       assertionKey,
       subgraphTimeoutMs: federationConfig.subgraphTimeoutMs,
       limits: config.limits,
@@ -94,6 +99,16 @@ export async function startGateway(
           setTimeout(() => gateway.httpServer.closeAllConnections(), 5_000).unref();
         }),
     );
+    if (config.metrics.port !== undefined) {
+      const metricsServer = createMetricsServer();
+      metricsServer.listen(config.metrics.port, config.metrics.host);
+      await once(metricsServer, 'listening');
+      lifecycle.started(
+        'metrics server',
+        () => new Promise<void>((resolve) => metricsServer.close(() => resolve())),
+      );
+      log(`metrics at http://${config.metrics.host}:${config.metrics.port}/metrics`);
+    }
     await registerPartnerServices(app, gateway, services, log);
     const partnerServices = await servedPartnerServices(app, gateway);
     lifecycle.checkpoint('partner services registration');

@@ -7,6 +7,7 @@ import {
   notAvailable,
   spreadOver,
 } from '../figure';
+import { type MetricsScrape, scrapeMetrics } from '../metrics-scrape';
 import { type BenchOptions, pgbenchScaleMin } from '../options';
 import { initPgbench, type PgbenchResult, pgbenchVersion, runPgbench } from '../pgbench';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
@@ -20,7 +21,8 @@ const bytesPerMegabyte = 1024 * 1024;
  * earn_vs_tpcb and gateway_rss. Each run measures one window of earns through the gateway
  * (spread over the 20 partners) and one pgbench TPC-B window of the same length on the same
  * server, alternating which goes first; the figure is the per-run ratio. The gateway's peak RSS
- * is read after each earn window.
+ * is read after each earn window, and its /metrics scraped half-way through it (the scrape's
+ * cost, the batch sizes and the pool's gauges go into the details).
  */
 export const earnVsTpcb: Experiment = {
   figures: ['earn_vs_tpcb', 'gateway_rss'],
@@ -44,11 +46,16 @@ export const earnVsTpcb: Experiment = {
     const earns: MeasuredLoad[] = [];
     const tpcb: PgbenchResult[] = [];
     const peaks: number[] = [];
+    const scrapes: (MetricsScrape | string)[] = [];
     let peakResets = true;
     for (let run = 0; run < options.runs; run++) {
       const earnWindow = async () => {
         peakResets = (await gateway.resetPeakRss()) && peakResets;
+        const scrape = sleep((options.durationSeconds * 1_000) / 2).then(() =>
+          scrapeMetrics(gateway).catch((error: Error) => `scrape failed: ${error.message}`),
+        );
         const result = await context.load(gateway, load);
+        scrapes.push(await scrape);
         peaks.push((await gateway.peakRssBytes()) / bytesPerMegabyte);
         earns.push(result);
         context.log(
@@ -70,7 +77,9 @@ export const earnVsTpcb: Experiment = {
         await earnWindow();
       }
     }
-    return [earnFigure(context, earns, tpcb, pgbench), rssFigure(gateway, peaks, peakResets)];
+    const earn = earnFigure(context, earns, tpcb, pgbench);
+    earn.details = { ...earn.details, metricsScrapes: scrapes };
+    return [earn, rssFigure(gateway, peaks, peakResets)];
   },
 };
 
@@ -172,4 +181,8 @@ function rssFigure(gateway: ServerProcess, peaks: number[], peakResets: boolean)
     ),
     summary: `VmHWM of pid ${gateway.pid} per earn window, in MB (2^20 bytes)`,
   };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -4,6 +4,7 @@ import { migrationsList } from '../../migrations';
 import { MemberRecord } from '../members/member.entity';
 import { MemberLinkRecord } from '../members/member-link.entity';
 import { MemberLinkCodeRecord } from '../members/member-link-code.entity';
+import { observePool } from '../observability/metrics';
 import { CurrencyRecord } from '../programs/currency.entity';
 import { PartnerRecord } from '../programs/partner.entity';
 import { PartnerCurrencyRecord } from '../programs/partner-currency.entity';
@@ -36,6 +37,26 @@ export function initOrm(url: string, poolSizeMax = 8): Promise<MikroORM> {
     // Requests must fork; a shared global identity map would leak data between callers.
     allowGlobalContext: false,
     debug: false,
+  });
+}
+
+/** Knex's pool (tarn) under MikroORM, as far as it is needed to count its connections. */
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}
+
+/** Reports the ORM's pool as `orm` in the pool metrics; the returned function stops it. */
+export function observeOrmPool(orm: MikroORM): () => void {
+  return observePool('orm', () => {
+    const pool = (orm.em.getConnection().getKnex().client as { pool?: TarnPool }).pool;
+    if (!pool) return { total: 0, idle: 0, waiting: 0 };
+    return {
+      total: pool.numUsed() + pool.numFree(),
+      idle: pool.numFree(),
+      waiting: pool.numPendingAcquires(),
+    };
   });
 }
 

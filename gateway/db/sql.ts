@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { observePool } from '../observability/metrics';
+import { inSpan, SpanKind } from '../observability/tracing';
 import {
   type DeadlineAt,
   deadlineExceeded,
@@ -86,6 +88,7 @@ export class SqlDatabase implements Sql {
   readonly timeouts: DatabaseTimeouts;
   private readonly lanes = new Map<string, Semaphore>();
   private readonly laneSlotsMax: number;
+  private readonly unobserve: () => void;
 
   constructor(options: SqlDatabaseOptions) {
     const poolSizeMax = options.poolSizeMax ?? 16;
@@ -110,6 +113,12 @@ export class SqlDatabase implements Sql {
     this.pool.on('connect', (client) => {
       client.on('error', () => undefined);
     });
+    const pool = this.pool;
+    this.unobserve = observePool('ledger', () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }));
   }
 
   query<Row extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -129,10 +138,12 @@ export class SqlDatabase implements Sql {
    * its caller has been answered that error already. (A deadline passing during the commit
    * itself leaves it committed, once: the retry with the same key answers the original.)
    */
-  async transaction<T>(
-    work: (sql: Sql) => Promise<T>,
-    options: TransactionOptions = {},
-  ): Promise<T> {
+  transaction<T>(work: (sql: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    // One span per transaction (its retries inside), when tracing is on; never per statement.
+    return inSpan('db transaction', SpanKind.CLIENT, () => this.inLane(work, options));
+  }
+
+  private async inLane<T>(work: (sql: Sql) => Promise<T>, options: TransactionOptions): Promise<T> {
     if (options.lane === undefined) return this.attempts(work, options.deadlineAt);
     const lane = this.laneOf(options.lane);
     await lane.acquire();
@@ -218,6 +229,7 @@ export class SqlDatabase implements Sql {
   };
 
   async close(): Promise<void> {
+    this.unobserve();
     await this.pool.end();
   }
 }

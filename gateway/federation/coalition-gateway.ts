@@ -86,6 +86,11 @@ export class CoalitionGateway implements GatewayInterface {
     return this.inner.stop();
   }
 
+  /** Whether the composed graph has been loaded (Apollo started): /ready checks it. */
+  get loaded(): boolean {
+    return this.federatedExecutor !== null;
+  }
+
   /** Serves a new supergraph from the next operation on; in-flight ones finish on the old. */
   swap(supergraphSdl: string): void {
     if (!this.pushSupergraph) throw new Error('the gateway has not loaded yet');

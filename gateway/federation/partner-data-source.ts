@@ -1,6 +1,12 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { GraphQLContext } from '../graphql/context';
+import {
+  secondsSince,
+  subgraphFailuresTotal,
+  subgraphRequestDuration,
+} from '../observability/metrics';
+import { injectTraceContext, inSpan, SpanKind, SpanStatusCode } from '../observability/tracing';
 import { type AssertionSigner, assertionHeader } from './assertions';
 import { createHttpFetcher } from './http-fetcher';
 
@@ -31,15 +37,39 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
     this.fetcher = createHttpFetcher(timeoutMs).fetcher;
   }
 
-  async process(
+  /**
+   * One subgraph request, timed into coalition_subgraph_request_duration_seconds (and counted in
+   * coalition_subgraph_failures_total when it fails), in a client span when tracing is on.
+   */
+  process(
     options: GraphQLDataSourceProcessOptions<GraphQLContext>,
   ): Promise<GatewayGraphQLResponse> {
+    const startedAt = performance.now();
+    return inSpan(`subgraph ${this.partnerId}`, SpanKind.CLIENT, async (span) => {
+      const { response, failure } = await this.fetch(options);
+      const outcome = failure ?? 'ok';
+      subgraphRequestDuration.observe(
+        { subgraph: this.partnerId, outcome },
+        secondsSince(startedAt),
+      );
+      if (failure) subgraphFailuresTotal.inc({ subgraph: this.partnerId, reason: failure });
+      span?.setAttributes({ 'coalition.partner_id': this.partnerId, 'coalition.outcome': outcome });
+      if (failure) span?.setStatus({ code: SpanStatusCode.ERROR, message: failure });
+      return response;
+    });
+  }
+
+  private async fetch(
+    options: GraphQLDataSourceProcessOptions<GraphQLContext>,
+  ): Promise<{ response: GatewayGraphQLResponse; failure?: 'timeout' | 'error' }> {
     const { query, variables, operationName, extensions } = options.request;
     try {
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         [assertionHeader]: await this.signer.sign(options.context?.caller, this.partnerId),
       };
+      // W3C traceparent: the partner's spans join the member's trace (when tracing is on).
+      injectTraceContext(headers);
       const response = await this.fetcher(this.url, {
         method: 'POST',
         headers,
@@ -51,7 +81,7 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw new Error('the answer is not a JSON object');
       }
-      return body as GatewayGraphQLResponse;
+      return { response: body as GatewayGraphQLResponse };
     } catch (error) {
       recordMaxAge(options.context, 0);
       const timedOut = (error as Error).name === 'TimeoutError';
@@ -59,12 +89,15 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
         ? `did not answer within ${this.timeoutMs} ms`
         : `is unavailable (${(error as Error).message})`;
       return {
-        errors: [
-          {
-            message: `The service of partner ${this.partnerId} ${reason}; its fields are null.`,
-            extensions: { code: subgraphUnavailableCode, partnerId: this.partnerId },
-          },
-        ],
+        failure: timedOut ? 'timeout' : 'error',
+        response: {
+          errors: [
+            {
+              message: `The service of partner ${this.partnerId} ${reason}; its fields are null.`,
+              extensions: { code: subgraphUnavailableCode, partnerId: this.partnerId },
+            },
+          ],
+        },
       };
     }
   }

@@ -23,7 +23,7 @@ export const operationLimits = {
 } as const;
 
 /** Error codes whose messages are written for clients and pass through unchanged. */
-const clientErrorCodes = new Set([
+export const clientErrorCodes: ReadonlySet<string> = new Set([
   'BAD_USER_INPUT',
   'BAD_REQUEST',
   'GRAPHQL_PARSE_FAILED',

@@ -3,6 +3,10 @@ import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { maskError, operationLimits } from '../graphql/apollo';
 import { isCoalitionOnly } from '../graphql/coalition-only';
 import type { GraphQLContext } from '../graphql/context';
+import { cacheLookups } from '../observability/metrics';
+
+const hits = cacheLookups.labels('compiled_operations', 'hit');
+const misses = cacheLookups.labels('compiled_operations', 'miss');
 
 /** Operations remembered; the map is emptied when it grows past this. */
 export const compiledOperationsMax = 1_000;
@@ -35,7 +39,9 @@ export class CompiledOperations {
 
   /** The compiled operation for this text, if it has been learned. */
   get(query: string, operationName: string | undefined): CompiledQuery | undefined {
-    return this.operations.get(keyOf(query, operationName)) ?? undefined;
+    const compiled = this.operations.get(keyOf(query, operationName)) ?? undefined;
+    (compiled ? hits : misses).inc();
+    return compiled;
   }
 
   /** Called after Apollo answered the operation with 200: compile it if it qualifies. */

@@ -1,3 +1,5 @@
+import { cacheLookups } from '../observability/metrics';
+
 /**
  * Cached answers to members' read-only GraphQL requests (the wallet a member's app refreshes),
  * so a repeated read costs a map lookup instead of three queries and an execution.
@@ -28,8 +30,13 @@ export const entryTtlMsMax = 10 * 60_000;
 interface CachedResponse {
   body: string;
   headers: [string, string][];
+  /** The operation's metrics label, so a hit is counted under it without parsing. */
+  operation?: string;
   expiresAtMs: number;
 }
+
+const hits = cacheLookups.labels('member_response', 'hit');
+const misses = cacheLookups.labels('member_response', 'miss');
 
 export interface ReadTicket {
   memberId: string;
@@ -46,11 +53,16 @@ export class MemberResponseCache {
 
   lookup(memberId: string, key: string, nowMs: number): CachedResponse | undefined {
     const cached = this.responses.get(memberId)?.get(key);
-    if (!cached) return undefined;
-    if (cached.expiresAtMs <= nowMs) {
-      this.drop(memberId, key);
+    if (!cached) {
+      misses.inc();
       return undefined;
     }
+    if (cached.expiresAtMs <= nowMs) {
+      this.drop(memberId, key);
+      misses.inc();
+      return undefined;
+    }
+    hits.inc();
     return cached;
   }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import type { App } from '../app';
@@ -7,6 +6,9 @@ import type { FederationServices } from '../federation/federation';
 import { transientError } from '../graphql/apollo';
 import type { GraphQLContext } from '../graphql/context';
 import { createGraphQLContext } from '../graphql/context';
+import type { Logger } from '../observability/logger';
+import { silentLogger } from '../observability/logger';
+import { callerContext, inSpan, SpanKind, tracingEnabled } from '../observability/tracing';
 import type { Caller } from '../shared/context';
 import { required } from '../shared/invariant';
 import { deadlineExceeded, type TransientFailure, transientFailureOf } from '../shared/transient';
@@ -15,7 +17,15 @@ import type { OperationClassifier, OperationKind } from './cacheable-operations'
 import type { CompiledOperations } from './compiled-operations';
 import { memberExportPath, sendMemberExport } from './member-export';
 import { endOfUtcDayMs, type MemberResponseCache } from './member-response-cache';
+import type { OperationLabels } from './operation-labels';
+import {
+  answeredOperationsEndpoint,
+  type MetricsAccess,
+  metricsAccess,
+  type ReadinessChecks,
+} from './operations-endpoints';
 import { defaultRateLimits, PartnerRateLimits, type RateLimitSettings } from './rate-limits';
+import { beginRequest, loggableOperationName, outcomeOf, type RequestRecord } from './request-log';
 import { sendJson } from './send-json';
 import type { TrustedDocuments } from './trusted-documents';
 import { handleWeb, type WebOptions } from './web';
@@ -46,13 +56,25 @@ export interface HttpOptions {
   web?: WebOptions;
   /** The apps' registered documents, sent by hash. */
   trustedDocuments?: TrustedDocuments;
+  /** Where the request lines go; silent when omitted. */
+  logger?: Logger;
+  /** The operation names requests are counted under; `other` for all when omitted. */
+  operationLabels?: OperationLabels;
+  /** What /ready checks beyond the database. */
+  graphLoaded?: ReadinessChecks['graphLoaded'];
+  /** Who may read /metrics here; open when omitted outside production. */
+  metrics?: MetricsAccess;
 }
 
 type Handled = HttpOptions & {
   admission: Admission;
   limits: RequestLimits;
   rateLimiter: PartnerRateLimits;
+  logger: Logger;
+  metrics: MetricsAccess;
 };
+
+type Url = { pathname: string; search: string };
 
 /**
  * A plain node:http server (no Express on the hot path): /graphql, /health, the public keys
@@ -66,13 +88,17 @@ export function createHttpServer(httpOptions: HttpOptions): Server {
     limits,
     admission: new Admission(limits),
     rateLimiter: new PartnerRateLimits(httpOptions.rateLimits ?? defaultRateLimits),
+    logger: httpOptions.logger ?? silentLogger,
+    metrics: httpOptions.metrics ?? metricsAccess(false, undefined),
   };
   const server = createServer((request, response) => {
-    handle(options, request, response).catch((error: unknown) => {
+    const url = parseUrl(request.url ?? '/');
+    const record = beginRequest(options.logger, request, response, url.pathname, graphqlPath);
+    serve(options, record, url, request, response).catch((error: unknown) => {
       // A database that went away before execution began: retryable, not a bug.
       const transient = transientFailureOf(error);
-      if (transient && !response.headersSent) return sendTransient(response, transient);
-      console.error('unhandled HTTP error', error);
+      if (transient && !response.headersSent) return sendTransient(response, transient, record);
+      options.logger.error({ err: error, requestId: record.requestId }, 'unhandled HTTP error');
       if (!response.headersSent)
         sendJson(response, 500, graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));
       else response.destroy();
@@ -84,28 +110,73 @@ export function createHttpServer(httpOptions: HttpOptions): Server {
   return server;
 }
 
+/** A request, inside a span continuing the caller's trace when tracing is on. */
+function serve(
+  options: Handled,
+  record: RequestRecord,
+  url: Url,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  if (!tracingEnabled()) return handle(options, record, url, request, response);
+  const name = url.pathname === graphqlPath ? `${request.method} ${graphqlPath}` : 'HTTP';
+  return inSpan(
+    name,
+    SpanKind.SERVER,
+    async (span) => {
+      await handle(options, record, url, request, response);
+      span?.setAttributes({
+        'http.request.method': request.method ?? '',
+        'http.response.status_code': response.statusCode,
+        'coalition.request_id': record.requestId,
+        ...(record.operation ? { 'graphql.operation.name': record.operation } : {}),
+      });
+    },
+    callerContext(request.headers),
+  );
+}
+
 /**
  * One request, in its phases: route, read and authenticate, answer a member's repeated read
  * from memory, execute under admission and the deadline, send (and store for reuse).
  */
-async function handle(options: Handled, request: IncomingMessage, response: ServerResponse) {
+async function handle(
+  options: Handled,
+  record: RequestRecord,
+  url: Url,
+  request: IncomingMessage,
+  response: ServerResponse,
+) {
   const deadlineAt = performance.now() + options.limits.deadlineMs;
-  const url = parseUrl(request.url ?? '/');
   response.setHeader('x-content-type-options', 'nosniff');
+  if (
+    (url.pathname === '/ready' || url.pathname === '/metrics') &&
+    (await answeredOperationsEndpoint(
+      url.pathname,
+      request,
+      response,
+      { app: options.app, graphLoaded: options.graphLoaded },
+      options.metrics,
+    ))
+  ) {
+    return;
+  }
   if (url.pathname !== graphqlPath && options.web) {
     if (await handleWeb(options.web, request, response, url.pathname)) return;
   }
   if (url.pathname === memberExportPath && request.method === 'GET') {
     const caller = await callerOrRefusal(options, request, response);
-    if (caller)
-      await sendMemberExport(options.app, caller, requestIdOf(request), url.search, response);
+    record.caller = caller;
+    if (caller) await sendMemberExport(options.app, caller, record.requestId, url.search, response);
     return;
   }
   if (answeredOutsideGraphQL(options, url.pathname, request, response)) return;
   const incoming = await readGraphQLRequest(options, url, request, response);
-  if (!incoming || answeredFromMemory(options, incoming, response)) return;
-  const executed = await execute(options, incoming, deadlineAt, response);
-  if (executed) await send(incoming, executed, response);
+  if (!incoming) return;
+  record.caller = incoming.caller;
+  if (answeredFromMemory(options, incoming, record, response)) return;
+  const executed = await execute(options, incoming, record, deadlineAt, response);
+  if (executed) await send(incoming, executed, record, response);
 }
 
 /** Everything but a GraphQL request: health, keys, CORS preflight, 404, 405. True when answered. */
@@ -205,13 +276,19 @@ function refuseToken(response: ServerResponse, why: string): void {
  * A member's repeated read, answered before parsing anything. Only a JSON request can hit (a
  * stored body was once parsed and answered by Apollo under the same CSRF rules).
  */
-function answeredFromMemory(options: Handled, incoming: Incoming, response: ServerResponse) {
+function answeredFromMemory(
+  options: Handled,
+  incoming: Incoming,
+  record: RequestRecord,
+  response: ServerResponse,
+) {
   const { caller, raw, request } = incoming;
   if (!options.memberReads || caller.kind !== 'member' || raw === undefined || !isJson(request)) {
     return false;
   }
   const cached = options.memberReads.cache.lookup(caller.memberId, raw, incoming.nowMs);
   if (!cached) return false;
+  record.operation = cached.operation;
   for (const [name, value] of cached.headers) response.setHeader(name, value);
   response.setHeader('cache-control', 'no-store');
   response.end(cached.body);
@@ -238,6 +315,7 @@ interface Executed {
 async function execute(
   options: Handled,
   incoming: Incoming,
+  record: RequestRecord,
   deadlineAt: number,
   response: ServerResponse,
 ): Promise<Executed | undefined> {
@@ -258,6 +336,7 @@ async function execute(
     return undefined;
   }
   body = trusted.body;
+  labelOperation(options, record, body);
   const memberRead = memberReadOf(options, caller, raw, body);
   const ticket =
     raw !== undefined &&
@@ -272,15 +351,15 @@ async function execute(
     await options.rateLimiter.admit(caller);
     release = await options.admission.enter(callerKey(caller));
   } catch (error) {
-    sendTransient(response, error as TransientFailure);
+    sendTransient(response, error as TransientFailure, record);
     return undefined;
   }
-  const context = createGraphQLContext(options.app, caller, requestIdOf(request), {
+  const context = createGraphQLContext(options.app, caller, record.requestId, {
     deadlineAt,
     federation: options.federation,
   });
   const executed: Executed = { context, memberRead, ticket };
-  const execution = (async () => {
+  const execution = inSpan(`graphql ${record.operation}`, SpanKind.INTERNAL, async () => {
     if (compiled && operation && options.compiled) {
       const ran = await options.compiled.run(compiled, context, operation.variables);
       executed.answer = { ...ran, headers: [['content-type', jsonContentType]] };
@@ -305,7 +384,7 @@ async function execute(
     if (operation && executed.answer.status === 200) {
       options.compiled?.learn(operation.query, operation.operationName);
     }
-  })();
+  });
   // The slot stays taken until the work stops, even when the caller was answered before.
   execution.then(release, release);
   const reached = (await beforeDeadline(execution, deadlineAt)) === deadlineReached;
@@ -314,16 +393,22 @@ async function execute(
   if (reached) {
     // Whatever the work still does cannot commit (see SqlDatabase.transaction, EarnBatcher).
     execution.catch(() => undefined);
-    sendTransient(response, deadlineExceeded());
+    sendTransient(response, deadlineExceeded(), record);
     return undefined;
   }
   return executed;
 }
 
 /** Sends the answer, storing a member's reusable read; or streams Apollo's incremental result. */
-async function send(incoming: Incoming, executed: Executed, response: ServerResponse) {
+async function send(
+  incoming: Incoming,
+  executed: Executed,
+  record: RequestRecord,
+  response: ServerResponse,
+) {
   const { answer, result, memberRead, ticket, context } = executed;
   if (answer) {
+    record.outcome = outcomeOf(answer.body);
     for (const [name, value] of answer.headers) response.setHeader(name, value);
     response.setHeader('cache-control', 'no-store');
     response.statusCode = answer.status;
@@ -332,7 +417,7 @@ async function send(incoming: Incoming, executed: Executed, response: ServerResp
     if (validUntilMs && answer.status === 200 && !answer.body.includes('"errors"')) {
       memberRead.cache.store(
         ticket,
-        { body: answer.body, headers: answer.headers },
+        { body: answer.body, headers: answer.headers, operation: record.operation },
         incoming.nowMs,
         validUntilMs,
       );
@@ -359,9 +444,17 @@ function headerMapOf(request: IncomingMessage): HeaderMap {
   return headers;
 }
 
-function requestIdOf(request: IncomingMessage): string {
-  const given = request.headers['x-request-id'];
-  return typeof given === 'string' ? given.slice(0, 100) : randomUUID();
+/** The operation's metrics label and, for the log, the client's operation name. */
+function labelOperation(options: Handled, record: RequestRecord, body: unknown): void {
+  const { query, operationName } = (body ?? {}) as { query?: unknown; operationName?: unknown };
+  const given = typeof operationName === 'string' ? operationName : undefined;
+  if (typeof query === 'string' && options.operationLabels) {
+    const described = options.operationLabels.describe(query, given);
+    record.operation = described.label;
+    record.operationName = loggableOperationName(described.name);
+  } else {
+    record.operationName = loggableOperationName(given);
+  }
 }
 
 const jsonContentType = 'application/json; charset=utf-8';
@@ -406,7 +499,7 @@ function plainOperation(
 }
 
 /** The path and query string of a request target, without URL's full parser on the hot path. */
-function parseUrl(target: string): { pathname: string; search: string } {
+function parseUrl(target: string): Url {
   const question = target.indexOf('?');
   return question < 0
     ? { pathname: target, search: '' }
@@ -533,7 +626,12 @@ async function beforeDeadline<T>(
 }
 
 /** 503 (429 for a rate limit) with Retry-After: the request may be sent again, unchanged. */
-function sendTransient(response: ServerResponse, failure: TransientFailure): void {
+function sendTransient(
+  response: ServerResponse,
+  failure: TransientFailure,
+  record?: RequestRecord,
+): void {
+  if (record) record.outcome = failure.code;
   response.setHeader('retry-after', String(failure.retryAfterSeconds));
   sendJson(response, failure.httpStatus, { errors: [transientError(failure)] });
 }

@@ -26,6 +26,11 @@ export class TrustedDocuments {
     return this.byHash.size;
   }
 
+  /** The registered documents' texts. */
+  documents(): IterableIterator<string> {
+    return this.byHash.values();
+  }
+
   /** The request with the registered text in place of its hash, or why it is refused. */
   resolve(caller: Caller, body: unknown): { body: unknown } | { refused: string } {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return { body };

@@ -1,3 +1,5 @@
+import { earnBatchSize } from '../observability/metrics';
+import { inSpan, SpanKind } from '../observability/tracing';
 import type { DomainError } from '../shared/errors';
 import { required } from '../shared/invariant';
 import { deadlineExceeded, deadlinePassed, transientFailureOf } from '../shared/transient';
@@ -148,11 +150,9 @@ export class EarnBatcher {
   }
 
   private async run(batch: Waiting[], whole = false): Promise<void> {
+    earnBatchSize.observe({ queue: 'shared' }, batch.length);
     try {
-      const outcomes = await this.post(
-        batch.map((waiting) => waiting.entry),
-        { skipLocked: true },
-      );
+      const outcomes = await this.posted(batch, true);
       // Counted before answering: the answered come back after this, as new submissions.
       if (whole) this.gatherTarget = Math.min(earnBatchSizeMax, this.queue.length + batch.length);
       for (const [index, waiting] of batch.entries()) {
@@ -169,6 +169,20 @@ export class EarnBatcher {
       // Isolate the entry that broke the batch: each of the others succeeds on its own.
       await Promise.all(batch.map((waiting) => this.run([waiting])));
     }
+  }
+
+  /**
+   * Posts a batch in one statement; with tracing on, in a span of the trace of the request
+   * that started the batch (the others in it share the statement).
+   */
+  private posted(batch: Waiting[], skipLocked: boolean): Promise<(Outcome | RowsBusy)[]> {
+    return inSpan('db earn batch', SpanKind.CLIENT, (span) => {
+      span?.setAttribute('coalition.batch_size', batch.length);
+      return this.post(
+        batch.map((waiting) => waiting.entry),
+        { skipLocked },
+      );
+    });
   }
 
   private toLane(partnerId: string, waiting: Waiting): void {
@@ -226,11 +240,9 @@ export class EarnBatcher {
 
   /** A lane's batch waits for its rows; a batch one entry broke is retried one at a time. */
   private async runLane(batch: Waiting[]): Promise<void> {
+    earnBatchSize.observe({ queue: 'lane' }, batch.length);
     try {
-      const outcomes = await this.post(
-        batch.map((waiting) => waiting.entry),
-        { skipLocked: false },
-      );
+      const outcomes = await this.posted(batch, false);
       for (const [index, waiting] of batch.entries()) {
         waiting.resolve(outcomes[index] as Outcome);
       }

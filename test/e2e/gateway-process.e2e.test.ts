@@ -101,7 +101,7 @@ describe('the gateway process', () => {
     await output.when('Creating an embedded PostgreSQL cluster');
     gateway.kill('SIGINT');
     expect(await exitCode(gateway)).toBe(0);
-    expect(output.text()).toContain('[gateway] stopped');
+    expect(output.text()).toContain('gateway stopped');
     expect(output.text()).not.toContain('Coalition gateway ready');
     expect(postgresUsing(dataDir)).toEqual([]);
   });
@@ -117,7 +117,7 @@ describe('the gateway process', () => {
     expect(postgresUsing(dataDir).length).toBeGreaterThan(0);
     gateway.kill('SIGINT');
     expect(await exitCode(gateway)).toBe(0);
-    expect(output.text()).toContain('[gateway] stopped');
+    expect(output.text()).toContain('gateway stopped');
     expect(postgresUsing(dataDir)).toEqual([]);
   });
 

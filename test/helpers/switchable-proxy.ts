@@ -1,5 +1,10 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { Socket } from 'node:net';
 
 /**
@@ -10,6 +15,8 @@ import type { Socket } from 'node:net';
 export interface SwitchableProxy {
   url: string;
   mode: 'pass' | 'hang' | 'down';
+  /** The headers of the last request it received (a test reads what the gateway sent). */
+  lastHeaders?: IncomingHttpHeaders;
   close(): Promise<void>;
 }
 
@@ -18,6 +25,7 @@ export async function startSwitchableProxy(target: string): Promise<SwitchablePr
   const sockets = new Set<Socket>();
   const proxy: SwitchableProxy = { url: '', mode: 'pass', close: async () => undefined };
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    proxy.lastHeaders = request.headers;
     if (proxy.mode === 'hang') return; // never answers
     if (proxy.mode === 'down') {
       request.socket.destroy();

@@ -6,7 +6,9 @@ import { TokenIssuer, type TokenRequest } from '../../gateway/auth/tokens';
 import type { DatabaseTimeouts } from '../../gateway/db/sql';
 import { buildGateway, type Gateway } from '../../gateway/gateway';
 import { defaultRequestLimits, type RequestLimits } from '../../gateway/http/admission';
+import type { MetricsAccess } from '../../gateway/http/operations-endpoints';
 import type { RateLimitSettings } from '../../gateway/http/rate-limits';
+import type { Logger } from '../../gateway/observability/logger';
 import { createTestApp, type TestApp } from './test-app';
 
 export interface TestGateway {
@@ -41,6 +43,8 @@ export async function createTestGateway(
     rateLimits?: RateLimitSettings;
     databaseTimeouts?: Partial<DatabaseTimeouts>;
     connectThrough?: (databaseUrl: string) => Promise<string>;
+    logger?: Logger;
+    metrics?: MetricsAccess;
   } = {},
 ): Promise<TestGateway> {
   const app = await createTestApp({
@@ -57,6 +61,8 @@ export async function createTestGateway(
     log: process.env.DEBUG_GATEWAY_LOG ? console.log : () => undefined,
     limits: { ...defaultRequestLimits, ...options.limits },
     rateLimits: options.rateLimits,
+    logger: options.logger,
+    metrics: options.metrics,
   });
   const issuer = new TokenIssuer(keySet.privateJwk!);
   const server = gateway.httpServer;
