@@ -25,7 +25,10 @@ export interface Config {
   dataDir: string;
   /** Origins allowed by CORS; empty means same-origin clients (POS systems, curl) only. */
   corsOrigins: string[];
-  /** How often the maturity and expiry sweeps run; 0 disables the in-process schedule. */
+  /**
+   * How often the sweeps (maturity, expiry, holds, quotes) run, once across all gateway
+   * processes; 0: this process runs no scheduled jobs at all.
+   */
   sweepIntervalMs: number;
   /** Seed the demo coalition when the database is empty. */
   seedDemo: boolean;

@@ -10,7 +10,7 @@ import { seedDemoIfEmpty } from './demo/seed';
 import { loadAssertionKey } from './federation/assertions';
 import { loadFederationConfig } from './federation/config';
 import { buildGateway, type Gateway } from './gateway';
-import { startSweeps } from './jobs/scheduler';
+import { startJobs } from './jobs/scheduler';
 import { Lifecycle } from './lifecycle';
 
 export interface RunningGateway {
@@ -80,8 +80,11 @@ export async function startGateway(
       });
       for (const partner of partners) services[partner.partnerId] = partner.url;
     }
-    const sweeps = startSweeps(app, config.sweepIntervalMs, log);
-    lifecycle.started('sweeps', () => sweeps.stop());
+    // SWEEP_INTERVAL_MS=0: this process runs no scheduled jobs (tests, benchmarks).
+    if (config.sweepIntervalMs > 0) {
+      const jobs = await startJobs({ app, settings: config, log });
+      lifecycle.started('scheduled jobs', () => jobs.stop());
+    }
     gateway.httpServer.listen(config.port, config.host);
     await once(gateway.httpServer, 'listening');
     lifecycle.started(

@@ -8,6 +8,7 @@ import {
   PayAcrossProgramsSuccessResolver,
 } from './resolvers/exchange.resolver';
 import { ExchangeAdminResolver } from './resolvers/exchange-admin.resolver';
+import { JobsResolver } from './resolvers/jobs.resolver';
 import { LiabilitiesResolver } from './resolvers/liabilities.resolver';
 import { MemberResolver } from './resolvers/members.resolver';
 import { PartnerServiceResolver } from './resolvers/partner-services.resolver';
@@ -47,6 +48,7 @@ export const resolvers = [
   StatementResolver,
   ReconciliationResolver,
   LiabilitiesResolver,
+  JobsResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */
