@@ -13,8 +13,8 @@ import { Migration0013OneMemberPerTransaction } from './0013-one-member-per-tran
 import { Migration0015EarnBatchSkipsLockedRows } from './0015-earn-batch-skips-locked-rows';
 import { Migration0016DemoSeedProgress } from './0016-demo-seed-progress';
 import { Migration0017Tiers } from './0017-tiers';
-import { Migration0023JobQueue } from './0023-job-queue';
-import { Migration0024JobRuns } from './0024-job-runs';
+import { Migration0023ScheduledJobs } from './0023-scheduled-jobs';
+import { Migration0024ConfigurationChangeFeed } from './0024-configuration-change-feed';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -35,6 +35,9 @@ export const migrationsList: MigrationObject[] = [
   { name: '0015-earn-batch-skips-locked-rows', class: Migration0015EarnBatchSkipsLockedRows },
   { name: '0016-demo-seed-progress', class: Migration0016DemoSeedProgress },
   { name: '0017-tiers', class: Migration0017Tiers },
-  { name: '0023-job-queue', class: Migration0023JobQueue },
-  { name: '0024-job-runs', class: Migration0024JobRuns },
+  { name: '0023-scheduled-jobs', class: Migration0023ScheduledJobs },
+  {
+    name: '0024-configuration-change-feed',
+    class: Migration0024ConfigurationChangeFeed,
+  },
 ];

@@ -5,7 +5,7 @@ import type { Sql } from '../db/sql';
 export type JobTrigger = 'schedule' | 'command';
 export type JobOutcome = 'running' | 'succeeded' | 'failed';
 
-/** One attempt of a job, as recorded in `job_run` (migration 0024). */
+/** One attempt of a job, as recorded in `job_run` (migration 0023). */
 export interface JobRunRecord {
   jobName: string;
   trigger: JobTrigger;

@@ -1,19 +1,31 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * The job queue's own schema: pg-boss 10.4.2, schema version 24, in the `pgboss` schema
- * (docs/reliability.md, "Scheduled jobs"). pg-boss can install itself on start; here it must not:
+ * Scheduled jobs (docs/reliability.md, "Scheduled jobs"): the job queue's schema, and our record
+ * of what the jobs did.
+ *
+ * The job queue's own schema: pg-boss 10.4.2, schema version 24, in the `pgboss` schema. pg-boss can install itself on start; here it must not:
  * the database changes only through migrations, and the Jest template database then carries the
  * queue like every other table. This is the SQL of `PgBoss.getConstructionPlans('pgboss')` at
- * that version, frozen (less its BEGIN/COMMIT, lock timeouts and advisory lock: MikroORM runs the migrations in one transaction).
- * The gateway starts pg-boss with `migrate: false`, which only checks that the installed
+ * that version, frozen (less its BEGIN/COMMIT, lock timeouts and advisory lock: MikroORM runs
+ * the migrations in one transaction). The gateway starts pg-boss with `migrate: false`, which only checks that the installed
  * version is the one it expects. Upgrading pg-boss to a new schema version takes a new
  * migration holding the SQL of `PgBoss.getMigrationPlans('pgboss', 24)`, frozen the same way.
  *
  * Queues (one per job type) are rows plus a partition that pg-boss's own `create_queue`
  * function adds when the scheduler first meets a job type; a new job type needs no migration.
+ *
+ * What the scheduled jobs did, readable by the operator (`jobRuns`, `npm run jobs -- status`)
+ * without knowing the job library's tables:
+ * - `job_schedule`: each job type and its interval, written by every gateway process at start
+ *   (the last start's settings win; they are the same on every replica of a deployment);
+ * - `job_run`: one row per attempt, scheduled or run by hand: when it started and ended, its
+ *   outcome, the rows it affected or the error it failed with, and which process ran it. A
+ *   scheduled attempt names its slot (the start of its interval: one slot, one job, however
+ *   many processes scheduled it) and pg-boss's job (`queue_job_id`). Attempts older than the
+ *   retention are deleted by the `prune-job-runs` job.
  */
-export class Migration0023JobQueue extends Migration {
+export class Migration0023ScheduledJobs extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
 CREATE SCHEMA IF NOT EXISTS pgboss
@@ -180,6 +192,28 @@ CREATE INDEX archive_i1 ON pgboss.archive(archived_on);
     LANGUAGE plpgsql;
   ;
 INSERT INTO pgboss.version(version) VALUES ('24');
+
+create table job_schedule (
+  job_name text primary key,
+  interval_seconds integer not null constraint job_schedule_interval_positive check (interval_seconds > 0),
+  updated_at timestamptz not null default now()
+);
+create table job_run (
+  id bigint generated always as identity primary key,
+  job_name text not null,
+  trigger text not null constraint job_run_trigger_known check (trigger in ('schedule', 'command')),
+  slot_at timestamptz,
+  queue_job_id uuid,
+  attempt integer not null constraint job_run_attempt_positive check (attempt >= 1),
+  started_at timestamptz not null default clock_timestamp(),
+  finished_at timestamptz,
+  outcome text not null default 'running'
+    constraint job_run_outcome_known check (outcome in ('running', 'succeeded', 'failed')),
+  rows_affected bigint,
+  error text,
+  process text not null
+);
+create index job_run_by_job on job_run (job_name, started_at desc);
 `);
   }
 }
