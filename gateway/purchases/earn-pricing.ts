@@ -17,7 +17,6 @@ export interface EarnPricingInput {
   terms: { moneyCurrency: string; earnRatePoints: bigint; earnRatePerMinor: bigint };
 }
 
-
 /** An earn's points and the lines that add up to them. */
 export interface PricedEarn {
   points: bigint;

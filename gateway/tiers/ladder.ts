@@ -1,5 +1,5 @@
-import { isKnownMoneyCurrency } from '../shared/money';
 import { InvalidInput } from '../shared/errors';
+import { isKnownMoneyCurrency } from '../shared/money';
 import { requireIntegerInRange, requirePattern, requireReference } from '../shared/validate';
 
 /**

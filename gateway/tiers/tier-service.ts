@@ -253,7 +253,12 @@ export class TierService {
       if (!ladder) throw new NoTierLadder(program.code);
       const rank = rankOf(ladder, input.tierCode, 'tierCode');
       await this.db.transaction(async (sql) => {
-        await sql.query('select tier_enrol($1, $2, $3, $4)', [memberId, program.code, now, 'grant']);
+        await sql.query('select tier_enrol($1, $2, $3, $4)', [
+          memberId,
+          program.code,
+          now,
+          'grant',
+        ]);
         await sql.query(
           `insert into tier_grant (member_id, currency_code, kind, rank, starts_at, ends_at, reason, granted_by)
            values ($1, $2, 'manual', $3, $4, $5, $6, $7)`,

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadKeySet } from '../../gateway/auth/keys';
+import { TokenIssuer } from '../../gateway/auth/tokens';
+import { loadAssertionKey } from '../../gateway/federation/assertions';
 import { jobDefinitions } from '../../gateway/jobs/registry';
+import { skyAir } from '../../partners/airline/schema';
+import { gatewayKeys } from '../../partners/shared/assertion-verifier';
+import { type StartedPartner, startPartnerServices } from '../../partners/start';
 import { buildDist } from '../helpers/build';
 import { runChild, stopChildren } from '../helpers/child-processes';
 import {
@@ -12,6 +17,7 @@ import {
   startGatewayProcess,
 } from '../helpers/gateway-processes';
 import { createTestApp, type TestApp } from '../helpers/test-app';
+import { registerMutation } from '../helpers/test-federation';
 
 /**
  * Two gateway processes (`npm start`'s, as two replicas would run) sharing one database: what
@@ -23,6 +29,8 @@ chmodSync(folder, 0o755);
 let app: TestApp;
 let database: pg.Client;
 let env: NodeJS.ProcessEnv;
+let issuer: TokenIssuer;
+let skyAirService: StartedPartner | undefined;
 const replicas: GatewayProcess[] = [];
 const sweeps = ['mature', 'expire', 'holds', 'quotes'];
 
@@ -32,7 +40,9 @@ beforeAll(async () => {
   database = new pg.Client(app.databaseUrl);
   await database.connect();
   // Both replicas read the same development keys; made here so they do not race to make them.
-  await loadKeySet({ production: false, dataDir: folder, env: {} });
+  const keySet = await loadKeySet({ production: false, dataDir: folder, env: {} });
+  issuer = new TokenIssuer(keySet.privateJwk!);
+  const assertionKey = await loadAssertionKey({ production: false, dataDir: folder, env: {} });
   env = {
     ...process.env,
     DATABASE_URL: app.databaseUrl,
@@ -44,14 +54,40 @@ beforeAll(async () => {
   };
   delete env.NODE_ENV;
   replicas.push(...(await Promise.all([startGatewayProcess(env), startGatewayProcess(env)])));
+  // SkyAir's service, trusting the replicas' shared assertion key; registered by a test below.
+  const { kty, crv, x, y, kid, alg } = assertionKey;
+  [skyAirService] = await startPartnerServices([skyAir], {
+    gatewayKeys: gatewayKeys({ jwks: { keys: [{ kty, crv, x, y, kid, alg }] } }),
+    coalitionUrl: `${replicas[0]!.origin}/graphql`,
+    host: '127.0.0.1',
+    ports: { [skyAir.partnerId]: 0 },
+    log: () => undefined,
+  });
 });
 
 afterAll(async () => {
+  await skyAirService?.stop();
   await stopChildren();
   await database?.end();
   await app?.close();
   rmSync(folder, { recursive: true, force: true });
 });
+
+/** A GraphQL request to one replica, with a token of the replicas' development key. */
+async function graphql(
+  replica: GatewayProcess,
+  token: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  // biome-ignore lint/suspicious/noExplicitAny: answers are inspected field by field.
+): Promise<{ data?: any; errors?: { message: string }[] }> {
+  const response = await fetch(`${replica.origin}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: unknown; errors?: { message: string }[] };
+}
 
 async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   for (;;) {
@@ -90,6 +126,44 @@ describe('two gateway processes on one database', () => {
     expect(schedules.rows).toEqual(
       expect.arrayContaining(sweeps.map((name) => ({ job_name: name, interval_seconds: 1 }))),
     );
+  });
+
+  it('read-your-writes: an earn acknowledged by one process is in the next read the other serves', async () => {
+    const [first, second] = [replicas[0]!, replicas[1]!];
+    const alice = await issuer.issue({ kind: 'member', subject: 'mbr_alice' });
+    const fuelco = await issuer.issue({ kind: 'partner', subject: 'ptr_fuelco' });
+    const sky = async () => {
+      const answer = await graphql(second, alice, '{ wallet { balances { currency available } } }');
+      const balances = answer.data.wallet.balances as { currency: string; available: string }[];
+      return BigInt(balances.find((balance) => balance.currency === 'SKY')!.available);
+    };
+    for (let round = 0; round < 20; round++) {
+      const before = await sky();
+      expect(await sky()).toBe(before); // the second process now answers from memory
+      const earned = await graphql(
+        first,
+        fuelco,
+        'mutation Earn($id: String!) { awardPoints(input: {member: {externalId: "FC-0001"}, transactionId: $id, currency: "SKY", points: "1"}) { __typename } }',
+        { id: `REPLICAS-${round}` },
+      );
+      expect(earned.data.awardPoints.__typename).toBe('AwardPointsSuccess');
+      expect(await sky()).toBe(before + 1n);
+    }
+  });
+
+  it('a partner service registered through one process is served by the other at once', async () => {
+    const [first, second] = [replicas[0]!, replicas[1]!];
+    const alice = await issuer.issue({ kind: 'member', subject: 'mbr_alice' });
+    const before = await graphql(second, alice, '{ skyAirAwardFlights { id } }');
+    expect(before.errors?.[0]?.message).toMatch(/skyAirAwardFlights/);
+    const operator = await issuer.issue({ kind: 'operator', subject: 'admin' });
+    const registered = await graphql(first, operator, registerMutation, {
+      input: { partnerId: skyAir.partnerId, url: skyAirService!.url },
+    });
+    expect(registered.data.registerPartnerService.__typename).toBe('PartnerService');
+    const after = await graphql(second, alice, '{ skyAirAwardFlights { id } }');
+    expect(after.errors).toBeUndefined();
+    expect(after.data.skyAirAwardFlights.length).toBeGreaterThan(0);
   });
 
   it('`npm run jobs -- all` runs every job by hand and `status` lists them', async () => {
