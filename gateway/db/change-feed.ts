@@ -201,7 +201,10 @@ export class ChangeFeed {
     const token = String(++this.tokens);
     this.barrier = { token, waiters };
     setTimeout(() => this.finishBarrier(token, false), barrierTimeoutMs).unref();
-    if (!client) return this.finishBarrier(token, false);
+    if (!client) {
+      this.finishBarrier(token, false);
+      return;
+    }
     client
       .query('select pg_notify($1, $2)', [this.barrierChannel, token])
       .catch(() => this.finishBarrier(token, false));
