@@ -8,6 +8,7 @@ import { parseRateLimitOverrides } from './http/rate-limits';
 const integerSettings = [
   'PORT',
   'SWEEP_INTERVAL_MS',
+  'GATEWAY_WORKERS',
   'REQUEST_DEADLINE_MS',
   'GATEWAY_CONCURRENCY_MAX',
   'GATEWAY_CALLER_CONCURRENCY_MAX',

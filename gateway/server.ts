@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { JWK } from 'jose';
 import { demoPartnerServices } from '../partners/demo';
 import { gatewayKeys } from '../partners/shared/assertion-verifier';
 import { startPartnerServices } from '../partners/start';
@@ -8,7 +9,7 @@ import type { Config } from './config';
 import { openDatabaseServer } from './db/database';
 import { seedDemoIfEmpty } from './demo/seed';
 import { loadAssertionKey } from './federation/assertions';
-import { loadFederationConfig } from './federation/config';
+import { type FederationConfig, loadFederationConfig } from './federation/config';
 import { buildGateway, type Gateway } from './gateway';
 import { startJobs } from './jobs/scheduler';
 import { Lifecycle } from './lifecycle';
@@ -66,20 +67,13 @@ export async function startGateway(
     });
     lifecycle.started('gateway', () => gateway.stop());
     // Partner services stop after the gateway has drained (stops run in reverse order).
-    const services = { ...federationConfig.partnerServices };
-    if (federationConfig.demoPartnersInProcess) {
-      const partners = await startPartnerServices(demoPartnerServices, {
-        gatewayKeys: gatewayKeys({ jwks: gateway.federation.signer.publicJwks }),
-        coalitionUrl: `http://127.0.0.1:${config.port}/graphql`,
-        host: federationConfig.partnerHost,
-        dataDir: config.dataDir,
-        log,
-      });
-      lifecycle.started('partner services', async () => {
-        await Promise.all(partners.map((partner) => partner.stop()));
-      });
-      for (const partner of partners) services[partner.partnerId] = partner.url;
-    }
+    const services = await startDemoPartners(
+      config,
+      federationConfig,
+      gateway.federation.signer.publicJwks,
+      lifecycle,
+      log,
+    );
     // SWEEP_INTERVAL_MS=0: this process runs no scheduled jobs (tests, benchmarks).
     if (config.sweepIntervalMs > 0) {
       const jobs = await startJobs({ app, settings: config, log });
@@ -112,6 +106,33 @@ export async function startGateway(
     await lifecycle.stop();
     throw error;
   }
+}
+
+/**
+ * The configured partner services (PARTNER_SERVICES), and the demo partners' when they run
+ * in-process (DEMO_PARTNERS), started here and registered with `lifecycle`: partner id -> URL.
+ */
+export async function startDemoPartners(
+  config: Config,
+  federationConfig: FederationConfig,
+  gatewayPublicJwks: { keys: JWK[] },
+  lifecycle: Lifecycle,
+  log: (line: string) => void,
+): Promise<Record<string, string>> {
+  const services = { ...federationConfig.partnerServices };
+  if (!federationConfig.demoPartnersInProcess) return services;
+  const partners = await startPartnerServices(demoPartnerServices, {
+    gatewayKeys: gatewayKeys({ jwks: gatewayPublicJwks }),
+    coalitionUrl: `http://127.0.0.1:${config.port}/graphql`,
+    host: federationConfig.partnerHost,
+    dataDir: config.dataDir,
+    log,
+  });
+  lifecycle.started('partner services', async () => {
+    await Promise.all(partners.map((partner) => partner.stop()));
+  });
+  for (const partner of partners) services[partner.partnerId] = partner.url;
+  return services;
 }
 
 /**
