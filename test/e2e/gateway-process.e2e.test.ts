@@ -126,6 +126,39 @@ function isAlive(pid: number): boolean {
   return state !== '' && !state.startsWith('Z');
 }
 
+/** The children of a process (a cluster primary's workers), by pid. */
+function childrenOf(pid: number): number[] {
+  const ps = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).stdout.toString();
+  return ps
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((child) => child > 0 && isAlive(child));
+}
+
+describe('GATEWAY_WORKERS', () => {
+  it('serves one port from two worker processes, and replaces one that dies', async () => {
+    const env: NodeJS.ProcessEnv = { ...(await gatewayEnv()), GATEWAY_WORKERS: '2' };
+    const gateway = spawnChild(process.execPath, [gatewayScript], { env });
+    const output = outputOf(gateway);
+    await output.when('Coalition gateway ready');
+    expect(output.text()).toContain('(2 gateway processes)');
+    const workers = childrenOf(gateway.pid!);
+    expect(workers).toHaveLength(2);
+    process.kill(workers[0]!, 'SIGKILL');
+    await output.when('starting another');
+    // As long as it takes: a new worker takes its place, and the port answers throughout.
+    while (!childrenOf(gateway.pid!).some((pid) => !workers.includes(pid))) {
+      expect(await answers(Number(env.PORT))).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(childrenOf(gateway.pid!)).toHaveLength(2);
+    gateway.kill('SIGTERM');
+    expect(await exitCode(gateway)).toBe(0);
+    expect(childrenOf(gateway.pid!)).toEqual([]);
+    expect(postgresUsing(dataDir)).toEqual([]);
+  });
+});
+
 describe('production start-up checks', () => {
   it('refuses to start with one message naming every problem, before starting anything (issue 17)', async () => {
     const env = { ...(await gatewayEnv()), NODE_ENV: 'production', JWT_PUBLIC_JWKS: '{oops' };
