@@ -1,16 +1,14 @@
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
 import { demoPartnerServices } from '../partners/demo';
-import { createApp } from './app';
 import { loadKeySet } from './auth/keys';
 import { printBanner } from './banner';
 import type { Config } from './config';
-import { openDatabaseServer } from './db/database';
 import { seedDemoIfEmpty } from './demo/seed';
 import { AssertionSigner, loadAssertionKey } from './federation/assertions';
 import { loadFederationConfig } from './federation/config';
-import { exitWithParent, Lifecycle, StartInterrupted } from './lifecycle';
-import { startDemoPartners } from './server';
+import { Lifecycle, StartInterrupted, stopOnSignals } from './lifecycle';
+import { openDatabase, startDemoPartners } from './server';
 
 /** A worker stopped (SIGTERM) and still running after this is killed. */
 const workerStopMs = 20_000;
@@ -32,33 +30,22 @@ export async function runPrimary(config: Config): Promise<void> {
   const lifecycle = new Lifecycle(log);
   const workers = new WorkerPool(config.workers, log);
   let starting: Promise<unknown> = Promise.resolve();
-  let stopping = false;
-  const shutdown = async (reason: string) => {
-    if (stopping) {
-      log(`${reason} again: exiting now`);
-      workers.kill();
-      process.exit(1);
-    }
-    stopping = true;
-    workers.stopRequested();
-    log(`${reason}: stopping the gateway processes, then the database...`);
-    lifecycle.requestStop();
-    await starting.catch(() => undefined);
-    await lifecycle.stop();
-    log('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  exitWithParent(process.env, () => void shutdown('parent process exited'));
+  const signals = stopOnSignals({
+    lifecycle,
+    log,
+    stopsWhat: 'the gateway processes, then the database',
+    starting: () => starting,
+    onStop: () => workers.stopRequested(),
+    onForcedExit: () => workers.kill(),
+  });
 
   starting = prepareAndFork(config, lifecycle, workers, log);
   try {
     const ready = (await starting) as Awaited<ReturnType<typeof prepareAndFork>>;
-    if (stopping) return;
+    if (signals.stopping) return;
     printBanner(ready);
   } catch (error) {
-    if (error instanceof StartInterrupted || stopping) return;
+    if (error instanceof StartInterrupted || signals.stopping) return;
     await lifecycle.stop();
     throw error;
   }
@@ -71,16 +58,7 @@ async function prepareAndFork(
   workers: WorkerPool,
   log: (line: string) => void,
 ) {
-  const database = await openDatabaseServer({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    log,
-  });
-  lifecycle.started('database', () => database.stop());
-  const app = await createApp({
-    databaseUrl: database.url,
-    databaseTimeouts: config.databaseTimeouts,
-  });
+  const { database, app } = await openDatabase(config, lifecycle, log);
   let seeded: 'seeded' | 'repaired' | false;
   try {
     seeded = config.seedDemo ? await seedDemoIfEmpty(app) : false;

@@ -3,7 +3,7 @@ import { printBanner } from './banner';
 import { runPrimary } from './cluster';
 import { type Config, loadConfig } from './config';
 import { environmentProblems } from './config-check';
-import { exitWithParent, Lifecycle, StartInterrupted } from './lifecycle';
+import { Lifecycle, StartInterrupted, stopOnSignals } from './lifecycle';
 import { type RunningGateway, startGateway } from './server';
 
 /**
@@ -36,40 +36,25 @@ async function runGateway(config: Config): Promise<void> {
   const log = (line: string) => console.log(`[gateway${worker ? ` ${worker.id}` : ''}] ${line}`);
   const lifecycle = new Lifecycle(log);
   let starting: Promise<unknown> = Promise.resolve();
-  let stopping = false;
-  const shutdown = async (reason: string) => {
-    // A worker is told twice when Ctrl-C reaches it and its primary: it finishes its drain (the
-    // primary kills it if that takes too long).
-    if (stopping && worker) return;
-    if (stopping) {
-      log(`${reason} again: exiting now`);
-      process.exit(1);
-    }
-    stopping = true;
-    log(`${reason}: stopping (finishing in-flight requests, then the database)...`);
-    // The step in flight finishes and nothing more starts; then all of it stops.
-    lifecycle.requestStop();
-    await starting.catch(() => undefined);
-    await lifecycle.stop();
-    log('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  // Started by a test or a harness that died: nobody will send the signal.
-  exitWithParent(process.env, () => void shutdown('parent process exited'));
+  const signals = stopOnSignals({
+    lifecycle,
+    log,
+    stopsWhat: 'finishing in-flight requests, then the database',
+    starting: () => starting,
+    repeatIgnored: worker !== undefined,
+  });
   // A worker whose primary is gone (killed) stops too.
-  if (worker) process.on('disconnect', () => void shutdown('primary process exited'));
+  if (worker) process.on('disconnect', () => void signals.stop('primary process exited'));
 
   starting = startGateway(config, log, lifecycle);
   let gateway: RunningGateway;
   try {
     gateway = (await starting) as RunningGateway;
   } catch (error) {
-    if (error instanceof StartInterrupted || stopping) return;
+    if (error instanceof StartInterrupted || signals.stopping) return;
     throw error;
   }
-  if (stopping) return;
+  if (signals.stopping) return;
   if (worker) {
     process.send?.({ ready: true });
     return;

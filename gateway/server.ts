@@ -6,7 +6,7 @@ import { startPartnerServices } from '../partners/start';
 import { type App, createApp } from './app';
 import { loadKeySet } from './auth/keys';
 import type { Config } from './config';
-import { openDatabaseServer } from './db/database';
+import { type DatabaseServer, openDatabaseServer } from './db/database';
 import { seedDemoIfEmpty } from './demo/seed';
 import { loadAssertionKey } from './federation/assertions';
 import { type FederationConfig, loadFederationConfig } from './federation/config';
@@ -38,16 +38,7 @@ export async function startGateway(
   lifecycle: Lifecycle = new Lifecycle(log),
 ): Promise<RunningGateway> {
   try {
-    const database = await openDatabaseServer({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      log,
-    });
-    lifecycle.started('database', () => database.stop());
-    const app = await createApp({
-      databaseUrl: database.url,
-      databaseTimeouts: config.databaseTimeouts,
-    });
+    const { database, app } = await openDatabase(config, lifecycle, log);
     lifecycle.started('database pools', () => app.close());
     const seeded = config.seedDemo ? await seedDemoIfEmpty(app) : false;
     lifecycle.checkpoint('demo seed');
@@ -106,6 +97,28 @@ export async function startGateway(
     await lifecycle.stop();
     throw error;
   }
+}
+
+/**
+ * The database server (DATABASE_URL, or an embedded one, registered with `lifecycle`) and the
+ * app over it, migrated. The caller owns the app's pools.
+ */
+export async function openDatabase(
+  config: Config,
+  lifecycle: Lifecycle,
+  log: (line: string) => void,
+): Promise<{ database: DatabaseServer; app: App }> {
+  const database = await openDatabaseServer({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    log,
+  });
+  lifecycle.started('database', () => database.stop());
+  const app = await createApp({
+    databaseUrl: database.url,
+    databaseTimeouts: config.databaseTimeouts,
+  });
+  return { database, app };
 }
 
 /**

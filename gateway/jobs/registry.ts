@@ -40,40 +40,35 @@ export interface JobSettings {
 /** A sweep works through its rows in batches: a quarter of an hour is plenty. */
 const sweepTimeoutMs = 15 * 60_000;
 
+/** A sweep: every SWEEP_INTERVAL_MS, a quarter of an hour per attempt at most. */
+function sweep(name: string, description: string, run: JobDefinition['run']): JobDefinition {
+  return {
+    name,
+    description,
+    intervalMs: (settings) => settings.sweepIntervalMs,
+    timeoutMs: sweepTimeoutMs,
+    run,
+  };
+}
+
 /**
  * Every job type, frozen. The sweeps are idempotent: each acts only on rows still due (a
  * pending earn not yet matured, a lot not yet expired, a hold not yet voided, a quote not yet
  * deleted), so a second run of the same slot finds nothing left to do.
  */
 export const jobDefinitions: readonly JobDefinition[] = Object.freeze([
-  {
-    name: 'mature',
-    description: 'pending earns whose maturity date has come become available',
-    intervalMs: (settings) => settings.sweepIntervalMs,
-    timeoutMs: sweepTimeoutMs,
-    run: (app, run) => app.ledger.matureDue(run.asOf, run.progress),
-  },
-  {
-    name: 'expire',
-    description: 'points whose lots have reached their expiry date expire',
-    intervalMs: (settings) => settings.sweepIntervalMs,
-    timeoutMs: sweepTimeoutMs,
-    run: (app, run) => app.ledger.expireDue(run.asOf, run.progress),
-  },
-  {
-    name: 'holds',
-    description: 'redemption holds past their confirmation deadline are voided',
-    intervalMs: (settings) => settings.sweepIntervalMs,
-    timeoutMs: sweepTimeoutMs,
-    run: (app, run) => app.ledger.voidExpiredHolds(run.asOf),
-  },
-  {
-    name: 'quotes',
-    description: 'unused conversion quotes expired over a day ago are deleted',
-    intervalMs: (settings) => settings.sweepIntervalMs,
-    timeoutMs: sweepTimeoutMs,
-    run: (app, run) => app.exchange.deleteExpiredQuotes(run.asOf, run.progress),
-  },
+  sweep('mature', 'pending earns whose maturity date has come become available', (app, run) =>
+    app.ledger.matureDue(run.asOf, run.progress),
+  ),
+  sweep('expire', 'points whose lots have reached their expiry date expire', (app, run) =>
+    app.ledger.expireDue(run.asOf, run.progress),
+  ),
+  sweep('holds', 'redemption holds past their confirmation deadline are voided', (app, run) =>
+    app.ledger.voidExpiredHolds(run.asOf),
+  ),
+  sweep('quotes', 'unused conversion quotes expired over a day ago are deleted', (app, run) =>
+    app.exchange.deleteExpiredQuotes(run.asOf, run.progress),
+  ),
   {
     name: 'prune-job-runs',
     description: `job attempts recorded over ${jobRunRetentionDays} days ago are deleted`,
