@@ -11,6 +11,8 @@ import { DomainError } from '../gateway/shared/errors';
  */
 export const benchPartnerCount = 20;
 export const earnCurrency = 'BPT';
+/** A second currency the 20 partners earn, with a tier ladder (earn_tiers_vs_plain only). */
+export const tieredCurrency = 'BTR';
 export const rewardsPartner = { id: 'ptr_nordic', name: 'Nordic Hotels', currency: 'HTL' };
 /** The wallet member's currencies and the partner that owns and awards each. */
 const walletPrograms = [
@@ -169,4 +171,69 @@ async function seedWalletHistory(app: Awaited<ReturnType<typeof createApp>>): Pr
 function must<T>(outcome: T | DomainError): T {
   if (outcome instanceof DomainError) throw new Error(`bench seed failed: ${outcome.message}`);
   return outcome;
+}
+
+/**
+ * Adds the tiered program to a seeded bench database (earn_tiers_vs_plain): currency BTR owned by
+ * partner 1 and earned by all 20 at BPT's rate, a four-tier ladder on qualifying points per
+ * calendar year (x1, x1.25, x1.5, x2), and every member already enrolled, a quarter at each tier,
+ * with an account, as members at a point of sale are. Earns then pay for the multiplier and the
+ * qualification update, not for first-time enrolment.
+ */
+export async function seedTieredProgram(databaseUrl: string, members: number): Promise<void> {
+  const app = await createApp({ databaseUrl });
+  try {
+    const system = app.systemContext('bench-seed');
+    must(
+      await app.catalog.createCurrency(system, {
+        code: tieredCurrency,
+        name: 'Bench tiered points',
+        ownerPartnerId: benchPartnerId(0),
+        expiryMonths,
+      }),
+    );
+    for (let index = 0; index < benchPartnerCount; index++) {
+      must(
+        await app.catalog.setPartnerCurrency(system, {
+          partnerId: benchPartnerId(index),
+          currency: tieredCurrency,
+          earns: true,
+          accepts: true,
+          earnRatePoints: 1n,
+          earnRatePerMinor: 100n,
+          moneyCurrency: 'EUR',
+        }),
+      );
+    }
+    must(
+      await app.tiers.defineLadder(system, {
+        currency: tieredCurrency,
+        metric: 'points',
+        window: 'calendar_year',
+        effectiveFrom: new Date(Date.now() - 3_600_000),
+        tiers: [
+          { code: 'BASIC', name: 'Basic', threshold: 0n, multiplier: '1' },
+          { code: 'SILVER', name: 'Silver', threshold: 10_000n, multiplier: '1.25' },
+          { code: 'GOLD', name: 'Gold', threshold: 25_000n, multiplier: '1.5' },
+          { code: 'PLATINUM', name: 'Platinum', threshold: 50_000n, multiplier: '2' },
+        ],
+      }),
+    );
+    await app.db.query(
+      `insert into account (kind, currency_code, member_id)
+       select 'member', $2, 'mbr_bench_' || lpad(i::text, 7, '0')
+       from generate_series(0, $1::int - 1) i`,
+      [members, tieredCurrency],
+    );
+    await app.db.query(
+      `insert into member_tier (member_id, currency_code, rank, qualified_rank, enrolled_at,
+                                enrolled_via, review_at, updated_at)
+       select 'mbr_bench_' || lpad(i::text, 7, '0'), $2, i % 4, i % 4, now(), 'earn',
+              tier_window_end('calendar_year', now()), now()
+       from generate_series(0, $1::int - 1) i`,
+      [members, tieredCurrency],
+    );
+  } finally {
+    await app.close();
+  }
 }

@@ -53,6 +53,11 @@ export const figureDefinitions: Record<FigureName, { definition: string; target:
       "other partners' earn/s while one partner's issuance row is locked by another transaction (its own earns still arriving) ÷ the same load with no lock",
     target: { comparison: '>=', value: 0.5, unit: 'ratio' },
   },
+  earn_tiers_vs_plain: {
+    definition:
+      'earns/s in a program with a four-tier ladder (multiplier applied, qualification updated) ÷ the same load in a program without tiers, same gateway, side by side',
+    target: { comparison: '>=', value: 0.9, unit: 'ratio' },
+  },
   overload_p99: {
     definition:
       'p99 latency of the acknowledged earns with 200 clients (the rest answered 503 BUSY within GATEWAY_QUEUE_WAIT_MS)',

@@ -13,6 +13,7 @@ export const figureNames = [
   'gateway_rss',
   'stuck_partner',
   'overload_p99',
+  'earn_tiers_vs_plain',
 ] as const;
 export type FigureName = (typeof figureNames)[number];
 

@@ -73,6 +73,8 @@ export function earnRequests(options: {
   tokens: readonly string[];
   members: number;
   partners: PartnerChoice;
+  /** The program currency earned (default BPT). */
+  currency?: string;
 }): () => OutgoingRequest {
   const tag = randomBytes(4).toString('hex');
   const headersByPartner = options.tokens.map((token) => ({
@@ -91,7 +93,7 @@ export function earnRequests(options: {
           input: {
             member: { externalId: benchExternalId(Math.floor(Math.random() * options.members)) },
             transactionId: `BENCH-${tag}-${sent++}`,
-            currency: earnCurrency,
+            currency: options.currency ?? earnCurrency,
             purchase: { amount: '42.00', currency: 'EUR' },
           },
         },

@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { AuditLog } from './audit/audit-log';
 import { initOrm, migrate } from './db/orm';
 import { type DatabaseTimeouts, SqlDatabase } from './db/sql';
 import { CrossProgramPayments } from './exchange/cross-program-payments';
@@ -6,6 +7,7 @@ import { ExchangeAdmin } from './exchange/exchange-admin';
 import { ExchangeService } from './exchange/exchange-service';
 import { WalletValuation } from './exchange/wallet-valuation';
 import { Ledger } from './ledger/ledger';
+import { MemberDataRights } from './members/data-rights';
 import { MemberDirectory } from './members/member-directory';
 import { ProgramCatalog } from './programs/program-catalog';
 import { PurchaseService } from './purchases/purchase-service';
@@ -13,6 +15,7 @@ import { RedemptionService } from './redemptions/redemption-service';
 import { SettlementService } from './settlement/settlement-service';
 import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
+import { TierMemberships } from './tiers/memberships';
 import { TierService } from './tiers/tier-service';
 
 /**
@@ -41,6 +44,12 @@ export interface App {
   settlement: SettlementService;
   /** Tier ladders, members' tiers, status matches and reviews. */
   tiers: TierService;
+  /** Who may join programs' tiers (open, invitation, qualification) and paid VIP terms. */
+  memberships: TierMemberships;
+  /** Who changed which configuration, when, before and after. */
+  audit: AuditLog;
+  /** Members' export and erasure of their data. */
+  dataRights: MemberDataRights;
   /** A context for jobs and tools acting as the system. */
   systemContext(requestId?: string): RequestContext;
   close(): Promise<void>;
@@ -75,6 +84,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const redemptions = new RedemptionService(ledger, catalog, members, clock);
   const settlement = new SettlementService(db, clock);
   const tiers = new TierService(db, catalog, members, clock);
+  const memberships = new TierMemberships(db, catalog, members, tiers, clock);
   return {
     databaseUrl: options.databaseUrl,
     orm,
@@ -91,6 +101,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     redemptions,
     settlement,
     tiers,
+    memberships,
+    audit: new AuditLog(db),
+    dataRights: new MemberDataRights(db, ledger, members, clock),
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
       await db.close();

@@ -13,8 +13,14 @@ import { Migration0013OneMemberPerTransaction } from './0013-one-member-per-tran
 import { Migration0015EarnBatchSkipsLockedRows } from './0015-earn-batch-skips-locked-rows';
 import { Migration0016DemoSeedProgress } from './0016-demo-seed-progress';
 import { Migration0017Tiers } from './0017-tiers';
+import { Migration0018TierMemberships } from './0018-tier-memberships';
+import { Migration0019TierChangesNotify } from './0019-tier-changes-notify';
+import { Migration0020AuditLog } from './0020-audit-log';
+import { Migration0021RedemptionCancelAndPartialConfirm } from './0021-redemption-cancel-and-partial-confirm';
+import { Migration0022MemberErasure } from './0022-member-erasure';
 import { Migration0023ScheduledJobs } from './0023-scheduled-jobs';
 import { Migration0024ConfigurationChangeFeed } from './0024-configuration-change-feed';
+import { Migration0025TieredEarnsCheaper } from './0025-tiered-earns-cheaper';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -35,9 +41,18 @@ export const migrationsList: MigrationObject[] = [
   { name: '0015-earn-batch-skips-locked-rows', class: Migration0015EarnBatchSkipsLockedRows },
   { name: '0016-demo-seed-progress', class: Migration0016DemoSeedProgress },
   { name: '0017-tiers', class: Migration0017Tiers },
+  { name: '0018-tier-memberships', class: Migration0018TierMemberships },
+  { name: '0019-tier-changes-notify', class: Migration0019TierChangesNotify },
+  { name: '0020-audit-log', class: Migration0020AuditLog },
+  {
+    name: '0021-redemption-cancel-and-partial-confirm',
+    class: Migration0021RedemptionCancelAndPartialConfirm,
+  },
+  { name: '0022-member-erasure', class: Migration0022MemberErasure },
   { name: '0023-scheduled-jobs', class: Migration0023ScheduledJobs },
   {
     name: '0024-configuration-change-feed',
     class: Migration0024ConfigurationChangeFeed,
   },
+  { name: '0025-tiered-earns-cheaper', class: Migration0025TieredEarnsCheaper },
 ];

@@ -15,6 +15,7 @@ import * as programErrors from '../gateway/programs/errors';
 import * as settlementErrors from '../gateway/settlement/errors';
 import type { DomainError, ErrorClass, ErrorField } from '../gateway/shared/errors';
 import * as sharedErrors from '../gateway/shared/errors';
+import * as tierErrors from '../gateway/tiers/errors';
 import { Int64 } from './scalars';
 
 /**
@@ -98,6 +99,7 @@ const errorClasses = [
   exchangeErrors,
   federationErrors,
   settlementErrors,
+  tierErrors,
 ].flatMap((module) => Object.values(module).filter(isErrorClass));
 
 const resultTypeByClass = new Map<ErrorClass, ClassType<ErrorResult>>();

@@ -9,6 +9,7 @@ import { MoneyInput } from './common';
 import { resultUnion } from './errors';
 import { MemberRefInput } from './members';
 import { Int64 } from './scalars';
+import { EarnLine, EarnTier } from './tiers';
 
 @InputType({
   description:
@@ -114,8 +115,20 @@ export class AwardPointsSuccess {
   @Field()
   currency!: string;
 
-  @Field(() => Int64)
+  @Field(() => Int64, { description: 'The points awarded: the sum of `lines`.' })
   points!: bigint;
+
+  @Field(() => [EarnLine], {
+    description: 'Why these points: the base line, then the tier multiplier’s line if any.',
+  })
+  lines!: EarnLine[];
+
+  @Field(() => EarnTier, {
+    nullable: true,
+    description:
+      'The member’s tier in this program when the earn was priced, with its benefits (null: no tiers).',
+  })
+  tier!: EarnTier | null;
 
   @Field({ description: 'False while the points are pending.' })
   available!: boolean;

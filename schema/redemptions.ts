@@ -1,4 +1,8 @@
-import { placeHoldErrors, settleHoldErrors } from '../gateway/redemptions/redemption-service';
+import {
+  cancelRedemptionErrors,
+  placeHoldErrors,
+  settleHoldErrors,
+} from '../gateway/redemptions/redemption-service';
 import 'reflect-metadata';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { resultUnion } from './errors';
@@ -70,6 +74,7 @@ export enum HoldStatus {
   confirmed = 'confirmed',
   declined = 'declined',
   expired = 'expired',
+  cancelled = 'cancelled',
 }
 registerEnumType(HoldStatus, {
   name: 'HoldStatus',
@@ -79,6 +84,10 @@ registerEnumType(HoldStatus, {
     confirmed: { description: 'The partner fulfilled the reward; the points are spent.' },
     declined: { description: 'The partner declined; the points came back.' },
     expired: { description: 'Nobody confirmed in time; the points came back.' },
+    cancelled: {
+      description:
+        'Confirmed, then cancelled by the partner (a cancelled flight or stay); the confirmed points came back.',
+    },
   },
 });
 
@@ -116,6 +125,19 @@ export class RedemptionHold {
 
   @Field(() => String, { nullable: true, description: 'Why the partner declined.' })
   reason!: string | null;
+
+  @Field(() => Int64, {
+    nullable: true,
+    description:
+      'Points the partner confirmed (spent): all of the hold, or part of it (the rest came back at once). Null unless confirmed or cancelled.',
+  })
+  confirmedPoints!: bigint | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The cancel transfer that returned the confirmed points; null unless cancelled.',
+  })
+  cancelTransferId!: string | null;
 }
 
 @InputType({ description: 'Holds a member’s points for a reward at the calling partner.' })
@@ -153,8 +175,18 @@ export class SettleRedemptionInput {
   @Field(() => ID, { description: 'The hold id returned by placeRedemptionHold.' })
   holdId!: string;
 
-  @Field({ nullable: true, description: 'Why (for a decline); shown in the member’s history.' })
+  @Field({
+    nullable: true,
+    description: 'Why (for a decline or a cancel); shown in the member’s history.',
+  })
   reason?: string;
+
+  @Field(() => Int64, {
+    nullable: true,
+    description:
+      'confirmRedemption only: spend this many of the held points (at most the hold); the rest return to the member at once, with their original expiry. All of them when omitted.',
+  })
+  points?: bigint;
 
   @Field({
     nullable: true,
@@ -175,4 +207,11 @@ export const SettleRedemptionResult = resultUnion({
   description: 'The settled RedemptionHold, or why it was not settled.',
   success: RedemptionHold,
   errors: settleHoldErrors,
+});
+
+export const CancelRedemptionResult = resultUnion({
+  name: 'CancelRedemptionResult',
+  description: 'The cancelled RedemptionHold, or why it was not cancelled.',
+  success: RedemptionHold,
+  errors: cancelRedemptionErrors,
 });

@@ -12,6 +12,7 @@ export enum TransferCode {
   hold = 'hold',
   post = 'post',
   void = 'void',
+  cancel = 'cancel',
   convert = 'convert',
   fee = 'fee',
   adjust = 'adjust',
@@ -31,6 +32,10 @@ registerEnumType(TransferCode, {
     hold: { description: 'Points reserved for a redemption awaiting confirmation.' },
     post: { description: 'A held redemption was confirmed.' },
     void: { description: 'A held redemption was declined or timed out; the points came back.' },
+    cancel: {
+      description:
+        'A confirmed redemption was cancelled by its partner (a cancelled flight or stay); the points came back with their original expiry.',
+    },
     convert: { description: 'Points exchanged into another program’s currency.' },
     fee: { description: 'A fee charged in points.' },
     adjust: { description: 'A correction posted by finance.' },

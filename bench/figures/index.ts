@@ -1,4 +1,5 @@
 import type { Experiment } from '../figure';
+import { earnTiersVsPlain } from './earn-tiers-vs-plain';
 import { earnVsTpcb } from './earn-vs-tpcb';
 import { federationOverhead } from './federation-overhead';
 import { hotPartner } from './hot-partner';
@@ -11,6 +12,7 @@ import { stuckPartner } from './stuck-partner';
 export const experiments: Experiment[] = [
   earnVsTpcb,
   hotPartner,
+  earnTiersVsPlain,
   stuckPartner,
   readVsBareHttp,
   federationOverhead,

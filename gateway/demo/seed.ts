@@ -3,6 +3,7 @@ import { seedExchangeDemo } from '../exchange/demo-exchange';
 import type { RequestContext } from '../shared/context';
 import { DomainError } from '../shared/errors';
 import { seedDemoAgreements } from './agreements';
+import { seedDemoTiers } from './tiers';
 
 /**
  * The demo coalition: an airline and a hotel chain that own program currencies, and a fuel
@@ -105,6 +106,7 @@ export async function seedDemoIfEmpty(app: App): Promise<'seeded' | 'repaired' |
     await removeHalfDoneSeed(app);
   }
   await seedDemo(app);
+  await seedDemoTiers(app);
   await app.db.query('update demo_seed set completed_at = now()');
   return state ? 'repaired' : 'seeded';
 }
@@ -230,7 +232,7 @@ export function asPartner(app: App, partnerId: string): RequestContext {
   return { caller: { kind: 'partner', partnerId }, requestId: 'seed', em: app.orm.em.fork() };
 }
 
-function must<T>(outcome: T | DomainError): T {
+export function must<T>(outcome: T | DomainError): T {
   if (outcome instanceof DomainError) throw new Error(`demo seed failed: ${outcome.message}`);
   return outcome;
 }

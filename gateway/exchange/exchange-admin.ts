@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/audit-log';
 import type { Sql, SqlDatabase } from '../db/sql';
 import { pointsPerTransferMax } from '../ledger/limits';
 import type { ProgramCatalog } from '../programs/program-catalog';
@@ -30,7 +31,11 @@ import {
   type UsableRate,
   usableRates,
 } from './rate-book';
-import { type ReferenceValue, upsertReferenceValue } from './reference-values';
+import {
+  lockedReferenceValue,
+  type ReferenceValue,
+  upsertReferenceValue,
+} from './reference-values';
 
 export interface SetRateInput {
   sourceCurrency: string;
@@ -127,7 +132,7 @@ export class ExchangeAdmin {
           targetCurrency: target.code,
           gain: edgeGain(terms.sourceUnits, terms.targetUnits, bonus),
         });
-        return appendRateVersion(sql, {
+        const rate = await appendRateVersion(sql, {
           sourceCurrency: source.code,
           targetCurrency: target.code,
           ...terms,
@@ -135,6 +140,16 @@ export class ExchangeAdmin {
           setBy,
           createdAt: now,
         });
+        await recordAudit(sql, ctx, {
+          entity: 'exchange_rate',
+          entityId: `${source.code}:${target.code}`,
+          action: 'add_version',
+          before: latest,
+          after: rate,
+          partnerIds: [source.ownerPartnerId, target.ownerPartnerId],
+          at: now,
+        });
+        return rate;
       });
     });
   }
@@ -175,7 +190,7 @@ export class ExchangeAdmin {
         for (const version of pairVersions) {
           await refuseArbitrage(sql, usableAfter, withBonus(version, input.bonusPerMille));
         }
-        return insertPromotion(sql, {
+        const promotion = await insertPromotion(sql, {
           sourceCurrency: source.code,
           targetCurrency: target.code,
           bonusPerMille: input.bonusPerMille,
@@ -185,6 +200,16 @@ export class ExchangeAdmin {
           setBy,
           createdAt: now,
         });
+        await recordAudit(sql, ctx, {
+          entity: 'exchange_promotion',
+          entityId: promotion.id.toString(),
+          action: 'create',
+          before: null,
+          after: promotion,
+          partnerIds: [source.ownerPartnerId, target.ownerPartnerId],
+          at: now,
+        });
+        return promotion;
       });
     });
   }
@@ -202,17 +227,26 @@ export class ExchangeAdmin {
       operatorName(ctx);
       const currency = await requireCurrency(this.catalog, 'currency', input.currency);
       requireInRange('floorPoints', input.floorPoints, liquidityFloorPointsMin, 0n);
-      const outcome = await this.db.transaction((sql) =>
-        setLiquidityFloor(sql, currency.code, input.floorPoints),
-      );
-      if (!outcome) throw new NotFound('account', `liquidity ${currency.code}`);
-      if (outcome.refused) {
-        throw new InvalidInput(
-          'floorPoints',
-          `the liquidity balance is already ${outcome.position.balancePoints}, below that floor`,
-        );
-      }
-      return outcome.position;
+      return this.db.transaction(async (sql) => {
+        const outcome = await setLiquidityFloor(sql, currency.code, input.floorPoints);
+        if (!outcome) throw new NotFound('account', `liquidity ${currency.code}`);
+        if (outcome.refused) {
+          throw new InvalidInput(
+            'floorPoints',
+            `the liquidity balance is already ${outcome.position.balancePoints}, below that floor`,
+          );
+        }
+        await recordAudit(sql, ctx, {
+          entity: 'liquidity_floor',
+          entityId: currency.code,
+          action: 'set',
+          before: { floorPoints: outcome.previousFloorPoints },
+          after: { floorPoints: outcome.position.floorPoints },
+          partnerIds: [currency.ownerPartnerId],
+          at: this.clock.now(),
+        });
+        return outcome.position;
+      });
     });
   }
 
@@ -225,11 +259,24 @@ export class ExchangeAdmin {
       const setBy = operatorName(ctx);
       const currency = await requireCurrency(this.catalog, 'currency', input.currency);
       requireInRange('valueMicros', input.valueMicros, 1n, referenceValueMicrosMax);
-      return upsertReferenceValue(this.db, {
-        currency: currency.code,
-        valueMicros: input.valueMicros,
-        setBy,
-        updatedAt: this.clock.now(),
+      return this.db.transaction(async (sql) => {
+        const before = await lockedReferenceValue(sql, currency.code);
+        const after = await upsertReferenceValue(sql, {
+          currency: currency.code,
+          valueMicros: input.valueMicros,
+          setBy,
+          updatedAt: this.clock.now(),
+        });
+        await recordAudit(sql, ctx, {
+          entity: 'reference_value',
+          entityId: currency.code,
+          action: 'set',
+          before,
+          after,
+          partnerIds: [currency.ownerPartnerId],
+          at: after.updatedAt,
+        });
+        return after;
       });
     });
   }

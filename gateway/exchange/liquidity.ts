@@ -74,7 +74,7 @@ export async function setLiquidityFloor(
   sql: Sql,
   currency: string,
   floorPoints: bigint,
-): Promise<{ position: LiquidityPosition; refused: boolean } | null> {
+): Promise<{ position: LiquidityPosition; previousFloorPoints: bigint; refused: boolean } | null> {
   const rows = await sql.query<PositionRow>(
     `select id, currency_code, credits_posted - debits_posted as balance, liquidity_floor_points
      from account where kind = 'liquidity' and currency_code = $1 for no key update`,
@@ -82,12 +82,13 @@ export async function setLiquidityFloor(
   );
   if (!rows.rows[0]) return null;
   const position = positionFromRow(rows.rows[0]);
-  if (position.balancePoints < floorPoints) return { position, refused: true };
+  const previousFloorPoints = position.floorPoints;
+  if (position.balancePoints < floorPoints) return { position, previousFloorPoints, refused: true };
   await sql.query('update account set liquidity_floor_points = $2 where id = $1', [
     position.accountId,
     floorPoints,
   ]);
-  return { position: { ...position, floorPoints }, refused: false };
+  return { position: { ...position, floorPoints }, previousFloorPoints, refused: false };
 }
 
 interface PositionRow {

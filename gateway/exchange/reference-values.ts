@@ -26,6 +26,19 @@ export async function referenceValues(sql: Sql): Promise<Map<string, ReferenceVa
   return new Map(rows.rows.map((row) => [row.currency_code, valueFromRow(row)]));
 }
 
+/** A currency's reference value, locked until the transaction ends; null when none is set. */
+export async function lockedReferenceValue(
+  sql: Sql,
+  currency: string,
+): Promise<ReferenceValue | null> {
+  const rows = await sql.query<ValueRow>(
+    `select currency_code, value_micros, set_by, updated_at from currency_reference_value
+     where currency_code = $1 for update`,
+    [currency],
+  );
+  return rows.rows[0] ? valueFromRow(rows.rows[0]) : null;
+}
+
 export async function upsertReferenceValue(
   sql: Sql,
   value: ReferenceValue,

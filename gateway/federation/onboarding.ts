@@ -93,6 +93,7 @@ export class Onboarding {
     let saved: PartnerServiceRecord | undefined;
     const errors = await this.supergraph.replace({ name: input.partnerId, url, sdl }, async () => {
       saved = await this.directory.save(
+        ctx,
         { partnerId: input.partnerId, url, jwks, sdl },
         this.clock.now(),
       );

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
+import { recordAudit } from '../audit/audit-log';
 import type { SqlDatabase } from '../db/sql';
+import type { RequestContext } from '../shared/context';
 import { TtlCache } from '../shared/ttl-cache';
 
 /** A registered partner service, as stored. */
@@ -34,22 +37,45 @@ export class PartnerServiceDirectory {
     return rows.rows.map(fromRow);
   }
 
-  /** Creates or replaces a partner's service; keeps the first registration time. */
+  /**
+   * Creates or replaces a partner's service; keeps the first registration time. Recorded in the
+   * audit log in the same transaction (URL, keys and a hash of the SDL, before and after).
+   */
   async save(
+    ctx: RequestContext,
     service: Pick<PartnerServiceRecord, 'partnerId' | 'url' | 'jwks' | 'sdl'>,
     now: Date,
   ): Promise<PartnerServiceRecord> {
-    const rows = await this.db.query<Row>(
-      `insert into partner_service (partner_id, url, jwks, sdl, registered_at, updated_at)
-       values ($1, $2, $3::jsonb, $4, $5, $5)
-       on conflict (partner_id) do update
-         set url = excluded.url, jwks = excluded.jwks, sdl = excluded.sdl,
-             updated_at = excluded.updated_at
-       returning partner_id, url, jwks, sdl, registered_at, updated_at`,
-      [service.partnerId, service.url, JSON.stringify(service.jwks), service.sdl, now],
-    );
+    const saved = await this.db.transaction(async (sql) => {
+      const previous = await sql.query<Row>(
+        `select partner_id, url, jwks, sdl, registered_at, updated_at
+         from partner_service where partner_id = $1 for update`,
+        [service.partnerId],
+      );
+      const rows = await sql.query<Row>(
+        `insert into partner_service (partner_id, url, jwks, sdl, registered_at, updated_at)
+         values ($1, $2, $3::jsonb, $4, $5, $5)
+         on conflict (partner_id) do update
+           set url = excluded.url, jwks = excluded.jwks, sdl = excluded.sdl,
+               updated_at = excluded.updated_at
+         returning partner_id, url, jwks, sdl, registered_at, updated_at`,
+        [service.partnerId, service.url, JSON.stringify(service.jwks), service.sdl, now],
+      );
+      const before = previous.rows[0] ? fromRow(previous.rows[0]) : null;
+      const after = fromRow(rows.rows[0]!);
+      await recordAudit(sql, ctx, {
+        entity: 'partner_service',
+        entityId: service.partnerId,
+        action: before ? 'replace' : 'register',
+        before: before && auditedService(before),
+        after: auditedService(after),
+        partnerIds: [service.partnerId],
+        at: now,
+      });
+      return after;
+    });
     this.keys.delete(service.partnerId);
-    return fromRow(rows.rows[0]!);
+    return saved;
   }
 
   /** Drops the cached keys (another process registered a service). */
@@ -76,6 +102,16 @@ interface Row {
   sdl: string;
   registered_at: Date;
   updated_at: Date;
+}
+
+/** A service as the audit log keeps it: the SDL (up to a megabyte) by its hash and length. */
+function auditedService(service: PartnerServiceRecord) {
+  return {
+    url: service.url,
+    jwks: service.jwks,
+    sdlSha256: createHash('sha256').update(service.sdl).digest('hex'),
+    sdlLength: service.sdl.length,
+  };
 }
 
 function fromRow(row: Row): PartnerServiceRecord {

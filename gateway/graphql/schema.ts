@@ -1,6 +1,8 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { AuditResolver } from './resolvers/audit.resolver';
+import { DataRightsResolver } from './resolvers/data-rights.resolver';
 import {
   ConversionQuoteResolver,
   ConvertPointsSuccessResolver,
@@ -11,6 +13,7 @@ import { ExchangeAdminResolver } from './resolvers/exchange-admin.resolver';
 import { JobsResolver } from './resolvers/jobs.resolver';
 import { LiabilitiesResolver } from './resolvers/liabilities.resolver';
 import { MemberResolver } from './resolvers/members.resolver';
+import { MembershipResolver } from './resolvers/memberships.resolver';
 import { PartnerServiceResolver } from './resolvers/partner-services.resolver';
 import { PointsPriceResolver } from './resolvers/points-price.resolver';
 import { CurrencyResolver, ProgramResolver } from './resolvers/programs.resolver';
@@ -21,6 +24,7 @@ import {
   SettlementResolver,
   StatementResolver,
 } from './resolvers/settlement.resolver';
+import { TierResolver } from './resolvers/tiers.resolver';
 import { TransferResolver } from './resolvers/transfers.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
 import { WalletResolver } from './resolvers/wallet.resolver';
@@ -48,6 +52,10 @@ export const resolvers = [
   StatementResolver,
   ReconciliationResolver,
   LiabilitiesResolver,
+  TierResolver,
+  MembershipResolver,
+  AuditResolver,
+  DataRightsResolver,
   JobsResolver,
 ] as const;
 

@@ -13,6 +13,7 @@ import { deadlineExceeded, type TransientFailure, transientFailureOf } from '../
 import { Admission, callerKey, defaultRequestLimits, type RequestLimits } from './admission';
 import type { OperationClassifier, OperationKind } from './cacheable-operations';
 import type { CompiledOperations } from './compiled-operations';
+import { memberExportPath, sendMemberExport } from './member-export';
 import { endOfUtcDayMs, type MemberResponseCache } from './member-response-cache';
 import { defaultRateLimits, PartnerRateLimits, type RateLimitSettings } from './rate-limits';
 import { sendJson } from './send-json';
@@ -107,6 +108,12 @@ async function handle(options: Handled, request: IncomingMessage, response: Serv
   if (url.pathname !== graphqlPath && options.web) {
     if (await handleWeb(options.web, request, response, url.pathname)) return;
   }
+  if (url.pathname === memberExportPath && request.method === 'GET') {
+    const caller = await callerOrRefusal(options, request, response);
+    if (caller)
+      await sendMemberExport(options.app, caller, requestIdOf(request), url.search, response);
+    return;
+  }
   if (answeredOutsideGraphQL(options, url.pathname, request, response)) return;
   const incoming = await readGraphQLRequest(options, url, request, response);
   if (!incoming || (await answeredFromMemory(options, incoming, response))) return;
@@ -176,18 +183,35 @@ async function readGraphQLRequest(
       return undefined;
     }
   }
+  const caller = await callerOrRefusal(options, request, response);
+  if (!caller) return undefined;
+  return { request, search: url.search, raw, caller, nowMs: options.app.clock.now().getTime() };
+}
+
+/** The caller of the request's token; undefined when answered 401 (a bad token, an erased member). */
+async function callerOrRefusal(
+  options: Handled,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<Caller | undefined> {
+  let caller: Caller;
   try {
-    const caller = await authenticate(options.verifier, request.headers.authorization);
-    return { request, search: url.search, raw, caller, nowMs: options.app.clock.now().getTime() };
+    caller = await authenticate(options.verifier, request.headers.authorization);
   } catch (error) {
-    response.setHeader('www-authenticate', 'Bearer error="invalid_token"');
-    sendJson(
-      response,
-      401,
-      graphqlError(`Invalid bearer token: ${reason(error)}`, 'UNAUTHENTICATED'),
-    );
+    refuseToken(response, reason(error));
     return undefined;
   }
+  // Outside the try: a database that cannot answer is a 503, not a bad token.
+  if (caller.kind === 'member' && (await options.app.dataRights.isErased(caller.memberId))) {
+    refuseToken(response, 'the member was erased');
+    return undefined;
+  }
+  return caller;
+}
+
+function refuseToken(response: ServerResponse, why: string): void {
+  response.setHeader('www-authenticate', 'Bearer error="invalid_token"');
+  sendJson(response, 401, graphqlError(`Invalid bearer token: ${why}`, 'UNAUTHENTICATED'));
 }
 
 /**

@@ -54,7 +54,7 @@ function sweep(name: string, description: string, run: JobDefinition['run']): Jo
 /**
  * Every job type, frozen. The sweeps are idempotent: each acts only on rows still due (a
  * pending earn not yet matured, a lot not yet expired, a hold not yet voided, a quote not yet
- * deleted), so a second run of the same slot finds nothing left to do.
+ * deleted, a tier not yet reviewed), so a second run of the same slot finds nothing left to do.
  */
 export const jobDefinitions: readonly JobDefinition[] = Object.freeze([
   sweep('mature', 'pending earns whose maturity date has come become available', (app, run) =>
@@ -68,6 +68,11 @@ export const jobDefinitions: readonly JobDefinition[] = Object.freeze([
   ),
   sweep('quotes', 'unused conversion quotes expired over a day ago are deleted', (app, run) =>
     app.exchange.deleteExpiredQuotes(run.asOf, run.progress),
+  ),
+  sweep(
+    'tiers',
+    "members' tiers due for review are reviewed (downgrades at the review date, grants started or ended)",
+    (app, run) => app.tiers.reviewDue(run.asOf, run.progress),
   ),
   {
     name: 'prune-job-runs',

@@ -104,20 +104,65 @@ export class HoldNotActive extends DomainError {
   static readonly code = 'HOLD_NOT_ACTIVE';
   static readonly result: ErrorResultShape = {
     description:
-      'The redemption hold was already settled (confirmed, declined or expired) and cannot change any more.',
+      'The redemption hold was already settled (confirmed, declined, expired or cancelled) and cannot be confirmed or declined any more.',
     fields: {
       holdId: { type: 'ID', description: 'The hold.' },
       status: {
         type: 'String',
-        description: 'How it was settled: confirmed, declined or expired.',
+        description: 'How it was settled: confirmed, declined, expired or cancelled.',
       },
     },
   };
   readonly code = HoldNotActive.code;
   constructor(
     readonly holdId: string,
-    readonly status: 'confirmed' | 'declined' | 'expired',
+    readonly status: 'confirmed' | 'declined' | 'expired' | 'cancelled',
   ) {
     super(`Hold ${holdId} is no longer active: it was ${status}`);
+  }
+}
+
+/** Only a confirmed redemption can be cancelled. */
+export class RedemptionNotConfirmed extends DomainError {
+  static readonly code = 'REDEMPTION_NOT_CONFIRMED';
+  static readonly result: ErrorResultShape = {
+    description:
+      'The redemption was not confirmed (it is still held, or was declined or expired): there is nothing to cancel. A held one is declined instead.',
+    fields: {
+      holdId: { type: 'ID', description: 'The hold.' },
+      status: { type: 'String', description: 'Where it stands: held, declined or expired.' },
+    },
+  };
+  readonly code = RedemptionNotConfirmed.code;
+  constructor(
+    readonly holdId: string,
+    readonly status: string,
+  ) {
+    super(
+      `Redemption ${holdId} is ${status}, not confirmed: only a confirmed one can be cancelled`,
+    );
+  }
+}
+
+/** A redemption is cancelled at most once. */
+export class RedemptionAlreadyCancelled extends DomainError {
+  static readonly code = 'REDEMPTION_ALREADY_CANCELLED';
+  static readonly result: ErrorResultShape = {
+    description:
+      'The redemption was already cancelled (under another idempotency key): its points were returned then. Retrying the original cancel returns its original result.',
+    fields: {
+      holdId: { type: 'ID', description: 'The hold.' },
+      cancelTransferId: {
+        type: 'ID',
+        description: 'The cancel transfer that returned the points.',
+      },
+    },
+  };
+  readonly code = RedemptionAlreadyCancelled.code;
+  constructor(
+    readonly holdId: string,
+    readonly cancelTransferId: string,
+  ) {
+    super(`Redemption ${holdId} was already cancelled by ${cancelTransferId}`);
   }
 }

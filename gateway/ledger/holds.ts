@@ -1,10 +1,10 @@
 import type { Sql, SqlDatabase } from '../db/sql';
 import type { Clock } from '../shared/clock';
-import { NotFound } from '../shared/errors';
+import { InvalidInput, NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { required } from '../shared/invariant';
 import { type AccountDirectory, lockAccounts } from './accounts';
-import { HoldNotActive } from './errors';
+import { HoldNotActive, RedemptionAlreadyCancelled, RedemptionNotConfirmed } from './errors';
 import type { IdempotencyClaim } from './idempotency';
 import { idempotentWrite, receiptCodec } from './idempotent-write';
 import { sweepBatchSize } from './limits';
@@ -16,17 +16,26 @@ import { writeTransfers } from './transfers';
  * Two-phase redemptions (TigerBeetle's pending transfers): a hold reserves the member's points
  * (a `pending` posting member -> the partner's redemption account, consuming lots), then exactly
  * one of three things settles it:
- * - confirmed by the partner: a `post` transfer whose `post_pending` posting makes the points
- *   spent (the lots stay consumed);
+ * - confirmed by the partner, in whole or in part: a `post` transfer whose `post_pending`
+ *   posting (index 0, the only one settlement bills) makes the confirmed points spent (their
+ *   lots stay consumed); the rest, if any, is released by a `void_pending` posting in the same
+ *   transfer and goes back to the lots it came from at once;
  * - declined by the partner, or expired by the hold sweep: a `void` transfer whose
  *   `void_pending` posting releases the reservation and gives back exactly the lots the hold
  *   consumed, with their original expiry.
  * A hold is settled at most once: its pending row is re-read under the member account's lock,
  * and the database allows one post or void per hold (transfer_settles_hold_once).
+ *
+ * A confirmed redemption may later be cancelled by its partner (a cancelled flight or stay): a
+ * `cancel` transfer moves the confirmed points back from the redemption account to the member,
+ * into the lots they came from with their original expiry, at most once per hold
+ * (transfer_cancels_hold_once). A lot that expired in between gets its points back all the
+ * same, and the next expiry sweep takes them (as for a refund): the cancel restores what the
+ * member had, and the expiry rule then applies as it would have.
  */
 
-export type HoldStatus = 'held' | 'confirmed' | 'declined' | 'expired';
-export type HoldSettlement = Exclude<HoldStatus, 'held'>;
+export type HoldStatus = 'held' | 'confirmed' | 'declined' | 'expired' | 'cancelled';
+export type HoldSettlement = Exclude<HoldStatus, 'held' | 'cancelled'>;
 
 export interface HoldEntry extends SpendEntry {
   holdExpiresAt: Date;
@@ -39,6 +48,8 @@ export interface SettleEntry {
   /** The partner settling it; null for the system (the hold sweep). */
   partnerId: string | null;
   outcome: HoldSettlement;
+  /** A confirmation of part of the hold: these points are spent, the rest returned. */
+  confirmPoints?: bigint | null;
   reason: string | null;
   transferId: string;
   createdAt: Date;
@@ -53,8 +64,33 @@ export interface SettleReceipt {
   memberId: string;
   partnerId: string;
   currency: string;
+  /** Points spent (confirmed) or released (declined, expired). */
   points: bigint;
+  /** Points that went back to the member's lots: all of a void, the unconfirmed rest of a post. */
+  returnedPoints: bigint;
   settledAt: Date;
+}
+
+export interface CancelEntry {
+  holdTransferId: string;
+  /** The partner cancelling: only the one that confirmed it. */
+  partnerId: string;
+  reason: string | null;
+  transferId: string;
+  createdAt: Date;
+  claim: IdempotencyClaim;
+}
+
+export interface CancelReceipt {
+  holdTransferId: string;
+  /** The cancel transfer. */
+  transferId: string;
+  memberId: string;
+  partnerId: string;
+  currency: string;
+  /** The confirmed points returned to the member. */
+  points: bigint;
+  cancelledAt: Date;
 }
 
 /**
@@ -93,12 +129,15 @@ interface HoldRow {
   member_id: string;
   currency_code: string;
   status: HoldStatus;
+  confirmed_points: bigint | null;
+  cancel_transfer_id: string | null;
 }
 
 /**
- * Confirms (posts) or voids a hold, in the caller's transaction. Errors (thrown, so the
- * transaction rolls back): NotFound (no such hold of this partner), HoldNotActive (already
- * settled), IdempotencyKeyReused.
+ * Confirms (posts, in whole or in part) or voids a hold, in the caller's transaction. Errors
+ * (thrown, so the transaction rolls back): NotFound (no such hold of this partner),
+ * HoldNotActive (already settled), InvalidInput (more points confirmed than held),
+ * IdempotencyKeyReused.
  */
 export function settleHold(sql: Sql, entry: SettleEntry): Promise<SettleReceipt> {
   return idempotentWrite(sql, { claim: entry.claim, codec: settleReceiptCodec }, () =>
@@ -108,21 +147,20 @@ export function settleHold(sql: Sql, entry: SettleEntry): Promise<SettleReceipt>
 
 /** The hold's post or void transfer, under the member's account lock. */
 async function postOrVoid(sql: Sql, entry: SettleEntry): Promise<SettleReceipt> {
-  const found = await readHold(sql, entry.holdTransferId, false);
-  if (!found || (entry.partnerId !== null && found.partner_id !== entry.partnerId)) {
-    throw new NotFound('hold', entry.holdTransferId);
-  }
-  // Member account first; the redemption account is locked by writeTransfers, last.
-  await lockAccounts(sql, [found.source_account_id]);
-  const hold = required(
-    await readHold(sql, entry.holdTransferId, true),
-    `hold ${entry.holdTransferId}, read before under the same lock`,
-  );
+  const hold = await lockedHold(sql, entry.holdTransferId, entry.partnerId);
   if (hold.remaining_points === 0n || hold.status !== 'held') {
-    throw new HoldNotActive(entry.holdTransferId, hold.status as HoldSettlement);
+    throw new HoldNotActive(entry.holdTransferId, hold.status as Exclude<HoldStatus, 'held'>);
   }
-  const points = hold.remaining_points;
+  const held = hold.remaining_points;
   const confirmed = entry.outcome === 'confirmed';
+  const spent = confirmed ? (entry.confirmPoints ?? held) : 0n;
+  if (spent > held) throw new InvalidInput('points', `at most ${held} points are held`);
+  const returned = held - spent;
+  const posting = {
+    sourceAccountId: hold.source_account_id,
+    targetAccountId: hold.target_account_id,
+    currency: hold.currency_code,
+  };
   await writeTransfers(sql, [
     {
       id: entry.transferId,
@@ -132,54 +170,141 @@ async function postOrVoid(sql: Sql, entry: SettleEntry): Promise<SettleReceipt> 
       externalId: entry.claim.key,
       relatedId: entry.holdTransferId,
       purchase: null,
-      description: settlementDescription(entry.outcome, entry.reason),
+      description: settlementDescription(entry.outcome, entry.reason, returned, spent),
       createdAt: entry.createdAt,
+      // The spent part first: settlement bills a post's posting 0 (and only when it is a
+      // post_pending).
       postings: [
-        {
-          kind: confirmed ? 'post_pending' : 'void_pending',
-          sourceAccountId: hold.source_account_id,
-          targetAccountId: hold.target_account_id,
-          currency: hold.currency_code,
-          amountPoints: points,
-        },
+        ...(spent > 0n ? [{ ...posting, kind: 'post_pending' as const, amountPoints: spent }] : []),
+        ...(returned > 0n
+          ? [{ ...posting, kind: 'void_pending' as const, amountPoints: returned }]
+          : []),
       ],
     },
   ]);
-  if (!confirmed) {
-    const movements = await planRestoration(
-      sql,
-      entry.holdTransferId,
-      entry.holdTransferId,
-      points,
-    );
-    await applyLotMovements(sql, entry.transferId, movements);
-  }
+  await returnToLots(sql, entry.holdTransferId, entry.transferId, returned);
   await sql.query(`update pending_transfer set remaining_points = 0 where transfer_id = $1`, [
     entry.holdTransferId,
   ]);
   await sql.query(
     `update redemption_hold
-     set status = $2, settled_transfer_id = $3, reason = $4, settled_at = $5
+     set status = $2, settled_transfer_id = $3, reason = $4, settled_at = $5,
+         confirmed_points = $6
      where hold_transfer_id = $1`,
-    [entry.holdTransferId, entry.outcome, entry.transferId, entry.reason, entry.createdAt],
+    [
+      entry.holdTransferId,
+      entry.outcome,
+      entry.transferId,
+      entry.reason,
+      entry.createdAt,
+      confirmed ? spent : null,
+    ],
   );
-  const receipt: SettleReceipt = {
+  return {
     holdTransferId: entry.holdTransferId,
     transferId: entry.transferId,
     status: entry.outcome,
     memberId: hold.member_id,
     partnerId: hold.partner_id,
     currency: hold.currency_code,
-    points,
+    points: confirmed ? spent : held,
+    returnedPoints: returned,
     settledAt: entry.createdAt,
   };
-  return receipt;
+}
+
+/**
+ * The hold, re-read under its member account's lock (taken first; system accounts are locked
+ * by writeTransfers, last). NotFound when it does not exist or belongs to another partner
+ * (`partnerId` null: the system, which may settle any).
+ */
+async function lockedHold(sql: Sql, holdId: string, partnerId: string | null): Promise<HoldRow> {
+  const found = await readHold(sql, holdId, false);
+  if (!found || (partnerId !== null && found.partner_id !== partnerId)) {
+    throw new NotFound('hold', holdId);
+  }
+  await lockAccounts(sql, [found.source_account_id]);
+  return required(
+    await readHold(sql, holdId, true),
+    `hold ${holdId}, read before under the same lock`,
+  );
+}
+
+/** Gives `points` of what the hold consumed back to the member's lots, under `transferId`. */
+async function returnToLots(
+  sql: Sql,
+  holdId: string,
+  transferId: string,
+  points: bigint,
+): Promise<void> {
+  if (points === 0n) return;
+  // Restorations are counted across every transfer naming the hold (its post and its cancel),
+  // so a cancel after a partial confirm gives back exactly the confirmed part.
+  await applyLotMovements(sql, transferId, await planRestoration(sql, holdId, holdId, points));
+}
+
+/**
+ * Cancels a confirmed redemption, in the caller's transaction: the confirmed points go back
+ * from the partner's redemption account to the member, into the lots they came from. Idempotent
+ * on its claim. Errors (thrown, so the transaction rolls back): NotFound (no such hold of this
+ * partner), RedemptionNotConfirmed, RedemptionAlreadyCancelled, IdempotencyKeyReused.
+ */
+export function cancelConfirmedHold(sql: Sql, entry: CancelEntry): Promise<CancelReceipt> {
+  return idempotentWrite(sql, { claim: entry.claim, codec: cancelReceiptCodec }, async () => {
+    const hold = await lockedHold(sql, entry.holdTransferId, entry.partnerId);
+    if (hold.status === 'cancelled') {
+      throw new RedemptionAlreadyCancelled(
+        entry.holdTransferId,
+        required(hold.cancel_transfer_id, 'a cancelled hold names its cancel transfer'),
+      );
+    }
+    if (hold.status !== 'confirmed')
+      throw new RedemptionNotConfirmed(entry.holdTransferId, hold.status);
+    const points = required(hold.confirmed_points, 'a confirmed hold records its points');
+    await writeTransfers(sql, [
+      {
+        id: entry.transferId,
+        code: 'cancel',
+        partnerId: hold.partner_id,
+        memberId: hold.member_id,
+        externalId: entry.claim.key,
+        relatedId: entry.holdTransferId,
+        purchase: null,
+        description: `Redemption cancelled by the partner${entry.reason ? `: ${entry.reason}` : ''}; the points came back`,
+        createdAt: entry.createdAt,
+        postings: [
+          {
+            kind: 'posted',
+            sourceAccountId: hold.target_account_id,
+            targetAccountId: hold.source_account_id,
+            currency: hold.currency_code,
+            amountPoints: points,
+          },
+        ],
+      },
+    ]);
+    await returnToLots(sql, entry.holdTransferId, entry.transferId, points);
+    await sql.query(
+      `update redemption_hold set status = 'cancelled', cancel_transfer_id = $2, cancelled_at = $3
+       where hold_transfer_id = $1`,
+      [entry.holdTransferId, entry.transferId, entry.createdAt],
+    );
+    return {
+      holdTransferId: entry.holdTransferId,
+      transferId: entry.transferId,
+      memberId: hold.member_id,
+      partnerId: hold.partner_id,
+      currency: hold.currency_code,
+      points,
+      cancelledAt: entry.createdAt,
+    };
+  });
 }
 
 async function readHold(sql: Sql, holdId: string, forUpdate: boolean): Promise<HoldRow | null> {
   const rows = await sql.query<HoldRow>(
     `select p.source_account_id, p.target_account_id, p.remaining_points, h.partner_id,
-            h.member_id, a.currency_code, h.status
+            h.member_id, a.currency_code, h.status, h.confirmed_points, h.cancel_transfer_id
      from pending_transfer p
      join redemption_hold h on h.hold_transfer_id = p.transfer_id
      join account a on a.id = p.source_account_id
@@ -190,8 +315,16 @@ async function readHold(sql: Sql, holdId: string, forUpdate: boolean): Promise<H
   return rows.rows[0] ?? null;
 }
 
-function settlementDescription(outcome: HoldSettlement, reason: string | null): string {
+function settlementDescription(
+  outcome: HoldSettlement,
+  reason: string | null,
+  returned: bigint,
+  spent: bigint,
+): string {
   const because = reason ? `: ${reason}` : '';
+  if (outcome === 'confirmed' && returned > 0n) {
+    return `Redemption confirmed by the partner for ${spent} points; the other ${returned} came back`;
+  }
   if (outcome === 'confirmed') return 'Redemption confirmed by the partner';
   if (outcome === 'declined') return `Redemption declined by the partner${because}`;
   return 'Redemption hold expired without confirmation; the points came back';
@@ -244,7 +377,14 @@ export async function voidExpiredHolds(
 /** Settle receipts as stored with their key. */
 export const settleReceiptCodec = receiptCodec<SettleReceipt>({
   points: 'bigint',
+  returnedPoints: 'bigint',
   settledAt: 'date',
+});
+
+/** Cancel receipts as stored with their key. */
+export const cancelReceiptCodec = receiptCodec<CancelReceipt>({
+  points: 'bigint',
+  cancelledAt: 'date',
 });
 
 export interface HoldView {
@@ -258,6 +398,10 @@ export interface HoldView {
   expiresAt: Date;
   settledTransferId: string | null;
   reason: string | null;
+  /** Points the partner confirmed (spent); null unless confirmed or cancelled. */
+  confirmedPoints: bigint | null;
+  /** The cancel transfer of a cancelled redemption. */
+  cancelTransferId: string | null;
 }
 
 /** Holds by id (for status queries). */
@@ -273,9 +417,12 @@ export async function findHolds(sql: Sql, ids: readonly string[]): Promise<HoldV
     expires_at: Date;
     settled_transfer_id: string | null;
     reason: string | null;
+    confirmed_points: bigint | null;
+    cancel_transfer_id: string | null;
   }>(
     `select h.hold_transfer_id, h.partner_id, h.member_id, h.reward_id, h.status,
-            a.currency_code, p.amount_points, h.expires_at, h.settled_transfer_id, h.reason
+            a.currency_code, p.amount_points, h.expires_at, h.settled_transfer_id, h.reason,
+            h.confirmed_points, h.cancel_transfer_id
      from redemption_hold h
      join pending_transfer p on p.transfer_id = h.hold_transfer_id
      join account a on a.id = p.source_account_id
@@ -293,5 +440,7 @@ export async function findHolds(sql: Sql, ids: readonly string[]): Promise<HoldV
     expiresAt: row.expires_at,
     settledTransferId: row.settled_transfer_id,
     reason: row.reason,
+    confirmedPoints: row.confirmed_points,
+    cancelTransferId: row.cancel_transfer_id,
   }));
 }

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/sql';
+import { toJson } from '../shared/json';
 import { IdempotencyKeyReused } from './errors';
 import { claimKeys, type IdempotencyClaim, storeResponse } from './idempotency';
 
@@ -31,20 +32,6 @@ export function receiptCodec<Receipt extends object>(
     encode: (receipt) => toJson(receipt),
     decode: (json) => decodeRecord(json, decoders as Record<string, FieldDecoder>) as Receipt,
   };
-}
-
-function toJson(value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(toJson);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, field]) => field !== undefined)
-        .map(([name, field]) => [name, toJson(field)]),
-    );
-  }
-  return value;
 }
 
 function decodeRecord(json: unknown, decoders: Record<string, FieldDecoder>): unknown {

@@ -7,6 +7,9 @@ import { AccountDirectory } from './accounts';
 import { type EarnEntry, type EarnReceipt, postEarns } from './earn';
 import { EarnBatcher } from './earn-batcher';
 import {
+  type CancelEntry,
+  type CancelReceipt,
+  cancelConfirmedHold,
   findHolds,
   type HoldEntry,
   type HoldView,
@@ -119,6 +122,20 @@ export class Ledger {
     return this.reported((sql) => settleHold(sql, entry), {
       deadlineAt,
       lane: entry.partnerId ?? undefined,
+    });
+  }
+
+  /**
+   * Cancels a confirmed redemption: its points return to the member's lots. Errors: NotFound
+   * (hold), RedemptionNotConfirmed, RedemptionAlreadyCancelled, IdempotencyKeyReused.
+   */
+  cancelRedemption(
+    entry: CancelEntry,
+    deadlineAt?: DeadlineAt,
+  ): Promise<CancelReceipt | DomainError> {
+    return this.reported((sql) => cancelConfirmedHold(sql, entry), {
+      deadlineAt,
+      lane: entry.partnerId,
     });
   }
 

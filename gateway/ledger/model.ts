@@ -27,6 +27,7 @@ export type TransferCode =
   | 'hold'
   | 'post'
   | 'void'
+  | 'cancel'
   | 'convert'
   | 'fee'
   | 'adjust'

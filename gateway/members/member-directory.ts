@@ -23,6 +23,11 @@ export const linkCodeTtlMs = 15 * 60_000;
 const linkCodeAlphabet = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
 const linkCodeLength = 10;
 const linkCacheSizeMax = 100_000;
+/**
+ * How long a found link is remembered. Links change only when a member is erased (its links
+ * are deleted): another gateway process stops resolving them within this time.
+ */
+export const linkCacheMs = 60_000;
 
 /** How a partner names a member: by coalition id, or by its own id for them. */
 export interface MemberRef {
@@ -59,7 +64,7 @@ export const createMemberErrors = [InvalidInput, AlreadyExists] as const;
 /** Members and their links to partners. */
 export class MemberDirectory {
   /** Partner links found, by partner and reference: the earn path resolves one per request. */
-  private readonly links = new Map<string, string>();
+  private readonly links = new Map<string, { memberId: string; cachedAtMs: number }>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -226,7 +231,9 @@ export class MemberDirectory {
     const reference = (ref.externalId ?? ref.memberId)!;
     const cacheKey = `${partnerId}\u0000${byExternalId ? 'x' : 'm'}\u0000${reference}`;
     const cached = this.links.get(cacheKey);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined && Date.now() - cached.cachedAtMs < linkCacheMs) {
+      return cached.memberId;
+    }
     let link: MemberLinkRecord | null = null;
     if (byExternalId) {
       link = await ctx.em.findOne(MemberLinkRecord, { partnerId, externalId: reference });
@@ -234,11 +241,16 @@ export class MemberDirectory {
       link = await ctx.em.findOne(MemberLinkRecord, { partnerId, memberId: reference });
     }
     if (!link) throw new NotFound('member', reference);
-    // Links are never changed or removed, so a found link can be remembered (a missing one
-    // cannot: the member may enrol a moment later).
+    // Links are removed only by an erasure, so a found link can be remembered for a while (a
+    // missing one cannot: the member may enrol a moment later).
     if (this.links.size >= linkCacheSizeMax) this.links.clear();
-    this.links.set(cacheKey, link.memberId);
+    this.links.set(cacheKey, { memberId: link.memberId, cachedAtMs: Date.now() });
     return link.memberId;
+  }
+
+  /** Forgets every remembered link (after an erasure deleted some). */
+  forgetLinks(): void {
+    this.links.clear();
   }
 
   /** The partner's external id for a member, if linked. */

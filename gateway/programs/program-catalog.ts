@@ -1,4 +1,6 @@
+import { LockMode } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { recordAudit } from '../audit/audit-log';
 import type { Ledger } from '../ledger/ledger';
 import type { AccountKey } from '../ledger/model';
 import { type RequestContext, requireCaller } from '../shared/context';
@@ -77,8 +79,19 @@ export class ProgramCatalog {
       requirePattern('id', id, idPatterns.partner, 'must look like ptr_ followed by a-z, 0-9 or _');
       const name = requireReference('name', input.name.trim());
       if (await ctx.em.findOne(PartnerRecord, { id })) throw new AlreadyExists('partner', id);
-      const partner = ctx.em.create(PartnerRecord, { id, name, createdAt: new Date() });
-      await ctx.em.persistAndFlush(partner);
+      const partner = await ctx.em.transactional(async (em) => {
+        const created = em.create(PartnerRecord, { id, name, createdAt: new Date() });
+        await em.flush();
+        await recordAudit(em, ctx, {
+          entity: 'partner',
+          entityId: id,
+          action: 'create',
+          before: null,
+          after: { id, name },
+          partnerIds: [id],
+        });
+        return created;
+      });
       this.partners.delete(id);
       return partner;
     });
@@ -105,14 +118,26 @@ export class ProgramCatalog {
       if (await ctx.em.findOne(CurrencyRecord, { code: input.code })) {
         throw new AlreadyExists('currency', input.code);
       }
-      const currency = ctx.em.create(CurrencyRecord, {
-        code: input.code,
-        name: requireReference('name', input.name.trim()),
-        ownerPartnerId: input.ownerPartnerId,
-        expiryMonths: input.expiryMonths,
-        createdAt: new Date(),
+      const name = requireReference('name', input.name.trim());
+      const currency = await ctx.em.transactional(async (em) => {
+        const created = em.create(CurrencyRecord, {
+          code: input.code,
+          name,
+          ownerPartnerId: input.ownerPartnerId,
+          expiryMonths: input.expiryMonths,
+          createdAt: new Date(),
+        });
+        await em.flush();
+        await recordAudit(em, ctx, {
+          entity: 'currency',
+          entityId: input.code,
+          action: 'create',
+          before: null,
+          after: { ...input, name },
+          partnerIds: [input.ownerPartnerId],
+        });
+        return created;
       });
-      await ctx.em.persistAndFlush(currency);
       this.currencies.delete(input.code);
       await this.ledger.openSystemAccounts(
         (['breakage', 'liquidity', 'adjustment'] as const).map(
@@ -146,7 +171,7 @@ export class ProgramCatalog {
       }
       if (input.earns) requirePositive('earnRatePoints', input.earnRatePoints, earnRateMax);
       requirePositive('earnRatePerMinor', input.earnRatePerMinor, earnRateMax);
-      const terms = ctx.em.create(PartnerCurrencyRecord, {
+      const after = {
         partnerId: input.partnerId,
         currencyCode: input.currency,
         earns: input.earns,
@@ -154,8 +179,24 @@ export class ProgramCatalog {
         earnRatePoints: input.earns ? input.earnRatePoints : 0n,
         earnRatePerMinor: input.earnRatePerMinor,
         moneyCurrency: input.moneyCurrency,
+      };
+      const terms = await ctx.em.transactional(async (em) => {
+        const previous = await em.findOne(
+          PartnerCurrencyRecord,
+          { partnerId: input.partnerId, currencyCode: input.currency },
+          { lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true },
+        );
+        const upserted = await em.upsert(PartnerCurrencyRecord, after);
+        await recordAudit(em, ctx, {
+          entity: 'partner_currency',
+          entityId: `${input.partnerId}:${input.currency}`,
+          action: previous ? 'update' : 'create',
+          before: previous && termsOf(previous),
+          after,
+          partnerIds: [input.partnerId],
+        });
+        return upserted;
       });
-      await ctx.em.upsert(terms);
       this.terms.delete(termsKey(input.partnerId, input.currency));
       await this.ledger.openSystemAccounts(
         (['issuance', 'redemption'] as const).map(
@@ -199,6 +240,19 @@ export class ProgramCatalog {
     this.currencies.clear();
     this.terms.clear();
   }
+}
+
+/** A partner's terms as plain data (the audit log's before and after). */
+function termsOf(record: PartnerCurrencyRecord) {
+  return {
+    partnerId: record.partnerId,
+    currencyCode: record.currencyCode,
+    earns: record.earns,
+    accepts: record.accepts,
+    earnRatePoints: record.earnRatePoints,
+    earnRatePerMinor: record.earnRatePerMinor,
+    moneyCurrency: record.moneyCurrency,
+  };
 }
 
 function termsKey(partnerId: string, currency: string): string {

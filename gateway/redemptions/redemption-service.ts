@@ -2,9 +2,11 @@ import {
   HoldNotActive,
   IdempotencyKeyReused,
   InsufficientPoints,
+  RedemptionAlreadyCancelled,
+  RedemptionNotConfirmed,
   TransactionConflict,
 } from '../ledger/errors';
-import type { HoldView, SettleReceipt } from '../ledger/holds';
+import type { CancelReceipt, HoldView, SettleReceipt } from '../ledger/holds';
 import { requestHash } from '../ledger/idempotency';
 import type { Ledger } from '../ledger/ledger';
 import { pointsPerTransferMax } from '../ledger/limits';
@@ -50,8 +52,10 @@ export interface PlaceHoldInput {
 
 export interface SettleHoldInput {
   holdId: string;
-  /** Why the partner declined (shown in the member's history). */
+  /** Why the partner declined or cancelled (shown in the member's history). */
   reason?: string;
+  /** Confirm only: spend this many of the held points and return the rest at once. */
+  points?: bigint;
   idempotencyKey?: string;
 }
 
@@ -73,6 +77,15 @@ export const settleHoldErrors = [
   IdempotencyKeyReused,
 ] as const;
 
+/** Cancelling a confirmed redemption fails with one of these, and no other (its result union is built from them). */
+export const cancelRedemptionErrors = [
+  InvalidInput,
+  NotFound,
+  RedemptionNotConfirmed,
+  RedemptionAlreadyCancelled,
+  IdempotencyKeyReused,
+] as const;
+
 /**
  * Two-phase redemptions of partner rewards. The partner's service holds the member's points
  * (placeHold), tries to fulfil the reward, then confirms (the points are spent) or declines (the
@@ -80,9 +93,14 @@ export const settleHoldErrors = [
  * sweep when it expires, so no outcome, including the partner crashing half-way, loses points
  * or spends them twice.
  *
+ * A confirmation may spend part of the hold (the rest returns at once), and the partner that
+ * confirmed a redemption may cancel it later (a cancelled flight or stay): the confirmed
+ * points return to the lots they came from, and settlement reverses the reimbursement in the
+ * period the cancel falls in.
+ *
  * Every step is idempotent: placeHold on the partner's transaction id (or idempotencyKey),
- * confirm and decline on the hold id (or idempotencyKey); the same request again returns the
- * original result.
+ * confirm, decline and cancel on the hold id (or idempotencyKey); the same request again
+ * returns the original result.
  */
 export class RedemptionService {
   constructor(
@@ -155,7 +173,53 @@ export class RedemptionService {
     return this.settle(ctx, input, 'declined');
   }
 
-  /** Errors (`settleHoldErrors`): InvalidInput, NotFound (hold, or another partner's), HoldNotActive, IdempotencyKeyReused, Forbidden. */
+  /**
+   * The partner that confirmed a redemption cancels it: the confirmed points return to the
+   * member with their original expiry. Another partner's redemption is NotFound (the same
+   * answer as one that does not exist). Errors (`cancelRedemptionErrors`): InvalidInput,
+   * NotFound, RedemptionNotConfirmed, RedemptionAlreadyCancelled, IdempotencyKeyReused,
+   * Forbidden.
+   */
+  cancel(
+    ctx: RequestContext,
+    input: SettleHoldInput,
+  ): Promise<CancelReceipt | ErrorOf<typeof cancelRedemptionErrors>> {
+    return failsWith(cancelRedemptionErrors, async () => {
+      const { partnerId } = requireCaller(ctx, 'partner');
+      const { holdId, reason } = this.settleRequest(input);
+      if (input.points !== undefined) {
+        throw new InvalidInput('points', 'a cancel returns every confirmed point');
+      }
+      const outcome = await this.ledger.cancelRedemption(
+        {
+          holdTransferId: holdId,
+          partnerId,
+          reason,
+          transferId: newId('trf'),
+          createdAt: this.clock.now(),
+          claim: {
+            scope: partnerId,
+            operation: 'cancel-redemption',
+            key: requireReference('idempotencyKey', input.idempotencyKey ?? holdId),
+            requestHash: requestHash({ holdId, reason }),
+          },
+        },
+        ctx.deadlineAt,
+      );
+      if (outcome instanceof Error) throw outcome;
+      return outcome;
+    });
+  }
+
+  /** The hold id and reason of a settle or cancel request, checked. */
+  private settleRequest(input: SettleHoldInput): { holdId: string; reason: string | null } {
+    const holdId = requirePattern('holdId', input.holdId, /^trf_[a-z0-9]{26}$/, 'is not a hold id');
+    const reason =
+      input.reason === undefined ? null : requireReference('reason', input.reason, reasonLengthMax);
+    return { holdId, reason };
+  }
+
+  /** Errors (`settleHoldErrors`): InvalidInput (points beyond the hold, or on a decline), NotFound (hold, or another partner's), HoldNotActive, IdempotencyKeyReused, Forbidden. */
   private settle(
     ctx: RequestContext,
     input: SettleHoldInput,
@@ -163,21 +227,20 @@ export class RedemptionService {
   ): Promise<SettleReceipt | ErrorOf<typeof settleHoldErrors>> {
     return failsWith(settleHoldErrors, async () => {
       const { partnerId } = requireCaller(ctx, 'partner');
-      const holdId = requirePattern(
-        'holdId',
-        input.holdId,
-        /^trf_[a-z0-9]{26}$/,
-        'is not a hold id',
-      );
-      const reason =
-        input.reason === undefined
+      const { holdId, reason } = this.settleRequest(input);
+      if (input.points !== undefined && outcome !== 'confirmed') {
+        throw new InvalidInput('points', 'only a confirmation spends part of a hold');
+      }
+      const confirmPoints =
+        input.points === undefined
           ? null
-          : requireReference('reason', input.reason, reasonLengthMax);
+          : requirePositive('points', input.points, pointsPerTransferMax);
       const outcomeOrError = await this.ledger.settleHold(
         {
           holdTransferId: holdId,
           partnerId,
           outcome,
+          confirmPoints,
           reason,
           transferId: newId('trf'),
           createdAt: this.clock.now(),
@@ -185,7 +248,8 @@ export class RedemptionService {
             scope: partnerId,
             operation: outcome === 'confirmed' ? 'confirm-hold' : 'decline-hold',
             key: requireReference('idempotencyKey', input.idempotencyKey ?? holdId),
-            requestHash: requestHash({ holdId, reason }),
+            // A whole confirmation hashes as before partial ones existed.
+            requestHash: requestHash({ holdId, reason, points: confirmPoints ?? undefined }),
           },
         },
         ctx.deadlineAt,

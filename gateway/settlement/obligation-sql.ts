@@ -10,6 +10,8 @@
  *   owner(S)'s agreement for T (bonus points are funded by T's program, so not billed)
  * - refund: the negative of what the earn and the redemption it reverses yielded, at their
  *   prices (earned points taken back, pending points voided, spent points returned)
+ * - cancel of a confirmed redemption: the negative of what its post yielded (the post is the
+ *   origin), in the period the cancel falls in, like a late refund
  * - adjust: the money a finance user's adjustment names
  * Nothing between a program and its own currency; nothing for mature, expire, fee, hold, void.
  * Operator fees ride on each priced obligation: a percentage (reversed with it) and a fixed
@@ -53,7 +55,8 @@ with candidates as materialized (
   returning 1
 ), batched as (
   insert into settlement_close_batch
-  select * from candidates where code in ('earn', 'redeem', 'post', 'convert', 'refund', 'adjust')
+  select * from candidates
+  where code in ('earn', 'redeem', 'post', 'convert', 'refund', 'cancel', 'adjust')
   returning 1
 )
 select (select count(*) from assigned)::bigint as transfers,
@@ -173,22 +176,26 @@ with refunded as (
   join posting p on p.transfer_id = b.transfer_id
   join account source on source.id = p.source_account_id
   join account target on target.id = p.target_account_id
-  where b.code = 'refund'
+  where b.code in ('refund', 'cancel')
 ), reversed as (
   -- A refund relates to the purchase's earn when there is one; spent points it returns
-  -- reverse the purchase's redemption, found by the same partner transaction id.
+  -- reverse the purchase's redemption, found by the same partner transaction id. A cancel
+  -- relates to its hold and reverses the hold's post.
   select r.transfer_id, r.code, r.created_at, r.reference, r.kind, r.currency_code,
-         case when r.kind = 'reimbursement' and related.code <> 'redeem' then sibling.id
+         case when related.code = 'hold' then post.id
+              when r.kind = 'reimbursement' and related.code <> 'redeem' then sibling.id
               else r.related_id end as origin_id,
          -sum(r.amount_points)::bigint as points
   from refunded r
   join transfer related on related.id = r.related_id
+  left join transfer post on related.code = 'hold' and post.related_id = related.id
+                         and post.code = 'post'
   left join lateral (
     select x.id from transfer x
     where x.partner_id = related.partner_id and x.external_id = related.external_id
       and x.member_id = related.member_id and x.code = 'redeem'
     order by x.id limit 1
-  ) sibling on r.kind = 'reimbursement' and related.code <> 'redeem'
+  ) sibling on r.kind = 'reimbursement' and related.code not in ('redeem', 'hold')
   where r.kind is not null
   group by 1, 2, 3, 4, 5, 6, 7
 ), parts as (

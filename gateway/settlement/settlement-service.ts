@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/audit-log';
 import type { Sql, SqlDatabase } from '../db/sql';
 import { IdempotencyKeyReused } from '../ledger/errors';
 import { claimKeys, requestHash, storeResponse } from '../ledger/idempotency';
@@ -100,7 +101,19 @@ export class SettlementService {
   ): Promise<Agreement | ErrorOf<typeof setAgreementErrors>> {
     return failsWith(setAgreementErrors, async () => {
       const userId = requireSettlementAdmin(ctx);
-      return this.db.transaction((sql) => addAgreement(sql, input, userId));
+      return this.db.transaction(async (sql) => {
+        const agreement = await addAgreement(sql, input, userId);
+        await recordAudit(sql, ctx, {
+          entity: 'settlement_agreement',
+          entityId: agreement.id.toString(),
+          action: 'create',
+          before: null,
+          after: agreement,
+          partnerIds: [agreement.partnerId],
+          at: this.clock.now(),
+        });
+        return agreement;
+      });
     });
   }
 
@@ -118,7 +131,18 @@ export class SettlementService {
   ): Promise<Period | ErrorOf<typeof openPeriodErrors>> {
     return failsWith(openPeriodErrors, async () => {
       const userId = requireSettlementAdmin(ctx);
-      return this.db.transaction((sql) => openPeriod(sql, input, userId));
+      return this.db.transaction(async (sql) => {
+        const period = await openPeriod(sql, input, userId);
+        await recordAudit(sql, ctx, {
+          entity: 'settlement_period',
+          entityId: period.id,
+          action: 'open',
+          before: null,
+          after: period,
+          at: this.clock.now(),
+        });
+        return period;
+      });
     });
   }
 

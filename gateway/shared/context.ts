@@ -48,3 +48,20 @@ export function isPrivileged(ctx: RequestContext): boolean {
 export function systemContextFor(em: EntityManager, requestId = 'system'): RequestContext {
   return { caller: { kind: 'system' }, requestId, em };
 }
+
+/** Who made a change, for the record: "partner:ptr_skyair", "operator:ops-1", "system". */
+export function callerName(ctx: RequestContext): string {
+  const caller = ctx.caller;
+  switch (caller.kind) {
+    case 'partner':
+      return `partner:${caller.partnerId}`;
+    case 'operator':
+      return `operator:${caller.userId}`;
+    case 'finance':
+      return `finance:${caller.userId}`;
+    case 'member':
+      return `member:${caller.memberId}`;
+    default:
+      return caller.kind;
+  }
+}

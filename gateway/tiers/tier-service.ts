@@ -1,10 +1,11 @@
+import { recordAudit } from '../audit/audit-log';
 import type { SqlDatabase } from '../db/sql';
 import { pageSizeDefault, pageSizeMax } from '../ledger/limits';
 import type { MemberDirectory, MemberRef } from '../members/member-directory';
 import type { CurrencyRecord } from '../programs/currency.entity';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import type { Clock } from '../shared/clock';
-import { type RequestContext, requireCaller } from '../shared/context';
+import { callerName, type RequestContext, requireCaller } from '../shared/context';
 import { type ErrorOf, Forbidden, failsWith, InvalidInput, NotFound } from '../shared/errors';
 import { idPatterns } from '../shared/ids';
 import { requireIntegerInRange, requirePattern, requireReference } from '../shared/validate';
@@ -170,7 +171,17 @@ export class TierService {
             now,
           ],
         );
-        return ladderOf(row.rows[0]!);
+        const version = ladderOf(row.rows[0]!);
+        await recordAudit(sql, ctx, {
+          entity: 'tier_ladder',
+          entityId: `${currency.code}:${version.version}`,
+          action: 'create',
+          before: null,
+          after: version,
+          partnerIds: [currency.ownerPartnerId],
+          at: now,
+        });
+        return version;
       });
     });
   }
@@ -272,6 +283,21 @@ export class TierService {
           reason,
           callerName(ctx),
         ]);
+        await recordAudit(sql, ctx, {
+          entity: 'tier_assignment',
+          entityId: `${program.code}:${memberId}`,
+          action: 'create',
+          before: null,
+          after: {
+            memberId,
+            currency: program.code,
+            tierCode: input.tierCode,
+            reason,
+            until: input.until,
+          },
+          partnerIds: [program.ownerPartnerId],
+          at: now,
+        });
       });
       return (await this.memberStatus(memberId, program.code))!;
     });
@@ -309,6 +335,15 @@ export class TierService {
            values ($1, $2, $3, $4, $5, $6, $7, $8)`,
           [id, from.code, fromRank, to.code, toRank, startsAt, input.endsAt, callerName(ctx)],
         );
+        await recordAudit(sql, ctx, {
+          entity: 'tier_status_match',
+          entityId: id,
+          action: 'create',
+          before: null,
+          after: { ...input, startsAt },
+          partnerIds: [...new Set([from.ownerPartnerId, to.ownerPartnerId])],
+          at: now,
+        });
         if (startsAt.getTime() <= now.getTime()) {
           // Members already at the tier get the match now (in batches would be kinder to a
           // huge program; a match is defined rarely).
@@ -563,21 +598,4 @@ function rankOf(ladder: LadderVersion, code: string, field: string): number {
     );
   }
   return rank;
-}
-
-/** Who made a change, for the record. */
-function callerName(ctx: RequestContext): string {
-  const caller = ctx.caller;
-  switch (caller.kind) {
-    case 'partner':
-      return `partner:${caller.partnerId}`;
-    case 'operator':
-      return `operator:${caller.userId}`;
-    case 'finance':
-      return `finance:${caller.userId}`;
-    case 'member':
-      return `member:${caller.memberId}`;
-    default:
-      return caller.kind;
-  }
 }

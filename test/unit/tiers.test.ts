@@ -1,8 +1,8 @@
-import { InvalidInput, NotFound } from '../../gateway/shared/errors';
 import type { RequestContext } from '../../gateway/shared/context';
+import { InvalidInput, NotFound } from '../../gateway/shared/errors';
 import type { TierInput } from '../../gateway/tiers/ladder';
-import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
 import { ledgerViolations } from '../helpers/ledger-invariants';
+import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
 
 let app: TestApp;
 let operator: RequestContext;
@@ -89,7 +89,11 @@ describe('tier ladders', () => {
       }),
     );
     expect(version.version).toBe(1);
-    expect(version.tiers[1]).toMatchObject({ code: 'SILVER', multiplierBp: 12500, discountBp: 200 });
+    expect(version.tiers[1]).toMatchObject({
+      code: 'SILVER',
+      multiplierBp: 12500,
+      discountBp: 200,
+    });
   });
 
   it('refuses a version that overlaps an existing one', async () => {

@@ -17,6 +17,7 @@ import { awardErrors, payWithPointsErrors, refundErrors } from '../../purchases/
 import type { GraphQLContext } from '../context';
 import { moneyFromInput } from '../mappers';
 import { respond } from '../respond';
+import { earnTierObject } from '../tier-mappers';
 
 /** A partner's point-of-sale operations. Thin: one auth rule, one service call, a mapping. */
 @Resolver()
@@ -43,6 +44,8 @@ export class PurchaseResolver {
           memberId: receipt.memberId,
           currency: receipt.currency,
           points: receipt.points,
+          lines: receipt.lines,
+          tier: receipt.tier && earnTierObject(receipt.tier),
           available: receipt.maturesAt === null,
           maturesAt: receipt.maturesAt,
           expiresAt: receipt.expiresAt,

@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { errorsDoc } from '../../../schema/errors';
 import {
+  CancelRedemptionResult,
   HoldStatus,
   PlaceRedemptionHoldInput,
   PlaceRedemptionHoldResult,
@@ -10,7 +11,11 @@ import {
   SettleRedemptionResult,
 } from '../../../schema/redemptions';
 import type { HoldView } from '../../ledger/holds';
-import { placeHoldErrors, settleHoldErrors } from '../../redemptions/redemption-service';
+import {
+  cancelRedemptionErrors,
+  placeHoldErrors,
+  settleHoldErrors,
+} from '../../redemptions/redemption-service';
 import { DomainError, NotFound } from '../../shared/errors';
 import type { GraphQLContext } from '../context';
 import { respond } from '../respond';
@@ -63,6 +68,17 @@ export class RedemptionResolver {
     );
   }
 
+  @Authorized('partner')
+  @Mutation(() => CancelRedemptionResult, {
+    description: `The calling partner cancels a redemption it confirmed (a cancelled flight or stay): the confirmed points return to the member with their original expiry, and settlement reverses the reimbursement in the period the cancel falls in. Idempotent on the hold id (or \`idempotencyKey\`); another key after a cancel gets RedemptionAlreadyCancelledError. ${errorsDoc(cancelRedemptionErrors)}`,
+  })
+  cancelRedemption(@Arg('input') input: SettleRedemptionInput, @Ctx() ctx: GraphQLContext) {
+    return respond(
+      async () => settled(ctx, await ctx.app.redemptions.cancel(ctx.request, settleInput(input))),
+      holdObject,
+    );
+  }
+
   @Authorized('partner', 'member', 'operator')
   @Query(() => RedemptionHold, {
     nullable: true,
@@ -82,6 +98,7 @@ function settleInput(input: SettleRedemptionInput) {
   return {
     holdId: input.holdId,
     reason: input.reason ?? undefined,
+    points: input.points ?? undefined,
     idempotencyKey: input.idempotencyKey ?? undefined,
   };
 }
@@ -111,5 +128,7 @@ export function holdObject(hold: HoldView): RedemptionHold {
     expiresAt: hold.expiresAt,
     settledTransferId: hold.settledTransferId,
     reason: hold.reason,
+    confirmedPoints: hold.confirmedPoints,
+    cancelTransferId: hold.cancelTransferId,
   });
 }

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { PageInfo } from '../../../schema/common';
+import { MemberTierStatus } from '../../../schema/tiers';
 import { Balance, Wallet, WalletHistory } from '../../../schema/wallet';
 import {
   expiringSoonDaysDefault,
@@ -11,6 +12,7 @@ import type { GraphQLContext } from '../context';
 import { badInput } from '../error-results';
 import { expiringHorizon } from '../loaders';
 import { balanceObject, walletEntryObject } from '../mappers';
+import { statusObject } from '../tier-mappers';
 
 /** Wallet fields. A Wallet is only ever handed out for its own member (or the operator). */
 @Resolver(() => Wallet)
@@ -42,6 +44,14 @@ export class WalletResolver {
     }
     const before = expiringHorizon(ctx.app.clock.now(), expiringWithinDays);
     return (await ctx.app.ledger.balances([wallet.memberId], before)).map(balanceObject);
+  }
+
+  @FieldResolver(() => [MemberTierStatus], {
+    description:
+      'The member’s tier in each program they joined: benefits, qualifying totals, what the next tier needs and by when, the review date, and the tier changes with why.',
+  })
+  async tiers(@Root() wallet: Wallet, @Ctx() ctx: GraphQLContext): Promise<MemberTierStatus[]> {
+    return (await ctx.app.tiers.memberStatuses(ctx.request, wallet.memberId)).map(statusObject);
   }
 
   @FieldResolver(() => WalletHistory, {

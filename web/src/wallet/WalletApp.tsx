@@ -7,6 +7,7 @@ import { Balances } from './Balances';
 import { Convert } from './Convert';
 import { History } from './History';
 import { Rewards } from './Rewards';
+import { Tiers } from './Tiers';
 
 /**
  * One wallet across every program: balances and their value, a conversion with a live quote,
@@ -28,6 +29,7 @@ export function WalletApp() {
   return (
     <div className="wallet">
       <Balances wallet={wallet.data.wallet} />
+      <Tiers version={version} />
       <Convert balances={balances} onConverted={changed} />
       <Rewards version={version} onRedeemed={changed} />
       <History version={version} balances={balances} />

@@ -1,0 +1,241 @@
+import { recordAudit } from '../audit/audit-log';
+import type { Sql, SqlDatabase } from '../db/sql';
+import type { Ledger } from '../ledger/ledger';
+import { pageSizeMax } from '../ledger/limits';
+import type { Clock } from '../shared/clock';
+import { type RequestContext, requireCaller } from '../shared/context';
+import { type ErrorOf, Forbidden, failsWith, InvalidInput, NotFound } from '../shared/errors';
+import { idPatterns } from '../shared/ids';
+import { toJson } from '../shared/json';
+import { TtlCache } from '../shared/ttl-cache';
+import type { MemberDirectory } from './member-directory';
+
+/**
+ * Members' data rights (issue 17.6): export everything about a member, and erase their
+ * personal data. By the operator for any member, by a member for themself; nobody else.
+ *
+ * What is personal, and what erasure does with it:
+ * - the member's display name and email: replaced by "Erased member" and removed;
+ * - the member's links to partners (the partner's own customer number for them: a frequent
+ *   flyer or loyalty card number identifies the person at that partner): deleted, so no
+ *   partner can find the member any more (this process at once; another gateway process's
+ *   cached link within linkCacheMs);
+ * - link codes the member issued: deleted.
+ * What is not personal and stays, so ledger amounts, statements and settlement are unchanged:
+ * the member id (a random identifier that names nobody once the rows above are gone), the
+ * member's accounts, transfers, postings, lots and holds, and the partners' transaction ids.
+ * Partners must not put personal data in free text they send (a decline reason): it is part
+ * of the immutable history.
+ *
+ * An erased member can no longer sign in (isErased, checked when a token is accepted). The
+ * erasure is recorded in the audit log (who, when; no before or after) and is idempotent:
+ * erasing again answers the first erasure.
+ */
+
+export interface ErasureReceipt {
+  memberId: string;
+  erasedAt: Date;
+}
+
+/** Erasing a member fails with one of these, and no other (its result union is built from them). */
+export const eraseMemberErrors = [InvalidInput, NotFound] as const;
+
+/** Exporting a member fails with one of these, and no other. */
+export const exportMemberErrors = [InvalidInput, NotFound] as const;
+
+/** How long this process trusts that a member is not erased (another process's erasure). */
+export const erasedCheckMs = 5_000;
+const exportPageSize = 500;
+export const erasedDisplayName = 'Erased member';
+
+export class MemberDataRights {
+  private readonly erased = new TtlCache<string, boolean>(erasedCheckMs);
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly ledger: Ledger,
+    private readonly directory: MemberDirectory,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Whether the member was erased (then its tokens are refused). Cached for erasedCheckMs. */
+  isErased(memberId: string): Promise<boolean> {
+    return this.erased.get(memberId, async () => {
+      const rows = await this.db.query(
+        'select 1 from member where id = $1 and erased_at is not null',
+        [memberId],
+      );
+      return rows.rowCount !== 0;
+    });
+  }
+
+  /**
+   * Erases a member's personal data, in one transaction. A member erases themself and must
+   * confirm; the operator erases anyone (and must confirm too). Errors (`eraseMemberErrors`):
+   * InvalidInput (no confirmation, not a member id), NotFound, Forbidden (another member's,
+   * or a caller who is neither).
+   */
+  erase(
+    ctx: RequestContext,
+    input: { memberId?: string; confirm: boolean },
+  ): Promise<ErasureReceipt | ErrorOf<typeof eraseMemberErrors>> {
+    return failsWith(eraseMemberErrors, async () => {
+      const memberId = targetMember(ctx, input.memberId);
+      if (input.confirm !== true) {
+        throw new InvalidInput('confirm', 'erasure cannot be undone: confirm it with true');
+      }
+      const receipt = await this.db.transaction(async (sql) => {
+        const rows = await sql.query<{ erased_at: Date | null }>(
+          'select erased_at from member where id = $1 for update',
+          [memberId],
+        );
+        if (rows.rowCount === 0) throw new NotFound('member', memberId);
+        const erasedAt = rows.rows[0]!.erased_at;
+        if (erasedAt) return { memberId, erasedAt };
+        return this.eraseNow(sql, ctx, memberId);
+      });
+      this.erased.delete(memberId);
+      this.directory.forgetLinks();
+      return receipt;
+    });
+  }
+
+  private async eraseNow(sql: Sql, ctx: RequestContext, memberId: string): Promise<ErasureReceipt> {
+    const erasedAt = this.clock.now();
+    await sql.query(
+      'update member set display_name = $2, email = null, erased_at = $3 where id = $1',
+      [memberId, erasedDisplayName, erasedAt],
+    );
+    await sql.query('delete from member_link where member_id = $1', [memberId]);
+    await sql.query('delete from member_link_code where member_id = $1', [memberId]);
+    // Who and when, never what: the log is append-only and must not keep the erased data.
+    await recordAudit(sql, ctx, {
+      entity: 'member',
+      entityId: memberId,
+      action: 'erase',
+      before: null,
+      after: null,
+      at: erasedAt,
+    });
+    return { memberId, erasedAt };
+  }
+
+  /**
+   * Everything about a member as JSON text, in chunks: profile, partner links, link codes,
+   * balances, lots, holds and the full history with postings. Read page by page, so a long
+   * history never sits in memory at once. Errors (`exportMemberErrors`): InvalidInput,
+   * NotFound, Forbidden (another member's, or a caller who is neither), returned before the
+   * first chunk.
+   */
+  exportMember(
+    ctx: RequestContext,
+    memberId: string | undefined,
+  ): Promise<AsyncIterable<string> | ErrorOf<typeof exportMemberErrors>> {
+    return failsWith(exportMemberErrors, async () => {
+      const id = targetMember(ctx, memberId);
+      const profile = await this.db.query(
+        `select id, display_name as "displayName", email, created_at as "createdAt",
+                erased_at as "erasedAt"
+         from member where id = $1`,
+        [id],
+      );
+      if (profile.rowCount === 0) throw new NotFound('member', id);
+      return this.exportChunks(id, profile.rows[0]);
+    });
+  }
+
+  private async *exportChunks(memberId: string, profile: unknown): AsyncIterable<string> {
+    const now = this.clock.now();
+    yield `{"exportedAt":${json(now)},"member":${json(profile)}`;
+    const links = await this.db.query(
+      `select partner_id as "partnerId", external_id as "externalId", created_at as "createdAt"
+       from member_link where member_id = $1 order by partner_id`,
+      [memberId],
+    );
+    yield `,"links":${json(links.rows)}`;
+    const codes = await this.db.query(
+      `select created_at as "createdAt", expires_at as "expiresAt", used_at as "usedAt",
+              used_by_partner_id as "usedByPartnerId"
+       from member_link_code where member_id = $1 order by created_at`,
+      [memberId],
+    );
+    yield `,"linkCodes":${json(codes.rows)}`;
+    yield `,"balances":${json(await this.ledger.balances([memberId], now))}`;
+    yield* arraySection('lots', (after) => this.lotsPage(memberId, after));
+    yield* arraySection('holds', (after) => this.holdsPage(memberId, after));
+    yield* arraySection('transfers', async (after) => {
+      const page = await this.ledger.transfers({ memberId }, pageSizeMax, after);
+      return { items: page.items, after: page.hasNextPage ? page.endCursor : null };
+    });
+    yield '}';
+  }
+
+  private async lotsPage(memberId: string, after: string | null) {
+    const rows = await this.db.query<{ id: string }>(
+      `select l.id::text as id, a.currency_code as currency, l.transfer_id as "transferId",
+              l.amount_points as "amountPoints", l.remaining_points as "remainingPoints",
+              l.expires_at as "expiresAt", l.created_at as "createdAt"
+       from lot l join account a on a.id = l.account_id
+       where a.member_id = $1 and l.id > $2::bigint order by l.id limit $3`,
+      [memberId, after ?? '0', exportPageSize],
+    );
+    return { items: rows.rows, after: nextAfter(rows.rows, (row) => row.id) };
+  }
+
+  private async holdsPage(memberId: string, after: string | null) {
+    const rows = await this.db.query<{ holdId: string }>(
+      `select hold_transfer_id as "holdId", partner_id as "partnerId", reward_id as "rewardId",
+              status, confirmed_points as "confirmedPoints", settled_transfer_id as "settledTransferId",
+              cancel_transfer_id as "cancelTransferId", reason, expires_at as "expiresAt",
+              created_at as "createdAt", settled_at as "settledAt", cancelled_at as "cancelledAt"
+       from redemption_hold
+       where member_id = $1 and hold_transfer_id > $2 order by hold_transfer_id limit $3`,
+      [memberId, after ?? '', exportPageSize],
+    );
+    return { items: rows.rows, after: nextAfter(rows.rows, (row) => row.holdId) };
+  }
+}
+
+/** The member a request is about: a member's own (naming another is Forbidden), or the one the operator names. */
+function targetMember(ctx: RequestContext, memberId: string | undefined): string {
+  const caller = requireCaller(ctx, 'member', 'operator', 'system');
+  if (caller.kind === 'member') {
+    if (memberId !== undefined && memberId !== caller.memberId) {
+      throw new Forbidden('a member exercises these rights for themself only');
+    }
+    return caller.memberId;
+  }
+  if (memberId === undefined || !idPatterns.member.test(memberId)) {
+    throw new InvalidInput('memberId', 'name the member (mbr_...)');
+  }
+  return memberId;
+}
+
+/** The cursor after a full page; null after the last. */
+function nextAfter<Row>(rows: Row[], key: (row: Row) => string): string | null {
+  const last = rows.at(-1);
+  return rows.length === exportPageSize && last ? key(last) : null;
+}
+
+/** `,"name":[...]` with the items of every page, one page in memory at a time. */
+async function* arraySection<Item>(
+  name: string,
+  page: (after: string | null) => Promise<{ items: Item[]; after: string | null }>,
+): AsyncIterable<string> {
+  yield `,${JSON.stringify(name)}:[`;
+  let after: string | null = null;
+  let first = true;
+  do {
+    const next = await page(after);
+    if (next.items.length > 0) {
+      yield `${first ? '' : ','}${next.items.map(json).join(',')}`;
+      first = false;
+    }
+    after = next.after;
+  } while (after !== null);
+  yield ']';
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(toJson(value));
+}
