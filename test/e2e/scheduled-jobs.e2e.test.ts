@@ -124,6 +124,7 @@ describe('scheduled jobs', () => {
       'expire',
       'holds',
       'quotes',
+      'tiers',
       'prune-job-runs',
     ]);
     const member = await gateway.token('member', 'mbr_alice');
