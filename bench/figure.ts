@@ -44,7 +44,8 @@ export const figureDefinitions: Record<FigureName, { definition: string; target:
     target: { comparison: '<=', value: 1.5, unit: 'ratio' },
   },
   gateway_rss: {
-    definition: 'peak RSS of the gateway process during each earn_vs_tpcb window (VmHWM)',
+    definition:
+      'peak RSS of each gateway process (the largest; their sum in details) during each earn_vs_tpcb window (VmHWM)',
     target: { comparison: '<=', value: 256, unit: 'MB' },
   },
   stuck_partner: {

@@ -18,11 +18,16 @@ export interface ServerProcess {
   host: string;
   port: number;
   logFile: string;
-  /** Starts a new peak-RSS window (Linux clear_refs); false when the kernel refuses. */
+  /**
+   * Starts a new peak-RSS window (Linux clear_refs) for the process and its children (the
+   * gateway's cluster workers); false when the kernel refuses.
+   */
   resetPeakRss(): Promise<boolean>;
   /** Peak resident memory since start or the last reset (VmHWM), in bytes. */
   peakRssBytes(): Promise<number>;
-  /** CPU time the process has used so far (user + system), in seconds. */
+  /** The same for the process and each of its children (GATEWAY_WORKERS > 1), by pid. */
+  peakRssBytesEach(): Promise<{ pid: number; bytes: number }[]>;
+  /** CPU time the process and its children have used so far (user + system), in seconds. */
   cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -77,14 +82,25 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
     resetPeakRss: async () => {
       try {
         // "5" resets the peak RSS (VmHWM) to the current RSS (Linux >= 4.0, see proc(5)).
-        await writeFile(`/proc/${pid}/clear_refs`, '5');
+        for (const each of await withChildren(pid))
+          await writeFile(`/proc/${each}/clear_refs`, '5');
         return true;
       } catch {
         return false;
       }
     },
     peakRssBytes: () => peakRssBytes(pid),
-    cpuSeconds: () => cpuSeconds(pid),
+    peakRssBytesEach: async () =>
+      Promise.all(
+        (await withChildren(pid)).map(async (each) => ({
+          pid: each,
+          bytes: await peakRssBytes(each),
+        })),
+      ),
+    cpuSeconds: async () => {
+      const each = await Promise.all((await withChildren(pid)).map(cpuSeconds));
+      return each.reduce((sum, seconds) => sum + seconds, 0);
+    },
     stop: async () => {
       if (exited) return;
       const exit = once(child, 'exit');
@@ -94,6 +110,12 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
       clearTimeout(timer);
     },
   };
+}
+
+/** The process and its direct children (Linux: /proc/<pid>/task/<tid>/children). */
+async function withChildren(pid: number): Promise<number[]> {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return [pid, ...children.split(' ').filter(Boolean).map(Number)];
 }
 
 export async function peakRssBytes(pid: number): Promise<number> {

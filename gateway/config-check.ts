@@ -10,6 +10,7 @@ import { tracesExporter } from './observability/tracing';
 const integerSettings = [
   'PORT',
   'SWEEP_INTERVAL_MS',
+  'GATEWAY_WORKERS',
   'REQUEST_DEADLINE_MS',
   'GATEWAY_CONCURRENCY_MAX',
   'GATEWAY_CALLER_CONCURRENCY_MAX',

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { type DatabaseTimeouts, defaultDatabaseTimeouts } from './db/sql';
 import { defaultRequestLimits, type RequestLimits } from './http/admission';
@@ -17,6 +18,11 @@ export interface Config {
   production: boolean;
   /** HTTP port of the gateway. */
   port: number;
+  /**
+   * Gateway processes serving the port (GATEWAY_WORKERS; node:cluster): the number of cores, at
+   * most `gatewayWorkersDefaultMax`, by default; 1 runs everything in one process.
+   */
+  workers: number;
   /** Interface to listen on; 127.0.0.1 unless HOST says otherwise (0.0.0.0 in a container). */
   host: string;
   /** External PostgreSQL; when unset an embedded server is started under `dataDir`. */
@@ -25,7 +31,10 @@ export interface Config {
   dataDir: string;
   /** Origins allowed by CORS; empty means same-origin clients (POS systems, curl) only. */
   corsOrigins: string[];
-  /** How often the maturity and expiry sweeps run; 0 disables the in-process schedule. */
+  /**
+   * How often the sweeps (maturity, expiry, holds, quotes) run, once across all gateway
+   * processes; 0: this process runs no scheduled jobs at all.
+   */
   sweepIntervalMs: number;
   /** Seed the demo coalition when the database is empty. */
   seedDemo: boolean;
@@ -53,6 +62,8 @@ export interface MetricsSettings {
 
 /** METRICS_TOKEN is a shared secret: long enough not to be guessed. */
 export const metricsTokenLengthMin = 16;
+/** More processes than this only add memory unless the machine has the cores and the database keeps up. */
+export const gatewayWorkersDefaultMax = 4;
 
 /** The folder holding package.json, whether we run from TypeScript or from dist/. */
 export const projectRoot = findProjectRoot(__dirname);
@@ -72,6 +83,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     production,
     port: integer(env.PORT, 4000, 'PORT'),
+    workers: Math.max(
+      1,
+      integer(
+        env.GATEWAY_WORKERS,
+        Math.min(availableParallelism(), gatewayWorkersDefaultMax),
+        'GATEWAY_WORKERS',
+      ),
+    ),
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: resolve(env.COALITION_DATA_DIR ?? resolve(projectRoot, '.data')),

@@ -6,6 +6,7 @@ import { devSignInFor } from './auth/dev-sign-in';
 import { generateSigningKey, type KeySet } from './auth/keys';
 import { loadOidcSettings } from './auth/oidc-settings';
 import { TokenVerifier } from './auth/tokens';
+import { ChangeFeed } from './db/change-feed';
 import { Federation } from './federation/federation';
 import { createApolloServer } from './graphql/apollo';
 import type { GraphQLContext } from './graphql/context';
@@ -20,7 +21,6 @@ import type { RateLimitSettings } from './http/rate-limits';
 import { createHttpServer } from './http/server';
 import { TrustedDocuments, trustedDocumentsMode } from './http/trusted-documents';
 import { trustedDocumentsFile, webDistDir } from './http/web';
-import { MemberChangeFeed } from './ledger/member-change-feed';
 import type { Logger } from './observability/logger';
 
 export interface GatewayOptions {
@@ -80,10 +80,20 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   options.app.ledger.onMembersChanged((memberIds) => memberCache.invalidate(memberIds));
   // Partners' answers were stored under the previous graph's services.
   federation.onSupergraphChange(() => memberCache.reset());
-  const changeFeed = new MemberChangeFeed(
+  const changeFeed = new ChangeFeed(
     options.app.databaseUrl,
-    (memberIds) => memberCache.invalidate(memberIds),
-    () => memberCache.reset(),
+    {
+      membersChanged: (memberIds) => memberCache.invalidate(memberIds),
+      tableChanged: async (table) => {
+        if (table === 'partner_service') await federation.reload(options.log);
+        else options.app.catalog.clearCaches();
+      },
+      reset: async () => {
+        memberCache.reset();
+        options.app.catalog.clearCaches();
+        await federation.reload(options.log);
+      },
+    },
     options.log,
   );
   await changeFeed.start();
@@ -94,7 +104,12 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const httpServer = createHttpServer({
     app: options.app,
-    memberReads: { cache: memberCache, classifier: new OperationClassifier(schema) },
+    memberReads: {
+      cache: memberCache,
+      classifier: new OperationClassifier(schema),
+      fresh: () => changeFeed.fresh(),
+    },
+    propagate: () => changeFeed.propagate(),
     compiled: new CompiledOperations(schema, errorLog),
     apollo,
     verifier: federation.callerVerifier(new TokenVerifier(options.keySet)),

@@ -80,3 +80,52 @@ export function exitWithParent(
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
+
+/**
+ * A process's stop on SIGINT, SIGTERM or (EXIT_WITH_PARENT) its parent's exit, installed before
+ * anything starts: the step of the start in flight finishes and nothing more starts, then every
+ * started part stops and the process exits 0. A second signal exits at once with 1, unless
+ * `repeatIgnored` (a cluster worker told by Ctrl-C and by its primary finishes its drain).
+ */
+export function stopOnSignals(options: {
+  lifecycle: Lifecycle;
+  log: (line: string) => void;
+  /** What stopping does, for the log line. */
+  stopsWhat: string;
+  /** The start in flight, awaited before stopping (it ends at its next step). */
+  starting: () => Promise<unknown>;
+  /** Runs first, synchronously, when a stop begins. */
+  onStop?: () => void;
+  /** Runs before exiting on a second signal. */
+  onForcedExit?: () => void;
+  repeatIgnored?: boolean;
+}): { stop(reason: string): Promise<void>; readonly stopping: boolean } {
+  const { lifecycle, log } = options;
+  let stopping = false;
+  const stop = async (reason: string) => {
+    if (stopping && options.repeatIgnored) return;
+    if (stopping) {
+      log(`${reason} again: exiting now`);
+      options.onForcedExit?.();
+      process.exit(1);
+    }
+    stopping = true;
+    options.onStop?.();
+    log(`${reason}: stopping (${options.stopsWhat})...`);
+    lifecycle.requestStop();
+    await options.starting().catch(() => undefined);
+    await lifecycle.stop();
+    log('gateway stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Started by a test or a harness that died: nobody will send the signal.
+  exitWithParent(process.env, () => void stop('parent process exited'));
+  return {
+    stop,
+    get stopping() {
+      return stopping;
+    },
+  };
+}

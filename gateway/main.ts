@@ -1,17 +1,19 @@
-import { relative } from 'node:path';
-import { loadConfig, projectRoot } from './config';
+import cluster from 'node:cluster';
+import { printBanner } from './banner';
+import { runPrimary } from './cluster';
+import { type Config, loadConfig } from './config';
 import { environmentProblems } from './config-check';
-import { demoPartners } from './demo/seed';
-import { exitWithParent, Lifecycle, StartInterrupted } from './lifecycle';
+import { Lifecycle, StartInterrupted, stopOnSignals } from './lifecycle';
 import { createLogger, lineLogger, logSettings } from './observability/logger';
 import { startTracing } from './observability/tracing';
 import { type RunningGateway, startGateway } from './server';
 
 /**
  * `npm start`: the gateway with the demo coalition, on an embedded PostgreSQL unless
- * DATABASE_URL is set. Ctrl-C (SIGINT) or SIGTERM stops everything cleanly, at any moment: the
- * handlers are installed before anything starts, and a signal during start-up stops what has
- * started (the embedded database included). A second signal exits at once.
+ * DATABASE_URL is set, served by GATEWAY_WORKERS processes on one port (gateway/cluster.ts; 1:
+ * everything in this process). Ctrl-C (SIGINT) or SIGTERM stops everything cleanly, at any
+ * moment: the handlers are installed before anything starts, and a signal during start-up stops
+ * what has started (the embedded database included). A second signal exits at once.
  */
 async function main(): Promise<void> {
   // Every problem with the environment at once, before anything starts.
@@ -22,32 +24,36 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const logger = createLogger(logSettings(process.env));
+  const config = loadConfig();
+  if (cluster.isPrimary && config.workers > 1) return runPrimary(config);
+  await runGateway(config);
+}
+
+/**
+ * One gateway process: everything (GATEWAY_WORKERS=1), or a cluster worker, whose primary has
+ * prepared the database, the keys and the partner services, and prints the banner.
+ */
+async function runGateway(config: Config): Promise<void> {
+  const worker = cluster.worker;
+  const logger = createLogger(
+    logSettings(process.env),
+    undefined,
+    worker ? { service: 'coalition-gateway', worker: worker.id } : undefined,
+  );
   const log = lineLogger(logger);
   const lifecycle = new Lifecycle(log);
   let starting: Promise<unknown> = Promise.resolve();
-  let stopping = false;
-  const shutdown = async (reason: string) => {
-    if (stopping) {
-      log(`${reason} again: exiting now`);
-      process.exit(1);
-    }
-    stopping = true;
-    log(`${reason}: stopping (finishing in-flight requests, then the database)...`);
-    // The step in flight finishes and nothing more starts; then all of it stops.
-    lifecycle.requestStop();
-    await starting.catch(() => undefined);
-    await lifecycle.stop();
-    log('gateway stopped');
-    logger.flush();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  // Started by a test or a harness that died: nobody will send the signal.
-  exitWithParent(process.env, () => void shutdown('parent process exited'));
+  const signals = stopOnSignals({
+    lifecycle,
+    log,
+    stopsWhat: 'finishing in-flight requests, then the database',
+    starting: () => starting,
+    repeatIgnored: worker !== undefined,
+    onForcedExit: () => logger.flush(),
+  });
+  // A worker whose primary is gone (killed) stops too.
+  if (worker) process.on('disconnect', () => void signals.stop('primary process exited'));
 
-  const config = loadConfig();
   starting = (async () => {
     // Before anything is built, so Apollo's gateway and our modules find the provider; stopped
     // last, flushing the spans of the drain.
@@ -59,49 +65,15 @@ async function main(): Promise<void> {
   try {
     gateway = (await starting) as RunningGateway;
   } catch (error) {
-    if (error instanceof StartInterrupted || stopping) return;
+    if (error instanceof StartInterrupted || signals.stopping) return;
     throw error;
   }
-  if (stopping) return;
-
-  const dataDir = relative(projectRoot, config.dataDir) || config.dataDir;
-  if (config.production) {
-    // No demo coalition and no development tokens in production: say only what is true.
-    console.log(`
-Coalition gateway ready at ${gateway.url} (production)
-  database: ${gateway.embeddedDatabase ? `embedded PostgreSQL in ${dataDir}/postgres` : 'DATABASE_URL'}
-  partner subgraphs composed into the graph:${gateway.partnerServices.map((service) => `\n    ${service.name.padEnd(14)} ${service.url}`).join('') || ' none'}
-  tokens: from your identity provider (JWT_PUBLIC_JWKS); health at /health
-`);
+  if (signals.stopping) return;
+  if (worker) {
+    process.send?.({ ready: true });
     return;
   }
-  const query =
-    '{ wallet { balances { currency available pending expiringSoon } history(first: 5) { entries { code description changes { currency available } } } } }';
-  const federatedQuery =
-    '{ wallet { balances { currency available } } skyAirAwardFlights { id destination price { currency points affordability { affordable shortfallPoints } } } nordicHotelRewards { id city price { currency points affordability { affordable shortfallPoints } } } }';
-  console.log(`
-Coalition gateway ready at ${gateway.url}
-  member wallet:    ${gateway.url.replace(/\/graphql$/, '/')}
-  finance console:  ${gateway.url.replace(/\/graphql$/, '/finance')}
-  database: ${gateway.embeddedDatabase ? `embedded PostgreSQL in ${dataDir}/postgres (set DATABASE_URL to use your own)` : 'DATABASE_URL'}
-  demo coalition: ${demoPartners.map((partner) => partner.name).join(', ')}${gateway.seeded === 'seeded' ? ' (seeded just now)' : gateway.seeded === 'repaired' ? ' (a half-done seed repaired just now)' : ''}
-  partner subgraphs composed into the graph:${gateway.partnerServices.map((service) => `\n    ${service.name.padEnd(14)} ${service.url}`).join('') || ' none'}
-
-Get a token (development keys in ${dataDir}/keys; valid 12 hours):
-  npm run -s token -- member mbr_alice        # or: partner ptr_fuelco | operator admin | finance ptr_skyair
-
-Try a query:
-  curl -s ${gateway.url} -H 'content-type: application/json' \\
-    -H "authorization: Bearer $(npm run -s token -- member mbr_alice)" \\
-    -d '{"query":"${query}"}'
-
-Rewards of two partners with affordability, beside the wallet (one query, federated):
-  curl -s ${gateway.url} -H 'content-type: application/json' \\
-    -H "authorization: Bearer $(npm run -s token -- member mbr_alice)" \\
-    -d '{"query":"${federatedQuery}"}'
-
-Stop with Ctrl-C (stops the partner services and the database too).
-`);
+  printBanner({ ...gateway, production: config.production, dataDir: config.dataDir, workers: 1 });
 }
 
 main().catch((error: unknown) => {

@@ -1,17 +1,18 @@
 import { once } from 'node:events';
+import type { JWK } from 'jose';
 import { demoPartnerServices } from '../partners/demo';
 import { gatewayKeys } from '../partners/shared/assertion-verifier';
 import { startPartnerServices } from '../partners/start';
 import { type App, createApp } from './app';
 import { loadKeySet } from './auth/keys';
 import type { Config } from './config';
-import { openDatabaseServer } from './db/database';
+import { type DatabaseServer, openDatabaseServer } from './db/database';
 import { seedDemoIfEmpty } from './demo/seed';
 import { loadAssertionKey } from './federation/assertions';
-import { loadFederationConfig } from './federation/config';
+import { type FederationConfig, loadFederationConfig } from './federation/config';
 import { buildGateway, type Gateway } from './gateway';
 import { createMetricsServer, metricsAccess } from './http/operations-endpoints';
-import { startSweeps } from './jobs/scheduler';
+import { startJobs } from './jobs/scheduler';
 import { Lifecycle } from './lifecycle';
 import { type Logger, lineLogger } from './observability/logger';
 
@@ -40,16 +41,7 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const log = lineLogger(logger);
   try {
-    const database = await openDatabaseServer({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      log,
-    });
-    lifecycle.started('database', () => database.stop());
-    const app = await createApp({
-      databaseUrl: database.url,
-      databaseTimeouts: config.databaseTimeouts,
-    });
+    const { database, app } = await openDatabase(config, lifecycle, log);
     lifecycle.started('database pools', () => app.close());
     const seeded = config.seedDemo ? await seedDemoIfEmpty(app) : false;
     lifecycle.checkpoint('demo seed');
@@ -71,22 +63,18 @@ export async function startGateway(
     });
     lifecycle.started('gateway', () => gateway.stop());
     // Partner services stop after the gateway has drained (stops run in reverse order).
-    const services = { ...federationConfig.partnerServices };
-    if (federationConfig.demoPartnersInProcess) {
-      const partners = await startPartnerServices(demoPartnerServices, {
-        gatewayKeys: gatewayKeys({ jwks: gateway.federation.signer.publicJwks }),
-        coalitionUrl: `http://127.0.0.1:${config.port}/graphql`,
-        host: federationConfig.partnerHost,
-        dataDir: config.dataDir,
-        log,
-      });
-      lifecycle.started('partner services', async () => {
-        await Promise.all(partners.map((partner) => partner.stop()));
-      });
-      for (const partner of partners) services[partner.partnerId] = partner.url;
+    const services = await startDemoPartners(
+      config,
+      federationConfig,
+      gateway.federation.signer.publicJwks,
+      lifecycle,
+      log,
+    );
+    // SWEEP_INTERVAL_MS=0: this process runs no scheduled jobs (tests, benchmarks).
+    if (config.sweepIntervalMs > 0) {
+      const jobs = await startJobs({ app, settings: config, log });
+      lifecycle.started('scheduled jobs', () => jobs.stop());
     }
-    const sweeps = startSweeps(app, config.sweepIntervalMs, log);
-    lifecycle.started('sweeps', () => sweeps.stop());
     gateway.httpServer.listen(config.port, config.host);
     await once(gateway.httpServer, 'listening');
     lifecycle.started(
@@ -124,6 +112,55 @@ export async function startGateway(
     await lifecycle.stop();
     throw error;
   }
+}
+
+/**
+ * The database server (DATABASE_URL, or an embedded one, registered with `lifecycle`) and the
+ * app over it, migrated. The caller owns the app's pools.
+ */
+export async function openDatabase(
+  config: Config,
+  lifecycle: Lifecycle,
+  log: (line: string) => void,
+): Promise<{ database: DatabaseServer; app: App }> {
+  const database = await openDatabaseServer({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    log,
+  });
+  lifecycle.started('database', () => database.stop());
+  const app = await createApp({
+    databaseUrl: database.url,
+    databaseTimeouts: config.databaseTimeouts,
+  });
+  return { database, app };
+}
+
+/**
+ * The configured partner services (PARTNER_SERVICES), and the demo partners' when they run
+ * in-process (DEMO_PARTNERS), started here and registered with `lifecycle`: partner id -> URL.
+ */
+export async function startDemoPartners(
+  config: Config,
+  federationConfig: FederationConfig,
+  gatewayPublicJwks: { keys: JWK[] },
+  lifecycle: Lifecycle,
+  log: (line: string) => void,
+): Promise<Record<string, string>> {
+  const services = { ...federationConfig.partnerServices };
+  if (!federationConfig.demoPartnersInProcess) return services;
+  const partners = await startPartnerServices(demoPartnerServices, {
+    gatewayKeys: gatewayKeys({ jwks: gatewayPublicJwks }),
+    coalitionUrl: `http://127.0.0.1:${config.port}/graphql`,
+    host: federationConfig.partnerHost,
+    dataDir: config.dataDir,
+    log,
+  });
+  lifecycle.started('partner services', async () => {
+    await Promise.all(partners.map((partner) => partner.stop()));
+  });
+  for (const partner of partners) services[partner.partnerId] = partner.url;
+  return services;
 }
 
 /**

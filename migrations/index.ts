@@ -18,6 +18,8 @@ import { Migration0019TierChangesNotify } from './0019-tier-changes-notify';
 import { Migration0020AuditLog } from './0020-audit-log';
 import { Migration0021RedemptionCancelAndPartialConfirm } from './0021-redemption-cancel-and-partial-confirm';
 import { Migration0022MemberErasure } from './0022-member-erasure';
+import { Migration0023ScheduledJobs } from './0023-scheduled-jobs';
+import { Migration0024ConfigurationChangeFeed } from './0024-configuration-change-feed';
 import { Migration0025TieredEarnsCheaper } from './0025-tiered-earns-cheaper';
 
 /**
@@ -47,5 +49,10 @@ export const migrationsList: MigrationObject[] = [
     class: Migration0021RedemptionCancelAndPartialConfirm,
   },
   { name: '0022-member-erasure', class: Migration0022MemberErasure },
+  { name: '0023-scheduled-jobs', class: Migration0023ScheduledJobs },
+  {
+    name: '0024-configuration-change-feed',
+    class: Migration0024ConfigurationChangeFeed,
+  },
   { name: '0025-tiered-earns-cheaper', class: Migration0025TieredEarnsCheaper },
 ];

@@ -45,7 +45,7 @@ export const earnVsTpcb: Experiment = {
     }
     const earns: MeasuredLoad[] = [];
     const tpcb: PgbenchResult[] = [];
-    const peaks: number[] = [];
+    const peaks: { pid: number; bytes: number }[][] = [];
     const scrapes: (MetricsScrape | string)[] = [];
     let peakResets = true;
     for (let run = 0; run < options.runs; run++) {
@@ -56,7 +56,7 @@ export const earnVsTpcb: Experiment = {
         );
         const result = await context.load(gateway, load);
         scrapes.push(await scrape);
-        peaks.push((await gateway.peakRssBytes()) / bytesPerMegabyte);
+        peaks.push(await gateway.peakRssBytesEach());
         earns.push(result);
         context.log(
           `run ${run + 1}/${options.runs} earn: ${result.ratePerSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failures} failed`,
@@ -168,18 +168,32 @@ function median(spread: unknown): number {
   return (spread as Spread).median;
 }
 
-function rssFigure(gateway: ServerProcess, peaks: number[], peakResets: boolean): FigureResult {
+/**
+ * The largest gateway process's peak per window (the target is per process); with
+ * GATEWAY_WORKERS > 1 the primary and each worker are measured, and their sum is in `details`.
+ */
+function rssFigure(
+  gateway: ServerProcess,
+  peaks: { pid: number; bytes: number }[][],
+  peakResets: boolean,
+): FigureResult {
   const notes = peakResets
     ? []
     : ['the kernel refused to reset VmHWM: each value is the peak since the gateway started'];
+  const megabytes = (bytes: number) => rounded(bytes / bytesPerMegabyte);
   return {
     ...measured(
       'gateway_rss',
-      peaks.map((peak) => rounded(peak)),
-      { pid: gateway.pid },
+      peaks.map((window) => megabytes(Math.max(...window.map((each) => each.bytes)))),
+      {
+        pid: gateway.pid,
+        processes: peaks[0]?.length ?? 1,
+        perProcessMb: peaks.map((window) => window.map((each) => megabytes(each.bytes))),
+        sumMb: peaks.map((window) => megabytes(window.reduce((sum, each) => sum + each.bytes, 0))),
+      },
       notes,
     ),
-    summary: `VmHWM of pid ${gateway.pid} per earn window, in MB (2^20 bytes)`,
+    summary: `VmHWM of the largest of ${peaks[0]?.length ?? 1} gateway processes (pid ${gateway.pid} and its workers) per earn window, in MB (2^20 bytes); sums in details`,
   };
 }
 

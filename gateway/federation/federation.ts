@@ -2,6 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { JWK } from 'jose';
 import type { App } from '../app';
 import type { TokenVerifier } from '../auth/tokens';
+import { invariant } from '../shared/invariant';
 import { AssertionSigner } from './assertions';
 import { CoalitionGateway } from './coalition-gateway';
 import { buildCoalitionSubgraph } from './coalition-subgraph';
@@ -114,11 +115,41 @@ export class Federation implements SupergraphControl, FederationServices {
     const outcome = composeSupergraph(next);
     if ('errors' in outcome) return outcome.errors;
     await commit();
-    this.subgraphs = next;
-    this.currentSdl = outcome.supergraphSdl;
-    this.gateway.swap(outcome.supergraphSdl);
-    for (const listener of this.changeListeners) listener();
+    this.swapTo(next, outcome.supergraphSdl);
     return null;
+  }
+
+  private swapTo(subgraphs: SubgraphDefinition[], supergraphSdl: string): void {
+    this.subgraphs = subgraphs;
+    this.currentSdl = supergraphSdl;
+    this.gateway.swap(supergraphSdl);
+    for (const listener of this.changeListeners) listener();
+  }
+
+  /**
+   * Serves the partner services as stored now: another process registered one (the change
+   * feed said so), or the feed reconnected. Drops cached partner keys; recomposes and swaps
+   * only when the stored services differ from the ones served.
+   */
+  async reload(log: (line: string) => void): Promise<void> {
+    this.directory.forgetKeys();
+    const coalition = this.subgraphs.find((subgraph) => subgraph.name === coalitionSubgraphName);
+    invariant(coalition, 'the coalition subgraph is always served');
+    const stored = (await this.directory.list()).map(
+      (service): SubgraphDefinition => ({
+        name: service.partnerId,
+        url: service.url,
+        sdl: service.sdl,
+      }),
+    );
+    const next = [coalition, ...stored];
+    if (sameSubgraphs(next, this.subgraphs)) return;
+    const outcome = composeSupergraph(next);
+    if ('errors' in outcome) {
+      log(`stored partner services do not compose: ${outcome.errors.join('; ')}`);
+      return;
+    }
+    this.swapTo(next, outcome.supergraphSdl);
   }
 
   /** Called after each swap: answers built on the previous graph may no longer hold. */
@@ -130,4 +161,14 @@ export class Federation implements SupergraphControl, FederationServices {
   callerVerifier(tokens: TokenVerifier): CallerVerifier {
     return new CallerVerifier(tokens, new PartnerTokenVerifier(this.directory));
   }
+}
+
+/** Whether two lists name the same subgraphs with the same URLs and SDL, in any order. */
+function sameSubgraphs(left: SubgraphDefinition[], right: SubgraphDefinition[]): boolean {
+  if (left.length !== right.length) return false;
+  const byName = new Map(right.map((subgraph) => [subgraph.name, subgraph]));
+  return left.every((subgraph) => {
+    const other = byName.get(subgraph.name);
+    return other !== undefined && other.url === subgraph.url && other.sdl === subgraph.sdl;
+  });
 }

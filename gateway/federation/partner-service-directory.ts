@@ -17,7 +17,10 @@ export interface PartnerServiceRecord {
   updatedAt: Date;
 }
 
-/** Partner keys change rarely; another gateway process sees a re-registration within this. */
+/**
+ * Partner keys change rarely; another gateway process drops them when the change feed reports a
+ * registration (Federation.reload), and within this at the latest.
+ */
 const keysCacheMs = 5_000;
 
 /** The partner_service table: plain SQL, read at start and on every registration. */
@@ -73,6 +76,11 @@ export class PartnerServiceDirectory {
     });
     this.keys.delete(service.partnerId);
     return saved;
+  }
+
+  /** Drops the cached keys (another process registered a service). */
+  forgetKeys(): void {
+    this.keys.clear();
   }
 
   /** The partner's registered public keys, or null when it has no service registered. */

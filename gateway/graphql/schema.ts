@@ -10,6 +10,7 @@ import {
   PayAcrossProgramsSuccessResolver,
 } from './resolvers/exchange.resolver';
 import { ExchangeAdminResolver } from './resolvers/exchange-admin.resolver';
+import { JobsResolver } from './resolvers/jobs.resolver';
 import { LiabilitiesResolver } from './resolvers/liabilities.resolver';
 import { MemberResolver } from './resolvers/members.resolver';
 import { MembershipResolver } from './resolvers/memberships.resolver';
@@ -55,6 +56,7 @@ export const resolvers = [
   MembershipResolver,
   AuditResolver,
   DataRightsResolver,
+  JobsResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */

@@ -7,7 +7,9 @@ import { cacheLookups } from '../observability/metrics';
  * Correctness rests on invalidation, not on time:
  * - Everything a member's read shows changes only through transfers, and every committed
  *   statement that inserts transfers names their members on the database's change feed
- *   (MemberChangeFeed), so any process's write drops the member's entries within milliseconds.
+ *   (ChangeFeed), so any process's write drops the member's entries within milliseconds; and
+ *   when other gateway processes share the database, a hit first waits for the feed's barrier
+ *   (ChangeFeed.fresh), so it never misses a write acknowledged before the read arrived.
  *   This process's own earns, payments and refunds drop them synchronously before answering,
  *   and so does any mutation a member makes here, so a caller always reads its own writes.
  * - A read records the member's generation before executing and stores its answer only if no

@@ -45,7 +45,20 @@ export interface HttpOptions {
   /** Coalition-only operations Apollo has answered once, run compiled (CompiledOperations). */
   compiled?: CompiledOperations;
   /** Members' cacheable reads answered from memory (see MemberResponseCache). */
-  memberReads?: { cache: MemberResponseCache; classifier: OperationClassifier };
+  memberReads?: {
+    cache: MemberResponseCache;
+    classifier: OperationClassifier;
+    /**
+     * Resolves true once every write committed before the call, by any process, has dropped
+     * what it changed from the cache (ChangeFeed.fresh); false: answer from the database.
+     */
+    fresh?: () => Promise<boolean>;
+  };
+  /**
+   * Resolves once every gateway process has applied the configuration changes committed so far
+   * (ChangeFeed.propagate): the operator's and finance's answers wait for it.
+   */
+  propagate?: () => Promise<void>;
   /** Deadline and admission limits; defaultRequestLimits when omitted. */
   limits?: RequestLimits;
   /** The supergraph's services, for the operations that manage partner services. */
@@ -174,7 +187,7 @@ async function handle(
   const incoming = await readGraphQLRequest(options, url, request, response);
   if (!incoming) return;
   record.caller = incoming.caller;
-  if (answeredFromMemory(options, incoming, record, response)) return;
+  if (await answeredFromMemory(options, incoming, record, response)) return;
   const executed = await execute(options, incoming, record, deadlineAt, response);
   if (executed) await send(incoming, executed, record, response);
 }
@@ -276,17 +289,21 @@ function refuseToken(response: ServerResponse, why: string): void {
  * A member's repeated read, answered before parsing anything. Only a JSON request can hit (a
  * stored body was once parsed and answered by Apollo under the same CSRF rules).
  */
-function answeredFromMemory(
+async function answeredFromMemory(
   options: Handled,
   incoming: Incoming,
   record: RequestRecord,
   response: ServerResponse,
-) {
+): Promise<boolean> {
   const { caller, raw, request } = incoming;
-  if (!options.memberReads || caller.kind !== 'member' || raw === undefined || !isJson(request)) {
+  const reads = options.memberReads;
+  if (!reads || caller.kind !== 'member' || raw === undefined || !isJson(request)) {
     return false;
   }
-  const cached = options.memberReads.cache.lookup(caller.memberId, raw, incoming.nowMs);
+  if (!reads.cache.lookup(caller.memberId, raw, incoming.nowMs)) return false;
+  // A write another process acknowledged before this request must have dropped the entry.
+  if (reads.fresh && !(await reads.fresh())) return false;
+  const cached = reads.cache.lookup(caller.memberId, raw, incoming.nowMs);
   if (!cached) return false;
   record.operation = cached.operation;
   for (const [name, value] of cached.headers) response.setHeader(name, value);
@@ -395,6 +412,11 @@ async function execute(
     execution.catch(() => undefined);
     sendTransient(response, deadlineExceeded(), record);
     return undefined;
+  }
+  // The operator's and finance's writes change configuration every process holds in memory:
+  // acknowledged only once every process has applied them.
+  if (options.propagate && (caller.kind === 'operator' || caller.kind === 'finance')) {
+    await options.propagate();
   }
   return executed;
 }

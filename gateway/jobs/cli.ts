@@ -1,18 +1,26 @@
 import { createApp } from '../app';
 import { loadConfig } from '../config';
 import { openDatabaseServer } from '../db/database';
+import { JobRuns, type JobStatus } from './job-runs';
+import { jobDefinitions, jobNamed } from './registry';
+import { runJobAttempt } from './run-job';
 
 /**
- * `npm run jobs -- mature | expire | quotes | tiers | all [--as-of 2027-01-01T00:00:00Z]`: runs the
- * sweeps once, printing progress, on DATABASE_URL or the embedded database (shared with a running
- * gateway, or started for the run). The gateway also runs them on a schedule.
+ * `npm run jobs -- <job>|all [--as-of 2027-01-01T00:00:00Z]`: runs jobs once now, printing
+ * progress, on DATABASE_URL or the embedded database (shared with a running gateway, or started
+ * for the run). Each run is recorded beside the scheduled ones. `npm run jobs -- status`: each
+ * job's schedule, last run and next run. The gateway runs the same jobs on a schedule, once
+ * across all its processes (gateway/jobs/scheduler.ts).
  */
-const usage = 'usage: npm run jobs -- mature|expire|quotes|tiers|all [--as-of <ISO time>]';
+const names = jobDefinitions.map((definition) => definition.name);
+const usage = `usage: npm run jobs -- ${names.join('|')}|all [--as-of <ISO time>]
+       npm run jobs -- status
+${jobDefinitions.map((definition) => `  ${definition.name.padEnd(15)} ${definition.description}`).join('\n')}`;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const job = args[0];
-  if (!job || !['mature', 'expire', 'quotes', 'tiers', 'all'].includes(job)) {
+  if (!job || !(job === 'all' || job === 'status' || jobNamed(job))) {
     console.error(usage);
     process.exit(2);
   }
@@ -27,31 +35,36 @@ async function main(): Promise<void> {
   const database = await openDatabaseServer({ ...config, attach: true, log });
   const app = await createApp({ databaseUrl: database.url });
   try {
-    const progress = (what: string) => (done: number) => log(`${what}: ${done} so far`);
-    if (job === 'mature' || job === 'all') {
-      log(
-        `matured ${await app.ledger.matureDue(asOf, progress('matured'))} pending earns due by ${asOf.toISOString()}`,
-      );
+    if (job === 'status') {
+      for (const status of await new JobRuns(app.db).status(names)) log(statusLine(status));
+      return;
     }
-    if (job === 'expire' || job === 'all') {
+    for (const definition of job === 'all' ? jobDefinitions : [jobNamed(job)!]) {
+      const rows = await runJobAttempt(app, definition, {
+        trigger: 'command',
+        number: 1,
+        asOf,
+        progress: (done) => log(`${definition.name}: ${done} so far`),
+      });
       log(
-        `expired points in ${await app.ledger.expireDue(asOf, progress('expired'))} accounts, due by ${asOf.toISOString()}`,
-      );
-    }
-    if (job === 'tiers' || job === 'all') {
-      log(
-        `reviewed the tiers of ${await app.tiers.reviewDue(asOf, progress('reviewed'))} members due by ${asOf.toISOString()} (downgrades at the review date, grants started or ended)`,
-      );
-    }
-    if (job === 'quotes' || job === 'all') {
-      log(
-        `deleted ${await app.exchange.deleteExpiredQuotes(asOf, progress('deleted'))} unused quotes expired over a day before ${asOf.toISOString()}`,
+        `${definition.name}: ${rows} rows, as of ${asOf.toISOString()} (${definition.description})`,
       );
     }
   } finally {
     await app.close();
     await database.stop();
   }
+}
+
+function statusLine(status: JobStatus): string {
+  const schedule = status.intervalSeconds
+    ? `every ${status.intervalSeconds} s, next ${status.nextRunAt?.toISOString()}`
+    : 'not scheduled';
+  const run = status.lastRun;
+  const last = !run
+    ? 'never run'
+    : `last ${run.trigger} run ${run.startedAt.toISOString()} attempt ${run.attempt}: ${run.outcome}${run.outcome === 'succeeded' ? `, ${run.rowsAffected} rows` : ''}${run.error ? ` (${run.error})` : ''}`;
+  return `${status.jobName.padEnd(15)} ${schedule}; ${last}`;
 }
 
 main().catch((error: unknown) => {

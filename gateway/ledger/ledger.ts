@@ -1,3 +1,4 @@
+import type { MembersChanged } from '../db/change-feed';
 import type { Sql, SqlDatabase, TransactionOptions } from '../db/sql';
 import { type Clock, systemClock } from '../shared/clock';
 import { catchDomainError, DomainError } from '../shared/errors';
@@ -18,7 +19,6 @@ import {
   settleHold,
   voidExpiredHolds,
 } from './holds';
-import type { MembersChanged } from './member-change-feed';
 import type { AccountKey } from './model';
 import {
   type AccountView,

@@ -1,12 +1,11 @@
-import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { freePort } from '../../bench/server-process';
 import { buildDist } from '../helpers/build';
 import { spawnChild, stopChildren } from '../helpers/child-processes';
+import { exitCode, gatewayScript, outputOf } from '../helpers/gateway-processes';
 
 /**
  * `npm start`'s process (dist/gateway/main.js) with its embedded PostgreSQL, stopped at awkward
@@ -15,8 +14,6 @@ import { spawnChild, stopChildren } from '../helpers/child-processes';
  * timeout) stops by itself (issue 11.5). Nothing here waits on the clock: each step waits for
  * the process to say or do something.
  */
-const projectRoot = resolve(__dirname, '../..');
-const gatewayScript = join(projectRoot, 'dist/gateway/main.js');
 const folder = mkdtempSync(join(tmpdir(), 'coalition-process-'));
 // When tests run as root, PostgreSQL runs as the postgres user and must reach the folder.
 chmodSync(folder, 0o755);
@@ -57,41 +54,6 @@ function postgresUsing(folderPath: string): number[] {
     .filter((match) => match && !match[2]!.startsWith('Z') && match[3]!.includes(folderPath))
     .filter((match) => /postgres/.test(match![3]!))
     .map((match) => Number(match![1]));
-}
-
-/** Resolves when the child's output contains `text`; rejects if it exits first. */
-function outputOf(child: ChildProcess): {
-  text: () => string;
-  when: (text: string) => Promise<void>;
-} {
-  let output = '';
-  const waiting: { text: string; resolve: () => void }[] = [];
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-    for (const wait of [...waiting]) {
-      if (output.includes(wait.text)) {
-        waiting.splice(waiting.indexOf(wait), 1);
-        wait.resolve();
-      }
-    }
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  return {
-    text: () => output,
-    when: (text) =>
-      new Promise<void>((resolvePromise, reject) => {
-        if (output.includes(text)) return resolvePromise();
-        waiting.push({ text, resolve: resolvePromise });
-        child.once('exit', () => reject(new Error(`exited before "${text}":\n${output}`)));
-      }),
-  };
-}
-
-async function exitCode(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return code;
 }
 
 describe('the gateway process', () => {
@@ -163,6 +125,39 @@ function isAlive(pid: number): boolean {
     .trim();
   return state !== '' && !state.startsWith('Z');
 }
+
+/** The children of a process (a cluster primary's workers), by pid. */
+function childrenOf(pid: number): number[] {
+  const ps = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).stdout.toString();
+  return ps
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((child) => child > 0 && isAlive(child));
+}
+
+describe('GATEWAY_WORKERS', () => {
+  it('serves one port from two worker processes, and replaces one that dies', async () => {
+    const env: NodeJS.ProcessEnv = { ...(await gatewayEnv()), GATEWAY_WORKERS: '2' };
+    const gateway = spawnChild(process.execPath, [gatewayScript], { env });
+    const output = outputOf(gateway);
+    await output.when('Coalition gateway ready');
+    expect(output.text()).toContain('(2 gateway processes)');
+    const workers = childrenOf(gateway.pid!);
+    expect(workers).toHaveLength(2);
+    process.kill(workers[0]!, 'SIGKILL');
+    await output.when('starting another');
+    // As long as it takes: a new worker takes its place, and the port answers throughout.
+    while (!childrenOf(gateway.pid!).some((pid) => !workers.includes(pid))) {
+      expect(await answers(Number(env.PORT))).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(childrenOf(gateway.pid!)).toHaveLength(2);
+    gateway.kill('SIGTERM');
+    expect(await exitCode(gateway)).toBe(0);
+    expect(childrenOf(gateway.pid!)).toEqual([]);
+    expect(postgresUsing(dataDir)).toEqual([]);
+  });
+});
 
 describe('production start-up checks', () => {
   it('refuses to start with one message naming every problem, before starting anything (issue 17)', async () => {
