@@ -8,14 +8,9 @@ import type { CurrencyRecord } from '../programs/currency.entity';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import type { Clock } from '../shared/clock';
 import { callerName, type RequestContext, requireCaller } from '../shared/context';
-import { type ErrorOf, Forbidden, failsWith, InvalidInput, NotFound } from '../shared/errors';
+import { type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
 import { formatMoneyAmount, isKnownMoneyCurrency } from '../shared/money';
-import {
-  requireIntegerInRange,
-  requirePattern,
-  requirePositive,
-  requireReference,
-} from '../shared/validate';
+import { requireIntegerInRange, requirePositive, requireReference } from '../shared/validate';
 import { EnrolmentRefused, NoTierLadder } from './errors';
 import type { MemberTierStatus, TierService } from './tier-service';
 
@@ -94,7 +89,7 @@ export class TierMemberships {
     input: TierProgramInput,
   ): Promise<TierProgram | ErrorOf<typeof setTierProgramErrors>> {
     return failsWith(setTierProgramErrors, async () => {
-      const program = await this.manageable(ctx, input.currency);
+      const program = await this.tiers.manageableProgram(ctx, input.currency);
       if (!['open', 'invitation', 'qualification'].includes(input.enrolment)) {
         throw new InvalidInput('enrolment', 'must be open, invitation or qualification');
       }
@@ -204,7 +199,7 @@ export class TierMemberships {
     expiresAt: Date,
   ): Promise<{ codes: string[]; expiresAt: Date } | ErrorOf<typeof issueInvitationsErrors>> {
     return failsWith(issueInvitationsErrors, async () => {
-      const program = await this.manageable(ctx, currency);
+      const program = await this.tiers.manageableProgram(ctx, currency);
       requireIntegerInRange('count', count, 1, invitationsPerCallMax);
       const now = this.clock.now();
       if (expiresAt.getTime() <= now.getTime()) {
@@ -241,7 +236,7 @@ export class TierMemberships {
   ): Promise<MemberTierStatus | ErrorOf<typeof joinTiersErrors>> {
     return failsWith(joinTiersErrors, async () => {
       const { memberId } = requireCaller(ctx, 'member');
-      const program = await this.programRecord(currency);
+      const program = await this.tiers.program(currency);
       const now = this.clock.now();
       if (!(await this.tiers.ladderAt(program.code, now))) throw new NoTierLadder(program.code);
       const existing = await this.tiers.memberStatus(memberId, program.code);
@@ -284,7 +279,7 @@ export class TierMemberships {
     input: { member: MemberRef; currency: string; plan: VipPlanPeriod; paymentReference: string },
   ): Promise<VipSubscription | ErrorOf<typeof vipErrors>> {
     return failsWith(vipErrors, async () => {
-      const program = await this.manageable(ctx, input.currency, 'partner');
+      const program = await this.tiers.manageableProgram(ctx, input.currency, 'partner');
       const memberId = await this.members.resolveForPartner(
         ctx,
         program.ownerPartnerId,
@@ -542,29 +537,6 @@ export class TierMemberships {
         : null,
     ].filter((part) => part !== null);
     return parts.join(', or ');
-  }
-
-  private async programRecord(code: string): Promise<CurrencyRecord> {
-    requirePattern('currency', code, /^[A-Z][A-Z0-9]{1,9}$/, 'must be a program currency code');
-    const currency = await this.catalog.currency(code);
-    if (!currency) throw new NotFound('currency', code);
-    return currency;
-  }
-
-  private async manageable(
-    ctx: RequestContext,
-    code: string,
-    ...kinds: ('operator' | 'partner' | 'system')[]
-  ): Promise<CurrencyRecord> {
-    const caller = requireCaller(
-      ctx,
-      ...(kinds.length > 0 ? kinds : (['operator', 'partner', 'system'] as const)),
-    );
-    const currency = await this.programRecord(code);
-    if (caller.kind === 'partner' && currency.ownerPartnerId !== caller.partnerId) {
-      throw new Forbidden(`only the operator or the owner of ${code} manages its memberships`);
-    }
-    return currency;
   }
 
   /** A subscription the caller may act on: the program's owner's, or the member's own. */

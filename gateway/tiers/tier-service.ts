@@ -519,16 +519,27 @@ export class TierService {
     };
   }
 
-  private async program(code: string): Promise<CurrencyRecord> {
+  /** A program currency by code (NotFound otherwise). */
+  async program(code: string): Promise<CurrencyRecord> {
     requirePattern('currency', code, /^[A-Z][A-Z0-9]{1,9}$/, 'must be a program currency code');
     const currency = await this.catalog.currency(code);
     if (!currency) throw new NotFound('currency', code);
     return currency;
   }
 
-  /** A program the caller manages: the operator any, a partner its own. */
-  private async manageableProgram(ctx: RequestContext, code: string): Promise<CurrencyRecord> {
-    const caller = requireCaller(ctx, 'operator', 'partner', 'system');
+  /**
+   * A program the caller manages (its tiers, memberships, VIP plans): the operator any, a
+   * partner its own. `kinds` narrows who may call (default: operator, partner, system).
+   */
+  async manageableProgram(
+    ctx: RequestContext,
+    code: string,
+    ...kinds: ('operator' | 'partner' | 'system')[]
+  ): Promise<CurrencyRecord> {
+    const caller = requireCaller(
+      ctx,
+      ...(kinds.length > 0 ? kinds : (['operator', 'partner', 'system'] as const)),
+    );
     const currency = await this.program(code);
     if (caller.kind === 'partner' && currency.ownerPartnerId !== caller.partnerId) {
       throw new Forbidden(`only the operator or the owner of ${code} manages its tiers`);
