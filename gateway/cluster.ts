@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
+import { AggregatorRegistry } from 'prom-client';
 import { demoPartnerServices } from '../partners/demo';
 import { loadKeySet } from './auth/keys';
 import { printBanner } from './banner';
@@ -7,6 +8,7 @@ import type { Config } from './config';
 import { seedDemoIfEmpty } from './demo/seed';
 import { AssertionSigner, loadAssertionKey } from './federation/assertions';
 import { loadFederationConfig } from './federation/config';
+import { startMetricsServer } from './http/operations-endpoints';
 import { Lifecycle, StartInterrupted, stopOnSignals } from './lifecycle';
 import { openDatabase, startDemoPartners } from './server';
 
@@ -87,6 +89,16 @@ async function prepareAndFork(
       .join(','),
   });
   lifecycle.checkpoint('gateway processes');
+  if (config.metrics.port !== undefined) {
+    // One scrape for the whole gateway: the workers' registries, summed.
+    const aggregator = new AggregatorRegistry();
+    await startMetricsServer(
+      { port: config.metrics.port, host: config.metrics.host },
+      lifecycle,
+      log,
+      { metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType },
+    );
+  }
   return {
     url: `http://localhost:${config.port}/graphql`,
     production: config.production,

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { once } from 'node:events';
 import type { JWK } from 'jose';
 import { demoPartnerServices } from '../partners/demo';
@@ -11,7 +12,7 @@ import { seedDemoIfEmpty } from './demo/seed';
 import { loadAssertionKey } from './federation/assertions';
 import { type FederationConfig, loadFederationConfig } from './federation/config';
 import { buildGateway, type Gateway } from './gateway';
-import { createMetricsServer, metricsAccess } from './http/operations-endpoints';
+import { metricsAccess, startMetricsServer } from './http/operations-endpoints';
 import { startJobs } from './jobs/scheduler';
 import { Lifecycle } from './lifecycle';
 import { type Logger, lineLogger } from './observability/logger';
@@ -87,15 +88,13 @@ export async function startGateway(
           setTimeout(() => gateway.httpServer.closeAllConnections(), 5_000).unref();
         }),
     );
-    if (config.metrics.port !== undefined) {
-      const metricsServer = createMetricsServer();
-      metricsServer.listen(config.metrics.port, config.metrics.host);
-      await once(metricsServer, 'listening');
-      lifecycle.started(
-        'metrics server',
-        () => new Promise<void>((resolve) => metricsServer.close(() => resolve())),
+    // A cluster worker's metrics are served summed by its primary (gateway/cluster.ts).
+    if (config.metrics.port !== undefined && !cluster.isWorker) {
+      await startMetricsServer(
+        { port: config.metrics.port, host: config.metrics.host },
+        lifecycle,
+        log,
       );
-      log(`metrics at http://${config.metrics.host}:${config.metrics.port}/metrics`);
     }
     await registerPartnerServices(app, gateway, services, log);
     const partnerServices = await servedPartnerServices(app, gateway);

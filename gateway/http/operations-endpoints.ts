@@ -1,6 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { App } from '../app';
+import type { Lifecycle } from '../lifecycle';
 import { metricsRegistry } from '../observability/metrics';
 import { sendJson } from './send-json';
 
@@ -85,10 +87,19 @@ async function databaseCheck(app: App): Promise<string> {
   }
 }
 
-async function sendMetrics(response: ServerResponse): Promise<void> {
-  const text = await metricsRegistry.metrics();
+/** Where a metrics answer comes from: this process's registry, or a cluster's aggregate. */
+export interface MetricsSource {
+  metrics(): Promise<string>;
+  contentType: string;
+}
+
+async function sendMetrics(
+  response: ServerResponse,
+  source: MetricsSource = metricsRegistry,
+): Promise<void> {
+  const text = await source.metrics();
   response.writeHead(200, {
-    'content-type': metricsRegistry.contentType,
+    'content-type': source.contentType,
     'cache-control': 'no-store',
   });
   response.end(text);
@@ -104,10 +115,31 @@ function bearerMatches(header: string | undefined, token: string): boolean {
  * /metrics alone on a port of its own (METRICS_PORT, on METRICS_HOST: 127.0.0.1 unless set), for
  * a Prometheus agent beside the gateway: nothing else is served there, and no token is asked.
  */
-export function createMetricsServer(): Server {
+export function createMetricsServer(source: MetricsSource = metricsRegistry): Server {
   return createServer((request, response) => {
     const pathname = (request.url ?? '/').split('?')[0];
     if (pathname !== '/metrics') return sendJson(response, 404, { error: 'not found' });
-    sendMetrics(response).catch(() => response.destroy());
+    sendMetrics(response, source).catch(() => response.destroy());
   });
+}
+
+/**
+ * Serves /metrics alone on METRICS_PORT (bound to METRICS_HOST) until the lifecycle stops. A
+ * single gateway process serves its own registry; a cluster's primary serves its workers'
+ * registries summed (prom-client's AggregatorRegistry), so one scrape sees the whole gateway.
+ */
+export async function startMetricsServer(
+  settings: { port: number; host: string },
+  lifecycle: Lifecycle,
+  log: (line: string) => void,
+  source?: MetricsSource,
+): Promise<void> {
+  const server = createMetricsServer(source);
+  server.listen(settings.port, settings.host);
+  await once(server, 'listening');
+  lifecycle.started(
+    'metrics server',
+    () => new Promise<void>((resolve) => server.close(() => resolve())),
+  );
+  log(`metrics at http://${settings.host}:${settings.port}/metrics`);
 }

@@ -1,4 +1,12 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import cluster from 'node:cluster';
+import {
+  AggregatorRegistry,
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  Registry,
+} from 'prom-client';
 
 /**
  * The process's Prometheus metrics (prom-client), served at /metrics. One registry per process:
@@ -11,6 +19,13 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
  */
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'coalition_' });
+// A cluster worker answers its primary's requests for metrics with this registry, so the
+// primary's METRICS_PORT serves every worker's metrics summed (gateway/cluster.ts).
+if (cluster.isWorker) {
+  AggregatorRegistry.setRegistries([metricsRegistry]);
+  // Constructing one installs the worker's listener for the primary's requests (prom-client).
+  new AggregatorRegistry();
+}
 
 /** Request latencies: 1 ms to 10 s (the deadline is 5 s by default). */
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -137,11 +137,32 @@ function childrenOf(pid: number): number[] {
 
 describe('GATEWAY_WORKERS', () => {
   it('serves one port from two worker processes, and replaces one that dies', async () => {
-    const env: NodeJS.ProcessEnv = { ...(await gatewayEnv()), GATEWAY_WORKERS: '2' };
+    const metricsPort = await freePort('127.0.0.1');
+    const env: NodeJS.ProcessEnv = {
+      ...(await gatewayEnv()),
+      GATEWAY_WORKERS: '2',
+      METRICS_PORT: String(metricsPort),
+    };
     const gateway = spawnChild(process.execPath, [gatewayScript], { env });
     const output = outputOf(gateway);
     await output.when('Coalition gateway ready');
     expect(output.text()).toContain('(2 gateway processes)');
+    // METRICS_PORT is the primary's: one scrape counts the requests every worker served.
+    for (let request = 0; request < 6; request++) {
+      const answer = await fetch(`http://127.0.0.1:${env.PORT}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ viewer { kind } }' }),
+      });
+      expect(answer.status).toBe(200);
+    }
+    const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(scrape.status).toBe(200);
+    const counted = (await scrape.text())
+      .split('\n')
+      .filter((line) => line.startsWith('coalition_requests_total{'))
+      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    expect(counted).toBeGreaterThanOrEqual(6);
     const workers = childrenOf(gateway.pid!);
     expect(workers).toHaveLength(2);
     process.kill(workers[0]!, 'SIGKILL');
