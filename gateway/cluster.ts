@@ -8,6 +8,7 @@ import { seedDemoIfEmpty } from './demo/seed';
 import { AssertionSigner, loadAssertionKey } from './federation/assertions';
 import { loadFederationConfig } from './federation/config';
 import { Lifecycle, StartInterrupted, stopOnSignals } from './lifecycle';
+import { serveClusterMetrics } from './observability/cluster-metrics';
 import { openDatabase, startDemoPartners } from './server';
 
 /** A worker stopped (SIGTERM) and still running after this is killed. */
@@ -78,6 +79,7 @@ async function prepareAndFork(
     log,
   );
   lifecycle.started('gateway processes', () => workers.stop());
+  serveClusterMetrics();
   await workers.start({
     DATABASE_URL: database.url,
     SEED_DEMO: 'false',

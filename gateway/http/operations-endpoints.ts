@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { App } from '../app';
+import { gatewayMetricsText } from '../observability/cluster-metrics';
 import { metricsRegistry } from '../observability/metrics';
 import { sendJson } from './send-json';
 
@@ -86,7 +87,7 @@ async function databaseCheck(app: App): Promise<string> {
 }
 
 async function sendMetrics(response: ServerResponse): Promise<void> {
-  const text = await metricsRegistry.metrics();
+  const text = await gatewayMetricsText();
   response.writeHead(200, {
     'content-type': metricsRegistry.contentType,
     'cache-control': 'no-store',
