@@ -107,6 +107,9 @@ export class BenchContext {
           JWT_PUBLIC_JWKS: JSON.stringify(this.keys.publicJwks),
           GATEWAY_ASSERTION_PRIVATE_JWK: JSON.stringify(this.keys.assertionJwk),
           SWEEP_INTERVAL_MS: '0',
+          // One process unless the run says otherwise (GATEWAY_WORKERS=2 npm run bench ...), so
+          // figures stay comparable with earlier runs; gateway_rss measures each process.
+          GATEWAY_WORKERS: process.env.GATEWAY_WORKERS ?? '1',
           SEED_DEMO: 'false',
           COALITION_DATA_DIR: this.options.dataDir,
           // In production /metrics is served only to this token (the earn bench scrapes it).

@@ -10,6 +10,7 @@ import { AssertionSigner, loadAssertionKey } from './federation/assertions';
 import { loadFederationConfig } from './federation/config';
 import { startMetricsServer } from './http/operations-endpoints';
 import { Lifecycle, StartInterrupted, stopOnSignals } from './lifecycle';
+import { serveClusterMetrics } from './observability/cluster-metrics';
 import { openDatabase, startDemoPartners } from './server';
 
 /** A worker stopped (SIGTERM) and still running after this is killed. */
@@ -80,6 +81,7 @@ async function prepareAndFork(
     log,
   );
   lifecycle.started('gateway processes', () => workers.stop());
+  serveClusterMetrics();
   await workers.start({
     DATABASE_URL: database.url,
     SEED_DEMO: 'false',

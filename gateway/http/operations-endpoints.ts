@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { App } from '../app';
 import type { Lifecycle } from '../lifecycle';
+import { gatewayMetricsText } from '../observability/cluster-metrics';
 import { metricsRegistry } from '../observability/metrics';
 import { sendJson } from './send-json';
 
@@ -93,9 +94,15 @@ export interface MetricsSource {
   contentType: string;
 }
 
+/** This process's metrics, or in a cluster worker the whole cluster's (asked of the primary). */
+const gatewayMetrics: MetricsSource = {
+  metrics: gatewayMetricsText,
+  contentType: metricsRegistry.contentType,
+};
+
 async function sendMetrics(
   response: ServerResponse,
-  source: MetricsSource = metricsRegistry,
+  source: MetricsSource = gatewayMetrics,
 ): Promise<void> {
   const text = await source.metrics();
   response.writeHead(200, {
@@ -115,7 +122,7 @@ function bearerMatches(header: string | undefined, token: string): boolean {
  * /metrics alone on a port of its own (METRICS_PORT, on METRICS_HOST: 127.0.0.1 unless set), for
  * a Prometheus agent beside the gateway: nothing else is served there, and no token is asked.
  */
-export function createMetricsServer(source: MetricsSource = metricsRegistry): Server {
+export function createMetricsServer(source: MetricsSource = gatewayMetrics): Server {
   return createServer((request, response) => {
     const pathname = (request.url ?? '/').split('?')[0];
     if (pathname !== '/metrics') return sendJson(response, 404, { error: 'not found' });

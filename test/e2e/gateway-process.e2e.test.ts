@@ -156,13 +156,20 @@ describe('GATEWAY_WORKERS', () => {
       });
       expect(answer.status).toBe(200);
     }
-    const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
-    expect(scrape.status).toBe(200);
-    const counted = (await scrape.text())
-      .split('\n')
-      .filter((line) => line.startsWith('coalition_requests_total{'))
-      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-    expect(counted).toBeGreaterThanOrEqual(6);
+    // Either way, the whole cluster's: the primary's port, or /metrics on the shared port (the
+    // worker that answers asks the primary).
+    for (const url of [
+      `http://127.0.0.1:${metricsPort}/metrics`,
+      `http://127.0.0.1:${env.PORT}/metrics`,
+    ]) {
+      const scrape = await fetch(url);
+      expect(scrape.status).toBe(200);
+      const counted = (await scrape.text())
+        .split('\n')
+        .filter((line) => line.startsWith('coalition_requests_total{'))
+        .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+      expect(counted).toBeGreaterThanOrEqual(6);
+    }
     const workers = childrenOf(gateway.pid!);
     expect(workers).toHaveLength(2);
     process.kill(workers[0]!, 'SIGKILL');
