@@ -227,9 +227,9 @@ export async function seedTieredProgram(databaseUrl: string, members: number): P
     );
     await app.db.query(
       `insert into member_tier (member_id, currency_code, rank, qualified_rank, enrolled_at,
-                                enrolled_via, review_at, updated_at)
+                                enrolled_via, review_at, updated_at, window_start)
        select 'mbr_bench_' || lpad(i::text, 7, '0'), $2, i % 4, i % 4, now(), 'earn',
-              tier_window_end('calendar_year', now()), now()
+              tier_window_end('calendar_year', now()), now(), tier_window_start('calendar_year', now())
        from generate_series(0, $1::int - 1) i`,
       [members, tieredCurrency],
     );

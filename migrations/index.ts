@@ -21,6 +21,7 @@ import { Migration0022MemberErasure } from './0022-member-erasure';
 import { Migration0023ScheduledJobs } from './0023-scheduled-jobs';
 import { Migration0024ConfigurationChangeFeed } from './0024-configuration-change-feed';
 import { Migration0025TieredEarnsCheaper } from './0025-tiered-earns-cheaper';
+import { Migration0026TieredEarnsOnTheTransfer } from './0026-tiered-earns-on-the-transfer';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -55,4 +56,8 @@ export const migrationsList: MigrationObject[] = [
     class: Migration0024ConfigurationChangeFeed,
   },
   { name: '0025-tiered-earns-cheaper', class: Migration0025TieredEarnsCheaper },
+  {
+    name: '0026-tiered-earns-on-the-transfer',
+    class: Migration0026TieredEarnsOnTheTransfer,
+  },
 ];

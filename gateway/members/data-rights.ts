@@ -181,7 +181,7 @@ export class MemberDataRights {
     yield `,"tierGrants":${json(grants.rows)}`;
     const qualification = await this.db.query(
       `select currency_code as currency, month, points, spend_minor as "spendMinor", activities
-       from tier_qualification where member_id = $1 order by currency_code, month`,
+       from tier_qualification_by_month($1)`,
       [memberId],
     );
     yield `,"tierQualification":${json(qualification.rows)}`;

@@ -183,51 +183,48 @@ async function runSequence(ops: Op[]): Promise<void> {
 }
 
 async function checkTiers(members: string[]): Promise<void> {
-  // Tiered earns: the posting is exactly max(1, floor(base x multiplier)).
+  // Tiered earns (the tier_* columns of the transfer): the posting is exactly
+  // max(1, floor(base x multiplier)).
   const earns = await app.db.query<{
     base_points: bigint;
-    tier_points: bigint;
     multiplier_bp: number;
+    spend: bigint;
     posted: bigint;
-    qualifying_points: bigint;
-    qualifying_spend_minor: bigint;
-    qualifying_activities: number;
-    points_left: bigint;
-    spend_left: bigint;
-    activities_left: number;
+    points_back: bigint | null;
+    spend_back: bigint | null;
+    activities_back: number | null;
     purchase: bigint | null;
     refunded: bigint;
   }>(
-    `select e.*, p.amount_points as posted, t.purchase_amount_minor as purchase,
+    `select t.tier_base_points as base_points, t.tier_multiplier_bp as multiplier_bp,
+            t.tier_spend_minor as spend, p.amount_points as posted,
+            b.points_back, b.spend_back, b.activities_back, t.purchase_amount_minor as purchase,
             coalesce((select sum(r.purchase_amount_minor) from transfer r
                       where r.related_id = t.id and r.code = 'refund'), 0)::bigint as refunded
-     from tier_earn e join transfer t on t.id = e.transfer_id
+     from transfer t
      join posting p on p.transfer_id = t.id and p.index = 0
-     where e.member_id = any($1)`,
+     left join tier_earn_refund b on b.transfer_id = t.id
+     where t.member_id = any($1) and t.tier_base_points is not null`,
     [members],
   );
   for (const earn of earns.rows) {
     let total = (earn.base_points * BigInt(earn.multiplier_bp)) / 10_000n;
     if (total < 1n) total = 1n;
     expect(earn.posted).toBe(total);
-    expect(earn.base_points + earn.tier_points).toBe(earn.posted);
-    // What remains of its qualification: exactly what its refunds did not take.
+    // What refunds took of its qualification: exactly their cumulative share.
     const purchase = earn.purchase!;
     const taken = (amount: bigint) => (amount * earn.refunded) / purchase;
-    expect(earn.points_left).toBe(earn.qualifying_points - taken(earn.qualifying_points));
-    expect(earn.spend_left).toBe(earn.qualifying_spend_minor - taken(earn.qualifying_spend_minor));
-    expect(earn.activities_left).toBe(earn.refunded === purchase ? 0 : earn.qualifying_activities);
+    expect(earn.points_back ?? 0n).toBe(taken(earn.base_points));
+    expect(earn.spend_back ?? 0n).toBe(taken(earn.spend));
+    expect(earn.activities_back ?? 0).toBe(earn.refunded === purchase ? 1 : 0);
   }
-  // Monthly qualification is the sum of what each earn still adds.
+  // The running totals of each member's window are what the transfers say it holds.
   const mismatched = await app.db.query(
-    `select q.member_id, q.currency_code, q.month from tier_qualification q
-     left join lateral (
-       select coalesce(sum(e.points_left), 0) as points, coalesce(sum(e.spend_left), 0) as spend,
-              coalesce(sum(e.activities_left), 0) as activities
-       from tier_earn e where e.member_id = q.member_id and e.currency_code = q.currency_code
-         and e.month = q.month) e on true
-     where q.member_id = any($1)
-       and (q.points <> e.points or q.spend_minor <> e.spend or q.activities <> e.activities)`,
+    `select mt.member_id, mt.currency_code, mt.window_start from member_tier mt
+     cross join lateral tier_window_totals(mt.member_id, mt.currency_code, mt.window_start) w
+     where mt.member_id = any($1) and mt.window_start is not null
+       and (mt.window_points <> w.points or mt.window_spend_minor <> w.spend_minor
+            or mt.window_activities <> w.activities)`,
     [members],
   );
   expect(mismatched.rows).toEqual([]);
