@@ -528,20 +528,8 @@ begin
     order by l.id for no key update of l
   ) d
   where a.id = d.id;
-  update account a set debits_posted = a.debits_posted + d.posted,
-                       debits_pending = a.debits_pending + d.pending
-  from (
-    select l.id, d.posted, d.pending
-    from (select issuance_accounts[i] as id,
-                 coalesce(sum(points[i]) filter (where matures_ats[i] is null), 0) as posted,
-                 coalesce(sum(points[i]) filter (where matures_ats[i] is not null), 0) as pending
-          from unnest(claimed) i group by 1) d
-    join account l on l.id = d.id
-    order by l.id for no key update of l
-  ) d
-  where a.id = d.id;
-
-  -- 4. Tiers, with the member accounts held: enrol first earners of open programs, add the
+  -- 4. Tiers, with the member accounts held (and, on a partner's own lane, before its hot
+  -- issuance account is): enrol first earners of open programs, add the
   -- batch to each member's running window totals (one update per member), and raise the
   -- qualified tier of those whose total now reaches the next threshold (one tier change however
   -- many earns crossed it). The earn itself is on its transfer row (tier_* columns).
@@ -604,6 +592,20 @@ begin
       perform tier_upgrade(up_members, up_currencies, up_ats);
     end if;
   end if;
+
+  -- 5. The issuance accounts, last.
+  update account a set debits_posted = a.debits_posted + d.posted,
+                       debits_pending = a.debits_pending + d.pending
+  from (
+    select l.id, d.posted, d.pending
+    from (select issuance_accounts[i] as id,
+                 coalesce(sum(points[i]) filter (where matures_ats[i] is null), 0) as posted,
+                 coalesce(sum(points[i]) filter (where matures_ats[i] is not null), 0) as pending
+          from unnest(claimed) i group by 1) d
+    join account l on l.id = d.id
+    order by l.id for no key update of l
+  ) d
+  where a.id = d.id;
 
   -- One row per entry, in entry order; a key already used answers from its stored response.
   return query
