@@ -264,13 +264,19 @@ drop table tier_qualification;
 drop table tier_earn;
 `);
     this.addSql(`
-create or replace function ledger_earn_batch(
+-- One more argument (the bonus points): the old signature goes, or calls would be ambiguous.
+drop function ledger_earn_batch(text[], text[], text[], text[], text[], bigint[], text[], bigint[],
+  text[], timestamptz[], timestamptz[], timestamptz[], text[], text[], text[], text[], text[], jsonb[], boolean);
+-- bonus_points: per entry, how much of points is not the base line (earning rules' bonuses);
+-- the tier multiplier applies to the base only, and only the base qualifies. Null: none.
+create function ledger_earn_batch(
   transfer_ids text[], partner_ids text[], member_ids text[], member_external_ids text[],
   currencies text[], points bigint[],
   external_ids text[], purchase_minor bigint[], purchase_currencies text[],
   created_ats timestamptz[], matures_ats timestamptz[], lot_expires_ats timestamptz[],
   descriptions text[], scopes text[], operations text[], idempotency_keys text[],
-  request_hashes text[], responses jsonb[], skip_locked boolean default false
+  request_hashes text[], responses jsonb[], skip_locked boolean default false,
+  bonus_points bigint[] default null
 ) returns table (entry integer, status text, member_id text, stored_response jsonb)
 language plpgsql
 set plan_cache_mode = force_generic_plan
@@ -410,6 +416,10 @@ begin
   -- total = max(1, floor(base x multiplier)), at most the transfer limit; its stored response
   -- gains the tier line and the tier's benefits. One probe when no program has tiers.
   if exists (select 1 from tier_ladder_version v where v.currency_code = any(currencies)) then
+    if bonus_points is not null then
+      select array_agg(points[i] - coalesce(bonus_points[i], 0) order by i) into base_points
+      from generate_subscripts(transfer_ids, 1) i;
+    end if;
     -- One pass: the version in force, the member's tier, the program's enrolment (lateral
     -- probes: the limit keeps each from being pulled up into a join, which the generic plan,
     -- guessing 1,000 entries, made a hash join scanning every member_tier row: 2 ms a batch at
@@ -464,7 +474,9 @@ begin
         select case when a.tiered then (a.tier ->> 'multiplierBp')::integer end as multiplier
       ) b
       cross join lateral (
-        select case when a.tiered then least(greatest(1, (points[g.i] * b.multiplier) / 10000), 1000000000000)
+        select case when a.tiered
+                    then least(points[g.i] - base_points[g.i]
+                               + greatest(1, (base_points[g.i] * b.multiplier) / 10000), 1000000000000)
                     else points[g.i] end as total
       ) c
     ) x;

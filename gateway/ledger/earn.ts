@@ -49,7 +49,10 @@ export type RowsBusy = typeof rowsBusy;
 
 /** One line of an earn's explanation: why these points. */
 export interface EarnLine {
-  /** `base` (the purchase at the earn rate, or the partner's explicit points), `tier` (the member's tier multiplier); later steps add their own kinds. */
+  /**
+   * `base` (the purchase at the earn rate, or the partner's explicit points), `tier` (the
+   * member's tier multiplier, applied to the base line only); later steps add their own kinds.
+   */
   kind: string;
   points: bigint;
   description: string;
@@ -118,7 +121,8 @@ export async function postEarns(
     `select entry, status, member_id, stored_response from ledger_earn_batch(
        $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
        $8::bigint[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
-       $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19)`,
+       $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19,
+       $20::bigint[])`,
     [
       entries.map((entry) => entry.transferId),
       entries.map((entry) => entry.partnerId),
@@ -139,6 +143,8 @@ export async function postEarns(
       entries.map((entry) => entry.claim.requestHash),
       receipts.map((receipt) => JSON.stringify(earnReceiptCodec.encode(receipt))),
       options.skipLocked ?? false,
+      // What is not the base line (earning rules' bonuses): the tier multiplier skips it.
+      entries.map((entry) => bonusPoints(entry.lines)),
     ],
   );
   assert.equal(rows.rowCount, entries.length, 'one outcome per entry');
@@ -166,6 +172,13 @@ export async function postEarns(
     assert.equal(row.status, 'conflict', `ledger_earn_batch answered status "${row.status}"`);
     return new IdempotencyKeyReused(entry.claim.key);
   });
+}
+
+/** The points of an earn's lines other than its base line. */
+function bonusPoints(lines: readonly EarnLine[]): bigint {
+  let bonus = 0n;
+  for (const line of lines) if (line.kind !== 'base') bonus += line.points;
+  return bonus;
 }
 
 /** The purchase an earn belongs to: the partner and its transaction id. */

@@ -1,5 +1,7 @@
+import type { EarnReceipt } from '../../gateway/ledger/earn';
 import type { RequestContext } from '../../gateway/shared/context';
 import { InvalidInput, NotFound } from '../../gateway/shared/errors';
+import { newId } from '../../gateway/shared/ids';
 import type { TierInput } from '../../gateway/tiers/ladder';
 import { ledgerViolations } from '../helpers/ledger-invariants';
 import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
@@ -164,6 +166,45 @@ describe('earning with tiers', () => {
     expect(await ledgerViolations(app.db)).toEqual([]);
   });
 
+  it('multiplies the base line only: other steps’ bonus lines are added as they are', async () => {
+    // Alice is Silver (x1.25). A base of 50 and a rule's bonus of 40: 40 + floor(50 x 1.25).
+    const [receipt] = await app.ledger.earn([
+      {
+        transferId: newId('trf'),
+        partnerId: 'ptr_skyair',
+        member: { externalId: 'SK-100001' },
+        currency: 'SKY',
+        points: 90n,
+        transactionId: 'TIER-BONUS-1',
+        purchase: { amountMinor: 10_000n, currency: 'EUR' },
+        createdAt: app.clock.now(),
+        maturesAt: null,
+        lotExpiresAt: null,
+        description: 'bonus test',
+        lines: [
+          { kind: 'base', points: 50n, description: 'base' },
+          { kind: 'rule', points: 40n, description: 'double points on toys' },
+        ],
+        claim: {
+          scope: 'partner:ptr_skyair',
+          operation: 'awardPoints',
+          key: 'TIER-BONUS-1',
+          requestHash: 'h',
+        },
+      },
+    ]);
+    const earned = receipt as EarnReceipt;
+    expect(earned.points).toBe(102n);
+    expect(earned.lines.map((line) => [line.kind, line.points])).toEqual([
+      ['base', 50n],
+      ['rule', 40n],
+      ['tier', 12n],
+    ]);
+    // Only the base qualifies: 901 + 50.
+    expect((await app.tiers.memberStatus('mbr_alice', 'SKY'))!.qualifyingTotal).toBe(951n);
+    expect(await ledgerViolations(app.db)).toEqual([]);
+  });
+
   it('upgrades once when concurrent earns cross a threshold together', async () => {
     // Chloe: 20 concurrent earns of 60 cross Silver (1000) once, whatever the batches.
     await Promise.all(
@@ -182,7 +223,7 @@ describe('earning with tiers', () => {
 
 describe('reviews', () => {
   it('lowers a tier one level at the review date, not before', async () => {
-    // Alice holds Silver on 901 qualifying points of 2026: at the 2027 review, Basic.
+    // Alice holds Silver on 951 qualifying points of 2026: at the 2027 review, Basic.
     app.clock.set(new Date('2026-12-31T23:00:00Z'));
     expect(await app.tiers.reviewDue()).toBe(0);
     expect((await app.tiers.memberStatus('mbr_alice', 'SKY'))!.tier.code).toBe('SILVER');
