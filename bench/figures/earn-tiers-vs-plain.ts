@@ -38,7 +38,10 @@ export const earnTiersVsPlain: Experiment = {
         (await client.query("select count(*) from tier_event where reason = 'qualified'")).rows[0]
           .count,
       );
-      tieredEarns = Number((await client.query('select count(*) from transfer where tier_base_points is not null')).rows[0].count);
+      tieredEarns = Number(
+        (await client.query('select count(*) from transfer where tier_base_points is not null'))
+          .rows[0].count,
+      );
     } finally {
       await client.end();
     }
