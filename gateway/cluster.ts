@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
 import { AggregatorRegistry } from 'prom-client';
+import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { demoPartnerServices } from '../partners/demo';
 import { loadKeySet } from './auth/keys';
 import { printBanner } from './banner';
@@ -82,6 +83,8 @@ async function prepareAndFork(
   );
   lifecycle.started('gateway processes', () => workers.stop());
   serveClusterMetrics();
+  // The workers' partner rate limits count here, once for the host (http/rate-limits.ts).
+  new RateLimiterClusterMaster();
   await workers.start({
     DATABASE_URL: database.url,
     SEED_DEMO: 'false',

@@ -42,7 +42,10 @@ export interface Config {
   limits: RequestLimits;
   /** How long the database may make a request wait (DB_*_TIMEOUT_MS). */
   databaseTimeouts: DatabaseTimeouts;
-  /** Requests per second per partner (PARTNER_RATE_LIMIT, PARTNER_RATE_LIMITS). */
+  /**
+   * Requests per window per partner (PARTNER_RATE_LIMIT, PARTNER_RATE_LIMITS), the window in
+   * seconds (PARTNER_RATE_WINDOW_SECONDS, default 1).
+   */
   rateLimits: RateLimitSettings;
   /** Who may read the Prometheus metrics, and where (METRICS_TOKEN, METRICS_PORT, METRICS_HOST). */
   metrics: MetricsSettings;
@@ -129,7 +132,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'PARTNER_RATE_LIMIT',
       ),
       perPartner: parseRateLimitOverrides(env.PARTNER_RATE_LIMITS),
-      windowSeconds: 1,
+      // At least a second (0 would make rate-limiter-flexible count forever).
+      windowSeconds: Math.max(
+        1,
+        integer(
+          env.PARTNER_RATE_WINDOW_SECONDS,
+          defaultRateLimits.windowSeconds,
+          'PARTNER_RATE_WINDOW_SECONDS',
+        ),
+      ),
     },
     metrics: {
       token: env.METRICS_TOKEN || undefined,

@@ -1,4 +1,10 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import cluster from 'node:cluster';
+import {
+  type RateLimiterAbstract,
+  RateLimiterCluster,
+  RateLimiterMemory,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
 import type { Caller } from '../shared/context';
 import { TransientFailure } from '../shared/transient';
 
@@ -19,14 +25,21 @@ export const defaultRateLimits: RateLimitSettings = {
   windowSeconds: 1,
 };
 
+/** How long a worker waits for the primary's count before letting the request through. */
+const clusterAnswerTimeoutMs = 1_000;
+
 /**
- * Per-partner rate limits (rate-limiter-flexible, in memory): a partner over its limit is
- * answered 429 RATE_LIMITED with Retry-After, before its request takes an admission slot, so a
- * runaway client cannot crowd out the others. Counted per gateway process: with several
- * processes behind one port, each allows the limit.
+ * Per-partner rate limits (rate-limiter-flexible): a partner over its limit is answered 429
+ * RATE_LIMITED with Retry-After, before its request takes an admission slot, so a runaway client
+ * cannot crowd out the others. Counted once for the whole gateway: in a GATEWAY_WORKERS worker
+ * the count lives in the primary (RateLimiterCluster over the cluster's IPC channel; the primary
+ * runs the RateLimiterClusterMaster, see cluster.ts), since a partner's keep-alive connections
+ * may all land on one worker or spread over all of them. A single process counts in memory.
+ * If the primary does not answer in time, the request goes through: a limit is a guard against
+ * runaway clients, not an invariant worth refusing good traffic for.
  */
 export class PartnerRateLimits {
-  private readonly limiters = new Map<number, RateLimiterMemory>();
+  private readonly limiters = new Map<number, RateLimiterAbstract>();
 
   constructor(private readonly settings: RateLimitSettings) {}
 
@@ -38,7 +51,8 @@ export class PartnerRateLimits {
     try {
       await this.limiterFor(limit).consume(caller.partnerId);
     } catch (refusal) {
-      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      // Anything but a refusal is the primary not answering: let the request through.
+      if (!(refusal instanceof RateLimiterRes)) return;
       throw new TransientFailure(
         'RATE_LIMITED',
         `Partner ${caller.partnerId} is over its limit of ${limit} requests per ${this.settings.windowSeconds} s.`,
@@ -48,10 +62,18 @@ export class PartnerRateLimits {
     }
   }
 
-  private limiterFor(limit: number): RateLimiterMemory {
+  private limiterFor(limit: number): RateLimiterAbstract {
     let limiter = this.limiters.get(limit);
     if (!limiter) {
-      limiter = new RateLimiterMemory({ points: limit, duration: this.settings.windowSeconds });
+      const options = { points: limit, duration: this.settings.windowSeconds };
+      limiter = cluster.isWorker
+        ? new RateLimiterCluster({
+            ...options,
+            // One counter per limit value, shared by every worker.
+            keyPrefix: `partner-${limit}-${this.settings.windowSeconds}`,
+            timeoutMs: clusterAnswerTimeoutMs,
+          })
+        : new RateLimiterMemory(options);
       this.limiters.set(limit, limiter);
     }
     return limiter;

@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../bench/server-process';
+import { loadKeySet } from '../../gateway/auth/keys';
+import { TokenIssuer } from '../../gateway/auth/tokens';
 import { buildDist } from '../helpers/build';
 import { spawnChild, stopChildren } from '../helpers/child-processes';
 import { exitCode, gatewayScript, outputOf } from '../helpers/gateway-processes';
@@ -142,6 +145,9 @@ describe('GATEWAY_WORKERS', () => {
       ...(await gatewayEnv()),
       GATEWAY_WORKERS: '2',
       METRICS_PORT: String(metricsPort),
+      // A window longer than any test: the count cannot reset mid-way on a slow machine.
+      PARTNER_RATE_LIMIT: '3',
+      PARTNER_RATE_WINDOW_SECONDS: '3600',
     };
     const gateway = spawnChild(process.execPath, [gatewayScript], { env });
     const output = outputOf(gateway);
@@ -170,6 +176,18 @@ describe('GATEWAY_WORKERS', () => {
         .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
       expect(counted).toBeGreaterThanOrEqual(6);
     }
+    // A partner's limit is counted once for both workers: 8 requests, each on its own
+    // connection (the cluster hands connections to the workers in turn), 3 answered.
+    const { privateJwk } = await loadKeySet({ production: false, dataDir });
+    const token = await new TokenIssuer(privateJwk!).issue({
+      kind: 'partner',
+      subject: 'ptr_skyair',
+    });
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, () => postOnNewConnection(Number(env.PORT), token)),
+    );
+    expect(statuses.filter((status) => status === 429)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(3);
     const workers = childrenOf(gateway.pid!);
     expect(workers).toHaveLength(2);
     process.kill(workers[0]!, 'SIGKILL');
@@ -186,6 +204,33 @@ describe('GATEWAY_WORKERS', () => {
     expect(postgresUsing(dataDir)).toEqual([]);
   });
 });
+
+/** POSTs `{ viewer { kind } }` as a partner on a connection of its own; the HTTP status. */
+function postOnNewConnection(port: number, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ query: '{ viewer { kind } }' });
+    const request = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/graphql',
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${token}`,
+          connection: 'close',
+        },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode!));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
 
 describe('production start-up checks', () => {
   it('refuses to start with one message naming every problem, before starting anything (issue 17)', async () => {
