@@ -462,7 +462,9 @@ begin
         where m.member_id = members[g.i] and m.currency_code = currencies[g.i] limit 1
       ) mt on true
       left join lateral (
-        select p.enrolment from tier_program p where p.currency_code = currencies[g.i] limit 1
+        -- Only a first earner's entry needs the program's enrolment rule.
+        select p.enrolment from tier_program p
+        where mt.member_id is null and p.currency_code = currencies[g.i] limit 1
       ) tp on true
       cross join lateral (
         select v.version is not null and members[g.i] is not null and blocked[g.i] is null and not busy[g.i]
