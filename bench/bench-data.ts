@@ -220,16 +220,16 @@ export async function seedTieredProgram(databaseUrl: string, members: number): P
       }),
     );
     await app.db.query(
-      `insert into account (kind, currency_code, member_id)
-       select 'member', $2, 'mbr_bench_' || lpad(i::text, 7, '0')
+      `insert into account (kind, currency_code, member_id, tier_window_start)
+       select 'member', $2, 'mbr_bench_' || lpad(i::text, 7, '0'), tier_window_start('calendar_year', now())
        from generate_series(0, $1::int - 1) i`,
       [members, tieredCurrency],
     );
     await app.db.query(
       `insert into member_tier (member_id, currency_code, rank, qualified_rank, enrolled_at,
-                                enrolled_via, review_at, updated_at, window_start)
+                                enrolled_via, review_at, updated_at)
        select 'mbr_bench_' || lpad(i::text, 7, '0'), $2, i % 4, i % 4, now(), 'earn',
-              tier_window_end('calendar_year', now()), now(), tier_window_start('calendar_year', now())
+              tier_window_end('calendar_year', now()), now()
        from generate_series(0, $1::int - 1) i`,
       [members, tieredCurrency],
     );

@@ -22,6 +22,7 @@ import { Migration0023ScheduledJobs } from './0023-scheduled-jobs';
 import { Migration0024ConfigurationChangeFeed } from './0024-configuration-change-feed';
 import { Migration0025TieredEarnsCheaper } from './0025-tiered-earns-cheaper';
 import { Migration0026TieredEarnsOnTheTransfer } from './0026-tiered-earns-on-the-transfer';
+import { Migration0027TierWindowOnTheAccount } from './0027-tier-window-on-the-account';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -60,4 +61,5 @@ export const migrationsList: MigrationObject[] = [
     name: '0026-tiered-earns-on-the-transfer',
     class: Migration0026TieredEarnsOnTheTransfer,
   },
+  { name: '0027-tier-window-on-the-account', class: Migration0027TierWindowOnTheAccount },
 ];

@@ -1,0 +1,538 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * A tiered earn moves its member's running window totals in the member account's row update
+ * (issue 13's earn_tiers_vs_plain, the next step in docs/tiers.md). Migration 0026 kept the totals
+ * on `member_tier`: one more row update per member per batch, which with the pricing pass was
+ * most of what a tiered batch cost beyond a plain one. The earn batch already updates the
+ * member's account in that currency (one row per member and program, as `member_tier` is), so the
+ * totals move there, in the same update, and the upgrade check compares its result with the next
+ * tier's threshold read by the pricing pass.
+ *
+ * - `account.tier_window_*`: the window's first month (null: not computed yet, or not a tiered
+ *   program) and its three totals. Only member accounts of laddered programs use them; a plain
+ *   batch's update does not touch them.
+ * - `member_tier` loses its copies. `tier_qualifying_total` and refunds (`tier_take_back`) read
+ *   and move the account's.
+ *
+ * Invariant (asserted by the tier property test): for every member account with a window, its
+ * totals equal `tier_window_totals` of that window.
+ */
+export class Migration0027TierWindowOnTheAccount extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`
+alter table account
+  add column tier_window_start date,
+  add column tier_window_points bigint not null default 0 constraint account_tier_window_points check (tier_window_points >= 0),
+  add column tier_window_spend_minor bigint not null default 0 constraint account_tier_window_spend check (tier_window_spend_minor >= 0),
+  add column tier_window_activities integer not null default 0 constraint account_tier_window_activities check (tier_window_activities >= 0),
+  add constraint account_tier_window_of_members check (tier_window_start is null or kind = 'member');
+
+update account a
+set tier_window_start = mt.window_start, tier_window_points = mt.window_points,
+    tier_window_spend_minor = mt.window_spend_minor, tier_window_activities = mt.window_activities
+from member_tier mt
+where a.owner_id = mt.member_id and a.kind = 'member' and a.currency_code = mt.currency_code
+  and mt.window_start is not null;
+
+alter table member_tier
+  drop column window_start, drop column window_points, drop column window_spend_minor,
+  drop column window_activities;
+alter table member_tier reset (fillfactor);
+
+-- A member's qualifying total on a metric over the window containing an instant: the running
+-- totals when they are of that window, the transfers otherwise.
+create or replace function tier_qualifying_total(member text, currency text, metric text, qualification_window text, at timestamptz)
+returns bigint
+language plpgsql stable
+as $$
+declare
+  first_month date := tier_window_start(qualification_window, at);
+  q_points bigint;
+  q_spend bigint;
+  q_activities integer;
+begin
+  select a.tier_window_points, a.tier_window_spend_minor, a.tier_window_activities
+  into q_points, q_spend, q_activities
+  from account a
+  where a.owner_id = member and a.kind = 'member' and a.currency_code = currency
+    and a.tier_window_start = first_month;
+  if not found then
+    select w.points, w.spend_minor, w.activities into q_points, q_spend, q_activities
+    from tier_window_totals(member, currency, first_month) w;
+  end if;
+  return case metric when 'points' then q_points when 'spend' then q_spend else q_activities end;
+end
+$$;
+
+-- Enrols a member in a program's tiers at rank 0 unless enrolled already (the running totals
+-- start with the member's next tiered earn).
+create or replace function tier_enrol(member text, currency text, at timestamptz, via text) returns boolean
+language plpgsql
+as $$
+declare
+  v tier_ladder_version;
+  inserted integer;
+begin
+  select * into v from tier_version_at(currency, at);
+  insert into member_tier (member_id, currency_code, rank, qualified_rank, enrolled_at, enrolled_via,
+                           review_at, updated_at)
+  values (member, currency, 0, 0, at, via,
+          tier_window_end(coalesce(v.qualification_window, 'calendar_year'), at), at)
+  on conflict do nothing;
+  get diagnostics inserted = row_count;
+  if inserted > 0 then
+    insert into tier_event (member_id, currency_code, at, from_rank, to_rank, reason, detail, actor)
+    values (member, currency, at, null, 0, 'enrolled', 'enrolled (' || via || ')', null);
+  end if;
+  return inserted > 0;
+end
+$$;
+`);
+    this.addSql(`
+-- A refund takes back an earn's qualification in the refund's cumulative share of the purchase:
+-- after refunds totalling R of P, exactly floor(q x R / P) of qualifying points and spend are
+-- gone (the same rule as the points themselves), and the activity when the purchase is refunded
+-- in full (total_minor null: a purchase recorded without an amount, refunded whole). The
+-- member's running totals (on the account) move too when the earn is in their current window.
+create or replace function tier_take_back(earn_id text, refunded_before bigint, refunded_after bigint, total_minor bigint)
+returns void
+language plpgsql
+as $$
+declare
+  e record;
+  done tier_earn_refund;
+  full_refund boolean := total_minor is null or refunded_after >= total_minor;
+  points_back bigint;
+  spend_back bigint;
+  activities_back integer;
+begin
+  select t.member_id, t.created_at, t.tier_base_points, t.tier_spend_minor, p.currency_code into e
+  from transfer t join posting p on p.transfer_id = t.id and p.index = 0
+  where t.id = earn_id and t.tier_base_points is not null;
+  if not found then return; end if;
+  select * into done from tier_earn_refund r where r.transfer_id = earn_id for update;
+  if full_refund then
+    points_back := e.tier_base_points - coalesce(done.points_back, 0);
+    spend_back := e.tier_spend_minor - coalesce(done.spend_back, 0);
+    activities_back := 1 - coalesce(done.activities_back, 0);
+  else
+    points_back := least(e.tier_base_points - coalesce(done.points_back, 0),
+                         (e.tier_base_points * refunded_after) / total_minor
+                         - (e.tier_base_points * refunded_before) / total_minor);
+    spend_back := least(e.tier_spend_minor - coalesce(done.spend_back, 0),
+                        (e.tier_spend_minor * refunded_after) / total_minor
+                        - (e.tier_spend_minor * refunded_before) / total_minor);
+    activities_back := 0;
+  end if;
+  insert into tier_earn_refund as r (transfer_id, points_back, spend_back, activities_back)
+  values (earn_id, points_back, spend_back, activities_back)
+  on conflict (transfer_id) do update
+    set points_back = r.points_back + excluded.points_back, spend_back = r.spend_back + excluded.spend_back,
+        activities_back = r.activities_back + excluded.activities_back;
+  update account a
+  set tier_window_points = a.tier_window_points - points_back,
+      tier_window_spend_minor = a.tier_window_spend_minor - spend_back,
+      tier_window_activities = a.tier_window_activities - activities_back
+  where a.owner_id = e.member_id and a.kind = 'member' and a.currency_code = e.currency_code
+    and date_trunc('month', e.created_at at time zone 'UTC')::date
+        between a.tier_window_start and (a.tier_window_start + interval '11 months')::date;
+end
+$$;
+`);
+    this.addSql(`
+create or replace function ledger_earn_batch(
+  transfer_ids text[], partner_ids text[], member_ids text[], member_external_ids text[],
+  currencies text[], points bigint[],
+  external_ids text[], purchase_minor bigint[], purchase_currencies text[],
+  created_ats timestamptz[], matures_ats timestamptz[], lot_expires_ats timestamptz[],
+  descriptions text[], scopes text[], operations text[], idempotency_keys text[],
+  request_hashes text[], responses jsonb[], skip_locked boolean default false,
+  bonus_points bigint[] default null
+) returns table (entry integer, status text, member_id text, stored_response jsonb)
+language plpgsql
+set plan_cache_mode = force_generic_plan
+as $$
+#variable_conflict use_column
+declare
+  n constant integer := cardinality(transfer_ids);
+  distinct_keys integer;
+  members text[];
+  blocked text[];
+  member_accounts bigint[];
+  issuance_accounts bigint[];
+  accounts_missing integer;
+  issuance_missing text;
+  claimed integer[];
+  missing integer;
+  account_id bigint;
+  distinct_purchases integer;
+  taken_purchases bigint[] := '{}';
+  held bigint[];
+  busy boolean[];
+  -- Tiers (migrations/0017): per entry, whether a ladder prices it, whether its member joins
+  -- the program's tiers with it, the tier it is priced at, the qualifying spend it adds.
+  tiered boolean[];
+  enrol boolean[];
+  tier_ranks integer[];
+  tier_multipliers integer[];
+  spends bigint[];
+  tier_windows text[];
+  tier_thresholds numeric[];
+  tier_metrics text[];
+  tier_starts date[];
+  tier_months date[];
+  up_members text[];
+  up_currencies text[];
+  up_ats timestamptz[];
+  base_points bigint[] := points;
+begin
+  -- 0. Each purchase (partner, transaction id) is locked until the commit, so a payment or
+  -- another earn under the same transaction id waits for this one and then sees it. Its own
+  -- statement: the next one reads with a snapshot taken after the locks were granted.
+  -- With skip_locked (the shared batch) nothing waits: a purchase another transaction holds
+  -- makes its entry 'busy', and the caller posts it on its partner's own lane (EarnBatcher).
+  if skip_locked then
+    select coalesce(array_agg(s.k), '{}') into taken_purchases from (
+      select distinct ledger_purchase_lock_key(partner_ids[i], external_ids[i]) as k
+      from generate_subscripts(transfer_ids, 1) i offset 0
+    ) s where not pg_try_advisory_xact_lock(s.k);
+  else
+    perform pg_advisory_xact_lock(s.k) from (
+      select distinct ledger_purchase_lock_key(partner_ids[i], external_ids[i]) as k
+      from generate_subscripts(transfer_ids, 1) i order by 1 offset 0
+    ) s;
+  end if;
+
+  -- 1. Resolve, one index probe each (scalar subqueries: never a join, whatever
+  -- the planner guesses the batch size is): members through the partner's own links, their
+  -- accounts, the partners' issuance accounts.
+  select count(distinct (scopes[r.i], operations[r.i], idempotency_keys[r.i])),
+         count(distinct (partner_ids[r.i], external_ids[r.i])),
+         array_agg(r.member_id order by r.i), array_agg(r.blocked order by r.i), array_agg(r.member_account order by r.i),
+         array_agg(r.issuance_account order by r.i),
+         count(*) filter (where r.member_id is not null and r.member_account is null),
+         min(partner_ids[r.i] || ' in ' || currencies[r.i]) filter (where r.member_id is not null and r.issuance_account is null)
+  into distinct_keys, distinct_purchases, members, blocked, member_accounts, issuance_accounts, accounts_missing, issuance_missing
+  from (
+    select m.i, m.member_id,
+           (select a.id from account a
+            where a.owner_id = m.member_id and a.kind = 'member' and a.currency_code = currencies[m.i]) as member_account,
+           (select a.id from account a
+            where a.owner_id = partner_ids[m.i] and a.kind = 'issuance' and a.currency_code = currencies[m.i]) as issuance_account,
+           -- A new key under a transaction id that already has an earn, or a leg of another
+           -- member, is refused (a used key answers from its stored response instead).
+           case when m.member_id is not null and not exists (
+                  select 1 from idempotency_key k
+                  where k.scope = scopes[m.i] and k.operation = operations[m.i] and k.key = idempotency_keys[m.i])
+             then (select case when bool_or(t.member_id <> m.member_id) then 'another_member'
+                               when bool_or(t.code = 'earn') then 'already_earned' end
+                   from transfer t
+                   where t.partner_id = partner_ids[m.i] and t.external_id = external_ids[m.i]
+                     and t.code in ('earn', 'redeem', 'hold'))
+           end as blocked
+    from (
+      select i, case when member_ids[i] is not null
+        then (select l.member_id from member_link l where l.partner_id = partner_ids[i] and l.member_id = member_ids[i])
+        else (select l.member_id from member_link l where l.partner_id = partner_ids[i] and l.external_id = member_external_ids[i])
+      end as member_id
+      from generate_subscripts(transfer_ids, 1) i offset 0
+    ) m
+  ) r;
+  -- Two entries with one key would both look claimed: the caller dedupes, this makes sure.
+  if distinct_keys <> n then
+    raise exception 'idempotency keys must be unique within a batch' using errcode = 'unique_violation';
+  end if;
+  if distinct_purchases <> n then
+    raise exception 'transaction ids must be unique within a batch' using errcode = 'unique_violation';
+  end if;
+  if issuance_missing is not null then
+    raise exception 'no issuance account for %', issuance_missing using errcode = 'foreign_key_violation';
+  end if;
+  -- A member's first earn in a currency creates the account (rare: a loop is fine).
+  if accounts_missing > 0 then
+    for missing in select i from generate_subscripts(transfer_ids, 1) i
+                   where members[i] is not null and member_accounts[i] is null loop
+      insert into account (kind, currency_code, member_id) values ('member', currencies[missing], members[missing])
+      on conflict (owner_id, kind, currency_code) do nothing
+      returning id into account_id;
+      if account_id is null then
+        select a.id into account_id from account a
+        where a.owner_id = members[missing] and a.kind = 'member' and a.currency_code = currencies[missing];
+      end if;
+      member_accounts[missing] := account_id;
+    end loop;
+  end if;
+
+  -- 1b. With skip_locked, lock every account the batch moves now, skipping rows another
+  -- transaction holds (a stuck partner's issuance row, a member inside a slow payment): their
+  -- entries are 'busy' and write nothing, so one stuck row never stalls the whole batch.
+  if skip_locked then
+    select coalesce(array_agg(l.id), '{}') into held from (
+      select a.id from account a where a.id = any(member_accounts || issuance_accounts)
+      order by a.id for no key update skip locked
+    ) l;
+    select array_agg(
+             members[i] is not null and (
+               not member_accounts[i] = any(select unnest(held))
+               or not issuance_accounts[i] = any(select unnest(held))
+               or ledger_purchase_lock_key(partner_ids[i], external_ids[i]) = any(select unnest(taken_purchases)))
+             order by i)
+    into busy from generate_subscripts(transfer_ids, 1) i;
+  else
+    busy := array_fill(false, array[n]);
+  end if;
+
+  -- 1c. Tiers: an entry in a program with a ladder, for a member enrolled in its tiers (or
+  -- joining an open program with this earn), is priced at the member's tier in force:
+  -- total = max(1, floor(base x multiplier)), at most the transfer limit; its stored response
+  -- gains the tier line and the tier's benefits. One probe when no program has tiers.
+  if exists (select 1 from tier_ladder_version v where v.currency_code = any(currencies)) then
+    if bonus_points is not null then
+      select array_agg(points[i] - coalesce(bonus_points[i], 0) order by i) into base_points
+      from generate_subscripts(transfer_ids, 1) i;
+    end if;
+    -- One pass: the version in force, the member's tier, the program's enrolment (lateral
+    -- probes: the limit keeps each from being pulled up into a join, which the generic plan,
+    -- guessing 1,000 entries, made a hash join scanning every member_tier row: 2 ms a batch at
+    -- 10,000 members, growing with the program), then the priced points and responses.
+    select array_agg(x.tiered order by x.i), array_agg(x.enrol order by x.i),
+           array_agg(x.rank order by x.i), array_agg(x.spend order by x.i),
+           array_agg(x.qualification_window order by x.i), array_agg(x.next_threshold order by x.i),
+           array_agg(x.metric order by x.i), array_agg(x.window_start order by x.i),
+           array_agg(x.month order by x.i), array_agg(x.multiplier order by x.i),
+           array_agg(x.total order by x.i), array_agg(x.response order by x.i)
+    into tiered, enrol, tier_ranks, spends, tier_windows, tier_thresholds, tier_metrics, tier_starts,
+         tier_months, tier_multipliers, points, responses
+    from (
+      select g.i, a.tiered, a.tiered and mt.member_id is null as enrol, a.rank,
+             case when v.spend_currency = purchase_currencies[g.i] then purchase_minor[g.i] else 0 end as spend,
+             v.qualification_window, v.metric,
+             -- What the member's total must reach for the next qualified tier (null: the top).
+             (v.tiers -> (coalesce(mt.qualified_rank, 0) + 1) ->> 'threshold')::numeric as next_threshold,
+             -- The window containing the earn, as its first month (tier_window_start, inlined).
+             case v.qualification_window
+               when 'calendar_year' then date_trunc('year', created_ats[g.i] at time zone 'UTC')
+               else date_trunc('month', created_ats[g.i] at time zone 'UTC') - interval '11 months' end::date as window_start,
+             date_trunc('month', created_ats[g.i] at time zone 'UTC')::date as month,
+             b.multiplier, c.total,
+             case when not a.tiered then responses[g.i] else responses[g.i] || jsonb_build_object(
+               'points', c.total::text,
+               'lines', (responses[g.i] -> 'lines') || case when c.total = points[g.i] then '[]'::jsonb
+                 else jsonb_build_array(jsonb_build_object(
+                   'kind', 'tier', 'points', (c.total - points[g.i])::text,
+                   'description', v.earn_responses -> a.rank -> 'line')) end,
+               'tier', v.earn_responses -> a.rank -> 'tier')
+             end as response
+      from generate_subscripts(transfer_ids, 1) g(i)
+      left join lateral (
+        select lv.version, lv.tiers, lv.spend_currency, lv.qualification_window, lv.metric, lv.earn_responses
+        from tier_ladder_version lv
+        where lv.currency_code = currencies[g.i] and lv.effective_from <= created_ats[g.i]
+        order by lv.effective_from desc limit 1
+      ) v on true
+      left join lateral (
+        select m.member_id, m.rank, m.qualified_rank from member_tier m
+        where m.member_id = members[g.i] and m.currency_code = currencies[g.i] limit 1
+      ) mt on true
+      left join lateral (
+        -- Only a first earner's entry needs the program's enrolment rule.
+        select p.enrolment from tier_program p
+        where mt.member_id is null and p.currency_code = currencies[g.i] limit 1
+      ) tp on true
+      cross join lateral (
+        select v.version is not null and members[g.i] is not null and blocked[g.i] is null and not busy[g.i]
+                 and (mt.member_id is not null or coalesce(tp.enrolment, 'open') = 'open') as tiered,
+               least(coalesce(mt.rank, 0), jsonb_array_length(v.tiers) - 1) as rank,
+               v.tiers -> least(coalesce(mt.rank, 0), jsonb_array_length(v.tiers) - 1) as tier
+      ) a
+      cross join lateral (
+        select case when a.tiered then (a.tier ->> 'multiplierBp')::integer end as multiplier
+      ) b
+      cross join lateral (
+        select case when a.tiered
+                    then least(points[g.i] - base_points[g.i]
+                               + greatest(1, (base_points[g.i] * b.multiplier) / 10000), 1000000000000)
+                    else points[g.i] end as total
+      ) c
+    ) x;
+  else
+    tiered := array_fill(false, array[n]);
+  end if;
+
+  -- 2. Claim the keys and write what the claimed entries move, in one statement. A concurrent
+  -- duplicate waits at its key for the first and then sees its row.
+  with claims as (
+    insert into idempotency_key (scope, operation, key, request_hash, response)
+    select scopes[i], operations[i], idempotency_keys[i], request_hashes[i],
+           jsonb_set(responses[i], '{memberId}', to_jsonb(members[i]))
+    from generate_subscripts(transfer_ids, 1) i
+    where members[i] is not null and blocked[i] is null and not busy[i]
+    on conflict do nothing
+    returning scope, operation, key
+  ), entries as materialized (
+    select i from generate_subscripts(transfer_ids, 1) i
+    join claims c on c.scope = scopes[i] and c.operation = operations[i] and c.key = idempotency_keys[i]
+  ), transfers as (
+    insert into transfer (id, code, partner_id, member_id, external_id, related_id,
+                          purchase_amount_minor, purchase_currency, description, created_at,
+                          tier_rank, tier_multiplier_bp, tier_base_points, tier_spend_minor)
+    select transfer_ids[i], 'earn', partner_ids[i], members[i], external_ids[i], null,
+           purchase_minor[i], purchase_currencies[i], descriptions[i], created_ats[i],
+           case when tiered[i] then tier_ranks[i] end, case when tiered[i] then tier_multipliers[i] end,
+           case when tiered[i] then base_points[i] end, case when tiered[i] then spends[i] end
+    from entries
+  ), postings as (
+    insert into posting (transfer_id, index, kind, source_account_id, target_account_id,
+                         currency_code, amount_points)
+    select transfer_ids[i], 0, case when matures_ats[i] is null then 'posted' else 'pending' end,
+           issuance_accounts[i], member_accounts[i], currencies[i], points[i]
+    from entries
+  ), lots as (
+    insert into lot (account_id, transfer_id, amount_points, remaining_points, expires_at, created_at)
+    select member_accounts[i], transfer_ids[i], points[i], points[i], lot_expires_ats[i], created_ats[i]
+    from entries where matures_ats[i] is null
+  ), pendings as (
+    insert into pending_transfer (transfer_id, kind, source_account_id, target_account_id,
+                                  amount_points, remaining_points, due_at, lot_expires_at)
+    select transfer_ids[i], 'earn', issuance_accounts[i], member_accounts[i], points[i], points[i],
+           matures_ats[i], lot_expires_ats[i]
+    from entries where matures_ats[i] is not null
+  )
+  select coalesce(array_agg(i order by i), '{}') into claimed from entries;
+
+  -- 3. Member totals, then the hot issuance accounts last, so they are held from here to the
+  -- commit and no longer. Each moves once per batch, rows locked in id order (the ordered
+  -- FOR NO KEY UPDATE subquery locks before the update touches a row).
+  if not coalesce(true = any(tiered), false) then
+    update account a set credits_posted = a.credits_posted + d.posted,
+                         credits_pending = a.credits_pending + d.pending
+    from (
+      select l.id, d.posted, d.pending
+      from (select member_accounts[i] as id,
+                   coalesce(sum(points[i]) filter (where matures_ats[i] is null), 0) as posted,
+                   coalesce(sum(points[i]) filter (where matures_ats[i] is not null), 0) as pending
+            from unnest(claimed) i group by 1) d
+      join account l on l.id = d.id
+      order by l.id for no key update of l
+    ) d
+    where a.id = d.id;
+  else
+    -- A tiered member account also adds the batch to its running window totals (the window of
+    -- its latest earn in the batch) in the same row update; a window that moved (a new year, a
+    -- new month of a rolling window, or none yet) is recomputed from the transfers, this batch's
+    -- included (once per member and window). Members whose total reaches their next threshold
+    -- are raised below (one tier change however many earns crossed it).
+    with e as (
+      select i, member_accounts[i] as id,
+             first_value(i) over (partition by member_accounts[i] order by tiered[i] desc, created_ats[i] desc) as latest
+      from unnest(claimed) i
+    ), d as (
+      select e.id, e.latest,
+             coalesce(sum(points[e.i]) filter (where matures_ats[e.i] is null), 0) as posted,
+             coalesce(sum(points[e.i]) filter (where matures_ats[e.i] is not null), 0) as pending,
+             case when tiered[e.latest] then tier_starts[e.latest] end as window_start,
+             coalesce(sum(base_points[e.i]) filter (where tiered[e.i] and tier_months[e.i] >= tier_starts[e.latest]), 0) as q_points,
+             coalesce(sum(spends[e.i]) filter (where tiered[e.i] and tier_months[e.i] >= tier_starts[e.latest]), 0) as q_spend,
+             count(*) filter (where tiered[e.i] and tier_months[e.i] >= tier_starts[e.latest]) as q_activities
+      from e group by e.id, e.latest
+    ), u as (
+      update account a set credits_posted = a.credits_posted + d.posted,
+                           credits_pending = a.credits_pending + d.pending,
+        tier_window_points = case when d.window_start is null then a.tier_window_points
+          when a.tier_window_start = d.window_start then a.tier_window_points + d.q_points
+          else (select w.points from tier_window_totals(a.owner_id, a.currency_code, d.window_start) w) end,
+        tier_window_spend_minor = case when d.window_start is null then a.tier_window_spend_minor
+          when a.tier_window_start = d.window_start then a.tier_window_spend_minor + d.q_spend
+          else (select w.spend_minor from tier_window_totals(a.owner_id, a.currency_code, d.window_start) w) end,
+        tier_window_activities = case when d.window_start is null then a.tier_window_activities
+          when a.tier_window_start = d.window_start then a.tier_window_activities + d.q_activities
+          else (select w.activities from tier_window_totals(a.owner_id, a.currency_code, d.window_start) w) end,
+        tier_window_start = coalesce(d.window_start, a.tier_window_start)
+      from (
+        select d.*
+        from d join account l on l.id = d.id
+        order by l.id for no key update of l
+      ) d
+      where a.id = d.id
+      returning d.latest, a.tier_window_points, a.tier_window_spend_minor, a.tier_window_activities
+    )
+    select array_agg(members[u.latest]), array_agg(currencies[u.latest]), array_agg(created_ats[u.latest])
+    into up_members, up_currencies, up_ats
+    from u
+    where tiered[u.latest]
+      and tier_thresholds[u.latest] <= case tier_metrics[u.latest] when 'points' then u.tier_window_points
+                                         when 'spend' then u.tier_window_spend_minor
+                                         else u.tier_window_activities end;
+  end if;
+
+  -- 4. Tiers, with the member accounts held (and, on a partner's own lane, before its hot
+  -- issuance account is): enrol first earners of open programs (an enrolment event each), then
+  -- raise the qualified tier of members whose total reached the next threshold in step 3. The
+  -- earn itself is on its transfer row (tier_* columns).
+  if true = any(enrol) then
+    with enrolled as (
+      insert into member_tier (member_id, currency_code, rank, qualified_rank, enrolled_at,
+                               enrolled_via, review_at, updated_at)
+      select distinct on (members[i], currencies[i]) members[i], currencies[i], 0, 0, created_ats[i], 'earn',
+             case tier_windows[i]
+               when 'calendar_year' then (date_trunc('year', created_ats[i] at time zone 'UTC') + interval '1 year') at time zone 'UTC'
+               else created_ats[i] + interval '12 months' end,
+             created_ats[i]
+      from unnest(claimed) i where tiered[i] and enrol[i]
+      order by members[i], currencies[i], created_ats[i]
+      on conflict do nothing
+      returning member_id, currency_code, enrolled_at
+    )
+    insert into tier_event (member_id, currency_code, at, from_rank, to_rank, reason, detail, actor)
+    select member_id, currency_code, enrolled_at, null, 0, 'enrolled', 'enrolled (earn)', null from enrolled;
+  end if;
+  if up_members is not null then
+    perform tier_upgrade(up_members, up_currencies, up_ats);
+  end if;
+
+  -- 5. The issuance accounts, last.
+  update account a set debits_posted = a.debits_posted + d.posted,
+                       debits_pending = a.debits_pending + d.pending
+  from (
+    select l.id, d.posted, d.pending
+    from (select issuance_accounts[i] as id,
+                 coalesce(sum(points[i]) filter (where matures_ats[i] is null), 0) as posted,
+                 coalesce(sum(points[i]) filter (where matures_ats[i] is not null), 0) as pending
+          from unnest(claimed) i group by 1) d
+    join account l on l.id = d.id
+    order by l.id for no key update of l
+  ) d
+  where a.id = d.id;
+
+  -- One row per entry, in entry order; a key already used answers from its stored response.
+  return query
+  select g.i,
+         case when members[g.i] is null then 'unknown_member'
+              when blocked[g.i] is not null then blocked[g.i]
+              when busy[g.i] then 'busy'
+              when g.claimed then 'claimed'
+              when g.stored <> 'null'::jsonb then 'replay'
+              else 'conflict' end,
+         members[g.i],
+         case when g.claimed and tiered[g.i] then jsonb_set(responses[g.i], '{memberId}', to_jsonb(members[g.i]))
+              when g.stored <> 'null'::jsonb then g.stored end
+  from (
+    select i, i = any(claimed) as claimed,
+           case when members[i] is not null and blocked[i] is null and not busy[i] and not i = any(claimed) then (
+             select case when k.request_hash = request_hashes[i] then k.response else 'null'::jsonb end
+             from idempotency_key k
+             where k.scope = scopes[i] and k.operation = operations[i] and k.key = idempotency_keys[i])
+           end as stored
+    from generate_subscripts(transfer_ids, 1) i offset 0
+  ) g
+  order by g.i;
+end
+$$;
+`);
+  }
+
+  override async down(): Promise<void> {
+    throw new Error('Migrations are forward-only: restore from a backup instead.');
+  }
+}
