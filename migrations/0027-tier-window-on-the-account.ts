@@ -40,6 +40,17 @@ alter table member_tier
   drop column window_activities;
 alter table member_tier reset (fillfactor);
 
+-- A ladder version is never edited or removed (a change is a new version): the gateway caches
+-- each version's earn_responses for the receipts of earns it priced.
+create function tier_ladder_version_is_immutable() returns trigger language plpgsql as $$
+begin
+  raise exception 'tier ladder versions are never updated or deleted: add a version'
+    using errcode = 'restrict_violation';
+end
+$$;
+create trigger tier_ladder_version_immutable before update or delete on tier_ladder_version
+  for each row execute function tier_ladder_version_is_immutable();
+
 -- A member's qualifying total on a metric over the window containing an instant: the running
 -- totals when they are of that window, the transfers otherwise.
 create or replace function tier_qualifying_total(member text, currency text, metric text, qualification_window text, at timestamptz)
@@ -141,7 +152,14 @@ end
 $$;
 `);
     this.addSql(`
-create or replace function ledger_earn_batch(
+-- The result gains the tier columns: the old function goes first.
+drop function ledger_earn_batch(text[], text[], text[], text[], text[], bigint[], text[], bigint[],
+  text[], timestamptz[], timestamptz[], timestamptz[], text[], text[], text[], text[], text[], jsonb[], boolean, bigint[]);
+-- Returns, per entry, how a ladder priced it (null: none did): the ladder version and rank, and
+-- the tier line's points (total - requested points). The stored response stays the caller's
+-- receipt, as for any earn; a replay of a tiered earn gets the same columns from its transfer.
+-- The gateway adds the tier line and benefits from the version's earn_responses (immutable).
+create function ledger_earn_batch(
   transfer_ids text[], partner_ids text[], member_ids text[], member_external_ids text[],
   currencies text[], points bigint[],
   external_ids text[], purchase_minor bigint[], purchase_currencies text[],
@@ -149,7 +167,8 @@ create or replace function ledger_earn_batch(
   descriptions text[], scopes text[], operations text[], idempotency_keys text[],
   request_hashes text[], responses jsonb[], skip_locked boolean default false,
   bonus_points bigint[] default null
-) returns table (entry integer, status text, member_id text, stored_response jsonb)
+) returns table (entry integer, status text, member_id text, stored_response jsonb,
+                  tier_version integer, tier_rank integer, tier_points bigint)
 language plpgsql
 set plan_cache_mode = force_generic_plan
 as $$
@@ -186,6 +205,8 @@ declare
   up_currencies text[];
   up_ats timestamptz[];
   base_points bigint[] := points;
+  requested_points bigint[] := points;
+  tier_versions integer[];
 begin
   -- 0. Each purchase (partner, transaction id) is locked until the commit, so a payment or
   -- another earn under the same transaction id waits for this one and then sees it. Its own
@@ -285,8 +306,8 @@ begin
 
   -- 1c. Tiers: an entry in a program with a ladder, for a member enrolled in its tiers (or
   -- joining an open program with this earn), is priced at the member's tier in force:
-  -- total = max(1, floor(base x multiplier)), at most the transfer limit; its stored response
-  -- gains the tier line and the tier's benefits. One probe when no program has tiers.
+  -- total = max(1, floor(base x multiplier)), at most the transfer limit; the result says how
+  -- (version, rank, the tier line's points). One probe when no program has tiers.
   if exists (select 1 from tier_ladder_version v where v.currency_code = any(currencies)) then
     if bonus_points is not null then
       select array_agg(points[i] - coalesce(bonus_points[i], 0) order by i) into base_points
@@ -295,15 +316,15 @@ begin
     -- One pass: the version in force, the member's tier, the program's enrolment (lateral
     -- probes: the limit keeps each from being pulled up into a join, which the generic plan,
     -- guessing 1,000 entries, made a hash join scanning every member_tier row: 2 ms a batch at
-    -- 10,000 members, growing with the program), then the priced points and responses.
+    -- 10,000 members, growing with the program), then the priced points.
     select array_agg(x.tiered order by x.i), array_agg(x.enrol order by x.i),
            array_agg(x.rank order by x.i), array_agg(x.spend order by x.i),
            array_agg(x.qualification_window order by x.i), array_agg(x.next_threshold order by x.i),
            array_agg(x.metric order by x.i), array_agg(x.window_start order by x.i),
            array_agg(x.month order by x.i), array_agg(x.multiplier order by x.i),
-           array_agg(x.total order by x.i), array_agg(x.response order by x.i)
+           array_agg(x.total order by x.i), array_agg(x.version order by x.i)
     into tiered, enrol, tier_ranks, spends, tier_windows, tier_thresholds, tier_metrics, tier_starts,
-         tier_months, tier_multipliers, points, responses
+         tier_months, tier_multipliers, points, tier_versions
     from (
       select g.i, a.tiered, a.tiered and mt.member_id is null as enrol, a.rank,
              case when v.spend_currency = purchase_currencies[g.i] then purchase_minor[g.i] else 0 end as spend,
@@ -315,18 +336,10 @@ begin
                when 'calendar_year' then date_trunc('year', created_ats[g.i] at time zone 'UTC')
                else date_trunc('month', created_ats[g.i] at time zone 'UTC') - interval '11 months' end::date as window_start,
              date_trunc('month', created_ats[g.i] at time zone 'UTC')::date as month,
-             b.multiplier, c.total,
-             case when not a.tiered then responses[g.i] else responses[g.i] || jsonb_build_object(
-               'points', c.total::text,
-               'lines', (responses[g.i] -> 'lines') || case when c.total = points[g.i] then '[]'::jsonb
-                 else jsonb_build_array(jsonb_build_object(
-                   'kind', 'tier', 'points', (c.total - points[g.i])::text,
-                   'description', v.earn_responses -> a.rank -> 'line')) end,
-               'tier', v.earn_responses -> a.rank -> 'tier')
-             end as response
+             b.multiplier, c.total, v.version
       from generate_subscripts(transfer_ids, 1) g(i)
       left join lateral (
-        select lv.version, lv.tiers, lv.spend_currency, lv.qualification_window, lv.metric, lv.earn_responses
+        select lv.version, lv.tiers, lv.spend_currency, lv.qualification_window, lv.metric
         from tier_ladder_version lv
         where lv.currency_code = currencies[g.i] and lv.effective_from <= created_ats[g.i]
         order by lv.effective_from desc limit 1
@@ -515,8 +528,10 @@ begin
               when g.stored <> 'null'::jsonb then 'replay'
               else 'conflict' end,
          members[g.i],
-         case when g.claimed and tiered[g.i] then jsonb_set(responses[g.i], '{memberId}', to_jsonb(members[g.i]))
-              when g.stored <> 'null'::jsonb then g.stored end
+         case when g.stored <> 'null'::jsonb then g.stored end,
+         case when g.claimed and tiered[g.i] then tier_versions[g.i] else r.version end,
+         case when g.claimed and tiered[g.i] then tier_ranks[g.i] else r.rank end,
+         case when g.claimed and tiered[g.i] then points[g.i] - requested_points[g.i] else r.line_points end
   from (
     select i, i = any(claimed) as claimed,
            case when members[i] is not null and blocked[i] is null and not busy[i] and not i = any(claimed) then (
@@ -526,6 +541,17 @@ begin
            end as stored
     from generate_subscripts(transfer_ids, 1) i offset 0
   ) g
+  -- A replayed tiered earn: its pricing, from its transfer and posting. A probe per replay (the
+  -- limit keeps the generic plan from pulling it up into a join over every posting).
+  left join lateral (
+    select v.version, t.tier_rank as rank, p.amount_points - requested_points[g.i] as line_points
+    from transfer t
+    join posting p on p.transfer_id = t.id and p.index = 0
+    cross join lateral tier_version_at(p.currency_code, t.created_at) v
+    where not g.claimed and g.stored <> 'null'::jsonb and t.id = g.stored ->> 'transferId'
+      and t.tier_rank is not null
+    limit 1
+  ) r on true
   order by g.i;
 end
 $$;

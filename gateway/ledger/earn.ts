@@ -102,7 +102,7 @@ export interface EarnReceipt {
 export async function postEarns(
   sql: Sql,
   entries: readonly EarnEntry[],
-  options: { skipLocked?: boolean } = {},
+  options: { skipLocked?: boolean; tierParts?: TierReceiptParts } = {},
 ): Promise<(EarnReceipt | DomainError | RowsBusy)[]> {
   const keys = new Set(entries.map((entry) => claimString(entry.claim)));
   assert.equal(keys.size, entries.length, 'idempotency keys must be unique within a batch');
@@ -117,8 +117,12 @@ export async function postEarns(
     status: string;
     member_id: string | null;
     stored_response: unknown;
+    tier_version: number | null;
+    tier_rank: number | null;
+    tier_points: string | null;
   }>(
-    `select entry, status, member_id, stored_response from ledger_earn_batch(
+    `select entry, status, member_id, stored_response, tier_version, tier_rank, tier_points
+     from ledger_earn_batch(
        $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
        $8::bigint[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
        $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19,
@@ -148,21 +152,54 @@ export async function postEarns(
     ],
   );
   assert.equal(rows.rowCount, entries.length, 'one outcome per entry');
+  // What the ladder versions that priced earns say in a receipt (read once per version).
+  const tierParts = options.tierParts ?? new TierReceiptParts();
+  const versions = new Map<string, readonly TierReceiptPart[]>();
+  for (const [index, row] of rows.rows.entries()) {
+    if (row.tier_version === null) continue;
+    const key = tierPartsKey(entries[index]!.currency, row.tier_version);
+    if (!versions.has(key)) {
+      versions.set(key, await tierParts.get(sql, entries[index]!.currency, row.tier_version));
+    }
+  }
+  const tierPriced = (receipt: EarnReceipt, row: (typeof rows.rows)[number]): EarnReceipt => {
+    // An earn stored before migration 0027 carries its tier parts already.
+    if (row.tier_version === null || receipt.tier !== null) return receipt;
+    const parts = required(
+      versions.get(tierPartsKey(receipt.currency, row.tier_version)),
+      'tier parts',
+    );
+    const part = required(
+      parts[required(row.tier_rank, 'the rank of a tiered earn')],
+      'the tier of a rank',
+    );
+    const points = BigInt(required(row.tier_points, 'the tier line of a tiered earn'));
+    return {
+      ...receipt,
+      points: receipt.points + points,
+      lines:
+        points === 0n
+          ? receipt.lines
+          : [...receipt.lines, { kind: 'tier', points, description: part.line }],
+      tier: part.tier,
+    };
+  };
   return rows.rows.map((row, index): EarnReceipt | DomainError | RowsBusy => {
     const entry = entries[index]!;
     if (row.status === 'claimed') {
-      // A tiered earn answers with its receipt as the batch priced it (the tier line added).
-      if (row.stored_response !== null) return earnReceiptCodec.decode(row.stored_response);
-      return {
+      const receipt = {
         ...receipts[index]!,
         memberId: required(row.member_id, 'the member of a claimed earn'),
       };
+      return tierPriced(receipt, row);
     }
     if (row.status === 'busy') {
       assert.ok(options.skipLocked, 'only a batch that skips locked rows answers busy');
       return rowsBusy;
     }
-    if (row.status === 'replay') return earnReceiptCodec.decode(row.stored_response);
+    if (row.status === 'replay') {
+      return tierPriced(earnReceiptCodec.decode(row.stored_response), row);
+    }
     if (row.status === 'unknown_member') {
       return new NotFound('member', (entry.member.memberId ?? entry.member.externalId)!);
     }
@@ -172,6 +209,47 @@ export async function postEarns(
     assert.equal(row.status, 'conflict', `ledger_earn_batch answered status "${row.status}"`);
     return new IdempotencyKeyReused(entry.claim.key);
   });
+}
+
+/** What a ladder version says in the receipt of an earn priced at one of its tiers. */
+interface TierReceiptPart {
+  /** The tier and its benefits. */
+  tier: EarnTier;
+  /** The tier line's description (for example "Gold x1.5"). */
+  line: string;
+}
+
+/**
+ * Each ladder version's receipt parts by rank (`tier_ladder_version.earn_responses`). Versions
+ * are never edited (a trigger refuses it, migrations/0027), so each is read once, by the first
+ * batch it prices, and kept; one instance per database (the Ledger's).
+ */
+export class TierReceiptParts {
+  private readonly byVersion = new Map<string, Promise<readonly TierReceiptPart[]>>();
+
+  get(sql: Sql, currency: string, version: number): Promise<readonly TierReceiptPart[]> {
+    const key = tierPartsKey(currency, version);
+    let parts = this.byVersion.get(key);
+    if (parts === undefined) {
+      parts = sql
+        .query<{ earn_responses: TierReceiptPart[] }>(
+          'select earn_responses from tier_ladder_version where currency_code = $1 and version = $2',
+          [currency, version],
+        )
+        .then(
+          (result) =>
+            required(result.rows[0], `ladder version ${version} of ${currency}`).earn_responses,
+        );
+      this.byVersion.set(key, parts);
+      // A failed read is not kept: the next batch reads again.
+      parts.catch(() => this.byVersion.delete(key));
+    }
+    return parts;
+  }
+}
+
+function tierPartsKey(currency: string, version: number): string {
+  return `${currency}\u0000${version}`;
 }
 
 /** The points of an earn's lines other than its base line. */
@@ -201,7 +279,10 @@ function receiptOf(entry: EarnEntry): EarnReceipt {
   };
 }
 
-/** Earn receipts as stored with their key (by ledger_earn_batch, in the statement that posts). */
+/**
+ * Earn receipts as stored with their key (by ledger_earn_batch, in the statement that posts): as
+ * the caller priced them; a tiered earn's tier parts are added from its transfer on replay.
+ */
 export const earnReceiptCodec = receiptCodec<EarnReceipt>({
   points: 'bigint',
   lines: { points: 'bigint' },

@@ -4,7 +4,7 @@ import { type Clock, systemClock } from '../shared/clock';
 import { catchDomainError, DomainError } from '../shared/errors';
 import type { DeadlineAt } from '../shared/transient';
 import { AccountDirectory } from './accounts';
-import { type EarnEntry, type EarnReceipt, postEarns } from './earn';
+import { type EarnEntry, type EarnReceipt, postEarns, TierReceiptParts } from './earn';
 import { EarnBatcher } from './earn-batcher';
 import {
   type CancelEntry,
@@ -46,8 +46,9 @@ export class Ledger {
   readonly accounts = new AccountDirectory();
   private readonly listeners: MembersChanged[] = [];
   // One statement per batch, committed by itself: no BEGIN and COMMIT round trips.
+  private readonly tierParts = new TierReceiptParts();
   private readonly earnBatcher = new EarnBatcher((entries, mode) =>
-    postEarns(this.db.retrying, entries, mode),
+    postEarns(this.db.retrying, entries, { ...mode, tierParts: this.tierParts }),
   );
 
   constructor(

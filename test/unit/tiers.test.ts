@@ -1,4 +1,4 @@
-import type { EarnReceipt } from '../../gateway/ledger/earn';
+import type { EarnEntry, EarnReceipt } from '../../gateway/ledger/earn';
 import type { RequestContext } from '../../gateway/shared/context';
 import { InvalidInput, NotFound } from '../../gateway/shared/errors';
 import { newId } from '../../gateway/shared/ids';
@@ -168,31 +168,30 @@ describe('earning with tiers', () => {
 
   it('multiplies the base line only: other steps’ bonus lines are added as they are', async () => {
     // Alice is Silver (x1.25). A base of 50 and a rule's bonus of 40: 40 + floor(50 x 1.25).
-    const [receipt] = await app.ledger.earn([
-      {
-        transferId: newId('trf'),
-        partnerId: 'ptr_skyair',
-        member: { externalId: 'SK-100001' },
-        currency: 'SKY',
-        points: 90n,
-        transactionId: 'TIER-BONUS-1',
-        purchase: { amountMinor: 10_000n, currency: 'EUR' },
-        createdAt: app.clock.now(),
-        maturesAt: null,
-        lotExpiresAt: null,
-        description: 'bonus test',
-        lines: [
-          { kind: 'base', points: 50n, description: 'base' },
-          { kind: 'rule', points: 40n, description: 'double points on toys' },
-        ],
-        claim: {
-          scope: 'partner:ptr_skyair',
-          operation: 'awardPoints',
-          key: 'TIER-BONUS-1',
-          requestHash: 'h',
-        },
+    const entry: EarnEntry = {
+      transferId: newId('trf'),
+      partnerId: 'ptr_skyair',
+      member: { externalId: 'SK-100001' },
+      currency: 'SKY',
+      points: 90n,
+      transactionId: 'TIER-BONUS-1',
+      purchase: { amountMinor: 10_000n, currency: 'EUR' },
+      createdAt: app.clock.now(),
+      maturesAt: null,
+      lotExpiresAt: null,
+      description: 'bonus test',
+      lines: [
+        { kind: 'base', points: 50n, description: 'base' },
+        { kind: 'rule', points: 40n, description: 'double points on toys' },
+      ],
+      claim: {
+        scope: 'partner:ptr_skyair',
+        operation: 'awardPoints',
+        key: 'TIER-BONUS-1',
+        requestHash: 'h',
       },
-    ]);
+    };
+    const [receipt] = await app.ledger.earn([entry]);
     const earned = receipt as EarnReceipt;
     expect(earned.points).toBe(102n);
     expect(earned.lines.map((line) => [line.kind, line.points])).toEqual([
@@ -202,7 +201,15 @@ describe('earning with tiers', () => {
     ]);
     // Only the base qualifies: 901 + 50.
     expect((await app.tiers.memberStatus('mbr_alice', 'SKY'))!.qualifyingTotal).toBe(951n);
+    // A replay answers the same priced receipt (its tier parts rebuilt from the transfer).
+    const [replayed] = await app.ledger.earn([{ ...entry, transferId: newId('trf') }]);
+    expect(replayed).toEqual(earned);
+    expect((await app.tiers.memberStatus('mbr_alice', 'SKY'))!.qualifyingTotal).toBe(951n);
     expect(await ledgerViolations(app.db)).toEqual([]);
+    // Receipts are built from a version's parts, cached: a version is never edited.
+    await expect(
+      app.db.query("update tier_ladder_version set created_by = 'someone'"),
+    ).rejects.toThrow(/never updated or deleted/);
   });
 
   it('upgrades once when concurrent earns cross a threshold together', async () => {
