@@ -23,6 +23,7 @@ import { Migration0024ConfigurationChangeFeed } from './0024-configuration-chang
 import { Migration0025TieredEarnsCheaper } from './0025-tiered-earns-cheaper';
 import { Migration0026TieredEarnsOnTheTransfer } from './0026-tiered-earns-on-the-transfer';
 import { Migration0027TierWindowOnTheAccount } from './0027-tier-window-on-the-account';
+import { Migration0028EarnPathWithoutRedundantForeignKeys } from './0028-earn-path-without-redundant-foreign-keys';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -62,4 +63,8 @@ export const migrationsList: MigrationObject[] = [
     class: Migration0026TieredEarnsOnTheTransfer,
   },
   { name: '0027-tier-window-on-the-account', class: Migration0027TierWindowOnTheAccount },
+  {
+    name: '0028-earn-path-without-redundant-foreign-keys',
+    class: Migration0028EarnPathWithoutRedundantForeignKeys,
+  },
 ];

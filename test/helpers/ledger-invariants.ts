@@ -94,6 +94,23 @@ export async function ledgerViolations(sql: Sql): Promise<string[]> {
      having count(distinct member_id) > 1 or count(*) filter (where code = 'earn') > 1
          or count(*) filter (where code in ('redeem', 'hold')) > 1`,
   );
+  // What the foreign keys dropped by migrations/0028 checked: every ledger row refers to rows
+  // that exist, and a posting moves between accounts of its own currency.
+  await check(
+    'ledger_references_exist',
+    `select 'transfer' as row, t.id, 'partner or member' as missing from transfer t
+     where (t.partner_id is not null and not exists (select 1 from partner p where p.id = t.partner_id))
+        or (t.member_id is not null and not exists (select 1 from member m where m.id = t.member_id))
+     union all
+     select 'posting', p.transfer_id || '/' || p.index, 'transfer or account of its currency' from posting p
+     where not exists (select 1 from transfer t where t.id = p.transfer_id)
+        or not exists (select 1 from account a where a.id = p.source_account_id and a.currency_code = p.currency_code)
+        or not exists (select 1 from account a where a.id = p.target_account_id and a.currency_code = p.currency_code)
+     union all
+     select 'lot', l.id::text, 'transfer or account' from lot l
+     where not exists (select 1 from transfer t where t.id = l.transfer_id)
+        or not exists (select 1 from account a where a.id = l.account_id)`,
+  );
   return violations;
 }
 
