@@ -12,6 +12,7 @@ import {
 } from 'graphql';
 import { type TransientFailure, transientCodes, transientFailureOf } from '../shared/transient';
 import type { GraphQLContext } from './context';
+import { variablePageSizeCost } from './page-size-cost';
 
 /** Limits on every operation, named so they can be quoted in docs and tests. */
 export const operationLimits = {
@@ -80,6 +81,8 @@ export async function createApolloServer(
     nodeEnv: options.production ? 'production' : 'development',
     plugins: [
       ...protection.plugins,
+      // The cost limit once the variables are known (page sizes given as variables).
+      variablePageSizeCost(protection.validationRules),
       oneValidationError,
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],

@@ -3,6 +3,7 @@ import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { maskError, operationLimits } from '../graphql/apollo';
 import { isCoalitionOnly } from '../graphql/coalition-only';
 import type { GraphQLContext } from '../graphql/context';
+import { hasVariablePageSize } from '../graphql/page-size-cost';
 import { cacheLookups } from '../observability/metrics';
 
 const hits = cacheLookups.labels('compiled_operations', 'hit');
@@ -83,6 +84,8 @@ export class CompiledOperations {
       return null;
     }
     if (!isCoalitionOnly(this.schema, document)) return null;
+    // Its cost depends on its variables: checked by Apollo on every request (page-size-cost.ts).
+    if (hasVariablePageSize(document)) return null;
     const compiled = compileQuery(this.schema, document, operationName);
     return isCompiledQuery(compiled) ? compiled : null;
   }
