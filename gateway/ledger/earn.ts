@@ -152,28 +152,25 @@ export async function postEarns(
     ],
   );
   assert.equal(rows.rowCount, entries.length, 'one outcome per entry');
-  // What the ladder versions that priced earns say in a receipt (read once per version).
+  // The tier each tiered earn was priced at, from its ladder version's parts (each version is
+  // read once per process: TierReceiptParts keeps them).
   const tierParts = options.tierParts ?? new TierReceiptParts();
-  const versions = new Map<string, readonly TierReceiptPart[]>();
+  const tiers: (TierReceiptPart | undefined)[] = [];
   for (const [index, row] of rows.rows.entries()) {
     if (row.tier_version === null) continue;
-    const key = tierPartsKey(entries[index]!.currency, row.tier_version);
-    if (!versions.has(key)) {
-      versions.set(key, await tierParts.get(sql, entries[index]!.currency, row.tier_version));
-    }
-  }
-  const tierPriced = (receipt: EarnReceipt, row: (typeof rows.rows)[number]): EarnReceipt => {
-    // An earn stored before migration 0027 carries its tier parts already.
-    if (row.tier_version === null || receipt.tier !== null) return receipt;
-    const parts = required(
-      versions.get(tierPartsKey(receipt.currency, row.tier_version)),
-      'tier parts',
-    );
-    const part = required(
+    const parts = await tierParts.get(sql, entries[index]!.currency, row.tier_version);
+    tiers[index] = required(
       parts[required(row.tier_rank, 'the rank of a tiered earn')],
       'the tier of a rank',
     );
-    const points = BigInt(required(row.tier_points, 'the tier line of a tiered earn'));
+  }
+  const tierPriced = (receipt: EarnReceipt, index: number): EarnReceipt => {
+    const part = tiers[index];
+    // An earn stored before migration 0027 carries its tier parts already.
+    if (part === undefined || receipt.tier !== null) return receipt;
+    const points = BigInt(
+      required(rows.rows[index]!.tier_points, 'the tier line of a tiered earn'),
+    );
     return {
       ...receipt,
       points: receipt.points + points,
@@ -191,14 +188,14 @@ export async function postEarns(
         ...receipts[index]!,
         memberId: required(row.member_id, 'the member of a claimed earn'),
       };
-      return tierPriced(receipt, row);
+      return tierPriced(receipt, index);
     }
     if (row.status === 'busy') {
       assert.ok(options.skipLocked, 'only a batch that skips locked rows answers busy');
       return rowsBusy;
     }
     if (row.status === 'replay') {
-      return tierPriced(earnReceiptCodec.decode(row.stored_response), row);
+      return tierPriced(earnReceiptCodec.decode(row.stored_response), index);
     }
     if (row.status === 'unknown_member') {
       return new NotFound('member', (entry.member.memberId ?? entry.member.externalId)!);
