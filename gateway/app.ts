@@ -12,6 +12,7 @@ import { MemberDirectory } from './members/member-directory';
 import { ProgramCatalog } from './programs/program-catalog';
 import { PurchaseService } from './purchases/purchase-service';
 import { RedemptionService } from './redemptions/redemption-service';
+import { RuleService } from './rules/rule-service';
 import { SettlementService } from './settlement/settlement-service';
 import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
@@ -46,6 +47,8 @@ export interface App {
   tiers: TierService;
   /** Who may join programs' tiers (open, invitation, qualification) and paid VIP terms. */
   memberships: TierMemberships;
+  /** Earning rules and campaigns: partners' and the operator's, priced into earns. */
+  rules: RuleService;
   /** Who changed which configuration, when, before and after. */
   audit: AuditLog;
   /** Members' export and erasure of their data. */
@@ -76,7 +79,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const ledger = new Ledger(db, clock);
   const catalog = new ProgramCatalog(orm, ledger);
   const members = new MemberDirectory(clock);
-  const purchases = new PurchaseService(ledger, catalog, members, clock);
+  const rules = new RuleService(db, catalog, clock);
+  const purchases = new PurchaseService(ledger, catalog, members, clock, rules);
   const exchange = new ExchangeService(db, ledger, catalog, members, clock);
   const crossProgramPayments = new CrossProgramPayments(db, ledger, catalog, members, clock);
   const exchangeAdmin = new ExchangeAdmin(db, catalog, clock);
@@ -103,6 +107,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     settlement,
     tiers,
     memberships,
+    rules,
     audit: new AuditLog(db),
     dataRights: new MemberDataRights(db, ledger, members, clock),
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),

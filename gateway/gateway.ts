@@ -86,11 +86,14 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       membersChanged: (memberIds) => memberCache.invalidate(memberIds),
       tableChanged: async (table) => {
         if (table === 'partner_service') await federation.reload(options.log);
-        else options.app.catalog.clearCaches();
+        else if (table === 'earn_rule' || table === 'tier_ladder_version') {
+          options.app.rules.clearCaches();
+        } else options.app.catalog.clearCaches();
       },
       reset: async () => {
         memberCache.reset();
         options.app.catalog.clearCaches();
+        options.app.rules.clearCaches();
         await federation.reload(options.log);
       },
     },

@@ -24,6 +24,7 @@ import { Migration0025TieredEarnsCheaper } from './0025-tiered-earns-cheaper';
 import { Migration0026TieredEarnsOnTheTransfer } from './0026-tiered-earns-on-the-transfer';
 import { Migration0027TierWindowOnTheAccount } from './0027-tier-window-on-the-account';
 import { Migration0028EarnPathWithoutRedundantForeignKeys } from './0028-earn-path-without-redundant-foreign-keys';
+import { Migration0029EarningRules } from './0029-earning-rules';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -67,4 +68,5 @@ export const migrationsList: MigrationObject[] = [
     name: '0028-earn-path-without-redundant-foreign-keys',
     class: Migration0028EarnPathWithoutRedundantForeignKeys,
   },
+  { name: '0029-earning-rules', class: Migration0029EarningRules },
 ];

@@ -8,6 +8,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { MoneyInput } from './common';
 import { resultUnion } from './errors';
 import { MemberRefInput } from './members';
+import { BasketLineInput, SalesChannel } from './rules';
 import { Int64 } from './scalars';
 import { EarnLine, EarnTier } from './tiers';
 
@@ -48,6 +49,16 @@ export class AwardPointsInput {
     description: 'An explicit idempotency key, when the transaction id is not unique enough.',
   })
   idempotencyKey?: string;
+
+  @Field(() => [BasketLineInput], {
+    nullable: true,
+    description:
+      'What was bought (needs `purchase`): lines adding up to the purchase exactly. Earning rules read them (product multipliers, minimum quantities).',
+  })
+  basket?: BasketLineInput[];
+
+  @Field(() => SalesChannel, { nullable: true, description: 'Where the purchase was made.' })
+  channel?: SalesChannel;
 }
 
 @InputType({ description: 'A member pays at the calling partner with points.' })
@@ -119,7 +130,8 @@ export class AwardPointsSuccess {
   points!: bigint;
 
   @Field(() => [EarnLine], {
-    description: 'Why these points: the base line, then the tier multiplier’s line if any.',
+    description:
+      'Why these points: the base line, the earning rules’ lines, then the tier multiplier’s line if any.',
   })
   lines!: EarnLine[];
 

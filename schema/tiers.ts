@@ -351,7 +351,10 @@ export class TierCount {
 
 @ObjectType({ description: 'One line of an earn’s explanation.' })
 export class EarnLine {
-  @Field({ description: '"base" (the purchase at the earn rate, or given points) or "tier".' })
+  @Field({
+    description:
+      '"base" (the purchase at the earn rate, or given points), "tier" (the tier multiplier) or "rule" (an earning rule’s bonus).',
+  })
   kind!: string;
 
   @Field(() => Int64)
@@ -359,6 +362,9 @@ export class EarnLine {
 
   @Field()
   description!: string;
+
+  @Field(() => ID, { nullable: true, description: 'The earning rule of a "rule" line.' })
+  ruleId?: string;
 }
 
 @ObjectType({

@@ -19,6 +19,7 @@ import { PointsPriceResolver } from './resolvers/points-price.resolver';
 import { CurrencyResolver, ProgramResolver } from './resolvers/programs.resolver';
 import { PurchaseResolver } from './resolvers/purchases.resolver';
 import { RedemptionResolver } from './resolvers/redemptions.resolver';
+import { RuleResolver } from './resolvers/rules.resolver';
 import {
   ReconciliationResolver,
   SettlementResolver,
@@ -37,6 +38,7 @@ export const resolvers = [
   MemberResolver,
   WalletResolver,
   PurchaseResolver,
+  RuleResolver,
   TransferResolver,
   ExchangeResolver,
   ConversionQuoteResolver,

@@ -32,6 +32,11 @@ export interface EarnEntry {
   description: string;
   /** Why these points: the base line and what pricing steps added (the batch adds the tier line). */
   lines: EarnLine[];
+  /**
+   * Earning rules' bonus, priced for each world the earn may be in (gateway/rules): the batch
+   * picks the world from the member's tier, decided with the member's rows held. Null: no rule.
+   */
+  rules?: RuleWorlds | null;
   claim: IdempotencyClaim;
   /**
    * When the request that sent it stops waiting (epoch ms; see Deadline): an entry still queued
@@ -51,11 +56,31 @@ export type RowsBusy = typeof rowsBusy;
 export interface EarnLine {
   /**
    * `base` (the purchase at the earn rate, or the partner's explicit points), `tier` (the
-   * member's tier multiplier, applied to the base line only); later steps add their own kinds.
+   * member's tier multiplier, applied to the base line only), `rule` (an earning rule's bonus).
    */
   kind: string;
   points: bigint;
   description: string;
+  /** The earning rule of a `rule` line. */
+  ruleId?: string;
+}
+
+/** An earning rule's grant on one earn: points, and how many of them its partner funds. */
+export interface RuleGrant {
+  ruleId: string;
+  version: number;
+  points: bigint;
+  /** Funded by the purchase's partner; the rest by the operator. */
+  partnerFundedPoints: bigint;
+}
+
+/**
+ * An earn's rule bonus in each world it may be priced in: index 0 when the member has no tier in
+ * the program, r + 1 at tier rank r; the last world stands for every rank above it (a single
+ * world: no rule depends on the tier). Each world's lines add up to its grants' points.
+ */
+export interface RuleWorlds {
+  worlds: { lines: EarnLine[]; grants: RuleGrant[] }[];
 }
 
 /**
@@ -120,13 +145,14 @@ export async function postEarns(
     tier_version: number | null;
     tier_rank: number | null;
     tier_points: string | null;
+    rule_world: number | null;
   }>(
-    `select entry, status, member_id, stored_response, tier_version, tier_rank, tier_points
+    `select entry, status, member_id, stored_response, tier_version, tier_rank, tier_points, rule_world
      from ledger_earn_batch(
        $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
        $8::bigint[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
        $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19,
-       $20::bigint[])`,
+       $20::bigint[], $21::jsonb[], $22::jsonb[], $23::jsonb[])`,
     [
       entries.map((entry) => entry.transferId),
       entries.map((entry) => entry.partnerId),
@@ -149,6 +175,7 @@ export async function postEarns(
       options.skipLocked ?? false,
       // What is not the base line (earning rules' bonuses): the tier multiplier skips it.
       entries.map((entry) => bonusPoints(entry.lines)),
+      ...ruleArrays(entries),
     ],
   );
   assert.equal(rows.rowCount, entries.length, 'one outcome per entry');
@@ -184,10 +211,11 @@ export async function postEarns(
   return rows.rows.map((row, index): EarnReceipt | DomainError | RowsBusy => {
     const entry = entries[index]!;
     if (row.status === 'claimed') {
-      const receipt = {
-        ...receipts[index]!,
-        memberId: required(row.member_id, 'the member of a claimed earn'),
-      };
+      const receipt = rulePriced(
+        { ...receipts[index]!, memberId: required(row.member_id, 'the member of a claimed earn') },
+        entry.rules,
+        row.rule_world,
+      );
       return tierPriced(receipt, index);
     }
     if (row.status === 'busy') {
@@ -247,6 +275,57 @@ export class TierReceiptParts {
 
 function tierPartsKey(currency: string, version: number): string {
   return `${currency}\u0000${version}`;
+}
+
+/**
+ * The batch's rule arrays (null when no entry has rules, so a plain batch skips step 1d): per
+ * entry, the bonus per world, and each world's grants and receipt lines as stored.
+ */
+function ruleArrays(
+  entries: readonly EarnEntry[],
+): [(string | null)[] | null, (string | null)[] | null, (string | null)[] | null] {
+  if (!entries.some((entry) => entry.rules)) return [null, null, null];
+  const perEntry = (of: (world: RuleWorlds['worlds'][number]) => unknown) =>
+    entries.map((entry) => (entry.rules ? JSON.stringify(entry.rules.worlds.map(of)) : null));
+  return [
+    // JSON numbers: a bonus is at most the transfer limit (10^12), exact in a double.
+    perEntry((world) => Number(sumPoints(world.lines))),
+    perEntry((world) =>
+      world.grants.map((grant) => ({
+        r: grant.ruleId,
+        v: grant.version,
+        p: Number(grant.points),
+        f: Number(grant.partnerFundedPoints),
+      })),
+    ),
+    // As the receipt codec stores lines: points as decimal strings.
+    perEntry((world) => world.lines.map((line) => ({ ...line, points: String(line.points) }))),
+  ];
+}
+
+/** A claimed earn's receipt with the rule lines of the world the batch priced it in. */
+function rulePriced(
+  receipt: EarnReceipt,
+  rules: RuleWorlds | null | undefined,
+  world: number | null,
+): EarnReceipt {
+  if (!rules) return receipt;
+  const { lines } = required(
+    rules.worlds[required(world, 'the world of an earn with rules')],
+    'a priced world',
+  );
+  if (lines.length === 0) return receipt;
+  return {
+    ...receipt,
+    points: receipt.points + sumPoints(lines),
+    lines: [...receipt.lines, ...lines],
+  };
+}
+
+function sumPoints(lines: readonly EarnLine[]): bigint {
+  let sum = 0n;
+  for (const line of lines) sum += line.points;
+  return sum;
 }
 
 /** The points of an earn's lines other than its base line. */

@@ -1,4 +1,4 @@
-import type { EarnReceipt } from '../ledger/earn';
+import type { EarnLine, EarnReceipt, EarnTier, RuleWorlds } from '../ledger/earn';
 import {
   IdempotencyKeyReused,
   InsufficientPoints,
@@ -14,6 +14,9 @@ import type { SpendReceipt } from '../ledger/spend';
 import type { MemberDirectory, MemberRef } from '../members/member-directory';
 import { CurrencyNotSupported } from '../programs/errors';
 import type { ProgramCatalog } from '../programs/program-catalog';
+import { type Channel, channels } from '../rules/rule-definition';
+import type { BasketLine } from '../rules/rule-engine';
+import type { RuleService } from '../rules/rule-service';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
 import { type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
@@ -25,6 +28,7 @@ import {
   requirePositive,
   requireReference,
 } from '../shared/validate';
+import { decimalOfBasisPoints } from '../tiers/ladder';
 import { EarnPricing } from './earn-pricing';
 
 const dayMs = 86_400_000;
@@ -40,6 +44,29 @@ export interface AwardInput {
   /** Points become spendable after this many days (e.g. after a hotel stay's cancellation window). */
   pendingDays?: number;
   idempotencyKey?: string;
+  /** What was bought: lines whose amounts add up to the purchase (earning rules read them). */
+  basket?: BasketLineInput[];
+  /** Where the purchase was made. */
+  channel?: Channel;
+}
+
+/** A basket line as a point-of-sale sends it: the amount defaults to quantity x unit price. */
+export interface BasketLineInput {
+  sku: string;
+  category?: string;
+  quantity: number;
+  unitPriceMinor: bigint;
+  amountMinor?: bigint;
+}
+
+/** What an award would give, priced without writing (previewAward). */
+export interface AwardPreview {
+  memberId: string;
+  currency: string;
+  points: bigint;
+  lines: EarnLine[];
+  /** The member's tier the preview priced at (null: none). */
+  tier: Pick<EarnTier, 'code' | 'name' | 'multiplierBp'> | null;
 }
 
 export interface PayInput {
@@ -70,6 +97,9 @@ export const awardErrors = [
   IdempotencyKeyReused,
   TransactionConflict,
 ] as const;
+
+/** A preview fails as an award would (less what only writing finds). */
+export const previewAwardErrors = [InvalidInput, NotFound, CurrencyNotSupported] as const;
 
 /** A payment with points fails with one of these, and no other (its result union is built from them). */
 export const payWithPointsErrors = [
@@ -103,7 +133,9 @@ export class PurchaseService {
     private readonly catalog: ProgramCatalog,
     private readonly members: MemberDirectory,
     private readonly clock: Clock,
-    /** How an award's points are computed: the base step, then what tiers and rules add. */
+    /** Earning rules: their bonus is priced per tier world and granted by the earn batch. */
+    private readonly rules: RuleService,
+    /** How an award's points are computed: the base step, then what other steps add. */
     private readonly pricing = new EarnPricing(),
   ) {}
 
@@ -119,32 +151,18 @@ export class PurchaseService {
   ): Promise<EarnReceipt | ErrorOf<typeof awardErrors>> {
     return failsWith(awardErrors, async () => {
       const { partnerId } = requireCaller(ctx, 'partner');
-      const partner = await this.partnerFor(partnerId);
       const transactionId = requireReference('transactionId', input.transactionId);
-      const currency = await this.currencyFor(input.currency);
-      const terms = await this.catalog.partnerTerms(partnerId, currency.code);
-      if (!terms?.earns) throw new CurrencyNotSupported(currency.code, partnerId, 'earn');
-      const purchase = input.purchase && validPurchase(input.purchase);
-      const { points, lines } = await this.pricing.price({
+      const now = this.clock.now();
+      const { partner, currency, purchase, points, lines, rules } = await this.priceAward(
         partnerId,
-        currency: currency.code,
-        member: input.member,
-        purchase: purchase ?? null,
-        explicitPoints:
-          input.points === undefined
-            ? null
-            : requirePositive('points', input.points, pointsPerTransferMax),
-        terms,
-      });
-      if (points > pointsPerTransferMax) {
-        throw new InvalidInput('points', `at most ${pointsPerTransferMax} in one transfer`);
-      }
+        input,
+        now,
+      );
       const pendingDays = input.pendingDays ?? 0;
       requireIntegerInRange('pendingDays', pendingDays, 0, pendingDaysMax);
       // Resolved through the partner's links by the ledger, in the same call as the earn.
       const member = memberRefFor(input.member);
 
-      const now = this.clock.now();
       const [outcome] = await this.ledger.earn([
         {
           transferId: newId('trf'),
@@ -159,6 +177,7 @@ export class PurchaseService {
           lotExpiresAt: currency.expiryMonths ? addMonths(now, currency.expiryMonths) : null,
           description: `Earned at ${partner.name}${purchaseNote(purchase)}`,
           lines,
+          rules,
           claim: {
             scope: partnerId,
             operation: 'earn',
@@ -171,6 +190,105 @@ export class PurchaseService {
       if (outcome instanceof Error) throw outcome;
       return outcome!;
     });
+  }
+
+  /**
+   * What `award` would give this member now, without writing: the base, the tier line at the
+   * member's current tier, and the earning rules in force. The award itself may differ when the
+   * member's tier changes first. Errors (`previewAwardErrors`): InvalidInput, NotFound,
+   * CurrencyNotSupported, Forbidden.
+   */
+  previewAward(
+    ctx: RequestContext,
+    input: AwardInput,
+  ): Promise<AwardPreview | ErrorOf<typeof previewAwardErrors>> {
+    return failsWith(previewAwardErrors, async () => {
+      const { partnerId } = requireCaller(ctx, 'partner');
+      const now = this.clock.now();
+      const priced = await this.priceAward(partnerId, input, now);
+      const memberId = await this.members.resolveForPartner(ctx, partnerId, input.member);
+      const tiers = await ctx.em
+        .getConnection()
+        .execute<
+          { rank: number; code: string; name: string; multiplier_bp: number; ranks: number }[]
+        >(
+          `select mt.rank, t ->> 'code' as code, t ->> 'name' as name,
+                (t ->> 'multiplierBp')::integer as multiplier_bp
+         from member_tier mt
+         cross join lateral tier_version_at(mt.currency_code, ?) v
+         cross join lateral (select v.tiers -> least(mt.rank, jsonb_array_length(v.tiers) - 1) as t) x
+         where mt.member_id = ? and mt.currency_code = ?`,
+          [now, memberId, priced.currency.code],
+        );
+      const tier = tiers[0];
+      let points = priced.points;
+      const lines = [...priced.lines];
+      // Lines in the order a receipt lists them: base, earning rules, then the tier line.
+      const world =
+        priced.rules?.worlds[Math.min(tier ? tier.rank + 1 : 0, priced.rules.worlds.length - 1)];
+      for (const line of world?.lines ?? []) {
+        lines.push(line);
+        points += line.points;
+      }
+      if (tier) {
+        // As the earn batch prices it: max(1, floor(base x multiplier)) replaces the base.
+        const base = basePointsOf(priced.lines);
+        const line = maxBig(1n, (base * BigInt(tier.multiplier_bp)) / 10_000n) - base;
+        if (line !== 0n) {
+          lines.push({
+            kind: 'tier',
+            points: line,
+            description: `${tier.name} x${decimalOfBasisPoints(tier.multiplier_bp)}`,
+          });
+          points += line;
+        }
+      }
+      return {
+        memberId,
+        currency: priced.currency.code,
+        points,
+        lines,
+        tier: tier ? { code: tier.code, name: tier.name, multiplierBp: tier.multiplier_bp } : null,
+      };
+    });
+  }
+
+  /**
+   * Prices an award from the request and configuration only: the pricing steps' lines and the
+   * earning rules' bonus per tier world (the batch picks the world). Shared by award and preview.
+   */
+  private async priceAward(partnerId: string, input: AwardInput, now: Date) {
+    const partner = await this.partnerFor(partnerId);
+    const currency = await this.currencyFor(input.currency);
+    const terms = await this.catalog.partnerTerms(partnerId, currency.code);
+    if (!terms?.earns) throw new CurrencyNotSupported(currency.code, partnerId, 'earn');
+    const purchase = input.purchase && validPurchase(input.purchase);
+    const basket = validBasket(input.basket, purchase);
+    if (input.channel !== undefined && !channels.includes(input.channel)) {
+      throw new InvalidInput('channel', `must be one of ${channels.join(', ')}`);
+    }
+    const { points, lines } = await this.pricing.price({
+      partnerId,
+      currency: currency.code,
+      member: input.member,
+      purchase: purchase ?? null,
+      explicitPoints:
+        input.points === undefined
+          ? null
+          : requirePositive('points', input.points, pointsPerTransferMax),
+      terms,
+    });
+    if (points > pointsPerTransferMax) {
+      throw new InvalidInput('points', `at most ${pointsPerTransferMax} in one transfer`);
+    }
+    const rules: RuleWorlds | null = await this.rules.priceEarn(partnerId, currency.code, {
+      at: now,
+      channel: input.channel ?? null,
+      purchase: purchase ?? null,
+      basket,
+      basePoints: basePointsOf(lines),
+    });
+    return { partner, currency, purchase, points, lines, rules };
   }
 
   /**
@@ -291,6 +409,64 @@ function validPurchase(money: Money, field = 'purchase'): Money {
   }
   requirePositive(`${field}.amount`, money.amountMinor, purchaseMinorMax);
   return money;
+}
+
+const basketLinesMax = 500;
+
+/**
+ * A basket's lines, each amount defaulting to quantity x unit price, adding up to the purchase
+ * exactly (a basket without a purchase is refused: the lines would price nothing).
+ */
+function validBasket(
+  lines: BasketLineInput[] | undefined,
+  purchase: Money | undefined,
+): BasketLine[] {
+  if (!lines || lines.length === 0) return [];
+  if (!purchase) throw new InvalidInput('basket', 'a basket needs the purchase it adds up to');
+  if (lines.length > basketLinesMax)
+    throw new InvalidInput('basket', `at most ${basketLinesMax} lines`);
+  let total = 0n;
+  const valid = lines.map((line, index) => {
+    const field = `basket[${index}]`;
+    const sku = requireReference(`${field}.sku`, line.sku, 100);
+    const category =
+      line.category === undefined
+        ? null
+        : requireReference(`${field}.category`, line.category, 100);
+    requireIntegerInRange(`${field}.quantity`, line.quantity, 1, 1_000_000);
+    if (line.unitPriceMinor < 0n || line.unitPriceMinor > purchaseMinorMax) {
+      throw new InvalidInput(`${field}.unitPrice`, 'must be 0 or more, within the purchase limit');
+    }
+    const amountMinor = line.amountMinor ?? line.unitPriceMinor * BigInt(line.quantity);
+    if (amountMinor < 0n || amountMinor > purchaseMinorMax) {
+      throw new InvalidInput(`${field}.amount`, 'must be 0 or more, within the purchase limit');
+    }
+    total += amountMinor;
+    return {
+      sku,
+      category,
+      quantity: line.quantity,
+      unitPriceMinor: line.unitPriceMinor,
+      amountMinor,
+    };
+  });
+  if (total !== purchase.amountMinor) {
+    throw new InvalidInput(
+      'basket',
+      `the lines add up to ${formatMoneyAmount(total, purchase.currency)} ${purchase.currency}, the purchase is ${formatMoneyAmount(purchase.amountMinor, purchase.currency)}`,
+    );
+  }
+  return valid;
+}
+
+function basePointsOf(lines: readonly EarnLine[]): bigint {
+  let base = 0n;
+  for (const line of lines) if (line.kind === 'base') base += line.points;
+  return base;
+}
+
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
 }
 
 function purchaseNote(purchase: Money | undefined): string {

@@ -95,7 +95,8 @@ export class NotFound extends DomainError {
       | 'reward'
       | 'period'
       | 'reconciliation'
-      | 'exception',
+      | 'exception'
+      | 'earnRule',
     readonly reference: string,
   ) {
     super(`No ${entity} "${reference}" visible to this caller`);

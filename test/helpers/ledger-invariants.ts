@@ -109,7 +109,18 @@ export async function ledgerViolations(sql: Sql): Promise<string[]> {
      union all
      select 'lot', l.id::text, 'transfer or account' from lot l
      where not exists (select 1 from transfer t where t.id = l.transfer_id)
-        or not exists (select 1 from account a where a.id = l.account_id)`,
+        or not exists (select 1 from account a where a.id = l.account_id)
+     union all
+     select 'earn_rule_grant', g.transfer_id || '/' || g.rule_id, 'earn transfer or rule version' from earn_rule_grant g
+     where not exists (select 1 from transfer t where t.id = g.transfer_id and t.code = 'earn')
+        or not exists (select 1 from earn_rule_version v where v.rule_id = g.rule_id and v.version = g.rule_version)`,
+  );
+  // An earn's rule grants are part of what it posted (the rest: base and tier line).
+  await check(
+    'rule_grants_within_their_earn',
+    `select g.transfer_id, sum(g.points) as granted, p.amount_points as posted
+     from earn_rule_grant g join posting p on p.transfer_id = g.transfer_id and p.index = 0
+     group by g.transfer_id, p.amount_points having sum(g.points) >= p.amount_points`,
   );
   return violations;
 }

@@ -17,6 +17,7 @@ import { awardErrors, payWithPointsErrors, refundErrors } from '../../purchases/
 import type { GraphQLContext } from '../context';
 import { moneyFromInput } from '../mappers';
 import { respond } from '../respond';
+import { awardInputOf } from '../rule-mappers';
 import { earnTierObject } from '../tier-mappers';
 
 /** A partner's point-of-sale operations. Thin: one auth rule, one service call, a mapping. */
@@ -28,16 +29,7 @@ export class PurchaseResolver {
   })
   awardPoints(@Arg('input') input: AwardPointsInput, @Ctx() ctx: GraphQLContext) {
     return respond(
-      () =>
-        ctx.app.purchases.award(ctx.request, {
-          member: input.member,
-          transactionId: input.transactionId,
-          currency: input.currency,
-          purchase: input.purchase && moneyFromInput(input.purchase, 'purchase'),
-          points: input.points ?? undefined,
-          pendingDays: input.pendingDays ?? undefined,
-          idempotencyKey: input.idempotencyKey ?? undefined,
-        }),
+      async () => ctx.app.purchases.award(ctx.request, awardInputOf(input)),
       (receipt) =>
         Object.assign(new AwardPointsSuccess(), {
           transferId: receipt.transferId,

@@ -1,0 +1,203 @@
+import type { AwardPointsInput } from '../../schema/purchases';
+import {
+  EarnRule,
+  type EarnRuleDefinitionInput,
+  type LineConditionInput,
+  RuleCondition,
+  RuleEffect,
+  type RuleMatch,
+  type RuleStacking,
+  type SalesChannel,
+} from '../../schema/rules';
+import type { AwardInput, BasketLineInput } from '../purchases/purchase-service';
+import type {
+  RuleCondition as DomainCondition,
+  RuleEffect as DomainEffect,
+  RuleDefinition,
+} from '../rules/rule-definition';
+import type { EarnRuleView } from '../rules/rule-service';
+import { InvalidInput } from '../shared/errors';
+import { parseMoneyAmount } from '../shared/money';
+import { basisPoints, decimalOfBasisPoints } from '../tiers/ladder';
+import { moneyFromInput, moneyObject } from './mappers';
+
+/** awardPoints' and previewAward's input as the purchase service takes it. */
+export function awardInputOf(input: AwardPointsInput): AwardInput {
+  const purchase = input.purchase && moneyFromInput(input.purchase, 'purchase');
+  let basket: BasketLineInput[] | undefined;
+  if (input.basket) {
+    if (!purchase) throw new InvalidInput('basket', 'a basket needs the purchase it adds up to');
+    basket = input.basket.map((line, index) => ({
+      sku: line.sku,
+      category: line.category ?? undefined,
+      quantity: line.quantity,
+      unitPriceMinor: lineMoney(line.unitPrice, purchase.currency, `basket[${index}].unitPrice`),
+      amountMinor:
+        line.amount === undefined || line.amount === null
+          ? undefined
+          : lineMoney(line.amount, purchase.currency, `basket[${index}].amount`),
+    }));
+  }
+  return {
+    member: input.member,
+    transactionId: input.transactionId,
+    currency: input.currency,
+    purchase,
+    points: input.points ?? undefined,
+    pendingDays: input.pendingDays ?? undefined,
+    idempotencyKey: input.idempotencyKey ?? undefined,
+    basket,
+    channel: input.channel ?? undefined,
+  };
+}
+
+function lineMoney(amount: string, currency: string, field: string): bigint {
+  const minor = parseMoneyAmount(amount, currency);
+  if (minor === undefined) {
+    throw new InvalidInput(field, `must be a decimal amount in ${currency}, e.g. "9.99"`);
+  }
+  return minor;
+}
+
+/** A rule definition from its input; fields left out take their documented defaults. */
+export function ruleDefinitionOf(
+  input: EarnRuleDefinitionInput,
+  partnerOwned: boolean,
+  /** The default start: the app clock's now. */
+  now: Date,
+): RuleDefinition {
+  const share = input.partnerSharePercent ?? (partnerOwned ? 100 : 0);
+  if (!Number.isInteger(share) || share < 0 || share > 100) {
+    throw new InvalidInput('partnerSharePercent', 'must be an integer from 0 to 100');
+  }
+  if ((input.hoursFrom == null) !== (input.hoursTo == null)) {
+    throw new InvalidInput('hoursTo', 'give both hoursFrom and hoursTo, or neither');
+  }
+  return {
+    name: input.name,
+    window: {
+      startsAt: input.startsAt ?? now,
+      endsAt: input.endsAt ?? null,
+      daysOfWeek: input.daysOfWeek ?? [],
+      hours: input.hoursFrom == null ? null : { from: input.hoursFrom, to: input.hoursTo! },
+      timeZone: input.timeZone ?? 'UTC',
+    },
+    priority: input.priority ?? 0,
+    stacking: input.stacking ?? ('stackable' as RuleStacking),
+    match: input.match ?? ('all' as RuleMatch),
+    conditions: (input.conditions ?? []).map((condition, index) => {
+      const field = `conditions[${index}]`;
+      const given = [
+        condition.channels,
+        condition.lines,
+        condition.basketTotalAtLeast,
+        condition.memberTiers,
+      ].filter((value) => value !== undefined && value !== null);
+      if (given.length !== 1) {
+        throw new InvalidInput(
+          field,
+          'give exactly one of channels, lines, basketTotalAtLeast, memberTiers',
+        );
+      }
+      if (condition.channels) return { kind: 'channel', channels: condition.channels };
+      if (condition.lines) return lineCondition(condition.lines, `${field}.lines`);
+      if (condition.basketTotalAtLeast) {
+        const money = moneyFromInput(condition.basketTotalAtLeast, `${field}.basketTotalAtLeast`);
+        return { kind: 'basketTotal', currency: money.currency, amountMinorMin: money.amountMinor };
+      }
+      return { kind: 'memberTier', tiers: condition.memberTiers! };
+    }),
+    effects: input.effects.map((effect, index): DomainEffect => {
+      const field = `effects[${index}]`;
+      if ((effect.multiplyPoints == null) === (effect.bonusPoints == null)) {
+        throw new InvalidInput(field, 'give exactly one of multiplyPoints, bonusPoints');
+      }
+      if (effect.bonusPoints != null) return { kind: 'bonus', points: effect.bonusPoints };
+      const multiply = effect.multiplyPoints!;
+      return {
+        kind: 'multiply',
+        multiplierBp: basisPoints(`${field}.multiplyPoints.multiplier`, multiply.multiplier),
+        filter: { skus: multiply.skus ?? [], categories: multiply.categories ?? [] },
+      };
+    }),
+    partnerShareBp: share * 100,
+  };
+}
+
+function lineCondition(lines: LineConditionInput, field: string): DomainCondition {
+  const amount =
+    lines.amountAtLeast && moneyFromInput(lines.amountAtLeast, `${field}.amountAtLeast`);
+  return {
+    kind: 'lines',
+    filter: { skus: lines.skus ?? [], categories: lines.categories ?? [] },
+    quantityMin: lines.quantityAtLeast ?? 1,
+    amountMin: amount ? { currency: amount.currency, amountMinor: amount.amountMinor } : null,
+  };
+}
+
+export function earnRuleObject(view: EarnRuleView): EarnRule {
+  const { definition } = view;
+  return Object.assign(new EarnRule(), {
+    id: view.id,
+    ownerPartnerId: view.ownerPartnerId,
+    currency: view.currency,
+    version: view.version,
+    name: definition.name,
+    startsAt: definition.window.startsAt,
+    endsAt: definition.window.endsAt,
+    daysOfWeek: definition.window.daysOfWeek,
+    hoursFrom: definition.window.hours?.from ?? null,
+    hoursTo: definition.window.hours?.to ?? null,
+    timeZone: definition.window.timeZone,
+    priority: definition.priority,
+    stacking: definition.stacking as RuleStacking,
+    match: definition.match as RuleMatch,
+    conditions: definition.conditions.map(conditionObject),
+    effects: definition.effects.map(effectObject),
+    partnerSharePercent: definition.partnerShareBp / 100,
+    endedAt: view.endedAt,
+    createdAt: view.createdAt,
+    updatedAt: view.updatedAt,
+  });
+}
+
+function conditionObject(condition: DomainCondition): RuleCondition {
+  const object = Object.assign(new RuleCondition(), {
+    kind: condition.kind,
+    channels: null,
+    skus: null,
+    categories: null,
+    quantityAtLeast: null,
+    amountAtLeast: null,
+    memberTiers: null,
+  });
+  switch (condition.kind) {
+    case 'channel':
+      return Object.assign(object, { channels: condition.channels as SalesChannel[] });
+    case 'lines':
+      return Object.assign(object, {
+        skus: condition.filter.skus,
+        categories: condition.filter.categories,
+        quantityAtLeast: condition.quantityMin,
+        amountAtLeast:
+          condition.amountMin &&
+          moneyObject(condition.amountMin.amountMinor, condition.amountMin.currency),
+      });
+    case 'basketTotal':
+      return Object.assign(object, {
+        amountAtLeast: moneyObject(condition.amountMinorMin, condition.currency),
+      });
+    case 'memberTier':
+      return Object.assign(object, { memberTiers: condition.tiers });
+  }
+}
+
+function effectObject(effect: DomainEffect): RuleEffect {
+  return Object.assign(new RuleEffect(), {
+    kind: effect.kind,
+    multiplier: effect.kind === 'multiply' ? decimalOfBasisPoints(effect.multiplierBp) : null,
+    skus: effect.kind === 'multiply' ? effect.filter.skus : null,
+    categories: effect.kind === 'multiply' ? effect.filter.categories : null,
+    bonusPoints: effect.kind === 'bonus' ? effect.points : null,
+  });
+}

@@ -1,0 +1,251 @@
+import { InvalidInput } from '../shared/errors';
+import { isKnownMoneyCurrency } from '../shared/money';
+import { requireIntegerInRange, requireReference } from '../shared/validate';
+
+/**
+ * An earning rule as partners and the operator define it (issue 14), and its validation. A
+ * version's definition is stored as JSON (`earn_rule_version.definition`) exactly as
+ * `definitionJson` writes it and `definitionOf` reads it back.
+ */
+
+/** Where the purchase was made. */
+export type Channel = 'store' | 'online' | 'app';
+export const channels: readonly Channel[] = ['store', 'online', 'app'];
+
+/**
+ * How a rule combines with others, evaluated in priority order (highest first):
+ * `stackable` applies and lets later rules apply; `stop` applies and stops every later rule;
+ * `exclusive` applies only when no rule has applied before it, and then stops every later rule.
+ */
+export type Stacking = 'stackable' | 'exclusive' | 'stop';
+export const stackings: readonly Stacking[] = ['stackable', 'exclusive', 'stop'];
+
+/** Basket lines a condition or an effect is about: by sku or by category (either matches). */
+export interface LineFilter {
+  skus: string[];
+  categories: string[];
+}
+
+export type RuleCondition =
+  | { kind: 'channel'; channels: Channel[] }
+  /**
+   * Lines matching the filter, together at least this quantity and (when given) this amount of
+   * money (a purchase in another currency does not match an amount).
+   */
+  | {
+      kind: 'lines';
+      filter: LineFilter;
+      quantityMin: number;
+      amountMin: { currency: string; amountMinor: bigint } | null;
+    }
+  /** The purchase is at least this much money (in its own currency; another currency: false). */
+  | { kind: 'basketTotal'; currency: string; amountMinorMin: bigint }
+  /** The member holds one of these tiers of the program (codes of its ladder). */
+  | { kind: 'memberTier'; tiers: string[] };
+
+export type RuleEffect =
+  /**
+   * Multiplies the base points of the matching lines (all of the base when the filter is
+   * empty): adds floor(share x (multiplier - 1)), the share being the lines' part of the base.
+   */
+  | { kind: 'multiply'; multiplierBp: number; filter: LineFilter }
+  /** Adds a fixed number of points. */
+  | { kind: 'bonus'; points: bigint };
+
+/** When a rule is in force: dates, and optionally days of the week and hours, in a time zone. */
+export interface RuleWindow {
+  startsAt: Date;
+  /** Exclusive; null: until ended. */
+  endsAt: Date | null;
+  /** ISO days (1 Monday ... 7 Sunday); empty: every day. */
+  daysOfWeek: number[];
+  /** Hours of the day [from, to) in the time zone; null: all day. */
+  hours: { from: number; to: number } | null;
+  /** An IANA time zone, e.g. "Europe/Helsinki". */
+  timeZone: string;
+}
+
+export interface RuleDefinition {
+  name: string;
+  window: RuleWindow;
+  /** Higher runs first. */
+  priority: number;
+  stacking: Stacking;
+  /** Every condition must hold (`all`), or at least one (`any`); no conditions: always. */
+  match: 'all' | 'any';
+  conditions: RuleCondition[];
+  effects: RuleEffect[];
+  /**
+   * The purchase partner's share of the bonus, in basis points; the operator funds the rest. A
+   * partner's own rule is always funded by that partner (10000).
+   */
+  partnerShareBp: number;
+}
+
+const multiplierBpMax = 100_000;
+const bonusPointsMax = 1_000_000_000n;
+const listMax = 100;
+
+/** Checks a definition as given by a caller; errors name the field (`conditions[2].lines`...). */
+export function validRuleDefinition(
+  input: RuleDefinition,
+  owner: { partnerOwned: boolean },
+): RuleDefinition {
+  const name = requireReference('name', input.name.trim(), 120);
+  const window = validWindow(input.window);
+  requireIntegerInRange('priority', input.priority, -1000, 1000);
+  if (!stackings.includes(input.stacking)) {
+    throw new InvalidInput('stacking', `must be one of ${stackings.join(', ')}`);
+  }
+  if (input.match !== 'all' && input.match !== 'any') {
+    throw new InvalidInput('match', 'must be all or any');
+  }
+  if (input.conditions.length > 20) throw new InvalidInput('conditions', 'at most 20');
+  const conditions = input.conditions.map((condition, index) =>
+    validCondition(condition, `conditions[${index}]`),
+  );
+  if (input.effects.length === 0) throw new InvalidInput('effects', 'give at least one effect');
+  if (input.effects.length > 10) throw new InvalidInput('effects', 'at most 10');
+  const effects = input.effects.map((effect, index) => validEffect(effect, `effects[${index}]`));
+  requireIntegerInRange('partnerSharePercent', input.partnerShareBp / 100, 0, 100);
+  if (owner.partnerOwned && input.partnerShareBp !== 10_000) {
+    throw new InvalidInput(
+      'partnerSharePercent',
+      "a partner's rule is funded by that partner (100): only the operator's campaigns split funding",
+    );
+  }
+  return { ...input, name, window, conditions, effects };
+}
+
+function validWindow(window: RuleWindow): RuleWindow {
+  if (Number.isNaN(window.startsAt.getTime())) throw new InvalidInput('window.startsAt', 'invalid');
+  if (window.endsAt && window.endsAt.getTime() <= window.startsAt.getTime()) {
+    throw new InvalidInput('window.endsAt', 'must be after window.startsAt');
+  }
+  const days = [...new Set(window.daysOfWeek)].sort();
+  for (const day of days) requireIntegerInRange('window.daysOfWeek', day, 1, 7);
+  if (window.hours) {
+    requireIntegerInRange('window.hours.from', window.hours.from, 0, 23);
+    requireIntegerInRange('window.hours.to', window.hours.to, 1, 24);
+    if (window.hours.to <= window.hours.from) {
+      throw new InvalidInput('window.hours.to', 'must be after window.hours.from');
+    }
+  }
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: window.timeZone });
+  } catch {
+    throw new InvalidInput('window.timeZone', 'must be an IANA time zone, e.g. "Europe/Helsinki"');
+  }
+  return { ...window, daysOfWeek: days };
+}
+
+function validFilter(filter: LineFilter, field: string, required: boolean): LineFilter {
+  if (filter.skus.length + filter.categories.length > listMax) {
+    throw new InvalidInput(field, `at most ${listMax} skus and categories`);
+  }
+  if (required && filter.skus.length + filter.categories.length === 0) {
+    throw new InvalidInput(field, 'give skus or categories');
+  }
+  return {
+    skus: filter.skus.map((sku, index) => requireReference(`${field}.skus[${index}]`, sku, 100)),
+    categories: filter.categories.map((category, index) =>
+      requireReference(`${field}.categories[${index}]`, category, 100),
+    ),
+  };
+}
+
+function validCondition(condition: RuleCondition, field: string): RuleCondition {
+  switch (condition.kind) {
+    case 'channel':
+      if (condition.channels.length === 0) throw new InvalidInput(`${field}.channels`, 'empty');
+      for (const channel of condition.channels) {
+        if (!channels.includes(channel)) {
+          throw new InvalidInput(`${field}.channels`, `must be of ${channels.join(', ')}`);
+        }
+      }
+      return { kind: 'channel', channels: [...new Set(condition.channels)] };
+    case 'lines':
+      requireIntegerInRange(`${field}.lines.quantityAtLeast`, condition.quantityMin, 0, 1_000_000);
+      if (condition.amountMin && condition.amountMin.amountMinor <= 0n) {
+        throw new InvalidInput(`${field}.lines.amountAtLeast.amount`, 'must be greater than zero');
+      }
+      return { ...condition, filter: validFilter(condition.filter, `${field}.lines`, true) };
+    case 'basketTotal':
+      if (!isKnownMoneyCurrency(condition.currency)) {
+        throw new InvalidInput(`${field}.basketTotalAtLeast.currency`, 'must be ISO 4217');
+      }
+      if (condition.amountMinorMin <= 0n) {
+        throw new InvalidInput(`${field}.basketTotalAtLeast.amount`, 'must be greater than zero');
+      }
+      return condition;
+    case 'memberTier':
+      if (condition.tiers.length === 0) throw new InvalidInput(`${field}.memberTiers`, 'empty');
+      return {
+        kind: 'memberTier',
+        tiers: condition.tiers.map((code, index) =>
+          requireReference(`${field}.memberTiers[${index}]`, code, 40),
+        ),
+      };
+  }
+}
+
+function validEffect(effect: RuleEffect, field: string): RuleEffect {
+  switch (effect.kind) {
+    case 'multiply':
+      if (!Number.isInteger(effect.multiplierBp) || effect.multiplierBp <= 10_000) {
+        throw new InvalidInput(
+          `${field}.multiplyPoints.multiplier`,
+          'must be an integer above 10000 (x1) in basis points, e.g. 20000 for x2',
+        );
+      }
+      if (effect.multiplierBp > multiplierBpMax) {
+        throw new InvalidInput(`${field}.multiplyPoints.multiplier`, `at most ${multiplierBpMax}`);
+      }
+      return { ...effect, filter: validFilter(effect.filter, `${field}.multiplyPoints`, false) };
+    case 'bonus':
+      if (effect.points <= 0n || effect.points > bonusPointsMax) {
+        throw new InvalidInput(`${field}.bonusPoints`, `must be 1 to ${bonusPointsMax}`);
+      }
+      return effect;
+  }
+}
+
+/** The stored form: JSON with bigints as strings and dates as ISO strings. */
+export function definitionJson(definition: RuleDefinition): string {
+  return JSON.stringify(definition, (_key, value) =>
+    typeof value === 'bigint' ? value.toString() : value,
+  );
+}
+
+/** A stored definition read back. */
+export function definitionOf(json: Record<string, unknown>): RuleDefinition {
+  const raw = json as unknown as RuleDefinition & {
+    window: { startsAt: string; endsAt: string | null };
+  };
+  return {
+    ...raw,
+    window: {
+      ...raw.window,
+      startsAt: new Date(raw.window.startsAt),
+      endsAt: raw.window.endsAt === null ? null : new Date(raw.window.endsAt),
+    },
+    conditions: raw.conditions.map((condition) => {
+      if (condition.kind === 'basketTotal') {
+        return { ...condition, amountMinorMin: BigInt(condition.amountMinorMin) };
+      }
+      if (condition.kind === 'lines' && condition.amountMin) {
+        return {
+          ...condition,
+          amountMin: {
+            ...condition.amountMin,
+            amountMinor: BigInt(condition.amountMin.amountMinor),
+          },
+        };
+      }
+      return condition;
+    }),
+    effects: raw.effects.map((effect) =>
+      effect.kind === 'bonus' ? { ...effect, points: BigInt(effect.points) } : effect,
+    ),
+  };
+}

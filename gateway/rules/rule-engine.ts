@@ -1,0 +1,256 @@
+import type { EarnLine, RuleGrant, RuleWorlds } from '../ledger/earn';
+import type { Money } from '../ledger/model';
+import type {
+  Channel,
+  LineFilter,
+  RuleCondition,
+  RuleDefinition,
+  RuleEffect,
+  Stacking,
+} from './rule-definition';
+
+/**
+ * Earning rules compiled once per version into plain functions, and the evaluation of an
+ * earn against them. Pure: no database, no clock (the earn's time is a fact).
+ */
+
+/** One line of a purchase's basket. */
+export interface BasketLine {
+  sku: string;
+  category: string | null;
+  quantity: number;
+  unitPriceMinor: bigint;
+  amountMinor: bigint;
+}
+
+/** What a rule may look at that comes with the request (the member's tier is a world). */
+export interface EarnFacts {
+  at: Date;
+  channel: Channel | null;
+  purchase: Money | null;
+  basket: readonly BasketLine[];
+  /** The earn's base points (the purchase at the earn rate, or the partner's points). */
+  basePoints: bigint;
+}
+
+export interface CompiledRule {
+  id: string;
+  version: number;
+  /** Null: the operator's coalition campaign. */
+  ownerPartnerId: string | null;
+  name: string;
+  priority: number;
+  stacking: Stacking;
+  partnerShareBp: number;
+  /** Whether a condition names the member's tier (the earn is then priced per tier). */
+  usesTier: boolean;
+  /** In force at this instant (dates, days, hours in the rule's time zone). */
+  inForceAt(at: Date): boolean;
+  /** The conditions hold for these facts and the member's tier (its code; null: none). */
+  holds(facts: EarnFacts, tier: string | null): boolean;
+  /** What the effects add, and how the receipt explains it. */
+  bonus(facts: EarnFacts): { points: bigint; description: string };
+}
+
+export interface RuleVersionRow {
+  id: string;
+  version: number;
+  ownerPartnerId: string | null;
+  definition: RuleDefinition;
+}
+
+export function compileRule(row: RuleVersionRow): CompiledRule {
+  const { definition } = row;
+  const conditions = definition.conditions.map(compileCondition);
+  const holdsAll = definition.match === 'all';
+  const effects = definition.effects.map(compileEffect);
+  return {
+    id: row.id,
+    version: row.version,
+    ownerPartnerId: row.ownerPartnerId,
+    name: definition.name,
+    priority: definition.priority,
+    stacking: definition.stacking,
+    partnerShareBp: definition.partnerShareBp,
+    usesTier: definition.conditions.some((condition) => condition.kind === 'memberTier'),
+    inForceAt: compileWindow(definition.window),
+    holds: (facts, tier) =>
+      conditions.length === 0 ||
+      (holdsAll
+        ? conditions.every((condition) => condition(facts, tier))
+        : conditions.some((condition) => condition(facts, tier))),
+    bonus: (facts) => {
+      let points = 0n;
+      const parts: string[] = [];
+      for (const effect of effects) {
+        const added = effect(facts);
+        if (added.points > 0n) {
+          points += added.points;
+          parts.push(added.description);
+        }
+      }
+      return { points, description: parts.join(', ') };
+    },
+  };
+}
+
+/** Rules in the order they are evaluated: priority (highest first), then id. */
+export function byEvaluationOrder(a: CompiledRule, b: CompiledRule): number {
+  return b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * Prices an earn's rule bonus in each world it may be in (`tiers`: the tier code of each world,
+ * null for "no tier"; one world when no rule names a tier). `rules` are in force and in
+ * evaluation order. Null when no rule grants anything in any world.
+ */
+export function priceRules(
+  rules: readonly CompiledRule[],
+  facts: EarnFacts,
+  tiers: readonly (string | null)[],
+): RuleWorlds | null {
+  if (rules.length === 0) return null;
+  const worlds = rules.some((rule) => rule.usesTier) ? tiers : [null];
+  let granted = false;
+  const priced = worlds.map((tier) => {
+    const lines: EarnLine[] = [];
+    const grants: RuleGrant[] = [];
+    for (const rule of rules) {
+      if (rule.stacking === 'exclusive' && lines.length > 0) continue;
+      if (!rule.holds(facts, tier)) continue;
+      const { points, description } = rule.bonus(facts);
+      if (points === 0n) continue;
+      lines.push({
+        kind: 'rule',
+        points,
+        description: `${rule.name}: ${description}`,
+        ruleId: rule.id,
+      });
+      grants.push({
+        ruleId: rule.id,
+        version: rule.version,
+        points,
+        partnerFundedPoints: (points * BigInt(rule.partnerShareBp)) / 10_000n,
+      });
+      if (rule.stacking !== 'stackable') break;
+    }
+    if (lines.length > 0) granted = true;
+    return { lines, grants };
+  });
+  return granted ? { worlds: priced } : null;
+}
+
+type Condition = (facts: EarnFacts, tier: string | null) => boolean;
+
+function compileCondition(condition: RuleCondition): Condition {
+  switch (condition.kind) {
+    case 'channel': {
+      const wanted = new Set<Channel>(condition.channels);
+      return (facts) => facts.channel !== null && wanted.has(facts.channel);
+    }
+    case 'lines': {
+      const matches = compileFilter(condition.filter);
+      return (facts) => {
+        let quantity = 0;
+        let amount = 0n;
+        let any = false;
+        for (const line of facts.basket) {
+          if (!matches(line)) continue;
+          any = true;
+          quantity += line.quantity;
+          amount += line.amountMinor;
+        }
+        const { amountMin } = condition;
+        return (
+          any &&
+          quantity >= condition.quantityMin &&
+          (amountMin === null ||
+            (facts.purchase?.currency === amountMin.currency && amount >= amountMin.amountMinor))
+        );
+      };
+    }
+    case 'basketTotal':
+      return (facts) =>
+        facts.purchase !== null &&
+        facts.purchase.currency === condition.currency &&
+        facts.purchase.amountMinor >= condition.amountMinorMin;
+    case 'memberTier': {
+      const wanted = new Set(condition.tiers);
+      return (_facts, tier) => tier !== null && wanted.has(tier);
+    }
+  }
+}
+
+type Effect = (facts: EarnFacts) => { points: bigint; description: string };
+
+function compileEffect(effect: RuleEffect): Effect {
+  switch (effect.kind) {
+    case 'bonus':
+      return () => ({ points: effect.points, description: `+${effect.points}` });
+    case 'multiply': {
+      const whole = effect.filter.skus.length + effect.filter.categories.length === 0;
+      const matches = compileFilter(effect.filter);
+      const times = `x${effect.multiplierBp / 10_000}`;
+      const on = whole
+        ? ''
+        : ` on ${[...effect.filter.categories, ...effect.filter.skus].join(', ')}`;
+      const extraBp = BigInt(effect.multiplierBp - 10_000);
+      return (facts) => {
+        // The lines' share of the base, in proportion to their money (rounded down).
+        let share = facts.basePoints;
+        if (!whole) {
+          if (!facts.purchase) return { points: 0n, description: '' };
+          let amount = 0n;
+          for (const line of facts.basket) if (matches(line)) amount += line.amountMinor;
+          share = (facts.basePoints * amount) / facts.purchase.amountMinor;
+        }
+        return { points: (share * extraBp) / 10_000n, description: `${times}${on}` };
+      };
+    }
+  }
+}
+
+function compileFilter(filter: LineFilter): (line: BasketLine) => boolean {
+  const skus = new Set(filter.skus);
+  const categories = new Set(filter.categories);
+  return (line) => skus.has(line.sku) || (line.category !== null && categories.has(line.category));
+}
+
+const isoDays: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+const clocks = new Map<string, Intl.DateTimeFormat>();
+
+/** The ISO day of the week and the hour at an instant in a time zone. */
+export function localDayAndHour(at: Date, timeZone: string): { day: number; hour: number } {
+  let clock = clocks.get(timeZone);
+  if (!clock) {
+    clock = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      weekday: 'short',
+      hour: 'numeric',
+      hourCycle: 'h23',
+    });
+    clocks.set(timeZone, clock);
+  }
+  let day = 0;
+  let hour = 0;
+  for (const part of clock.formatToParts(at)) {
+    if (part.type === 'weekday') day = isoDays[part.value] ?? 0;
+    else if (part.type === 'hour') hour = Number(part.value);
+  }
+  return { day, hour };
+}
+
+function compileWindow(window: RuleDefinition['window']): (at: Date) => boolean {
+  const starts = window.startsAt.getTime();
+  const ends = window.endsAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  const days = new Set(window.daysOfWeek);
+  const { hours, timeZone } = window;
+  return (at) => {
+    const ms = at.getTime();
+    if (ms < starts || ms >= ends) return false;
+    if (days.size === 0 && !hours) return true;
+    const local = localDayAndHour(at, timeZone);
+    if (days.size > 0 && !days.has(local.day)) return false;
+    return !hours || (local.hour >= hours.from && local.hour < hours.to);
+  };
+}

@@ -1,0 +1,339 @@
+import { recordAudit } from '../audit/audit-log';
+import type { SqlDatabase } from '../db/sql';
+import type { RuleWorlds } from '../ledger/earn';
+import type { ProgramCatalog } from '../programs/program-catalog';
+import type { Clock } from '../shared/clock';
+import { callerName, type RequestContext, requireCaller } from '../shared/context';
+import { type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
+import { newId } from '../shared/ids';
+import {
+  definitionJson,
+  definitionOf,
+  type RuleDefinition,
+  validRuleDefinition,
+} from './rule-definition';
+import {
+  byEvaluationOrder,
+  type CompiledRule,
+  compileRule,
+  type EarnFacts,
+  priceRules,
+} from './rule-engine';
+
+/** An earning rule as its owner and the operator see it. */
+export interface EarnRuleView {
+  id: string;
+  /** Null: the operator's coalition campaign, applying to every partner's purchases. */
+  ownerPartnerId: string | null;
+  currency: string;
+  /** The version in force (1 when created; each update adds one). */
+  version: number;
+  definition: RuleDefinition;
+  /** When the rule was ended (it no longer applies); null while it is live. */
+  endedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface EarnRulesPage {
+  rules: EarnRuleView[];
+  /** Pass as `after` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export const defineRuleErrors = [InvalidInput, NotFound] as const;
+export const manageRuleErrors = [InvalidInput, NotFound] as const;
+
+const pageSizeMax = 100;
+
+/**
+ * Earning rules (issue 14): partners' rules over their own purchases and the operator's
+ * coalition campaigns, versioned (a version is never edited), and the rules in force for an
+ * earn, compiled once per version and kept in memory until the configuration changes (this
+ * process's writes, and every process's through the change feed: `clearCaches`).
+ */
+export class RuleService {
+  private readonly inForce = new Map<string, Promise<PricingSet>>();
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly catalog: ProgramCatalog,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Creates a rule: a partner's, over its own purchases in a currency it awards, funded by it;
+   * or the operator's coalition campaign. Errors (`defineRuleErrors`): InvalidInput, NotFound
+   * (currency), Forbidden.
+   */
+  createRule(
+    ctx: RequestContext,
+    input: { currency: string; definition: RuleDefinition },
+  ): Promise<EarnRuleView | ErrorOf<typeof defineRuleErrors>> {
+    return failsWith(defineRuleErrors, async () => {
+      const caller = requireCaller(ctx, 'partner', 'operator');
+      const owner = caller.kind === 'partner' ? caller.partnerId : null;
+      const currency = await this.catalog.currency(input.currency);
+      if (!currency) throw new NotFound('currency', input.currency);
+      if (owner !== null) {
+        const terms = await this.catalog.partnerTerms(owner, currency.code);
+        if (!terms?.earns) {
+          throw new InvalidInput('currency', `the calling partner does not award ${currency.code}`);
+        }
+      }
+      const definition = validRuleDefinition(input.definition, { partnerOwned: owner !== null });
+      const now = this.clock.now();
+      const id = newId('rul');
+      const view = await this.db.transaction(async (sql) => {
+        await sql.query(
+          `insert into earn_rule (id, owner_partner_id, currency_code, version, created_at)
+           values ($1, $2, $3, 1, $4)`,
+          [id, owner, currency.code, now],
+        );
+        await sql.query(
+          `insert into earn_rule_version (rule_id, version, definition, created_by, created_at)
+           values ($1, 1, $2, $3, $4)`,
+          [id, definitionJson(definition), callerName(ctx), now],
+        );
+        const created: EarnRuleView = {
+          id,
+          ownerPartnerId: owner,
+          currency: currency.code,
+          version: 1,
+          definition,
+          endedAt: null,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await recordAudit(sql, ctx, {
+          entity: 'earn_rule',
+          entityId: id,
+          action: 'create',
+          before: null,
+          after: created,
+          partnerIds: owner ? [owner] : [],
+          at: now,
+        });
+        return created;
+      });
+      this.clearCaches();
+      return view;
+    });
+  }
+
+  /**
+   * Replaces a rule's definition with a new version (earns already priced keep theirs). The
+   * owner or the operator. Errors (`manageRuleErrors`): InvalidInput (an ended rule too),
+   * NotFound, Forbidden.
+   */
+  updateRule(
+    ctx: RequestContext,
+    ruleId: string,
+    definition: RuleDefinition,
+  ): Promise<EarnRuleView | ErrorOf<typeof manageRuleErrors>> {
+    return failsWith(manageRuleErrors, () =>
+      this.changeRule(ctx, ruleId, 'update', (before) => {
+        const valid = validRuleDefinition(definition, {
+          partnerOwned: before.ownerPartnerId !== null,
+        });
+        return { ...before, version: before.version + 1, definition: valid };
+      }),
+    );
+  }
+
+  /** Ends a rule: it no longer applies from now. Errors (`manageRuleErrors`). */
+  endRule(
+    ctx: RequestContext,
+    ruleId: string,
+  ): Promise<EarnRuleView | ErrorOf<typeof manageRuleErrors>> {
+    return failsWith(manageRuleErrors, () =>
+      this.changeRule(ctx, ruleId, 'end', (before) => ({ ...before, endedAt: this.clock.now() })),
+    );
+  }
+
+  /**
+   * Rules the caller may see, newest first: a partner its own and the coalition campaigns, the
+   * operator every rule. Ended rules only when asked.
+   */
+  async rules(
+    ctx: RequestContext,
+    filter: { currency?: string; includeEnded?: boolean; first?: number; after?: string },
+  ): Promise<EarnRulesPage> {
+    const caller = requireCaller(ctx, 'partner', 'operator');
+    const first = Math.min(Math.max(filter.first ?? 50, 1), pageSizeMax);
+    const rows = await this.db.query<RuleRow>(
+      `${ruleSelect}
+       where ($1::text is null or r.owner_partner_id = $1 or r.owner_partner_id is null)
+         and ($2::text is null or r.currency_code = $2)
+         and ($3 or r.ended_at is null)
+         and ($4::text is null or r.id < $4)
+       order by r.id desc limit $5`,
+      [
+        caller.kind === 'partner' ? caller.partnerId : null,
+        filter.currency ?? null,
+        filter.includeEnded ?? false,
+        filter.after ?? null,
+        first + 1,
+      ],
+    );
+    const rules = rows.rows.slice(0, first).map(viewOf);
+    return {
+      rules,
+      nextCursor: rows.rows.length > first ? rules[rules.length - 1]!.id : null,
+    };
+  }
+
+  /**
+   * The rule bonus of an earn at a partner in a currency, per world (see RuleWorlds): the
+   * partner's rules and the coalition campaigns in force at `facts.at`. No database round trip
+   * once the partner's rules are in memory.
+   */
+  async priceEarn(
+    partnerId: string,
+    currency: string,
+    facts: EarnFacts,
+  ): Promise<RuleWorlds | null> {
+    const set = await this.pricingSet(partnerId, currency);
+    if (set.rules.length === 0) return null;
+    const rules = set.rules.filter((rule) => rule.inForceAt(facts.at));
+    if (rules.length === 0) return null;
+    return priceRules(rules, facts, set.tiersAt(facts.at));
+  }
+
+  /** The tier codes of the program's ladder at `at`, by rank (empty: no ladder). */
+  async tierCodesAt(currency: string, at: Date, partnerId: string): Promise<string[]> {
+    return (await this.pricingSet(partnerId, currency)).tiersAt(at).slice(1) as string[];
+  }
+
+  /** Drops what is kept in memory: rules or ladders changed. */
+  clearCaches(): void {
+    this.inForce.clear();
+  }
+
+  private pricingSet(partnerId: string, currency: string): Promise<PricingSet> {
+    const key = `${partnerId}\u0000${currency}`;
+    let set = this.inForce.get(key);
+    if (!set) {
+      set = this.loadPricingSet(partnerId, currency);
+      this.inForce.set(key, set);
+      set.catch(() => this.inForce.delete(key));
+    }
+    return set;
+  }
+
+  private async loadPricingSet(partnerId: string, currency: string): Promise<PricingSet> {
+    const [rules, ladders] = await Promise.all([
+      this.db.query<RuleRow>(
+        `${ruleSelect}
+         where (r.owner_partner_id = $1 or r.owner_partner_id is null)
+           and r.currency_code = $2 and r.ended_at is null`,
+        [partnerId, currency],
+      ),
+      this.db.query<{ effective_from: Date; codes: string[] }>(
+        `select effective_from, array(select t ->> 'code' from jsonb_array_elements(tiers) t) as codes
+         from tier_ladder_version where currency_code = $1 order by effective_from desc`,
+        [currency],
+      ),
+    ]);
+    const compiled = rules.rows
+      .map((row) =>
+        compileRule({
+          id: row.id,
+          version: row.version,
+          ownerPartnerId: row.owner_partner_id,
+          definition: definitionOf(row.definition),
+        }),
+      )
+      .sort(byEvaluationOrder);
+    return {
+      rules: compiled,
+      tiersAt: (at) => {
+        const ladder = ladders.rows.find((row) => row.effective_from.getTime() <= at.getTime());
+        return ladder ? [null, ...ladder.codes] : [null];
+      },
+    };
+  }
+
+  private async changeRule(
+    ctx: RequestContext,
+    ruleId: string,
+    action: 'update' | 'end',
+    change: (before: EarnRuleView) => EarnRuleView,
+  ): Promise<EarnRuleView> {
+    const caller = requireCaller(ctx, 'partner', 'operator');
+    const view = await this.db.transaction(async (sql) => {
+      const rows = await sql.query<RuleRow>(`${ruleSelect} where r.id = $1 for update of r`, [
+        ruleId,
+      ]);
+      const row = rows.rows[0];
+      // Another partner's rule, or a coalition campaign for a partner: as if it did not exist.
+      if (!row || (caller.kind === 'partner' && row.owner_partner_id !== caller.partnerId)) {
+        throw new NotFound('earnRule', ruleId);
+      }
+      const before = viewOf(row);
+      if (before.endedAt) throw new InvalidInput('ruleId', 'this rule has ended');
+      const now = this.clock.now();
+      const after = { ...change(before), updatedAt: now };
+      if (after.version !== before.version) {
+        await sql.query(
+          `insert into earn_rule_version (rule_id, version, definition, created_by, created_at)
+           values ($1, $2, $3, $4, $5)`,
+          [ruleId, after.version, definitionJson(after.definition), callerName(ctx), now],
+        );
+      }
+      await sql.query('update earn_rule set version = $2, ended_at = $3 where id = $1', [
+        ruleId,
+        after.version,
+        after.endedAt,
+      ]);
+      await recordAudit(sql, ctx, {
+        entity: 'earn_rule',
+        entityId: ruleId,
+        action,
+        before,
+        after,
+        partnerIds: before.ownerPartnerId ? [before.ownerPartnerId] : [],
+        at: now,
+      });
+      return after;
+    });
+    this.clearCaches();
+    return view;
+  }
+}
+
+/** The rules in force for one partner and currency, and the program's tier codes. */
+interface PricingSet {
+  rules: CompiledRule[];
+  /** Each world's tier code at an instant: [null (no tier), rank 0's code, ...]. */
+  tiersAt(at: Date): (string | null)[];
+}
+
+interface RuleRow {
+  id: string;
+  owner_partner_id: string | null;
+  currency_code: string;
+  version: number;
+  ended_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  definition: Record<string, unknown>;
+}
+
+const ruleSelect = `
+  select r.id, r.owner_partner_id, r.currency_code, r.version, r.ended_at, r.created_at,
+         v.created_at as updated_at, v.definition
+  from earn_rule r join earn_rule_version v on v.rule_id = r.id and v.version = r.version`;
+
+function viewOf(row: RuleRow): EarnRuleView {
+  return {
+    id: row.id,
+    ownerPartnerId: row.owner_partner_id,
+    currency: row.currency_code,
+    version: row.version,
+    definition: definitionOf(row.definition),
+    endedAt: row.ended_at,
+    createdAt: row.created_at,
+    updatedAt: row.ended_at ?? row.updated_at,
+  };
+}

@@ -1,0 +1,347 @@
+import 'reflect-metadata';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { previewAwardErrors } from '../gateway/purchases/purchase-service';
+import { defineRuleErrors, manageRuleErrors } from '../gateway/rules/rule-service';
+import { Money, MoneyInput, PageInfo } from './common';
+import { resultUnion } from './errors';
+import { Int64 } from './scalars';
+import { EarnLine } from './tiers';
+
+export enum SalesChannel {
+  STORE = 'store',
+  ONLINE = 'online',
+  APP = 'app',
+}
+registerEnumType(SalesChannel, { name: 'SalesChannel', description: 'Where a purchase was made.' });
+
+export enum RuleStacking {
+  STACKABLE = 'stackable',
+  EXCLUSIVE = 'exclusive',
+  STOP = 'stop',
+}
+registerEnumType(RuleStacking, {
+  name: 'RuleStacking',
+  description:
+    'How a rule combines with others, evaluated by priority (highest first, then oldest).',
+  valuesConfig: {
+    STACKABLE: { description: 'Applies, and later rules may apply too.' },
+    EXCLUSIVE: {
+      description: 'Applies only when no rule applied before it; then no later rule applies.',
+    },
+    STOP: { description: 'Applies; then no later rule applies.' },
+  },
+});
+
+export enum RuleMatch {
+  ALL = 'all',
+  ANY = 'any',
+}
+registerEnumType(RuleMatch, {
+  name: 'RuleMatch',
+  description: 'Whether every condition must hold, or one is enough.',
+});
+
+@InputType({ description: 'One line of a purchase’s basket.' })
+export class BasketLineInput {
+  @Field({ description: 'The partner’s product code.' })
+  sku!: string;
+
+  @Field({ nullable: true, description: 'The product’s category, e.g. "toys".' })
+  category?: string;
+
+  @Field(() => Int)
+  quantity!: number;
+
+  @Field({ description: 'Price of one unit, a decimal in the purchase’s currency, e.g. "9.99".' })
+  unitPrice!: string;
+
+  @Field({
+    nullable: true,
+    description:
+      'What the line costs after line discounts (default: quantity x unit price). The lines add up to the purchase.',
+  })
+  amount?: string;
+}
+
+@InputType({ description: 'Basket lines matched by sku or by category (either matches).' })
+export class LineConditionInput {
+  @Field(() => [String], { nullable: true })
+  skus?: string[];
+
+  @Field(() => [String], { nullable: true })
+  categories?: string[];
+
+  @Field(() => Int, { nullable: true, description: 'Matching lines’ total quantity (default 1).' })
+  quantityAtLeast?: number;
+
+  @Field(() => MoneyInput, { nullable: true, description: 'Matching lines’ total amount.' })
+  amountAtLeast?: MoneyInput;
+}
+
+@InputType({ description: 'One condition of a rule: give exactly one field.' })
+export class RuleConditionInput {
+  @Field(() => [SalesChannel], {
+    nullable: true,
+    description: 'The purchase’s channel is one of these.',
+  })
+  channels?: SalesChannel[];
+
+  @Field(() => LineConditionInput, { nullable: true, description: 'The basket has such lines.' })
+  lines?: LineConditionInput;
+
+  @Field(() => MoneyInput, { nullable: true, description: 'The purchase is at least this much.' })
+  basketTotalAtLeast?: MoneyInput;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'The member holds one of these tiers of the program (tier codes).',
+  })
+  memberTiers?: string[];
+}
+
+@InputType({
+  description: 'Multiplies the base points of matching lines (all lines when none named).',
+})
+export class MultiplyPointsInput {
+  @Field({ description: 'A decimal above 1, e.g. "2" or "1.5".' })
+  multiplier!: string;
+
+  @Field(() => [String], { nullable: true })
+  skus?: string[];
+
+  @Field(() => [String], { nullable: true })
+  categories?: string[];
+}
+
+@InputType({ description: 'One effect of a rule: give exactly one field.' })
+export class RuleEffectInput {
+  @Field(() => MultiplyPointsInput, { nullable: true })
+  multiplyPoints?: MultiplyPointsInput;
+
+  @Field(() => Int64, { nullable: true, description: 'Adds this many points.' })
+  bonusPoints?: bigint;
+}
+
+@InputType({ description: 'What an earning rule does, and when.' })
+export class EarnRuleDefinitionInput {
+  @Field({ description: 'Shown on receipts and in the wallet history, e.g. "Toys x2 for Gold".' })
+  name!: string;
+
+  @Field(() => Date, { nullable: true, description: 'In force from (default: now).' })
+  startsAt?: Date;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'In force until (exclusive; default: until ended).',
+  })
+  endsAt?: Date;
+
+  @Field(() => [Int], {
+    nullable: true,
+    description: 'ISO days of the week it applies (1 Monday ... 7 Sunday; default: every day).',
+  })
+  daysOfWeek?: number[];
+
+  @Field(() => Int, { nullable: true, description: 'First hour of the day it applies (0-23).' })
+  hoursFrom?: number;
+
+  @Field(() => Int, { nullable: true, description: 'Hour of the day it stops applying (1-24).' })
+  hoursTo?: number;
+
+  @Field({ nullable: true, description: 'IANA time zone of the days and hours (default "UTC").' })
+  timeZone?: string;
+
+  @Field(() => Int, { nullable: true, description: 'Higher runs first (default 0).' })
+  priority?: number;
+
+  @Field(() => RuleStacking, { nullable: true, description: 'Default STACKABLE.' })
+  stacking?: RuleStacking;
+
+  @Field(() => RuleMatch, { nullable: true, description: 'Default ALL.' })
+  match?: RuleMatch;
+
+  @Field(() => [RuleConditionInput], { nullable: true, description: 'None: every earn.' })
+  conditions?: RuleConditionInput[];
+
+  @Field(() => [RuleEffectInput])
+  effects!: RuleEffectInput[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The purchase partner’s share of the bonus in percent; the operator funds the rest. A partner’s rule: always 100 (the default); a coalition campaign: default 0.',
+  })
+  partnerSharePercent?: number;
+}
+
+@InputType({ description: 'A new earning rule in a program currency.' })
+export class CreateEarnRuleInput {
+  @Field({ description: 'The program currency the rule awards, e.g. "SKY".' })
+  currency!: string;
+
+  @Field(() => EarnRuleDefinitionInput)
+  definition!: EarnRuleDefinitionInput;
+}
+
+@ObjectType({ description: 'One condition of an earning rule.' })
+export class RuleCondition {
+  @Field({ description: '"channel", "lines", "basketTotal" or "memberTier".' })
+  kind!: string;
+
+  @Field(() => [SalesChannel], { nullable: true })
+  channels!: SalesChannel[] | null;
+
+  @Field(() => [String], { nullable: true })
+  skus!: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  categories!: string[] | null;
+
+  @Field(() => Int, { nullable: true })
+  quantityAtLeast!: number | null;
+
+  @Field(() => Money, { nullable: true, description: 'Lines’ amount, or the basket total.' })
+  amountAtLeast!: Money | null;
+
+  @Field(() => [String], { nullable: true })
+  memberTiers!: string[] | null;
+}
+
+@ObjectType({ description: 'One effect of an earning rule.' })
+export class RuleEffect {
+  @Field({ description: '"multiply" or "bonus".' })
+  kind!: string;
+
+  @Field(() => String, { nullable: true, description: 'The multiplier, e.g. "2".' })
+  multiplier!: string | null;
+
+  @Field(() => [String], { nullable: true })
+  skus!: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  categories!: string[] | null;
+
+  @Field(() => Int64, { nullable: true })
+  bonusPoints!: bigint | null;
+}
+
+@ObjectType({ description: 'An earning rule: a partner’s, or the operator’s coalition campaign.' })
+export class EarnRule {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'The partner whose purchases it applies to; null: every partner’s (a coalition campaign).',
+  })
+  ownerPartnerId!: string | null;
+
+  @Field()
+  currency!: string;
+
+  @Field(() => Int, { description: 'The version in force; each update adds one.' })
+  version!: number;
+
+  @Field()
+  name!: string;
+
+  @Field()
+  startsAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  endsAt!: Date | null;
+
+  @Field(() => [Int])
+  daysOfWeek!: number[];
+
+  @Field(() => Int, { nullable: true })
+  hoursFrom!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  hoursTo!: number | null;
+
+  @Field()
+  timeZone!: string;
+
+  @Field(() => Int)
+  priority!: number;
+
+  @Field(() => RuleStacking)
+  stacking!: RuleStacking;
+
+  @Field(() => RuleMatch)
+  match!: RuleMatch;
+
+  @Field(() => [RuleCondition])
+  conditions!: RuleCondition[];
+
+  @Field(() => [RuleEffect])
+  effects!: RuleEffect[];
+
+  @Field(() => Int, { description: 'The purchase partner’s share of the bonus, in percent.' })
+  partnerSharePercent!: number;
+
+  @Field(() => Date, { nullable: true, description: 'When it was ended; null while live.' })
+  endedAt!: Date | null;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field()
+  updatedAt!: Date;
+}
+
+@ObjectType({ description: 'A page of earning rules, newest first.' })
+export class EarnRulesPage {
+  @Field(() => [EarnRule])
+  nodes!: EarnRule[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@ObjectType({ description: 'The rule as it now stands.' })
+export class EarnRuleSuccess {
+  @Field(() => EarnRule)
+  rule!: EarnRule;
+}
+
+export const CreateEarnRuleResult = resultUnion({
+  name: 'CreateEarnRuleResult',
+  description: 'EarnRuleSuccess, or why no rule was created.',
+  success: EarnRuleSuccess,
+  errors: defineRuleErrors,
+});
+
+export const ChangeEarnRuleResult = resultUnion({
+  name: 'ChangeEarnRuleResult',
+  description: 'EarnRuleSuccess, or why the rule was not changed.',
+  success: EarnRuleSuccess,
+  errors: manageRuleErrors,
+});
+
+@ObjectType({ description: 'What an award would give now; nothing was written.' })
+export class PreviewAwardSuccess {
+  @Field(() => ID)
+  memberId!: string;
+
+  @Field()
+  currency!: string;
+
+  @Field(() => Int64, { description: 'The points: the sum of `lines`.' })
+  points!: bigint;
+
+  @Field(() => [EarnLine])
+  lines!: EarnLine[];
+
+  @Field(() => String, { nullable: true, description: 'The member’s tier it was priced at.' })
+  tierCode!: string | null;
+}
+
+export const PreviewAwardResult = resultUnion({
+  name: 'PreviewAwardResult',
+  description: 'PreviewAwardSuccess, or why it cannot be priced.',
+  success: PreviewAwardSuccess,
+  errors: previewAwardErrors,
+});
