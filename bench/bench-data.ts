@@ -13,6 +13,8 @@ export const benchPartnerCount = 20;
 export const earnCurrency = 'BPT';
 /** A second currency the 20 partners earn, with a tier ladder (earn_tiers_vs_plain only). */
 export const tieredCurrency = 'BTR';
+/** A third, tiered like BTR, with 20 earning rules (earn_rules_vs_plain only). */
+export const rulesCurrency = 'BRU';
 export const rewardsPartner = { id: 'ptr_nordic', name: 'Nordic Hotels', currency: 'HTL' };
 /** The wallet member's currencies and the partner that owns and awards each. */
 const walletPrograms = [
@@ -180,13 +182,17 @@ function must<T>(outcome: T | DomainError): T {
  * with an account, as members at a point of sale are. Earns then pay for the multiplier and the
  * qualification update, not for first-time enrolment.
  */
-export async function seedTieredProgram(databaseUrl: string, members: number): Promise<void> {
+export async function seedTieredProgram(
+  databaseUrl: string,
+  members: number,
+  currency = tieredCurrency,
+): Promise<void> {
   const app = await createApp({ databaseUrl });
   try {
     const system = app.systemContext('bench-seed');
     must(
       await app.catalog.createCurrency(system, {
-        code: tieredCurrency,
+        code: currency,
         name: 'Bench tiered points',
         ownerPartnerId: benchPartnerId(0),
         expiryMonths,
@@ -196,7 +202,7 @@ export async function seedTieredProgram(databaseUrl: string, members: number): P
       must(
         await app.catalog.setPartnerCurrency(system, {
           partnerId: benchPartnerId(index),
-          currency: tieredCurrency,
+          currency: currency,
           earns: true,
           accepts: true,
           earnRatePoints: 1n,
@@ -207,7 +213,7 @@ export async function seedTieredProgram(databaseUrl: string, members: number): P
     }
     must(
       await app.tiers.defineLadder(system, {
-        currency: tieredCurrency,
+        currency: currency,
         metric: 'points',
         window: 'calendar_year',
         effectiveFrom: new Date(Date.now() - 3_600_000),
@@ -223,7 +229,7 @@ export async function seedTieredProgram(databaseUrl: string, members: number): P
       `insert into account (kind, currency_code, member_id, tier_window_start)
        select 'member', $2, 'mbr_bench_' || lpad(i::text, 7, '0'), tier_window_start('calendar_year', now())
        from generate_series(0, $1::int - 1) i`,
-      [members, tieredCurrency],
+      [members, currency],
     );
     await app.db.query(
       `insert into member_tier (member_id, currency_code, rank, qualified_rank, enrolled_at,
@@ -231,7 +237,7 @@ export async function seedTieredProgram(databaseUrl: string, members: number): P
        select 'mbr_bench_' || lpad(i::text, 7, '0'), $2, i % 4, i % 4, now(), 'earn',
               tier_window_end('calendar_year', now()), now()
        from generate_series(0, $1::int - 1) i`,
-      [members, tieredCurrency],
+      [members, currency],
     );
   } finally {
     await app.close();

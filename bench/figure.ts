@@ -58,6 +58,11 @@ export const figureDefinitions: Record<FigureName, { definition: string; target:
       'earns/s in a program with a four-tier ladder (multiplier applied, qualification updated) ÷ the same load in a program without tiers, same gateway, side by side',
     target: { comparison: '>=', value: 0.9, unit: 'ratio' },
   },
+  earn_rules_vs_plain: {
+    definition:
+      'earns/s with baskets in a tiered program with 20 active earning rules (multipliers, channel and threshold bonuses, tier conditions, stacking) ÷ the same load in the same kind of program without rules, side by side',
+    target: { comparison: '>=', value: 0.8, unit: 'ratio' },
+  },
   overload_p99: {
     definition:
       'p99 latency of the acknowledged earns with 200 clients (the rest answered 503 BUSY within GATEWAY_QUEUE_WAIT_MS)',

@@ -14,6 +14,7 @@ export const figureNames = [
   'stuck_partner',
   'overload_p99',
   'earn_tiers_vs_plain',
+  'earn_rules_vs_plain',
 ] as const;
 export type FigureName = (typeof figureNames)[number];
 

@@ -75,6 +75,8 @@ export function earnRequests(options: {
   partners: PartnerChoice;
   /** The program currency earned (default BPT). */
   currency?: string;
+  /** Send the purchase's basket (toys, food, a gift card) and a channel, as a till does. */
+  baskets?: boolean;
 }): () => OutgoingRequest {
   const tag = randomBytes(4).toString('hex');
   const headersByPartner = options.tokens.map((token) => ({
@@ -95,10 +97,25 @@ export function earnRequests(options: {
             transactionId: `BENCH-${tag}-${sent++}`,
             currency: options.currency ?? earnCurrency,
             purchase: { amount: '42.00', currency: 'EUR' },
+            ...(options.baskets ? benchBasket(sent) : {}),
           },
         },
       }),
     };
+  };
+}
+
+const salesChannels = ['STORE', 'ONLINE', 'APP'] as const;
+
+/** A 42.00 EUR basket: 2 toys, groceries and a gift card; the channel rotates. */
+function benchBasket(sent: number) {
+  return {
+    channel: salesChannels[sent % salesChannels.length],
+    basket: [
+      { sku: 'TOY-7', category: 'toys', quantity: 2, unitPrice: '8.50' },
+      { sku: 'FOOD-3', category: 'food', quantity: 1, unitPrice: '20.00' },
+      { sku: 'GIFT-5', category: 'gift cards', quantity: 1, unitPrice: '5.00' },
+    ],
   };
 }
 

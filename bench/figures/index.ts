@@ -1,4 +1,5 @@
 import type { Experiment } from '../figure';
+import { earnRulesVsPlain } from './earn-rules-vs-plain';
 import { earnTiersVsPlain } from './earn-tiers-vs-plain';
 import { earnVsTpcb } from './earn-vs-tpcb';
 import { federationOverhead } from './federation-overhead';
@@ -13,6 +14,7 @@ export const experiments: Experiment[] = [
   earnVsTpcb,
   hotPartner,
   earnTiersVsPlain,
+  earnRulesVsPlain,
   stuckPartner,
   readVsBareHttp,
   federationOverhead,

@@ -1,0 +1,186 @@
+import pg from 'pg';
+import { createApp } from '../../gateway/app';
+import type { RuleDefinition } from '../../gateway/rules/rule-definition';
+import { DomainError } from '../../gateway/shared/errors';
+import { rulesCurrency, seedTieredProgram, tieredCurrency } from '../bench-data';
+import { type Experiment, failed, measured, spreadOver } from '../figure';
+import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
+import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
+
+/**
+ * earn_rules_vs_plain (issue 14): the spread earn load with baskets and channels in BRU (tiered
+ * like BTR, with 20 coalition campaigns in force, every one evaluated on every earn) and in BTR
+ * (the same ladder and members, no rules), one gateway and database, side by side in each run.
+ */
+export const earnRulesVsPlain: Experiment = {
+  figures: ['earn_rules_vs_plain'],
+  async run(context) {
+    const options = context.options;
+    const url = await context.seededDatabase('rules');
+    context.log('adding two tiered programs (BTR, BRU) and 20 earning rules in BRU');
+    await seedTieredProgram(url, options.members, tieredCurrency);
+    await seedTieredProgram(url, options.members, rulesCurrency);
+    await seedRules(url);
+    const gateway = await context.startGateway(url, 'rules');
+    const tokens = await partnerTokens(context.keys);
+    const loadIn = (currency: string) => ({
+      request: earnRequests({
+        tokens,
+        members: options.members,
+        partners: 'spread',
+        currency,
+        baskets: true,
+      }),
+      succeeded: isAwardSuccess,
+    });
+    const loads = { rules: loadIn(rulesCurrency), plain: loadIn(tieredCurrency) };
+    context.log(`warming up (${options.warmupSeconds} s of earns in each program)`);
+    await context.warmUp(gateway, loads.rules);
+    await context.warmUp(gateway, loads.plain);
+    const results = await sideBySide(context, ['rules', 'plain'], (side) =>
+      context.load(gateway, loads[side]),
+    );
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    let grants = { earns: 0, grants: 0, points: 0 };
+    try {
+      const row = (
+        await client.query(
+          'select count(distinct transfer_id) as earns, count(*) as grants, coalesce(sum(points), 0) as points from earn_rule_grant',
+        )
+      ).rows[0];
+      grants = { earns: Number(row.earns), grants: Number(row.grants), points: Number(row.points) };
+    } finally {
+      await client.end();
+    }
+    const details = {
+      rulesEarnPerSecond: spreadOver(results.rules, (run) => run.ratePerSecond),
+      plainEarnPerSecond: spreadOver(results.plain, (run) => run.ratePerSecond),
+      rulesP50Ms: spreadOver(results.rules, (run) => run.p50Ms),
+      plainP50Ms: spreadOver(results.plain, (run) => run.p50Ms),
+      rulesGatewayCpuMsPerEarn: spreadOver(results.rules, (run) => run.serverCpuMsPerRequest),
+      plainGatewayCpuMsPerEarn: spreadOver(results.plain, (run) => run.serverCpuMsPerRequest),
+      earnsWithGrants: grants.earns,
+      grants: grants.grants,
+      grantedPoints: grants.points,
+      failedRequests: [...results.rules, ...results.plain].reduce(
+        (sum, run) => sum + run.failures,
+        0,
+      ),
+    };
+    if (anyEmptyWindow(results))
+      return [failed('earn_rules_vs_plain', 'a window completed no earn', details)];
+    return [
+      measured(
+        'earn_rules_vs_plain',
+        perRunRatios(results.rules, results.plain, (run) => run.ratePerSecond),
+        details,
+        [],
+        `with 20 rules ${details.rulesEarnPerSecond.median} earns/s (p50 ${details.rulesP50Ms.median} ms, ${details.rulesGatewayCpuMsPerEarn.median} ms gateway CPU) vs without ${details.plainEarnPerSecond.median}/s (${details.plainGatewayCpuMsPerEarn.median} ms); ${grants.grants} grants on ${grants.earns} earns`,
+      ),
+    ];
+  },
+};
+
+/**
+ * 20 coalition campaigns in BRU, of the kinds partners run: product multipliers (some for a
+ * tier), channel bonuses, basket thresholds, minimum quantities, one exclusive and one stop.
+ * Most match the bench basket, so every earn is priced in four tier worlds with several lines.
+ */
+async function seedRules(databaseUrl: string): Promise<void> {
+  const app = await createApp({ databaseUrl, migrate: false });
+  try {
+    const operator = {
+      ...app.systemContext('bench-rules'),
+      caller: { kind: 'operator' as const, userId: 'bench' },
+    };
+    const base = {
+      window: {
+        startsAt: new Date(Date.now() - 3_600_000),
+        endsAt: null,
+        daysOfWeek: [],
+        hours: null,
+        timeZone: 'Europe/Helsinki',
+      },
+      stacking: 'stackable' as const,
+      match: 'all' as const,
+      partnerShareBp: 5_000,
+    };
+    const filter = (...categories: string[]) => ({ skus: [], categories });
+    const definitions: RuleDefinition[] = [];
+    const tiers = ['BASIC', 'SILVER', 'GOLD', 'PLATINUM'];
+    for (let i = 0; i < 4; i++) {
+      definitions.push({
+        ...base,
+        name: `Toys x${i + 2} for ${tiers[i]}`,
+        priority: 100 - i,
+        conditions: [
+          { kind: 'memberTier', tiers: [tiers[i]!] },
+          { kind: 'lines', filter: filter('toys'), quantityMin: 1, amountMin: null },
+        ],
+        effects: [{ kind: 'multiply', multiplierBp: (i + 2) * 10_000, filter: filter('toys') }],
+      });
+    }
+    for (const [index, channel] of (['store', 'online', 'app'] as const).entries()) {
+      definitions.push({
+        ...base,
+        name: `${channel} bonus`,
+        priority: 50 - index,
+        conditions: [{ kind: 'channel', channels: [channel] }],
+        effects: [{ kind: 'bonus', points: BigInt(5 + index) }],
+      });
+    }
+    for (let i = 0; i < 4; i++) {
+      definitions.push({
+        ...base,
+        name: `Basket over ${(i + 1) * 20} EUR`,
+        priority: 40 - i,
+        conditions: [
+          { kind: 'basketTotal', currency: 'EUR', amountMinorMin: BigInt((i + 1) * 2_000) },
+        ],
+        effects: [{ kind: 'bonus', points: BigInt(10 * (i + 1)) }],
+      });
+    }
+    for (const [index, category] of ['food', 'gift cards', 'toys', 'garden'].entries()) {
+      definitions.push({
+        ...base,
+        name: `${category} x1.5`,
+        priority: 30 - index,
+        conditions: [{ kind: 'lines', filter: filter(category), quantityMin: 1, amountMin: null }],
+        effects: [{ kind: 'multiply', multiplierBp: 15_000, filter: filter(category) }],
+      });
+    }
+    for (let i = 0; i < 3; i++) {
+      definitions.push({
+        ...base,
+        name: `Weekend garden ${i}`,
+        priority: 20 - i,
+        window: { ...base.window, daysOfWeek: [6, 7], hours: { from: 8, to: 20 } },
+        conditions: [{ kind: 'lines', filter: filter('garden'), quantityMin: 2, amountMin: null }],
+        effects: [{ kind: 'bonus', points: 25n }],
+      });
+    }
+    definitions.push({
+      ...base,
+      name: 'Exclusive welcome',
+      priority: 10,
+      stacking: 'exclusive',
+      conditions: [{ kind: 'channel', channels: ['app'] }],
+      effects: [{ kind: 'bonus', points: 100n }],
+    });
+    definitions.push({
+      ...base,
+      name: 'Last word',
+      priority: 0,
+      stacking: 'stop',
+      conditions: [],
+      effects: [{ kind: 'bonus', points: 1n }],
+    });
+    for (const definition of definitions) {
+      const created = await app.rules.createRule(operator, { currency: rulesCurrency, definition });
+      if (created instanceof DomainError) throw new Error(`bench rule: ${created.message}`);
+    }
+  } finally {
+    await app.close();
+  }
+}
