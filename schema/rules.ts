@@ -32,6 +32,17 @@ registerEnumType(RuleStacking, {
   },
 });
 
+export enum LimitPeriod {
+  DAY = 'day',
+  MONTH = 'month',
+  EVER = 'ever',
+}
+registerEnumType(LimitPeriod, {
+  name: 'LimitPeriod',
+  description:
+    'The period of a per-member limit: a day or a month in the rule’s time zone, or ever.',
+});
+
 export enum RuleMatch {
   ALL = 'all',
   ANY = 'any',
@@ -97,6 +108,38 @@ export class RuleConditionInput {
     description: 'The member holds one of these tiers of the program (tier codes).',
   })
   memberTiers?: string[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The member’s N-th purchase at this partner, this one included (step by step: 1, 2, 3). Needs match ALL.',
+  })
+  purchaseNumber?: number;
+
+  @Field({
+    nullable: true,
+    description:
+      'The member’s first purchase anywhere in the coalition (give true). Needs match ALL.',
+  })
+  firstPurchaseInCoalition?: boolean;
+}
+
+@InputType({ description: 'How often a rule may give; every field is optional (no limit).' })
+export class RuleLimitsInput {
+  @Field(() => Int, { nullable: true, description: 'Uses per member per `perMemberPeriod`.' })
+  perMemberUses?: number;
+
+  @Field(() => LimitPeriod, { nullable: true, description: 'Default EVER ("once per member").' })
+  perMemberPeriod?: LimitPeriod;
+
+  @Field(() => Int, { nullable: true, description: 'Uses in total, across members.' })
+  usesMax?: number;
+
+  @Field(() => Int64, {
+    nullable: true,
+    description: 'Points in total; never exceeded (the last few points may go unused).',
+  })
+  pointsBudget?: bigint;
 }
 
 @InputType({
@@ -172,6 +215,9 @@ export class EarnRuleDefinitionInput {
       'The purchase partner’s share of the bonus in percent; the operator funds the rest. A partner’s rule: always 100 (the default); a coalition campaign: default 0.',
   })
   partnerSharePercent?: number;
+
+  @Field(() => RuleLimitsInput, { nullable: true, description: 'Default: no limits.' })
+  limits?: RuleLimitsInput;
 }
 
 @InputType({ description: 'A new earning rule in a program currency.' })
@@ -185,8 +231,14 @@ export class CreateEarnRuleInput {
 
 @ObjectType({ description: 'One condition of an earning rule.' })
 export class RuleCondition {
-  @Field({ description: '"channel", "lines", "basketTotal" or "memberTier".' })
+  @Field({
+    description:
+      '"channel", "lines", "basketTotal", "memberTier", "purchaseNumber" or "firstInCoalition".',
+  })
   kind!: string;
+
+  @Field(() => Int, { nullable: true })
+  purchaseNumber!: number | null;
 
   @Field(() => [SalesChannel], { nullable: true })
   channels!: SalesChannel[] | null;
@@ -223,6 +275,27 @@ export class RuleEffect {
 
   @Field(() => Int64, { nullable: true })
   bonusPoints!: bigint | null;
+}
+
+@ObjectType({ description: 'How often a rule may give (null fields: no such limit).' })
+export class RuleLimits {
+  @Field(() => Int, { nullable: true })
+  perMemberUses!: number | null;
+
+  @Field(() => LimitPeriod, { nullable: true })
+  perMemberPeriod!: LimitPeriod | null;
+
+  @Field(() => Int, { nullable: true })
+  usesMax!: number | null;
+
+  @Field(() => Int64, { nullable: true })
+  pointsBudget!: bigint | null;
+
+  @Field(() => Int64, { nullable: true, description: 'Budget points not yet granted.' })
+  pointsLeft!: bigint | null;
+
+  @Field(() => Int64, { nullable: true, description: 'Uses not yet granted, of `usesMax`.' })
+  usesLeft!: bigint | null;
 }
 
 @ObjectType({ description: 'An earning rule: a partner’s, or the operator’s coalition campaign.' })
@@ -281,6 +354,9 @@ export class EarnRule {
 
   @Field(() => Int, { description: 'The purchase partner’s share of the bonus, in percent.' })
   partnerSharePercent!: number;
+
+  @Field(() => RuleLimits)
+  limits!: RuleLimits;
 
   @Field(() => Date, { nullable: true, description: 'When it was ended; null while live.' })
   endedAt!: Date | null;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { createApp } from '../../gateway/app';
-import type { RuleDefinition } from '../../gateway/rules/rule-definition';
+import { noLimits, type RuleDefinition } from '../../gateway/rules/rule-definition';
 import { DomainError } from '../../gateway/shared/errors';
 import { rulesCurrency, seedTieredProgram, tieredCurrency } from '../bench-data';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
@@ -84,7 +84,8 @@ export const earnRulesVsPlain: Experiment = {
 
 /**
  * 20 coalition campaigns in BRU, of the kinds partners run: product multipliers (some for a
- * tier), channel bonuses, basket thresholds, minimum quantities, one exclusive and one stop.
+ * tier), channel bonuses, basket thresholds, minimum quantities, step by step (a first purchase,
+ * once per member), once a day, a budget, one exclusive and one stop.
  * Most match the bench basket, so every earn is priced in four tier worlds with several lines.
  */
 async function seedRules(databaseUrl: string): Promise<void> {
@@ -105,6 +106,7 @@ async function seedRules(databaseUrl: string): Promise<void> {
       stacking: 'stackable' as const,
       match: 'all' as const,
       partnerShareBp: 5_000,
+      limits: noLimits,
     };
     const filter = (...categories: string[]) => ({ skus: [], categories });
     const definitions: RuleDefinition[] = [];
@@ -150,16 +152,33 @@ async function seedRules(databaseUrl: string): Promise<void> {
         effects: [{ kind: 'multiply', multiplierBp: 15_000, filter: filter(category) }],
       });
     }
-    for (let i = 0; i < 3; i++) {
-      definitions.push({
-        ...base,
-        name: `Weekend garden ${i}`,
-        priority: 20 - i,
-        window: { ...base.window, daysOfWeek: [6, 7], hours: { from: 8, to: 20 } },
-        conditions: [{ kind: 'lines', filter: filter('garden'), quantityMin: 2, amountMin: null }],
-        effects: [{ kind: 'bonus', points: 25n }],
-      });
-    }
+    // Limited: step by step (once per member ever), once a day, and a budgeted campaign.
+    definitions.push({
+      ...base,
+      name: 'First purchase here',
+      priority: 20,
+      conditions: [{ kind: 'purchaseNumber', number: 1 }],
+      effects: [{ kind: 'bonus', points: 50n }],
+      limits: { ...noLimits, perMember: { uses: 1, period: 'ever' } },
+    });
+    definitions.push({
+      ...base,
+      name: 'Once a day',
+      priority: 19,
+      conditions: [{ kind: 'lines', filter: filter('food'), quantityMin: 1, amountMin: null }],
+      effects: [{ kind: 'bonus', points: 3n }],
+      limits: { ...noLimits, perMember: { uses: 1, period: 'day' } },
+    });
+    definitions.push({
+      ...base,
+      name: 'Budgeted gift cards',
+      priority: 18,
+      conditions: [
+        { kind: 'lines', filter: filter('gift cards'), quantityMin: 1, amountMin: null },
+      ],
+      effects: [{ kind: 'bonus', points: 2n }],
+      limits: { ...noLimits, pointsBudget: 1_000_000_000n, usesMax: 1_000_000_000 },
+    });
     definitions.push({
       ...base,
       name: 'Exclusive welcome',

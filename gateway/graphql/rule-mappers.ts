@@ -2,9 +2,11 @@ import type { AwardPointsInput } from '../../schema/purchases';
 import {
   EarnRule,
   type EarnRuleDefinitionInput,
+  type LimitPeriod,
   type LineConditionInput,
   RuleCondition,
   RuleEffect,
+  RuleLimits,
   type RuleMatch,
   type RuleStacking,
   type SalesChannel,
@@ -92,12 +94,23 @@ export function ruleDefinitionOf(
         condition.lines,
         condition.basketTotalAtLeast,
         condition.memberTiers,
+        condition.purchaseNumber,
+        condition.firstPurchaseInCoalition,
       ].filter((value) => value !== undefined && value !== null);
       if (given.length !== 1) {
         throw new InvalidInput(
           field,
-          'give exactly one of channels, lines, basketTotalAtLeast, memberTiers',
+          'give exactly one of channels, lines, basketTotalAtLeast, memberTiers, purchaseNumber, firstPurchaseInCoalition',
         );
+      }
+      if (condition.purchaseNumber != null) {
+        return { kind: 'purchaseNumber', number: condition.purchaseNumber };
+      }
+      if (condition.firstPurchaseInCoalition != null) {
+        if (!condition.firstPurchaseInCoalition) {
+          throw new InvalidInput(`${field}.firstPurchaseInCoalition`, 'give true, or leave it out');
+        }
+        return { kind: 'firstInCoalition' };
       }
       if (condition.channels) return { kind: 'channel', channels: condition.channels };
       if (condition.lines) return lineCondition(condition.lines, `${field}.lines`);
@@ -121,6 +134,14 @@ export function ruleDefinitionOf(
       };
     }),
     partnerShareBp: share * 100,
+    limits: {
+      perMember:
+        input.limits?.perMemberUses == null
+          ? null
+          : { uses: input.limits.perMemberUses, period: input.limits.perMemberPeriod ?? 'ever' },
+      usesMax: input.limits?.usesMax ?? null,
+      pointsBudget: input.limits?.pointsBudget ?? null,
+    },
   };
 }
 
@@ -155,6 +176,14 @@ export function earnRuleObject(view: EarnRuleView): EarnRule {
     conditions: definition.conditions.map(conditionObject),
     effects: definition.effects.map(effectObject),
     partnerSharePercent: definition.partnerShareBp / 100,
+    limits: Object.assign(new RuleLimits(), {
+      perMemberUses: definition.limits.perMember?.uses ?? null,
+      perMemberPeriod: (definition.limits.perMember?.period as LimitPeriod | undefined) ?? null,
+      usesMax: definition.limits.usesMax,
+      pointsBudget: definition.limits.pointsBudget,
+      pointsLeft: view.budgetLeft?.points ?? null,
+      usesLeft: view.budgetLeft?.uses ?? null,
+    }),
     endedAt: view.endedAt,
     createdAt: view.createdAt,
     updatedAt: view.updatedAt,
@@ -170,8 +199,13 @@ function conditionObject(condition: DomainCondition): RuleCondition {
     quantityAtLeast: null,
     amountAtLeast: null,
     memberTiers: null,
+    purchaseNumber: null,
   });
   switch (condition.kind) {
+    case 'purchaseNumber':
+      return Object.assign(object, { purchaseNumber: condition.number });
+    case 'firstInCoalition':
+      return object;
     case 'channel':
       return Object.assign(object, { channels: condition.channels as SalesChannel[] });
     case 'lines':

@@ -65,22 +65,44 @@ export interface EarnLine {
   ruleId?: string;
 }
 
-/** An earning rule's grant on one earn: points, and how many of them its partner funds. */
-export interface RuleGrant {
+/**
+ * A rule whose conditions held for an earn in one world, as the batch decides it: its points,
+ * the part the purchase's partner funds, its stacking, the receipt line's description, and what
+ * only the ledger can check (history conditions, per-member limit, budget).
+ */
+export interface RuleCandidate {
   ruleId: string;
   version: number;
   points: bigint;
-  /** Funded by the purchase's partner; the rest by the operator. */
   partnerFundedPoints: bigint;
+  stacking: 'stackable' | 'exclusive' | 'stop';
+  description: string;
+  /** Only on the member's N-th earn at this partner. */
+  purchaseNumber: number | null;
+  /** Only on the member's first earn in the coalition. */
+  firstInCoalition: boolean;
+  /** At most this many uses per member in `period` ('ever', 'd:2026-12-04', 'm:2026-12'). */
+  perMember: { uses: number; period: string } | null;
+  /** Draws on the rule's budget (points and uses). */
+  budgeted: boolean;
 }
 
 /**
- * An earn's rule bonus in each world it may be priced in: index 0 when the member has no tier in
- * the program, r + 1 at tier rank r; the last world stands for every rank above it (a single
- * world: no rule depends on the tier). Each world's lines add up to its grants' points.
+ * An earn's rule candidates in each world it may be priced in: index 0 when the member has no
+ * tier in the program, r + 1 at tier rank r; the last world stands for every rank above it (a
+ * single world: no rule depends on the tier). The batch picks the world and decides.
  */
 export interface RuleWorlds {
-  worlds: { lines: EarnLine[]; grants: RuleGrant[] }[];
+  worlds: RuleCandidate[][];
+}
+
+/** What a rule granted an earn (transfer.rule_grants). */
+interface StoredGrant {
+  r: string;
+  v: number;
+  p: number | string;
+  f: number | string;
+  d: string;
 }
 
 /**
@@ -145,14 +167,14 @@ export async function postEarns(
     tier_version: number | null;
     tier_rank: number | null;
     tier_points: string | null;
-    rule_world: number | null;
+    rule_grants: StoredGrant[] | null;
   }>(
-    `select entry, status, member_id, stored_response, tier_version, tier_rank, tier_points, rule_world
+    `select entry, status, member_id, stored_response, tier_version, tier_rank, tier_points, rule_grants
      from ledger_earn_batch(
        $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
        $8::bigint[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
        $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19,
-       $20::bigint[], $21::jsonb[], $22::jsonb[], $23::jsonb[])`,
+       $20::bigint[], $21::jsonb[])`,
     [
       entries.map((entry) => entry.transferId),
       entries.map((entry) => entry.partnerId),
@@ -175,7 +197,7 @@ export async function postEarns(
       options.skipLocked ?? false,
       // What is not the base line (earning rules' bonuses): the tier multiplier skips it.
       entries.map((entry) => bonusPoints(entry.lines)),
-      ...ruleArrays(entries),
+      ruleCandidates(entries),
     ],
   );
   assert.equal(rows.rowCount, entries.length, 'one outcome per entry');
@@ -213,8 +235,7 @@ export async function postEarns(
     if (row.status === 'claimed') {
       const receipt = rulePriced(
         { ...receipts[index]!, memberId: required(row.member_id, 'the member of a claimed earn') },
-        entry.rules,
-        row.rule_world,
+        row.rule_grants,
       );
       return tierPriced(receipt, index);
     }
@@ -223,7 +244,10 @@ export async function postEarns(
       return rowsBusy;
     }
     if (row.status === 'replay') {
-      return tierPriced(earnReceiptCodec.decode(row.stored_response), index);
+      return tierPriced(
+        rulePriced(earnReceiptCodec.decode(row.stored_response), row.rule_grants),
+        index,
+      );
     }
     if (row.status === 'unknown_member') {
       return new NotFound('member', (entry.member.memberId ?? entry.member.externalId)!);
@@ -278,43 +302,46 @@ function tierPartsKey(currency: string, version: number): string {
 }
 
 /**
- * The batch's rule arrays (null when no entry has rules, so a plain batch skips step 1d): per
- * entry, the bonus per world, and each world's grants and receipt lines as stored.
+ * The batch's rule candidates (null when no entry has rules, so a plain batch skips step 1d):
+ * per entry, a JSON array of worlds, each an array of candidates in evaluation order.
  */
-function ruleArrays(
-  entries: readonly EarnEntry[],
-): [(string | null)[] | null, (string | null)[] | null, (string | null)[] | null] {
-  if (!entries.some((entry) => entry.rules)) return [null, null, null];
-  const perEntry = (of: (world: RuleWorlds['worlds'][number]) => unknown) =>
-    entries.map((entry) => (entry.rules ? JSON.stringify(entry.rules.worlds.map(of)) : null));
-  return [
-    // JSON numbers: a bonus is at most the transfer limit (10^12), exact in a double.
-    perEntry((world) => Number(sumPoints(world.lines))),
-    perEntry((world) =>
-      world.grants.map((grant) => ({
-        r: grant.ruleId,
-        v: grant.version,
-        p: Number(grant.points),
-        f: Number(grant.partnerFundedPoints),
-      })),
-    ),
-    // As the receipt codec stores lines: points as decimal strings.
-    perEntry((world) => world.lines.map((line) => ({ ...line, points: String(line.points) }))),
-  ];
+function ruleCandidates(entries: readonly EarnEntry[]): (string | null)[] | null {
+  if (!entries.some((entry) => entry.rules)) return null;
+  return entries.map((entry) =>
+    entry.rules
+      ? JSON.stringify(
+          entry.rules.worlds.map((world) =>
+            world.map((candidate) => ({
+              r: candidate.ruleId,
+              v: candidate.version,
+              // JSON numbers: a grant is at most the transfer limit (10^12), exact in a double.
+              p: Number(candidate.points),
+              f: Number(candidate.partnerFundedPoints),
+              s: candidate.stacking,
+              d: candidate.description,
+              n: candidate.purchaseNumber,
+              c1: candidate.firstInCoalition || null,
+              cap: candidate.perMember?.uses ?? null,
+              per: candidate.perMember?.period ?? null,
+              b: candidate.budgeted,
+            })),
+          ),
+        )
+      : null,
+  );
 }
 
-/** A claimed earn's receipt with the rule lines of the world the batch priced it in. */
-function rulePriced(
-  receipt: EarnReceipt,
-  rules: RuleWorlds | null | undefined,
-  world: number | null,
-): EarnReceipt {
-  if (!rules) return receipt;
-  const { lines } = required(
-    rules.worlds[required(world, 'the world of an earn with rules')],
-    'a priced world',
+/** A receipt with the rule lines of what the batch granted (on the transfer; not stored). */
+function rulePriced(receipt: EarnReceipt, grants: StoredGrant[] | null): EarnReceipt {
+  if (!grants || grants.length === 0) return receipt;
+  const lines = grants.map(
+    (grant): EarnLine => ({
+      kind: 'rule',
+      points: BigInt(grant.p),
+      description: grant.d,
+      ruleId: grant.r,
+    }),
   );
-  if (lines.length === 0) return receipt;
   return {
     ...receipt,
     points: receipt.points + sumPoints(lines),

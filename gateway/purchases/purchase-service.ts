@@ -15,7 +15,7 @@ import type { MemberDirectory, MemberRef } from '../members/member-directory';
 import { CurrencyNotSupported } from '../programs/errors';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import { type Channel, channels } from '../rules/rule-definition';
-import type { BasketLine } from '../rules/rule-engine';
+import { applyStacking, type BasketLine } from '../rules/rule-engine';
 import type { RuleService } from '../rules/rule-service';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
@@ -225,10 +225,35 @@ export class PurchaseService {
       const lines = [...priced.lines];
       // Lines in the order a receipt lists them: base, earning rules, then the tier line.
       const world =
-        priced.rules?.worlds[Math.min(tier ? tier.rank + 1 : 0, priced.rules.worlds.length - 1)];
-      for (const line of world?.lines ?? []) {
-        lines.push(line);
-        points += line.points;
+        priced.rules?.worlds[Math.min(tier ? tier.rank + 1 : 0, priced.rules.worlds.length - 1)] ??
+        [];
+      // History conditions as the batch would find them now; limits and budgets are not
+      // checked (the award may find a rule used up).
+      let history = { atPartner: 0, anywhere: 0 };
+      if (world.some((c) => c.purchaseNumber !== null || c.firstInCoalition)) {
+        const counts = await ctx.em
+          .getConnection()
+          .execute<{ at_partner: number; anywhere: number }[]>(
+            `select count(*) filter (where partner_id = ?)::integer as at_partner, count(*)::integer as anywhere
+           from transfer where member_id = ? and code = 'earn'`,
+            [partnerId, memberId],
+          );
+        history = { atPartner: counts[0]!.at_partner, anywhere: counts[0]!.anywhere };
+      }
+      const allowed = world.filter(
+        (candidate) =>
+          (candidate.purchaseNumber === null ||
+            candidate.purchaseNumber === history.atPartner + 1) &&
+          (!candidate.firstInCoalition || history.anywhere === 0),
+      );
+      for (const candidate of applyStacking(allowed)) {
+        lines.push({
+          kind: 'rule',
+          points: candidate.points,
+          description: candidate.description,
+          ruleId: candidate.ruleId,
+        });
+        points += candidate.points;
       }
       if (tier) {
         // As the earn batch prices it: max(1, floor(base x multiplier)) replaces the base.

@@ -41,7 +41,11 @@ export type RuleCondition =
   /** The purchase is at least this much money (in its own currency; another currency: false). */
   | { kind: 'basketTotal'; currency: string; amountMinorMin: bigint }
   /** The member holds one of these tiers of the program (codes of its ladder). */
-  | { kind: 'memberTier'; tiers: string[] };
+  | { kind: 'memberTier'; tiers: string[] }
+  /** The member's N-th earn at this partner (step by step: 1st, 2nd, 3rd purchase). */
+  | { kind: 'purchaseNumber'; number: number }
+  /** The member's first earn anywhere in the coalition. */
+  | { kind: 'firstInCoalition' };
 
 export type RuleEffect =
   /**
@@ -80,7 +84,20 @@ export interface RuleDefinition {
    * partner's own rule is always funded by that partner (10000).
    */
   partnerShareBp: number;
+  limits: RuleLimits;
 }
+
+/** How often a rule may give. Null: no such limit. */
+export interface RuleLimits {
+  /** Uses per member per day or month (in the rule's time zone) or ever ("once per member"). */
+  perMember: { uses: number; period: 'day' | 'month' | 'ever' } | null;
+  /** Uses in total, across members. */
+  usesMax: number | null;
+  /** Points in total; never exceeded, the last few points of it may go unused. */
+  pointsBudget: bigint | null;
+}
+
+export const noLimits: RuleLimits = { perMember: null, usesMax: null, pointsBudget: null };
 
 const multiplierBpMax = 100_000;
 const bonusPointsMax = 1_000_000_000n;
@@ -107,6 +124,13 @@ export function validRuleDefinition(
   if (input.effects.length === 0) throw new InvalidInput('effects', 'give at least one effect');
   if (input.effects.length > 10) throw new InvalidInput('effects', 'at most 10');
   const effects = input.effects.map((effect, index) => validEffect(effect, `effects[${index}]`));
+  if (
+    input.match === 'any' &&
+    conditions.some((c) => c.kind === 'purchaseNumber' || c.kind === 'firstInCoalition')
+  ) {
+    throw new InvalidInput('match', 'a purchaseNumber or firstPurchase condition needs match ALL');
+  }
+  const limits = validLimits(input.limits);
   requireIntegerInRange('partnerSharePercent', input.partnerShareBp / 100, 0, 100);
   if (owner.partnerOwned && input.partnerShareBp !== 10_000) {
     throw new InvalidInput(
@@ -114,7 +138,25 @@ export function validRuleDefinition(
       "a partner's rule is funded by that partner (100): only the operator's campaigns split funding",
     );
   }
-  return { ...input, name, window, conditions, effects };
+  return { ...input, name, window, conditions, effects, limits };
+}
+
+function validLimits(limits: RuleLimits): RuleLimits {
+  if (limits.perMember) {
+    requireIntegerInRange('limits.perMemberUses', limits.perMember.uses, 1, 10_000);
+    if (!['day', 'month', 'ever'].includes(limits.perMember.period)) {
+      throw new InvalidInput('limits.perMemberPeriod', 'must be DAY, MONTH or EVER');
+    }
+  }
+  if (limits.usesMax !== null)
+    requireIntegerInRange('limits.usesMax', limits.usesMax, 1, 1_000_000_000);
+  if (
+    limits.pointsBudget !== null &&
+    (limits.pointsBudget <= 0n || limits.pointsBudget > 10n ** 15n)
+  ) {
+    throw new InvalidInput('limits.pointsBudget', 'must be 1 to 10^15 points');
+  }
+  return limits;
 }
 
 function validWindow(window: RuleWindow): RuleWindow {
@@ -177,6 +219,11 @@ function validCondition(condition: RuleCondition, field: string): RuleCondition 
       if (condition.amountMinorMin <= 0n) {
         throw new InvalidInput(`${field}.basketTotalAtLeast.amount`, 'must be greater than zero');
       }
+      return condition;
+    case 'purchaseNumber':
+      requireIntegerInRange(`${field}.purchaseNumber`, condition.number, 1, 1000);
+      return condition;
+    case 'firstInCoalition':
       return condition;
     case 'memberTier':
       if (condition.tiers.length === 0) throw new InvalidInput(`${field}.memberTiers`, 'empty');
@@ -247,5 +294,10 @@ export function definitionOf(json: Record<string, unknown>): RuleDefinition {
     effects: raw.effects.map((effect) =>
       effect.kind === 'bonus' ? { ...effect, points: BigInt(effect.points) } : effect,
     ),
+    limits: {
+      perMember: raw.limits.perMember,
+      usesMax: raw.limits.usesMax,
+      pointsBudget: raw.limits.pointsBudget === null ? null : BigInt(raw.limits.pointsBudget),
+    },
   };
 }

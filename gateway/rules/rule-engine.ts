@@ -1,4 +1,4 @@
-import type { EarnLine, RuleGrant, RuleWorlds } from '../ledger/earn';
+import type { RuleCandidate, RuleWorlds } from '../ledger/earn';
 import type { Money } from '../ledger/model';
 import type {
   Channel,
@@ -44,6 +44,11 @@ export interface CompiledRule {
   partnerShareBp: number;
   /** Whether a condition names the member's tier (the earn is then priced per tier). */
   usesTier: boolean;
+  /** Conditions only the ledger can check, with the member's rows held. */
+  guards: { purchaseNumber: number | null; firstInCoalition: boolean };
+  limits: RuleDefinition['limits'];
+  /** The time zone of the rule's days, hours and per-member periods. */
+  timeZone: string;
   /** In force at this instant (dates, days, hours in the rule's time zone). */
   inForceAt(at: Date): boolean;
   /** The conditions hold for these facts and the member's tier (its code; null: none). */
@@ -73,6 +78,16 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
     stacking: definition.stacking,
     partnerShareBp: definition.partnerShareBp,
     usesTier: definition.conditions.some((condition) => condition.kind === 'memberTier'),
+    guards: {
+      purchaseNumber:
+        definition.conditions.find((condition) => condition.kind === 'purchaseNumber')?.number ??
+        null,
+      firstInCoalition: definition.conditions.some(
+        (condition) => condition.kind === 'firstInCoalition',
+      ),
+    },
+    limits: definition.limits,
+    timeZone: definition.window.timeZone,
     inForceAt: compileWindow(definition.window),
     holds: (facts, tier) =>
       conditions.length === 0 ||
@@ -100,9 +115,11 @@ export function byEvaluationOrder(a: CompiledRule, b: CompiledRule): number {
 }
 
 /**
- * Prices an earn's rule bonus in each world it may be in (`tiers`: the tier code of each world,
- * null for "no tier"; one world when no rule names a tier). `rules` are in force and in
- * evaluation order. Null when no rule grants anything in any world.
+ * Evaluates an earn's rules in each world it may be in (`tiers`: the tier code of each world,
+ * null for "no tier"; one world when no rule names a tier): the candidates whose conditions
+ * hold there, in evaluation order, for the batch to decide (history conditions, limits, budgets,
+ * stacking: migrations/0029, step 1d). `rules` are in force and in evaluation order. Null when
+ * no rule holds in any world.
  */
 export function priceRules(
   rules: readonly CompiledRule[],
@@ -111,33 +128,63 @@ export function priceRules(
 ): RuleWorlds | null {
   if (rules.length === 0) return null;
   const worlds = rules.some((rule) => rule.usesTier) ? tiers : [null];
-  let granted = false;
+  let any = false;
   const priced = worlds.map((tier) => {
-    const lines: EarnLine[] = [];
-    const grants: RuleGrant[] = [];
+    const candidates: RuleCandidate[] = [];
     for (const rule of rules) {
-      if (rule.stacking === 'exclusive' && lines.length > 0) continue;
       if (!rule.holds(facts, tier)) continue;
       const { points, description } = rule.bonus(facts);
       if (points === 0n) continue;
-      lines.push({
-        kind: 'rule',
-        points,
-        description: `${rule.name}: ${description}`,
-        ruleId: rule.id,
-      });
-      grants.push({
+      const perMember = rule.limits.perMember;
+      candidates.push({
         ruleId: rule.id,
         version: rule.version,
         points,
         partnerFundedPoints: (points * BigInt(rule.partnerShareBp)) / 10_000n,
+        stacking: rule.stacking,
+        description: `${rule.name}: ${description}`,
+        purchaseNumber: rule.guards.purchaseNumber,
+        firstInCoalition: rule.guards.firstInCoalition,
+        perMember: perMember && {
+          uses: perMember.uses,
+          period: periodKey(perMember.period, facts.at, rule.timeZone),
+        },
+        budgeted: rule.limits.pointsBudget !== null || rule.limits.usesMax !== null,
       });
-      if (rule.stacking !== 'stackable') break;
     }
-    if (lines.length > 0) granted = true;
-    return { lines, grants };
+    if (candidates.length > 0) any = true;
+    return candidates;
   });
-  return granted ? { worlds: priced } : null;
+  return any ? { worlds: priced } : null;
+}
+
+/**
+ * Stacking among the candidates allowed, as the batch applies it: the first applies; when it is
+ * stackable, so do the later stackable ones up to and including the first `stop`, `exclusive`
+ * ones after the first being skipped. (The batch's SQL is the one that grants; this one prices
+ * previews and is what the tests compare it with.)
+ */
+export function applyStacking<Candidate extends { stacking: Stacking }>(
+  allowed: readonly Candidate[],
+): Candidate[] {
+  const [first, ...rest] = allowed;
+  if (!first) return [];
+  const applied = [first];
+  if (first.stacking !== 'stackable') return applied;
+  for (const candidate of rest) {
+    if (candidate.stacking === 'exclusive') continue;
+    applied.push(candidate);
+    if (candidate.stacking === 'stop') break;
+  }
+  return applied;
+}
+
+/** A per-member limit's period at an instant: the day or month in the rule's time zone. */
+export function periodKey(period: 'day' | 'month' | 'ever', at: Date, timeZone: string): string {
+  if (period === 'ever') return 'ever';
+  const { year, month, day } = localDate(at, timeZone);
+  const mm = String(month).padStart(2, '0');
+  return period === 'month' ? `m:${year}-${mm}` : `d:${year}-${mm}-${String(day).padStart(2, '0')}`;
 }
 
 type Condition = (facts: EarnFacts, tier: string | null) => boolean;
@@ -178,6 +225,10 @@ function compileCondition(condition: RuleCondition): Condition {
       const wanted = new Set(condition.tiers);
       return (_facts, tier) => tier !== null && wanted.has(tier);
     }
+    // History conditions are guards the batch checks (RuleCandidate); here they hold.
+    case 'purchaseNumber':
+    case 'firstInCoalition':
+      return () => true;
   }
 }
 
@@ -214,6 +265,28 @@ function compileFilter(filter: LineFilter): (line: BasketLine) => boolean {
   const skus = new Set(filter.skus);
   const categories = new Set(filter.categories);
   return (line) => skus.has(line.sku) || (line.category !== null && categories.has(line.category));
+}
+
+const dates = new Map<string, Intl.DateTimeFormat>();
+
+function localDate(at: Date, timeZone: string): { year: number; month: number; day: number } {
+  let format = dates.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+    });
+    dates.set(timeZone, format);
+  }
+  const date = { year: 0, month: 0, day: 0 };
+  for (const part of format.formatToParts(at)) {
+    if (part.type === 'year') date.year = Number(part.value);
+    else if (part.type === 'month') date.month = Number(part.value);
+    else if (part.type === 'day') date.day = Number(part.value);
+  }
+  return date;
 }
 
 const isoDays: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };

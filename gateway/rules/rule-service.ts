@@ -1,5 +1,5 @@
 import { recordAudit } from '../audit/audit-log';
-import type { SqlDatabase } from '../db/sql';
+import type { Sql, SqlDatabase } from '../db/sql';
 import type { RuleWorlds } from '../ledger/earn';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import type { Clock } from '../shared/clock';
@@ -31,6 +31,8 @@ export interface EarnRuleView {
   definition: RuleDefinition;
   /** When the rule was ended (it no longer applies); null while it is live. */
   endedAt: Date | null;
+  /** What is left of the rule's budget (null: it has none). */
+  budgetLeft: { points: bigint; uses: bigint } | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -95,6 +97,7 @@ export class RuleService {
            values ($1, 1, $2, $3, $4)`,
           [id, definitionJson(definition), callerName(ctx), now],
         );
+        const budgetLeft = await splitBudget(sql, id, definition, null);
         const created: EarnRuleView = {
           id,
           ownerPartnerId: owner,
@@ -102,6 +105,7 @@ export class RuleService {
           version: 1,
           definition,
           endedAt: null,
+          budgetLeft,
           createdAt: now,
           updatedAt: now,
         };
@@ -280,6 +284,7 @@ export class RuleService {
            values ($1, $2, $3, $4, $5)`,
           [ruleId, after.version, definitionJson(after.definition), callerName(ctx), now],
         );
+        after.budgetLeft = await splitBudget(sql, ruleId, after.definition, before);
       }
       await sql.query('update earn_rule set version = $2, ended_at = $3 where id = $1', [
         ruleId,
@@ -309,6 +314,58 @@ interface PricingSet {
   tiersAt(at: Date): (string | null)[];
 }
 
+const budgetSlots = 8;
+
+/**
+ * Spreads what is left of a rule's budget over its 8 slots (the earn batch takes one per batch;
+ * migrations/0029). A new budget keeps what was granted under the previous one: left = new budget
+ * - granted, never below zero. Returns what is left (null: no budget). Call with the rule's row
+ * locked (an update) or new (a create).
+ */
+async function splitBudget(
+  sql: Sql,
+  ruleId: string,
+  definition: RuleDefinition,
+  before: EarnRuleView | null,
+): Promise<EarnRuleView['budgetLeft']> {
+  const { pointsBudget, usesMax } = definition.limits;
+  const previous = before?.definition.limits;
+  const granted = {
+    points:
+      previous?.pointsBudget != null && before?.budgetLeft
+        ? previous.pointsBudget - before.budgetLeft.points
+        : 0n,
+    uses:
+      previous?.usesMax != null && before?.budgetLeft
+        ? BigInt(previous.usesMax) - before.budgetLeft.uses
+        : 0n,
+  };
+  await sql.query('delete from earn_rule_budget_slot where rule_id = $1', [ruleId]);
+  if (pointsBudget === null && usesMax === null) return null;
+  // "No limit" on one side of a budget is the largest a slot may hold.
+  const unlimited = 10n ** 15n;
+  const left = {
+    points: maxBig(0n, (pointsBudget ?? unlimited) - granted.points),
+    uses: maxBig(0n, (usesMax === null ? unlimited : BigInt(usesMax)) - granted.uses),
+  };
+  const share = (total: bigint, slot: number) =>
+    total / BigInt(budgetSlots) + (BigInt(slot) < total % BigInt(budgetSlots) ? 1n : 0n);
+  await sql.query(
+    `insert into earn_rule_budget_slot (rule_id, slot, remaining_points, remaining_uses)
+     select $1, s, ($2::bigint[])[s + 1], ($3::bigint[])[s + 1] from generate_series(0, 7) s`,
+    [
+      ruleId,
+      Array.from({ length: budgetSlots }, (_, slot) => share(left.points, slot).toString()),
+      Array.from({ length: budgetSlots }, (_, slot) => share(left.uses, slot).toString()),
+    ],
+  );
+  return left;
+}
+
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
 interface RuleRow {
   id: string;
   owner_partner_id: string | null;
@@ -318,12 +375,18 @@ interface RuleRow {
   created_at: Date;
   updated_at: Date;
   definition: Record<string, unknown>;
+  budget_points: string | null;
+  budget_uses: string | null;
 }
 
 const ruleSelect = `
   select r.id, r.owner_partner_id, r.currency_code, r.version, r.ended_at, r.created_at,
-         v.created_at as updated_at, v.definition
-  from earn_rule r join earn_rule_version v on v.rule_id = r.id and v.version = r.version`;
+         v.created_at as updated_at, v.definition, b.points as budget_points, b.uses as budget_uses
+  from earn_rule r join earn_rule_version v on v.rule_id = r.id and v.version = r.version
+  left join lateral (
+    select sum(s.remaining_points)::text as points, sum(s.remaining_uses)::text as uses
+    from earn_rule_budget_slot s where s.rule_id = r.id having count(*) > 0
+  ) b on true`;
 
 function viewOf(row: RuleRow): EarnRuleView {
   return {
@@ -333,6 +396,10 @@ function viewOf(row: RuleRow): EarnRuleView {
     version: row.version,
     definition: definitionOf(row.definition),
     endedAt: row.ended_at,
+    budgetLeft:
+      row.budget_points === null
+        ? null
+        : { points: BigInt(row.budget_points), uses: BigInt(row.budget_uses ?? '0') },
     createdAt: row.created_at,
     updatedAt: row.ended_at ?? row.updated_at,
   };

@@ -307,7 +307,9 @@ describe('earning rules through the API', () => {
       points: string;
       partner_funded_points: string;
     }>(
-      'select rule_id, points::text, partner_funded_points::text from earn_rule_grant g order by g.points desc',
+      `select g ->> 'r' as rule_id, g ->> 'p' as points, g ->> 'f' as partner_funded_points
+       from transfer t cross join lateral jsonb_array_elements(t.rule_grants) g
+       order by (g ->> 'p')::bigint desc`,
     );
     expect(grants.rows).toEqual([
       { rule_id: ids['Toys x3 for Gold'], points: '400', partner_funded_points: '400' },

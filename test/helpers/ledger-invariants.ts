@@ -111,16 +111,41 @@ export async function ledgerViolations(sql: Sql): Promise<string[]> {
      where not exists (select 1 from transfer t where t.id = l.transfer_id)
         or not exists (select 1 from account a where a.id = l.account_id)
      union all
-     select 'earn_rule_grant', g.transfer_id || '/' || g.rule_id, 'earn transfer or rule version' from earn_rule_grant g
-     where not exists (select 1 from transfer t where t.id = g.transfer_id and t.code = 'earn')
-        or not exists (select 1 from earn_rule_version v where v.rule_id = g.rule_id and v.version = g.rule_version)`,
+     select 'rule grant', t.id || '/' || (g ->> 'r'), 'rule version' from transfer t
+     cross join lateral jsonb_array_elements(t.rule_grants) g
+     where t.rule_grants is not null
+       and not exists (select 1 from earn_rule_version v where v.rule_id = g ->> 'r' and v.version = (g ->> 'v')::integer)
+     union all
+     select 'earn_rule_use', u.rule_id || '/' || u.member_id || '/' || u.period || '/' || u.use_no, 'its grant' from earn_rule_use u
+     where not exists (select 1 from transfer t where t.id = u.transfer_id and t.member_id = u.member_id
+                         and t.rule_grants @> jsonb_build_array(jsonb_build_object('r', u.rule_id)))`,
   );
-  // An earn's rule grants are part of what it posted (the rest: base and tier line).
+  // An earn's rule grants are part of what it posted (the rest: base and tier line), each
+  // positive and funded within itself; only earns have them.
   await check(
     'rule_grants_within_their_earn',
-    `select g.transfer_id, sum(g.points) as granted, p.amount_points as posted
-     from earn_rule_grant g join posting p on p.transfer_id = g.transfer_id and p.index = 0
-     group by g.transfer_id, p.amount_points having sum(g.points) >= p.amount_points`,
+    `select t.id, t.code, p.amount_points as posted,
+            (select sum((g ->> 'p')::bigint) from jsonb_array_elements(t.rule_grants) g) as granted
+     from transfer t join posting p on p.transfer_id = t.id and p.index = 0
+     where t.rule_grants is not null
+       and (t.code <> 'earn'
+            or (select sum((g ->> 'p')::bigint) from jsonb_array_elements(t.rule_grants) g) >= p.amount_points
+            or exists (select 1 from jsonb_array_elements(t.rule_grants) g
+                       where (g ->> 'p')::bigint <= 0 or (g ->> 'f')::bigint not between 0 and (g ->> 'p')::bigint))`,
+  );
+  // A rule's per-member uses never exceed the limit of the version that granted them.
+  await check(
+    'rule_uses_within_their_limit',
+    `select u.rule_id, u.member_id, u.period, count(*) as uses, max(l.cap) as cap
+     from earn_rule_use u
+     join transfer t on t.id = u.transfer_id
+     cross join lateral (
+       select (v.definition -> 'limits' -> 'perMember' ->> 'uses')::integer as cap
+       from jsonb_array_elements(t.rule_grants) g
+       join earn_rule_version v on v.rule_id = g ->> 'r' and v.version = (g ->> 'v')::integer
+       where g ->> 'r' = u.rule_id limit 1
+     ) l
+     group by u.rule_id, u.member_id, u.period having count(*) > max(l.cap)`,
   );
   return violations;
 }

@@ -1,10 +1,12 @@
 import fc from 'fast-check';
-import type { RuleDefinition } from '../../gateway/rules/rule-definition';
+import { noLimits, type RuleDefinition } from '../../gateway/rules/rule-definition';
 import {
+  applyStacking,
   byEvaluationOrder,
   compileRule,
   type EarnFacts,
   localDayAndHour,
+  periodKey,
   priceRules,
 } from '../../gateway/rules/rule-engine';
 
@@ -31,6 +33,7 @@ function rule(id: string, overrides: Partial<RuleDefinition>) {
       conditions: [],
       effects: [{ kind: 'bonus', points: 10n }],
       partnerShareBp: 10_000,
+      limits: noLimits,
       ...overrides,
     },
   });
@@ -51,7 +54,9 @@ const toys = { skus: [], categories: ['toys'] };
 
 function granted(rules: ReturnType<typeof rule>[], tiers: (string | null)[] = [null]) {
   const priced = priceRules([...rules].sort(byEvaluationOrder), facts, tiers);
-  return priced?.worlds.map((world) => world.lines.map((line) => `${line.ruleId} ${line.points}`));
+  return priced?.worlds.map((world) =>
+    applyStacking(world).map((candidate) => `${candidate.ruleId} ${candidate.points}`),
+  );
 }
 
 describe('the rule engine', () => {
@@ -143,6 +148,14 @@ describe('the rule engine', () => {
     }
   });
 
+  it('numbers per-member periods by the day or month in the rule’s time zone', () => {
+    const lateFriday = new Date('2026-12-31T22:30:00Z');
+    expect(periodKey('day', lateFriday, 'UTC')).toBe('d:2026-12-31');
+    expect(periodKey('day', lateFriday, 'Europe/Helsinki')).toBe('d:2027-01-01');
+    expect(periodKey('month', lateFriday, 'Europe/Helsinki')).toBe('m:2027-01');
+    expect(periodKey('ever', lateFriday, 'UTC')).toBe('ever');
+  });
+
   it('keeps to its window: dates, days and hours in its time zone', () => {
     // 2026-12-04 is a Friday; 10:00 UTC is 12:00 in Helsinki.
     expect(localDayAndHour(facts.at, 'Europe/Helsinki')).toEqual({ day: 5, hour: 12 });
@@ -183,19 +196,18 @@ describe('the rule engine', () => {
             null,
           ]);
           for (const world of priced?.worlds ?? []) {
-            expect(world.lines.map((line) => line.points)).toEqual(
-              world.grants.map((grant) => grant.points),
-            );
-            for (const grant of world.grants) {
-              expect(grant.points).toBeGreaterThan(0n);
-              expect(grant.partnerFundedPoints).toBeGreaterThanOrEqual(0n);
-              expect(grant.partnerFundedPoints).toBeLessThanOrEqual(grant.points);
+            for (const candidate of world) {
+              expect(candidate.points).toBeGreaterThan(0n);
+              expect(candidate.partnerFundedPoints).toBeGreaterThanOrEqual(0n);
+              expect(candidate.partnerFundedPoints).toBeLessThanOrEqual(candidate.points);
             }
-            // At most one non-stackable rule, and it is the last line.
-            const kinds = world.grants.map(
-              (grant) => specs[Number(grant.ruleId.slice(1))]!.stacking,
-            );
-            expect(kinds.slice(0, -1).every((kind) => kind === 'stackable')).toBe(true);
+            // Whatever is allowed, at most one non-stackable rule applies, and it is the last;
+            // exclusive only alone.
+            for (const allowed of [world, world.filter((_, index) => index % 2 === 0)]) {
+              const kinds = applyStacking(allowed).map((candidate) => candidate.stacking);
+              expect(kinds.slice(0, -1).every((kind) => kind === 'stackable')).toBe(true);
+              if (kinds.includes('exclusive')) expect(kinds).toEqual(['exclusive']);
+            }
           }
         },
       ),
