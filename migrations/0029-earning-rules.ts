@@ -16,12 +16,12 @@ import { Migration } from '@mikro-orm/migrations';
  *   numbered per member and period; the primary key makes two concurrent uses of the same
  *   number conflict, and the batch retries whole.
  * - `earn_rule_budget_slot`: a rule's total budget (points and uses) split over 8 rows, so the
- *   cap holds under concurrency without one row written by every earn; a batch takes one slot
- *   per budgeted rule, skipping slots other batches hold.
+ *   cap holds under concurrency without one row written by every earn: a batch draws from one
+ *   slot per budgeted rule, picked by connection, in step 5 with the other hot rows.
  *
- * `ledger_earn_batch` takes, per entry, the rule candidates of every world the entry may be
- * priced in, and decides them in step 1d (history conditions, limits, budgets, stacking). It
- * answers the grants (`rule_grants`), for a replay from the transfer.
+ * `ledger_earn_batch` takes the batch's rule candidates (every world each entry may be priced
+ * in) and decides them in step 1d (history conditions, limits, budgets, stacking), in one
+ * statement. It answers the grants (`rule_grants`), for a replay from the transfer.
  */
 export class Migration0029EarningRules extends Migration {
   override async up(): Promise<void> {
@@ -80,13 +80,6 @@ create table earn_rule_budget_slot (
   remaining_uses bigint not null check (remaining_uses >= 0),
   primary key (rule_id, slot)
 );
-
--- One candidate grant of one entry, as step 1d of the earn batch decides it.
-create type earn_rule_candidate as (
-  entry integer, ord integer, rule_id text, version integer, points bigint, partner_funded bigint,
-  stacking text, description text, eligible boolean, cap integer, period text, use_no integer,
-  budget boolean
-);
 `);
     this.addSql(`
 drop function ledger_earn_batch(text[], text[], text[], text[], text[], bigint[], text[], bigint[],
@@ -98,7 +91,7 @@ create function ledger_earn_batch(
   created_ats timestamptz[], matures_ats timestamptz[], lot_expires_ats timestamptz[],
   descriptions text[], scopes text[], operations text[], idempotency_keys text[],
   request_hashes text[], responses jsonb[], skip_locked boolean default false,
-  bonus_points bigint[] default null, rule_candidates jsonb[] default null
+  bonus_points bigint[] default null, rule_candidates jsonb default null
 ) returns table (entry integer, status text, member_id text, stored_response jsonb,
                   tier_version integer, tier_rank integer, tier_points bigint, rule_grants jsonb)
 language plpgsql
@@ -139,19 +132,16 @@ declare
   base_points bigint[] := points;
   requested_points bigint[] := points;
   tier_versions integer[];
-  -- Earning rules (migrations/0029): the candidates of each entry's world, decided; per entry
-  -- the grants applied (null: none) and their points; the budget slot each budgeted rule uses.
-  candidates earn_rule_candidate[];
+  -- Earning rules (migrations/0029): per entry, the grants applied (null: none), their points,
+  -- the limited uses they take and what they draw on budgets.
   rule_applied jsonb[];
   rule_points bigint[];
-  budget_rule text;
-  budget_need bigint;
-  budget_uses bigint;
-  budget_slot integer;
-  budget_rules text[] := '{}';
-  budget_slots integer[] := '{}';
+  rule_uses jsonb[];
+  rule_budgets jsonb[];
   uses_written integer;
   uses_expected integer;
+  budgets_expected integer;
+  budgets_written integer;
 begin
   -- 0. Each purchase (partner, transaction id) is locked until the commit, so a payment or
   -- another earn under the same transaction id waits for this one and then sees it. Its own
@@ -318,100 +308,72 @@ begin
     tiered := array_fill(false, array[n]);
   end if;
 
-  -- 1d. Earning rules. The gateway evaluated each entry's rules for every world it can be in
-  -- (index 0: no tier; r + 1: tier rank r, the last world standing for every rank above it) and
-  -- sends the candidates whose conditions held there, in evaluation order. With the member's
-  -- rows held, decide the world (the tier priced in 1c), then each candidate's history
-  -- conditions (the member's N-th earn at this partner, a first earn in the coalition), its
-  -- per-member limit and its budget; then stacking among those allowed: the first applies; if
-  -- it is stackable, so do the later stackable ones up to and including the first 'stop'
-  -- ('exclusive' ones after the first are skipped). Rule points are added after the tier
-  -- multiplier, which never applies to them.
+  -- 1d. Earning rules. The gateway evaluated each entry's rules in every world it can be in
+  -- (0: no tier; r + 1: tier rank r, the entry's last world standing for every rank above it)
+  -- and sends, for the whole batch, the candidates whose conditions held in some world: entry
+  -- e, the worlds they hold in (bit mask m), the entry's last world t, evaluation order o, the
+  -- grant as stored (g), and what only the ledger can check. With the member's rows held, in
+  -- one statement: the world (the tier priced in 1c); each candidate's history conditions (the
+  -- member's N-th earn at this partner, a first earn in the coalition), per-member limit and
+  -- budget; then stacking among those allowed: the first applies; if it is stackable, so do
+  -- the later stackable ones up to and including the first 'stop' ('exclusive' ones after the
+  -- first are skipped). Rule points are added after the tier multiplier, which never applies to
+  -- them. Budgets are read here and drawn in step 5, with the other hot rows.
   rule_points := array_fill(0::bigint, array[n]);
   if rule_candidates is not null then
-    select array_agg(row(d.i, d.ord, d.r, d.v, d.p, d.f, d.s, d.d, d.eligible, d.cap, d.per,
-                         case when d.cap is not null then d.prior + d.batch_use end, d.b)::earn_rule_candidate
-                     order by d.i, d.ord)
-    into candidates
-    from (
+    with w as (
+      select i, case when tiered[i] then tier_ranks[i] + 1 else 0 end as world,
+             (row_number() over (partition by members[i], partner_ids[i] order by i) - 1)::integer as earlier_at_partner,
+             (row_number() over (partition by members[i] order by i) - 1)::integer as earlier_anywhere
+      from generate_subscripts(transfer_ids, 1) i
+      where members[i] is not null and blocked[i] is null and not busy[i]
+    ), c as (
+      select w.i, w.earlier_at_partner, w.earlier_anywhere, x.*
+      from jsonb_to_recordset(rule_candidates)
+        as x(e integer, m integer, t integer, o integer, g jsonb, r text, p bigint, s text,
+             n integer, c1 boolean, cap integer, per text, b boolean)
+      join w on w.i = x.e + 1
+      where (x.m >> least(w.world, x.t)) & 1 = 1
+    ), h as (
       select c.*,
-             (c.n is null or c.n = h.purchase_no) and (c.c1 is not true or h.first_earn) as eligible,
+             -- History facts, read only for the candidates that ask: through the member's index
+             -- alone (a generic plan ANDed in the partner's index, every transfer of a busy
+             -- partner: 5 ms a probe), filtering the member's few transfers.
+             (c.n is null or c.n = (
+                select count(*) filter (where t.partner_id = partner_ids[c.i] and t.code = 'earn')
+                from transfer t where t.member_id = members[c.i])::integer + c.earlier_at_partner + 1)
+             and (c.c1 is not true or (c.earlier_anywhere = 0 and not exists (
+                select 1 from transfer t where t.member_id = members[c.i] and t.code = 'earn'))) as eligible,
              -- Uses are numbered from the highest taken, this batch's in entry order.
              case when c.cap is not null then
                (select coalesce(max(u.use_no), 0) from earn_rule_use u
-                where u.rule_id = c.r and u.member_id = members[c.i] and u.period = c.per) end as prior,
-             row_number() over (partition by c.r, members[c.i], c.per order by c.i)::integer as batch_use
-      from (
-        select w.i, w.earlier_at_partner, w.earlier_anywhere, x.r, x.v, x.p, x.f, x.s, x.d, x.n, x.c1,
-               x.cap, x.per, x.b, x.ord::integer as ord
-        from (
-          select i, least(case when tiered[i] then tier_ranks[i] + 1 else 0 end,
-                          jsonb_array_length(rule_candidates[i]) - 1) as world,
-                 (row_number() over (partition by members[i], partner_ids[i] order by i) - 1)::integer as earlier_at_partner,
-                 (row_number() over (partition by members[i] order by i) - 1)::integer as earlier_anywhere
-          from generate_subscripts(transfer_ids, 1) i
-          where members[i] is not null and blocked[i] is null and not busy[i]
-        ) w
-        cross join lateral rows from (
-          jsonb_to_recordset(rule_candidates[w.i] -> w.world)
-            as (r text, v integer, p bigint, f bigint, s text, d text, n integer, c1 boolean,
-                cap integer, per text, b boolean)
-        ) with ordinality as x(r, v, p, f, s, d, n, c1, cap, per, b, ord)
-        where rule_candidates[w.i] is not null
-      ) c
-      -- History facts, read only for the candidates that ask (each a probe of the member's
-      -- transfers, whose accounts the batch holds).
-      cross join lateral (
-        select case when c.n is not null then
-                 (select count(*) from transfer t
-                  where t.member_id = members[c.i] and t.partner_id = partner_ids[c.i] and t.code = 'earn')::integer
-                 + c.earlier_at_partner + 1 end as purchase_no,
-               case when c.c1 then c.earlier_anywhere = 0 and not exists (
-                 select 1 from transfer t where t.member_id = members[c.i] and t.code = 'earn') end as first_earn
-      ) h
-    ) d;
-
-    -- Budgets: each budgeted rule takes, for this batch, one of its slots (8 rows that split
-    -- the budget, so no single row is written by every earn) with enough left for every
-    -- eligible grant, skipping slots other batches hold. None: the rule is not allowed here.
-    for budget_rule, budget_need, budget_uses in
-      select c.rule_id, sum(c.points), count(*) from unnest(candidates) c
-      where c.budget and c.eligible and (c.cap is null or c.use_no <= c.cap)
-      group by c.rule_id order by c.rule_id
-    loop
-      select s.slot into budget_slot from earn_rule_budget_slot s
-      where s.rule_id = budget_rule and s.remaining_points >= budget_need and s.remaining_uses >= budget_uses
-      order by (s.slot + pg_backend_pid()) % 8
-      limit 1 for update skip locked;
-      if budget_slot is not null then
-        budget_rules := budget_rules || budget_rule;
-        budget_slots := budget_slots || budget_slot;
-      end if;
-      budget_slot := null;
-    end loop;
-
-    select array_agg(g.applied order by g0.i), array_agg(coalesce(g.points, 0) order by g0.i)
-    into rule_applied, rule_points
+                where u.rule_id = c.r and u.member_id = members[c.i] and u.period = c.per)
+               + row_number() over (partition by c.r, members[c.i], c.per order by c.i) end as use_no
+      from c
+    ), a as (
+      select h.*, row_number() over (partition by h.i order by h.o) as k
+      from h
+      where h.eligible and (h.cap is null or h.use_no <= h.cap)
+        and (not h.b or exists (
+          select 1 from earn_rule_budget_slot bs
+          where bs.rule_id = h.r and bs.remaining_points >= h.p and bs.remaining_uses >= 1))
+    ), st as (
+      select a.*, first_value(a.s) over (partition by a.i order by a.k) as first_stacking,
+             min(a.k) filter (where a.k >= 2 and a.s = 'stop') over (partition by a.i) as stop_at
+      from a
+    ), applied as (
+      select st.i, jsonb_agg(st.g order by st.o) as grants, sum(st.p)::bigint as points,
+             jsonb_agg(jsonb_build_array(st.r, st.per, st.use_no)) filter (where st.cap is not null) as uses,
+             jsonb_agg(jsonb_build_array(st.r, st.p)) filter (where st.b) as budgets
+      from st
+      where st.k = 1 or (st.first_stacking = 'stackable' and st.s <> 'exclusive' and st.k <= coalesce(st.stop_at, st.k))
+      group by st.i
+    )
+    select array_agg(ap.grants order by g0.i), array_agg(coalesce(ap.points, 0) order by g0.i),
+           array_agg(ap.uses order by g0.i), array_agg(ap.budgets order by g0.i)
+    into rule_applied, rule_points, rule_uses, rule_budgets
     from generate_subscripts(transfer_ids, 1) g0(i)
-    left join (
-      select s.entry as i,
-             jsonb_agg(jsonb_build_object('r', s.rule_id, 'v', s.version, 'p', s.points, 'f', s.partner_funded,
-                                          'd', s.description, 'per', s.period, 'u', s.use_no, 'b', s.budget)
-                       order by s.ord) as applied,
-             sum(s.points)::bigint as points
-      from (
-        select a.*, first_value(a.stacking) over (partition by a.entry order by a.k) as first_stacking,
-               min(a.k) filter (where a.k >= 2 and a.stacking = 'stop') over (partition by a.entry) as stop_at
-        from (
-          select c.*, row_number() over (partition by c.entry order by c.ord) as k
-          from unnest(candidates) c
-          where c.eligible and (c.cap is null or c.use_no <= c.cap)
-            and (not c.budget or c.rule_id = any(budget_rules))
-        ) a
-      ) s
-      where s.k = 1 or (s.first_stacking = 'stackable' and s.stacking <> 'exclusive' and s.k <= coalesce(s.stop_at, s.k))
-      group by s.entry
-    ) g on g.i = g0.i;
+    left join applied ap on ap.i = g0.i;
     select array_agg(least(points[i] + rule_points[i], 1000000000000) order by i) into points
     from generate_subscripts(transfer_ids, 1) i;
   end if;
@@ -459,32 +421,20 @@ begin
     -- Limited rules' uses, numbered per member and period: a number another transaction took
     -- first is a conflict, retried whole (below).
     insert into earn_rule_use (rule_id, member_id, period, use_no, transfer_id)
-    select g.r, members[e.i], g.per, g.u, transfer_ids[e.i]
-    from entries e
-    cross join lateral jsonb_to_recordset(rule_applied[e.i]) as g(r text, per text, u integer)
-    where rule_applied is not null and g.u is not null
+    select u ->> 0, members[e.i], u ->> 1, (u ->> 2)::integer, transfer_ids[e.i]
+    from entries e cross join lateral jsonb_array_elements(rule_uses[e.i]) u
+    where rule_uses is not null
     on conflict do nothing
     returning 1
   )
   select coalesce(array_agg(i order by i), '{}'), (select count(*) from uses)
   into claimed, uses_written from entries;
   if rule_candidates is not null then
-    select count(*) into uses_expected from unnest(claimed) i
-    cross join lateral jsonb_to_recordset(rule_applied[i]) as g(u integer) where g.u is not null;
+    select count(*) into uses_expected from unnest(claimed) i cross join lateral jsonb_array_elements(rule_uses[i]) u;
     if uses_written <> uses_expected then
       raise exception 'a limited earning rule was used concurrently by the same member'
         using errcode = 'serialization_failure';
     end if;
-    -- The budget slots taken above give what the claimed entries were granted.
-    update earn_rule_budget_slot s
-    set remaining_points = s.remaining_points - x.points, remaining_uses = s.remaining_uses - x.uses
-    from (
-      select g.r, sum(g.p) as points, count(*) as uses
-      from unnest(claimed) i cross join lateral jsonb_to_recordset(rule_applied[i]) as g(r text, p bigint, b boolean)
-      where g.b group by g.r
-    ) x
-    join unnest(budget_rules, budget_slots) as t(rule_id, slot) on t.rule_id = x.r
-    where s.rule_id = x.r and s.slot = t.slot;
   end if;
 
   -- 3. Member totals, then the hot issuance accounts last, so they are held from here to the
@@ -577,7 +527,32 @@ begin
     perform tier_upgrade(up_members, up_currencies, up_ats);
   end if;
 
-  -- 5. The issuance accounts, last.
+  -- 5. The hot rows, last. Budgets first: each budgeted rule draws what the claimed entries
+  -- were granted from one of its slots (picked by connection, so concurrent batches spread over
+  -- the 8) that has enough; a slot drained meanwhile retries the batch whole (step 1d read it).
+  if rule_candidates is not null then
+    with draws as (
+      select b ->> 0 as rule_id, sum((b ->> 1)::bigint) as points, count(*) as uses
+      from unnest(claimed) i cross join lateral jsonb_array_elements(rule_budgets[i]) b
+      group by 1
+    ), drawn as (
+      update earn_rule_budget_slot s
+      set remaining_points = s.remaining_points - d.points, remaining_uses = s.remaining_uses - d.uses
+      from draws d
+      where s.rule_id = d.rule_id and s.remaining_points >= d.points and s.remaining_uses >= d.uses
+        and s.slot = (select s2.slot from earn_rule_budget_slot s2
+                      where s2.rule_id = d.rule_id and s2.remaining_points >= d.points and s2.remaining_uses >= d.uses
+                      order by (s2.slot + pg_backend_pid()) % 8 limit 1)
+      returning 1
+    )
+    select (select count(*) from draws), (select count(*) from drawn) into budgets_expected, budgets_written;
+    if budgets_written <> budgets_expected then
+      raise exception 'an earning rule budget slot was drawn concurrently'
+        using errcode = 'serialization_failure';
+    end if;
+  end if;
+
+  -- The issuance accounts, last.
   update account a set debits_posted = a.debits_posted + d.posted,
                        debits_pending = a.debits_pending + d.pending
   from (

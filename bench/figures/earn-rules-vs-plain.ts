@@ -46,7 +46,8 @@ export const earnRulesVsPlain: Experiment = {
     try {
       const row = (
         await client.query(
-          'select count(distinct transfer_id) as earns, count(*) as grants, coalesce(sum(points), 0) as points from earn_rule_grant',
+          `select count(distinct t.id) as earns, count(*) as grants, coalesce(sum((g ->> 'p')::bigint), 0) as points
+           from transfer t cross join lateral jsonb_array_elements(t.rule_grants) g`,
         )
       ).rows[0];
       grants = { earns: Number(row.earns), grants: Number(row.grants), points: Number(row.points) };
@@ -88,7 +89,7 @@ export const earnRulesVsPlain: Experiment = {
  * once per member), once a day, a budget, one exclusive and one stop.
  * Most match the bench basket, so every earn is priced in four tier worlds with several lines.
  */
-async function seedRules(databaseUrl: string): Promise<void> {
+export async function seedRules(databaseUrl: string): Promise<void> {
   const app = await createApp({ databaseUrl, migrate: false });
   try {
     const operator = {

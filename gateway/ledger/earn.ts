@@ -88,12 +88,15 @@ export interface RuleCandidate {
 }
 
 /**
- * An earn's rule candidates in each world it may be priced in: index 0 when the member has no
- * tier in the program, r + 1 at tier rank r; the last world stands for every rank above it (a
- * single world: no rule depends on the tier). The batch picks the world and decides.
+ * An earn's rule candidates, and which of them hold in each world it may be priced in: index 0
+ * when the member has no tier in the program, r + 1 at tier rank r; the last world stands for
+ * every rank above it (a single world: no rule depends on the tier). Candidates are in
+ * evaluation order and each world lists its own in that order. The batch picks the world and
+ * decides.
  */
 export interface RuleWorlds {
-  worlds: RuleCandidate[][];
+  candidates: RuleCandidate[];
+  worlds: number[][];
 }
 
 /** What a rule granted an earn (transfer.rule_grants). */
@@ -174,7 +177,7 @@ export async function postEarns(
        $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
        $8::bigint[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
        $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19,
-       $20::bigint[], $21::jsonb[])`,
+       $20::bigint[], $21::jsonb)`,
     [
       entries.map((entry) => entry.transferId),
       entries.map((entry) => entry.partnerId),
@@ -302,33 +305,48 @@ function tierPartsKey(currency: string, version: number): string {
 }
 
 /**
- * The batch's rule candidates (null when no entry has rules, so a plain batch skips step 1d):
- * per entry, a JSON array of worlds, each an array of candidates in evaluation order.
+ * The batch's rule candidates as one JSON array (null when no entry has rules, so a plain batch
+ * skips step 1d): per candidate, its entry `e`, the worlds it holds in as a bit mask `m`, the
+ * entry's last world `t`, its evaluation order `o`, the grant as stored `g`, and what the
+ * batch checks (migrations/0029, step 1d).
  */
-function ruleCandidates(entries: readonly EarnEntry[]): (string | null)[] | null {
+function ruleCandidates(entries: readonly EarnEntry[]): string | null {
   if (!entries.some((entry) => entry.rules)) return null;
-  return entries.map((entry) =>
-    entry.rules
-      ? JSON.stringify(
-          entry.rules.worlds.map((world) =>
-            world.map((candidate) => ({
-              r: candidate.ruleId,
-              v: candidate.version,
-              // JSON numbers: a grant is at most the transfer limit (10^12), exact in a double.
-              p: Number(candidate.points),
-              f: Number(candidate.partnerFundedPoints),
-              s: candidate.stacking,
-              d: candidate.description,
-              n: candidate.purchaseNumber,
-              c1: candidate.firstInCoalition || null,
-              cap: candidate.perMember?.uses ?? null,
-              per: candidate.perMember?.period ?? null,
-              b: candidate.budgeted,
-            })),
-          ),
-        )
-      : null,
-  );
+  const candidates: unknown[] = [];
+  for (const [e, entry] of entries.entries()) {
+    if (!entry.rules) continue;
+    const { worlds } = entry.rules;
+    const masks = new Array<number>(entry.rules.candidates.length).fill(0);
+    for (const [world, indexes] of worlds.entries()) {
+      for (const index of indexes) masks[index]! |= 1 << world;
+    }
+    for (const [o, candidate] of entry.rules.candidates.entries()) {
+      // JSON numbers: a grant is at most the transfer limit (10^12), exact in a double.
+      const points = Number(candidate.points);
+      candidates.push({
+        e,
+        m: masks[o],
+        t: worlds.length - 1,
+        o,
+        g: {
+          r: candidate.ruleId,
+          v: candidate.version,
+          p: points,
+          f: Number(candidate.partnerFundedPoints),
+          d: candidate.description,
+        },
+        r: candidate.ruleId,
+        p: points,
+        s: candidate.stacking,
+        n: candidate.purchaseNumber,
+        c1: candidate.firstInCoalition || null,
+        cap: candidate.perMember?.uses ?? null,
+        per: candidate.perMember?.period ?? null,
+        b: candidate.budgeted,
+      });
+    }
+  }
+  return JSON.stringify(candidates);
 }
 
 /** A receipt with the rule lines of what the batch granted (on the transfer; not stored). */

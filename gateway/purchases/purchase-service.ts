@@ -15,7 +15,7 @@ import type { MemberDirectory, MemberRef } from '../members/member-directory';
 import { CurrencyNotSupported } from '../programs/errors';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import { type Channel, channels } from '../rules/rule-definition';
-import { applyStacking, type BasketLine } from '../rules/rule-engine';
+import { applyStacking, type BasketLine, worldCandidates } from '../rules/rule-engine';
 import type { RuleService } from '../rules/rule-service';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
@@ -224,9 +224,7 @@ export class PurchaseService {
       let points = priced.points;
       const lines = [...priced.lines];
       // Lines in the order a receipt lists them: base, earning rules, then the tier line.
-      const world =
-        priced.rules?.worlds[Math.min(tier ? tier.rank + 1 : 0, priced.rules.worlds.length - 1)] ??
-        [];
+      const world = priced.rules ? worldCandidates(priced.rules, tier ? tier.rank + 1 : 0) : [];
       // History conditions as the batch would find them now; limits and budgets are not
       // checked (the award may find a rule used up).
       let history = { atPartner: 0, anywhere: 0 };

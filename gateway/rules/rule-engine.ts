@@ -127,35 +127,51 @@ export function priceRules(
   tiers: readonly (string | null)[],
 ): RuleWorlds | null {
   if (rules.length === 0) return null;
-  const worlds = rules.some((rule) => rule.usesTier) ? tiers : [null];
-  let any = false;
-  const priced = worlds.map((tier) => {
-    const candidates: RuleCandidate[] = [];
-    for (const rule of rules) {
+  const worldTiers = rules.some((rule) => rule.usesTier) ? tiers : [null];
+  const candidates: RuleCandidate[] = [];
+  const worlds: number[][] = worldTiers.map(() => []);
+  for (const rule of rules) {
+    // A rule's candidate is the same in every world where it holds: only whether it holds
+    // depends on the tier.
+    let index = -1;
+    for (const [world, tier] of worldTiers.entries()) {
       if (!rule.holds(facts, tier)) continue;
-      const { points, description } = rule.bonus(facts);
-      if (points === 0n) continue;
-      const perMember = rule.limits.perMember;
-      candidates.push({
-        ruleId: rule.id,
-        version: rule.version,
-        points,
-        partnerFundedPoints: (points * BigInt(rule.partnerShareBp)) / 10_000n,
-        stacking: rule.stacking,
-        description: `${rule.name}: ${description}`,
-        purchaseNumber: rule.guards.purchaseNumber,
-        firstInCoalition: rule.guards.firstInCoalition,
-        perMember: perMember && {
-          uses: perMember.uses,
-          period: periodKey(perMember.period, facts.at, rule.timeZone),
-        },
-        budgeted: rule.limits.pointsBudget !== null || rule.limits.usesMax !== null,
-      });
+      if (index === -1) {
+        const candidate = candidateOf(rule, facts);
+        if (candidate === null) break;
+        index = candidates.push(candidate) - 1;
+      }
+      worlds[world]!.push(index);
     }
-    if (candidates.length > 0) any = true;
-    return candidates;
-  });
-  return any ? { worlds: priced } : null;
+  }
+  return candidates.length > 0 ? { candidates, worlds } : null;
+}
+
+function candidateOf(rule: CompiledRule, facts: EarnFacts): RuleCandidate | null {
+  const { points, description } = rule.bonus(facts);
+  if (points === 0n) return null;
+  const perMember = rule.limits.perMember;
+  return {
+    ruleId: rule.id,
+    version: rule.version,
+    points,
+    partnerFundedPoints: (points * BigInt(rule.partnerShareBp)) / 10_000n,
+    stacking: rule.stacking,
+    description: `${rule.name}: ${description}`,
+    purchaseNumber: rule.guards.purchaseNumber,
+    firstInCoalition: rule.guards.firstInCoalition,
+    perMember: perMember && {
+      uses: perMember.uses,
+      period: periodKey(perMember.period, facts.at, rule.timeZone),
+    },
+    budgeted: rule.limits.pointsBudget !== null || rule.limits.usesMax !== null,
+  };
+}
+
+/** The candidates of one world, in evaluation order. */
+export function worldCandidates(rules: RuleWorlds, world: number): RuleCandidate[] {
+  const indexes = rules.worlds[Math.min(world, rules.worlds.length - 1)] ?? [];
+  return indexes.map((index) => rules.candidates[index]!);
 }
 
 /**
@@ -182,10 +198,22 @@ export function applyStacking<Candidate extends { stacking: Stacking }>(
 /** A per-member limit's period at an instant: the day or month in the rule's time zone. */
 export function periodKey(period: 'day' | 'month' | 'ever', at: Date, timeZone: string): string {
   if (period === 'ever') return 'ever';
-  const { year, month, day } = localDate(at, timeZone);
-  const mm = String(month).padStart(2, '0');
-  return period === 'month' ? `m:${year}-${mm}` : `d:${year}-${mm}-${String(day).padStart(2, '0')}`;
+  // Every time zone's offset is a multiple of 15 minutes, so the local date is the same through
+  // each quarter hour of UTC: one Intl call (tens of microseconds) per zone and quarter hour.
+  const key = `${timeZone}\u0000${period}\u0000${Math.floor(at.getTime() / 900_000)}`;
+  let found = periodKeys.get(key);
+  if (found === undefined) {
+    const { year, month, day } = localDate(at, timeZone);
+    const mm = String(month).padStart(2, '0');
+    found =
+      period === 'month' ? `m:${year}-${mm}` : `d:${year}-${mm}-${String(day).padStart(2, '0')}`;
+    if (periodKeys.size >= 1_000) periodKeys.clear();
+    periodKeys.set(key, found);
+  }
+  return found;
 }
+
+const periodKeys = new Map<string, string>();
 
 type Condition = (facts: EarnFacts, tier: string | null) => boolean;
 

@@ -8,6 +8,7 @@ import {
   localDayAndHour,
   periodKey,
   priceRules,
+  worldCandidates,
 } from '../../gateway/rules/rule-engine';
 
 /** The rule engine alone: pure functions of the rules, the request's facts and the tier. */
@@ -54,8 +55,10 @@ const toys = { skus: [], categories: ['toys'] };
 
 function granted(rules: ReturnType<typeof rule>[], tiers: (string | null)[] = [null]) {
   const priced = priceRules([...rules].sort(byEvaluationOrder), facts, tiers);
-  return priced?.worlds.map((world) =>
-    applyStacking(world).map((candidate) => `${candidate.ruleId} ${candidate.points}`),
+  return priced?.worlds.map((_, index) =>
+    applyStacking(worldCandidates(priced, index)).map(
+      (candidate) => `${candidate.ruleId} ${candidate.points}`,
+    ),
   );
 }
 
@@ -195,7 +198,9 @@ describe('the rule engine', () => {
           const priced = priceRules(rules.sort(byEvaluationOrder), { ...facts, basePoints }, [
             null,
           ]);
-          for (const world of priced?.worlds ?? []) {
+          for (const world of (priced?.worlds ?? []).map((_, index) =>
+            worldCandidates(priced!, index),
+          )) {
             for (const candidate of world) {
               expect(candidate.points).toBeGreaterThan(0n);
               expect(candidate.partnerFundedPoints).toBeGreaterThanOrEqual(0n);
