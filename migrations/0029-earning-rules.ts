@@ -20,8 +20,9 @@ import { Migration } from '@mikro-orm/migrations';
  *   slot per budgeted rule, picked by connection, in step 5 with the other hot rows.
  *
  * `ledger_earn_batch` takes the batch's rule candidates (every world each entry may be priced
- * in) and decides them in step 1d (history conditions, limits, budgets, stacking), in one
- * statement. It answers the grants (`rule_grants`), for a replay from the transfer.
+ * in, as bit masks) and decides them in step 1d (history conditions, limits, budgets,
+ * stacking), in one statement. It answers the grants (`rule_grants`), for a replay from the
+ * transfer.
  */
 export class Migration0029EarningRules extends Migration {
   override async up(): Promise<void> {
@@ -62,6 +63,7 @@ create trigger tier_ladder_version_notifies_coalition_changed after insert
   on tier_ladder_version for each statement execute function notify_coalition_changed();
 
 alter table transfer add column rule_grants jsonb;
+
 
 create table earn_rule_use (
   rule_id text not null,
@@ -309,15 +311,16 @@ begin
   end if;
 
   -- 1d. Earning rules. The gateway evaluated each entry's rules in every world it can be in
-  -- (0: no tier; r + 1: tier rank r, the entry's last world standing for every rank above it)
-  -- and sends, for the whole batch, the candidates whose conditions held in some world: entry
-  -- e, the worlds they hold in (bit mask m), the entry's last world t, evaluation order o, the
-  -- grant as stored (g), and what only the ledger can check. With the member's rows held, in
-  -- one statement: the world (the tier priced in 1c); each candidate's history conditions (the
-  -- member's N-th earn at this partner, a first earn in the coalition), per-member limit and
-  -- budget; then stacking among those allowed: the first applies; if it is stackable, so do
-  -- the later stackable ones up to and including the first 'stop' ('exclusive' ones after the
-  -- first are skipped). Rule points are added after the tier multiplier, which never applies to
+  -- (0: no tier; r + 1: tier rank r, the entry's last world 't' standing for every rank above
+  -- it) and sends, per entry 'e': the candidates whose conditions held in some world, in
+  -- evaluation order, as bit positions (bit o: candidate o); each world's candidates as a mask
+  -- ('h'); which are 'stop' and 'exclusive' (masks); the grants as stored ('g'); and, for the
+  -- few candidates with something only the ledger can check ('st'), that: the member's N-th
+  -- earn at this partner, a first earn in the coalition, a per-member limit, a budget.
+  -- With the member's rows held, in one statement: the world (the tier priced in 1c), those
+  -- checks, then stacking among the candidates allowed, with bit arithmetic: the first (lowest
+  -- bit) applies; if it is stackable, so do the later non-exclusive ones up to and including
+  -- the first 'stop'. Rule points are added after the tier multiplier, which never applies to
   -- them. Budgets are read here and drawn in step 5, with the other hot rows.
   rule_points := array_fill(0::bigint, array[n]);
   if rule_candidates is not null then
@@ -327,53 +330,75 @@ begin
              (row_number() over (partition by members[i] order by i) - 1)::integer as earlier_anywhere
       from generate_subscripts(transfer_ids, 1) i
       where members[i] is not null and blocked[i] is null and not busy[i]
-    ), c as (
-      select w.i, w.earlier_at_partner, w.earlier_anywhere, x.*
-      from jsonb_to_recordset(rule_candidates)
-        as x(e integer, m integer, t integer, o integer, g jsonb, r text, p bigint, s text,
-             n integer, c1 boolean, cap integer, per text, b boolean)
-      join w on w.i = x.e + 1
-      where (x.m >> least(w.world, x.t)) & 1 = 1
-    ), h as (
-      select c.*,
-             -- History facts, read only for the candidates that ask: through the member's index
-             -- alone (a generic plan ANDed in the partner's index, every transfer of a busy
-             -- partner: 5 ms a probe), filtering the member's few transfers.
+    ), x as (
+      select w.i, w.earlier_at_partner, w.earlier_anywhere, r.rec,
+             (r.rec -> 'h' ->> least(w.world, (r.rec ->> 't')::integer))::bigint as holds
+      from jsonb_array_elements(rule_candidates) r(rec)
+      join w on w.i = (r.rec ->> 'e')::integer + 1
+    ), st as (
+      select x.i, c.o, c.r, c.p, c.cap, c.per, c.b,
+             -- History facts, from the member's newest transfers (their index alone: a generic
+             -- plan ANDed in the partner's index, every transfer of a busy partner, 5 ms a
+             -- probe), reading no more than the N earns the condition needs. A counter on
+             -- member_link read one row instead but cost every earn a row update (+0.07 ms).
              (c.n is null or c.n = (
-                select count(*) filter (where t.partner_id = partner_ids[c.i] and t.code = 'earn')
-                from transfer t where t.member_id = members[c.i])::integer + c.earlier_at_partner + 1)
-             and (c.c1 is not true or (c.earlier_anywhere = 0 and not exists (
-                select 1 from transfer t where t.member_id = members[c.i] and t.code = 'earn'))) as eligible,
+                select count(*) from (
+                  select 1 from (select t.partner_id, t.code from transfer t
+                                 where t.member_id = members[x.i] offset 0) t
+                  where t.partner_id = partner_ids[x.i] and t.code = 'earn'
+                  limit c.n) e)::integer + x.earlier_at_partner + 1)
+             and (c.c1 is not true or (x.earlier_anywhere = 0 and not exists (
+                select 1 from transfer t where t.member_id = members[x.i] and t.code = 'earn')))
+             and (not c.b or exists (
+                select 1 from earn_rule_budget_slot bs
+                where bs.rule_id = c.r and bs.remaining_points >= c.p and bs.remaining_uses >= 1)) as eligible,
              -- Uses are numbered from the highest taken, this batch's in entry order.
              case when c.cap is not null then
                (select coalesce(max(u.use_no), 0) from earn_rule_use u
-                where u.rule_id = c.r and u.member_id = members[c.i] and u.period = c.per)
-               + row_number() over (partition by c.r, members[c.i], c.per order by c.i) end as use_no
-      from c
-    ), a as (
-      select h.*, row_number() over (partition by h.i order by h.o) as k
-      from h
-      where h.eligible and (h.cap is null or h.use_no <= h.cap)
-        and (not h.b or exists (
-          select 1 from earn_rule_budget_slot bs
-          where bs.rule_id = h.r and bs.remaining_points >= h.p and bs.remaining_uses >= 1))
-    ), st as (
-      select a.*, first_value(a.s) over (partition by a.i order by a.k) as first_stacking,
-             min(a.k) filter (where a.k >= 2 and a.s = 'stop') over (partition by a.i) as stop_at
-      from a
-    ), applied as (
-      select st.i, jsonb_agg(st.g order by st.o) as grants, sum(st.p)::bigint as points,
+                where u.rule_id = c.r and u.member_id = members[x.i] and u.period = c.per)
+               + row_number() over (partition by c.r, members[x.i], c.per order by x.i) end as use_no
+      from x
+      cross join lateral jsonb_to_recordset(x.rec -> 'st')
+        as c(o integer, r text, p bigint, n integer, c1 boolean, cap integer, per text, b boolean)
+      where (x.holds >> c.o) & 1 = 1
+    ), denied as (
+      select st.i, bit_or(1::bigint << st.o) as mask from st
+      where not (st.eligible and (st.cap is null or st.use_no <= st.cap))
+      group by st.i
+    ), f as (
+      select x.i, x.rec,
+             case when a.first = 0 then 0
+                  when a.first & ((x.rec ->> 'stop')::bigint | (x.rec ->> 'excl')::bigint) <> 0 then a.first
+                  else a.first | case when b.first_stop = 0 then b.rest else b.rest & (b.first_stop | (b.first_stop - 1)) end
+             end as applied
+      from x
+      left join denied d on d.i = x.i
+      cross join lateral (select x.holds & ~coalesce(d.mask, 0) as allowed) al
+      cross join lateral (select al.allowed & -al.allowed as first) a
+      cross join lateral (
+        select al.allowed & ~a.first & ~(x.rec ->> 'excl')::bigint as rest,
+               (al.allowed & ~a.first & ~(x.rec ->> 'excl')::bigint & (x.rec ->> 'stop')::bigint)
+               & -(al.allowed & ~a.first & ~(x.rec ->> 'excl')::bigint & (x.rec ->> 'stop')::bigint) as first_stop
+      ) b
+    ), grants as (
+      select f.i, jsonb_agg(g.item order by g.o) as grants, sum((g.item ->> 'p')::bigint)::bigint as points
+      from f cross join lateral jsonb_array_elements(f.rec -> 'g') with ordinality g(item, o)
+      where (f.applied >> (g.o - 1)::integer) & 1 = 1
+      group by f.i
+    ), limited as (
+      select st.i,
              jsonb_agg(jsonb_build_array(st.r, st.per, st.use_no)) filter (where st.cap is not null) as uses,
              jsonb_agg(jsonb_build_array(st.r, st.p)) filter (where st.b) as budgets
-      from st
-      where st.k = 1 or (st.first_stacking = 'stackable' and st.s <> 'exclusive' and st.k <= coalesce(st.stop_at, st.k))
+      from st join f on f.i = st.i
+      where (f.applied >> st.o) & 1 = 1
       group by st.i
     )
-    select array_agg(ap.grants order by g0.i), array_agg(coalesce(ap.points, 0) order by g0.i),
-           array_agg(ap.uses order by g0.i), array_agg(ap.budgets order by g0.i)
+    select array_agg(gr.grants order by g0.i), array_agg(coalesce(gr.points, 0) order by g0.i),
+           array_agg(l.uses order by g0.i), array_agg(l.budgets order by g0.i)
     into rule_applied, rule_points, rule_uses, rule_budgets
     from generate_subscripts(transfer_ids, 1) g0(i)
-    left join applied ap on ap.i = g0.i;
+    left join grants gr on gr.i = g0.i
+    left join limited l on l.i = g0.i;
     select array_agg(least(points[i] + rule_points[i], 1000000000000) order by i) into points
     from generate_subscripts(transfer_ids, 1) i;
   end if;

@@ -305,49 +305,68 @@ function tierPartsKey(currency: string, version: number): string {
 }
 
 /**
- * The batch's rule candidates as one JSON array (null when no entry has rules, so a plain batch
- * skips step 1d): per candidate, its entry `e`, the worlds it holds in as a bit mask `m`, the
- * entry's last world `t`, its evaluation order `o`, the grant as stored `g`, and what the
- * batch checks (migrations/0029, step 1d).
+ * The batch's rule candidates as one JSON array, one element per entry with rules (null when no
+ * entry has any, so a plain batch skips step 1d). Candidate o is bit o of the masks: `h` has
+ * each world's, `stop` and `excl` the stacking; `g` holds the grants as stored, and `st` what
+ * only the batch can check, for the candidates that have any (migrations/0029, step 1d).
  */
 function ruleCandidates(entries: readonly EarnEntry[]): string | null {
   if (!entries.some((entry) => entry.rules)) return null;
-  const candidates: unknown[] = [];
+  const perEntry: unknown[] = [];
   for (const [e, entry] of entries.entries()) {
     if (!entry.rules) continue;
-    const { worlds } = entry.rules;
-    const masks = new Array<number>(entry.rules.candidates.length).fill(0);
-    for (const [world, indexes] of worlds.entries()) {
-      for (const index of indexes) masks[index]! |= 1 << world;
-    }
-    for (const [o, candidate] of entry.rules.candidates.entries()) {
+    const { candidates, worlds } = entry.rules;
+    assert.ok(candidates.length <= ruleCandidatesMax, 'at most 52 rule candidates per earn');
+    let stop = 0;
+    let excl = 0;
+    const grants: unknown[] = [];
+    const checked: unknown[] = [];
+    for (const [o, candidate] of candidates.entries()) {
+      const bit = 2 ** o;
+      if (candidate.stacking === 'stop') stop += bit;
+      else if (candidate.stacking === 'exclusive') excl += bit;
       // JSON numbers: a grant is at most the transfer limit (10^12), exact in a double.
       const points = Number(candidate.points);
-      candidates.push({
-        e,
-        m: masks[o],
-        t: worlds.length - 1,
-        o,
-        g: {
-          r: candidate.ruleId,
-          v: candidate.version,
-          p: points,
-          f: Number(candidate.partnerFundedPoints),
-          d: candidate.description,
-        },
+      grants.push({
         r: candidate.ruleId,
+        v: candidate.version,
         p: points,
-        s: candidate.stacking,
-        n: candidate.purchaseNumber,
-        c1: candidate.firstInCoalition || null,
-        cap: candidate.perMember?.uses ?? null,
-        per: candidate.perMember?.period ?? null,
-        b: candidate.budgeted,
+        f: Number(candidate.partnerFundedPoints),
+        d: candidate.description,
       });
+      if (
+        candidate.purchaseNumber !== null ||
+        candidate.firstInCoalition ||
+        candidate.perMember ||
+        candidate.budgeted
+      ) {
+        checked.push({
+          o,
+          r: candidate.ruleId,
+          p: points,
+          n: candidate.purchaseNumber,
+          c1: candidate.firstInCoalition || null,
+          cap: candidate.perMember?.uses ?? null,
+          per: candidate.perMember?.period ?? null,
+          b: candidate.budgeted,
+        });
+      }
     }
+    perEntry.push({
+      e,
+      t: worlds.length - 1,
+      h: worlds.map((indexes) => indexes.reduce((mask, index) => mask + 2 ** index, 0)),
+      stop,
+      excl,
+      g: grants,
+      st: checked,
+    });
   }
-  return JSON.stringify(candidates);
+  return JSON.stringify(perEntry);
 }
+
+/** Candidates are bits of a JSON number in the batch (exact up to 2^53). */
+export const ruleCandidatesMax = 52;
 
 /** A receipt with the rule lines of what the batch granted (on the transfer; not stored). */
 function rulePriced(receipt: EarnReceipt, grants: StoredGrant[] | null): EarnReceipt {

@@ -1,4 +1,4 @@
-import type { RuleCandidate, RuleWorlds } from '../ledger/earn';
+import { type RuleCandidate, type RuleWorlds, ruleCandidatesMax } from '../ledger/earn';
 import type { Money } from '../ledger/model';
 import type {
   Channel,
@@ -53,6 +53,13 @@ export interface CompiledRule {
   inForceAt(at: Date): boolean;
   /** The conditions hold for these facts and the member's tier (its code; null: none). */
   holds(facts: EarnFacts, tier: string | null): boolean;
+  /**
+   * The same in two parts, so the request is looked at once whatever the number of tier
+   * worlds: what the request decides (true, false, or 'tier': it depends on the tier), then
+   * the tier's part.
+   */
+  holdsForRequest(facts: EarnFacts): boolean | 'tier';
+  holdsForTier(tier: string | null): boolean;
   /** What the effects add, and how the receipt explains it. */
   bonus(facts: EarnFacts): { points: bigint; description: string };
 }
@@ -68,6 +75,12 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
   const { definition } = row;
   const conditions = definition.conditions.map(compileCondition);
   const holdsAll = definition.match === 'all';
+  const requestConditions = definition.conditions
+    .filter((condition) => condition.kind !== 'memberTier')
+    .map(compileCondition);
+  const tierConditions = definition.conditions
+    .filter((condition) => condition.kind === 'memberTier')
+    .map(compileCondition);
   const effects = definition.effects.map(compileEffect);
   return {
     id: row.id,
@@ -94,6 +107,19 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
       (holdsAll
         ? conditions.every((condition) => condition(facts, tier))
         : conditions.some((condition) => condition(facts, tier))),
+    holdsForRequest: (facts) => {
+      if (conditions.length === 0) return true;
+      if (holdsAll) {
+        if (!requestConditions.every((condition) => condition(facts, null))) return false;
+        return tierConditions.length === 0 ? true : 'tier';
+      }
+      if (requestConditions.some((condition) => condition(facts, null))) return true;
+      return tierConditions.length === 0 ? false : 'tier';
+    },
+    holdsForTier: (tier) =>
+      holdsAll
+        ? tierConditions.every((condition) => condition(undefined as never, tier))
+        : tierConditions.some((condition) => condition(undefined as never, tier)),
     bonus: (facts) => {
       let points = 0n;
       const parts: string[] = [];
@@ -131,11 +157,16 @@ export function priceRules(
   const candidates: RuleCandidate[] = [];
   const worlds: number[][] = worldTiers.map(() => []);
   for (const rule of rules) {
+    // The batch takes the first 52 (bits of a JSON number); more holding for one purchase
+    // would be a configuration mistake, and the lowest-priority ones are left out.
+    if (candidates.length === ruleCandidatesMax) break;
     // A rule's candidate is the same in every world where it holds: only whether it holds
     // depends on the tier.
+    const byRequest = rule.holdsForRequest(facts);
+    if (byRequest === false) continue;
     let index = -1;
     for (const [world, tier] of worldTiers.entries()) {
-      if (!rule.holds(facts, tier)) continue;
+      if (byRequest === 'tier' && !rule.holdsForTier(tier)) continue;
       if (index === -1) {
         const candidate = candidateOf(rule, facts);
         if (candidate === null) break;

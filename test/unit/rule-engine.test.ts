@@ -151,6 +151,37 @@ describe('the rule engine', () => {
     }
   });
 
+  it('decides the request part once and the tier part per world, as holds does', () => {
+    const conditionSets: RuleDefinition['conditions'][] = [
+      [],
+      [{ kind: 'memberTier', tiers: ['GOLD'] }],
+      [
+        { kind: 'memberTier', tiers: ['GOLD'] },
+        { kind: 'channel', channels: ['online'] },
+      ],
+      [
+        { kind: 'memberTier', tiers: ['GOLD'] },
+        { kind: 'channel', channels: ['store'] },
+      ],
+      [{ kind: 'channel', channels: ['store'] }],
+    ];
+    for (const conditions of conditionSets) {
+      for (const match of ['all', 'any'] as const) {
+        const compiled = rule('r', { conditions, match });
+        for (const tier of [null, 'BASIC', 'GOLD']) {
+          const byRequest = compiled.holdsForRequest(facts);
+          const split = byRequest === 'tier' ? compiled.holdsForTier(tier) : byRequest;
+          expect({ conditions, match, tier, split }).toEqual({
+            conditions,
+            match,
+            tier,
+            split: compiled.holds(facts, tier),
+          });
+        }
+      }
+    }
+  });
+
   it('numbers per-member periods by the day or month in the rule’s time zone', () => {
     const lateFriday = new Date('2026-12-31T22:30:00Z');
     expect(periodKey('day', lateFriday, 'UTC')).toBe('d:2026-12-31');
