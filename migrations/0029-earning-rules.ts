@@ -142,8 +142,9 @@ declare
   rule_budgets jsonb[];
   uses_written integer;
   uses_expected integer;
-  budgets_expected integer;
-  budgets_written integer;
+  draw_rule text;
+  draw_points bigint;
+  draw_uses bigint;
 begin
   -- 0. Each purchase (partner, transaction id) is locked until the commit, so a payment or
   -- another earn under the same transaction id waits for this one and then sees it. Its own
@@ -349,9 +350,9 @@ begin
                   limit c.n) e)::integer + x.earlier_at_partner + 1)
              and (c.c1 is not true or (x.earlier_anywhere = 0 and not exists (
                 select 1 from transfer t where t.member_id = members[x.i] and t.code = 'earn')))
-             and (not c.b or exists (
-                select 1 from earn_rule_budget_slot bs
-                where bs.rule_id = c.r and bs.remaining_points >= c.p and bs.remaining_uses >= 1)) as eligible,
+             and (not c.b or (
+                select sum(bs.remaining_points) >= c.p and sum(bs.remaining_uses) >= 1
+                from earn_rule_budget_slot bs where bs.rule_id = c.r)) as eligible,
              -- Uses are numbered from the highest taken, this batch's in entry order.
              case when c.cap is not null then
                (select coalesce(max(u.use_no), 0) from earn_rule_use u
@@ -552,29 +553,43 @@ begin
     perform tier_upgrade(up_members, up_currencies, up_ats);
   end if;
 
-  -- 5. The hot rows, last. Budgets first: each budgeted rule draws what the claimed entries
-  -- were granted from one of its slots (picked by connection, so concurrent batches spread over
-  -- the 8) that has enough; a slot drained meanwhile retries the batch whole (step 1d read it).
+  -- 5. The hot rows, last. Budgets first: each budgeted rule (in rule order) draws what the
+  -- claimed entries were granted from one of its slots that holds it all (picked by connection,
+  -- so concurrent batches spread over the 8); when none does (a small budget, or its end), from
+  -- several, all locked in slot order. Short of it (drawn meanwhile), the batch retries whole,
+  -- and step 1d then sees what is left.
   if rule_candidates is not null then
-    with draws as (
-      select b ->> 0 as rule_id, sum((b ->> 1)::bigint) as points, count(*) as uses
+    for draw_rule, draw_points, draw_uses in
+      select b ->> 0, sum((b ->> 1)::bigint), count(*)
       from unnest(claimed) i cross join lateral jsonb_array_elements(rule_budgets[i]) b
-      group by 1
-    ), drawn as (
+      group by 1 order by 1
+    loop
       update earn_rule_budget_slot s
-      set remaining_points = s.remaining_points - d.points, remaining_uses = s.remaining_uses - d.uses
-      from draws d
-      where s.rule_id = d.rule_id and s.remaining_points >= d.points and s.remaining_uses >= d.uses
+      set remaining_points = s.remaining_points - draw_points, remaining_uses = s.remaining_uses - draw_uses
+      where s.rule_id = draw_rule and s.remaining_points >= draw_points and s.remaining_uses >= draw_uses
         and s.slot = (select s2.slot from earn_rule_budget_slot s2
-                      where s2.rule_id = d.rule_id and s2.remaining_points >= d.points and s2.remaining_uses >= d.uses
-                      order by (s2.slot + pg_backend_pid()) % 8 limit 1)
-      returning 1
-    )
-    select (select count(*) from draws), (select count(*) from drawn) into budgets_expected, budgets_written;
-    if budgets_written <> budgets_expected then
-      raise exception 'an earning rule budget slot was drawn concurrently'
-        using errcode = 'serialization_failure';
-    end if;
+                      where s2.rule_id = draw_rule and s2.remaining_points >= draw_points and s2.remaining_uses >= draw_uses
+                      order by (s2.slot + pg_backend_pid()) % 8 limit 1);
+      if not found then
+        perform 1 from earn_rule_budget_slot s where s.rule_id = draw_rule order by s.slot for no key update;
+        if (select sum(s.remaining_points) < draw_points or sum(s.remaining_uses) < draw_uses
+            from earn_rule_budget_slot s where s.rule_id = draw_rule) then
+          raise exception 'an earning rule budget was drawn concurrently'
+            using errcode = 'serialization_failure';
+        end if;
+        -- Greedy, in slot order: each slot gives what the ones before it left to draw.
+        update earn_rule_budget_slot s
+        set remaining_points = s.remaining_points - least(s.remaining_points, greatest(0, draw_points - c.points_before)),
+            remaining_uses = s.remaining_uses - least(s.remaining_uses, greatest(0, draw_uses - c.uses_before))
+        from (
+          select slot,
+                 coalesce(sum(remaining_points) over (order by slot rows between unbounded preceding and 1 preceding), 0) as points_before,
+                 coalesce(sum(remaining_uses) over (order by slot rows between unbounded preceding and 1 preceding), 0) as uses_before
+          from earn_rule_budget_slot where rule_id = draw_rule
+        ) c
+        where s.rule_id = draw_rule and s.slot = c.slot;
+      end if;
+    end loop;
   end if;
 
   -- The issuance accounts, last.

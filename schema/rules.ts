@@ -112,7 +112,7 @@ export class RuleConditionInput {
   @Field(() => Int, {
     nullable: true,
     description:
-      'The member’s N-th purchase at this partner, this one included (step by step: 1, 2, 3). Needs match ALL.',
+      'The member’s N-th purchase at this partner (in any of its programs), this one included (step by step: 1, 2, 3). Needs match ALL.',
   })
   purchaseNumber?: number;
 

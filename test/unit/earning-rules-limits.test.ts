@@ -1,0 +1,184 @@
+import { seedDemoRules } from '../../gateway/demo/rules';
+import { seedDemoTiers } from '../../gateway/demo/tiers';
+import type { EarnReceipt } from '../../gateway/ledger/earn';
+import type { AwardInput } from '../../gateway/purchases/purchase-service';
+import { noLimits, type RuleDefinition } from '../../gateway/rules/rule-definition';
+import { ledgerViolations } from '../helpers/ledger-invariants';
+import { createTestApp, ok, type TestApp } from '../helpers/test-app';
+
+/**
+ * Earning rules that need the ledger (issue 14): the demo's FreshMart Club campaigns (step by
+ * step, once per member, VIP multipliers) and SkyAir's weekend campaign, exactly as documented
+ * in gateway/demo/rules.ts; limits and budgets under concurrent purchases.
+ */
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp();
+  await seedDemoTiers(app);
+  await seedDemoRules(app);
+});
+afterAll(() => app.close());
+
+const eur = (euros: number) => ({ amountMinor: BigInt(euros * 100), currency: 'EUR' });
+
+function award(partnerId: string, input: Partial<AwardInput> & { transactionId: string }) {
+  return app.purchases.award(app.asPartner(partnerId), {
+    member: { externalId: 'FM-42' },
+    currency: 'FRM',
+    ...input,
+  });
+}
+
+const lines = (receipt: EarnReceipt) =>
+  receipt.lines.map((line) => `${line.kind} ${line.points} ${line.description}`);
+
+describe('earning rules decided by the ledger', () => {
+  it('gives Bob the FreshMart Club campaigns step by step, once each, at his VIP tier', async () => {
+    // Bob's purchases at FreshMart count in any of its programs: the demo story has one (HTL),
+    // so his first club purchase is his 2nd at FreshMart.
+    const toysAndFood = [
+      { sku: 'TOY-1', category: 'toys', quantity: 2, unitPriceMinor: 2_000n },
+      { sku: 'FOOD-1', category: 'food', quantity: 1, unitPriceMinor: 6_000n },
+    ];
+    const first = ok(
+      await award('ptr_freshmart', {
+        transactionId: 'FRM-1',
+        purchase: eur(100),
+        basket: toysAndFood,
+      }),
+    );
+    expect(lines(first)).toEqual([
+      'base 100 1 per 100 minor units of EUR',
+      'rule 150 Purchase 2 welcome: +150',
+      'rule 80 Toys x3 for VIP: x3 on toys',
+      'tier 100 VIP x2',
+    ]);
+    expect(first.points).toBe(430n);
+    const food = (euros: number) => [
+      { sku: 'FOOD-1', category: 'food', quantity: 1, unitPriceMinor: BigInt(euros * 100) },
+    ];
+    const second = ok(
+      await award('ptr_freshmart', {
+        transactionId: 'FRM-2',
+        purchase: eur(250),
+        basket: food(250),
+      }),
+    );
+    expect(lines(second)).toEqual([
+      'base 250 1 per 100 minor units of EUR',
+      'rule 200 Purchase 3 welcome: +200',
+      'rule 500 Big basket: +500',
+      'tier 250 VIP x2',
+    ]);
+    const third = ok(
+      await award('ptr_freshmart', { transactionId: 'FRM-3', purchase: eur(50), basket: food(50) }),
+    );
+    expect(lines(third)).toEqual(['base 50 1 per 100 minor units of EUR', 'tier 50 VIP x2']);
+    // The big basket was once per member; the steps are over.
+    const fourth = ok(
+      await award('ptr_freshmart', {
+        transactionId: 'FRM-4',
+        purchase: eur(250),
+        basket: food(250),
+      }),
+    );
+    expect(lines(fourth)).toEqual(['base 250 1 per 100 minor units of EUR', 'tier 250 VIP x2']);
+    // A retry of the second answers its receipt, rule lines included, and writes nothing.
+    const retried = ok(
+      await award('ptr_freshmart', {
+        transactionId: 'FRM-2',
+        purchase: eur(250),
+        basket: food(250),
+      }),
+    );
+    expect(retried).toEqual(second);
+  });
+
+  it('doubles SkyAir miles at weekends in Helsinki, half funded by the partner', async () => {
+    const weekday = ok(
+      await award('ptr_skyair', {
+        transactionId: 'SKY-WEEKDAY',
+        member: { externalId: 'SK-100001' },
+        currency: 'SKY',
+        points: 1_000n,
+      }),
+    );
+    expect(weekday.lines.map((line) => line.kind)).toEqual(['base', 'tier']);
+    // Saturday 2026-11-28, 09:00 in Helsinki.
+    app.clock.set(new Date('2026-11-28T07:00:00Z'));
+    const saturday = ok(
+      await award('ptr_skyair', {
+        transactionId: 'SKY-SATURDAY',
+        member: { externalId: 'SK-100001' },
+        currency: 'SKY',
+        points: 1_000n,
+      }),
+    );
+    expect(lines(saturday)).toEqual([
+      'base 1000 points given by the partner',
+      'rule 1000 Double miles weekends: x2',
+      'tier 500 Gold x1.5',
+    ]);
+    const grant = await app.db.query<{ grants: { p: number; f: number }[] }>(
+      'select rule_grants as grants from transfer where id = $1',
+      [saturday.transferId],
+    );
+    expect(grant.rows[0]!.grants).toMatchObject([{ p: 1000, f: 500 }]);
+  });
+
+  it('grants a once-per-member rule once, and never beyond a budget, under concurrent purchases', async () => {
+    const operator = {
+      ...app.systemContext('test'),
+      caller: { kind: 'operator' as const, userId: 'ops-1' },
+    };
+    const rule = (name: string, limits: RuleDefinition['limits']): RuleDefinition => ({
+      name,
+      window: {
+        startsAt: app.clock.now(),
+        endsAt: null,
+        daysOfWeek: [],
+        hours: null,
+        timeZone: 'UTC',
+      },
+      priority: 0,
+      stacking: 'stackable',
+      match: 'all',
+      conditions: [],
+      effects: [{ kind: 'bonus', points: 10n }],
+      partnerShareBp: 0,
+      limits,
+    });
+    ok(
+      await app.rules.createRule(operator, {
+        currency: 'HTL',
+        definition: rule('Once ever', { ...noLimits, perMember: { uses: 1, period: 'ever' } }),
+      }),
+    );
+    // 35 points: three grants of 10 fit, the 8 slots hold 5 or 4 each (drawn across slots).
+    const budgeted = ok(
+      await app.rules.createRule(operator, {
+        currency: 'HTL',
+        definition: rule('Small budget', { ...noLimits, pointsBudget: 35n }),
+      }),
+    );
+    const purchases = Array.from({ length: 12 }, (_, index) =>
+      award('ptr_freshmart', {
+        transactionId: `HTL-CONCURRENT-${index}`,
+        currency: 'HTL',
+        purchase: eur(10),
+      }),
+    );
+    const receipts = (await Promise.all(purchases)).map(ok);
+    const granted = (name: string) =>
+      receipts
+        .flatMap((receipt) => receipt.lines)
+        .filter((line) => line.description.startsWith(name));
+    expect(granted('Once ever')).toHaveLength(1);
+    expect(granted('Small budget')).toHaveLength(3);
+    const left = (await app.rules.rules(operator, { currency: 'HTL' })).rules.find(
+      (found) => found.id === budgeted.id,
+    );
+    expect(left?.budgetLeft).toEqual({ points: 5n, uses: 10n ** 15n - 3n });
+    expect(await ledgerViolations(app.db)).toEqual([]);
+  });
+});
