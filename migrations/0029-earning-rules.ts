@@ -95,7 +95,7 @@ create function ledger_earn_batch(
   request_hashes text[], responses jsonb[], skip_locked boolean default false,
   bonus_points bigint[] default null, rule_candidates jsonb default null
 ) returns table (entry integer, status text, member_id text, stored_response jsonb,
-                  tier_version integer, tier_rank integer, tier_points bigint, rule_grants jsonb)
+                  tier_version integer, tier_rank integer, tier_points bigint, rule_applied bigint, rule_grants jsonb)
 language plpgsql
 set plan_cache_mode = force_generic_plan
 as $$
@@ -137,6 +137,7 @@ declare
   -- Earning rules (migrations/0029): per entry, the grants applied (null: none), their points,
   -- the limited uses they take and what they draw on budgets.
   rule_applied jsonb[];
+  rule_masks bigint[];
   rule_points bigint[];
   rule_uses jsonb[];
   rule_budgets jsonb[];
@@ -382,10 +383,10 @@ begin
                & -(al.allowed & ~a.first & ~(x.rec ->> 'excl')::bigint & (x.rec ->> 'stop')::bigint) as first_stop
       ) b
     ), grants as (
-      select f.i, jsonb_agg(g.item order by g.o) as grants, sum((g.item ->> 'p')::bigint)::bigint as points
+      select f.i, f.applied, jsonb_agg(g.item order by g.o) as grants, sum((g.item ->> 'p')::bigint)::bigint as points
       from f cross join lateral jsonb_array_elements(f.rec -> 'g') with ordinality g(item, o)
       where (f.applied >> (g.o - 1)::integer) & 1 = 1
-      group by f.i
+      group by f.i, f.applied
     ), limited as (
       select st.i,
              jsonb_agg(jsonb_build_array(st.r, st.per, st.use_no)) filter (where st.cap is not null) as uses,
@@ -395,8 +396,9 @@ begin
       group by st.i
     )
     select array_agg(gr.grants order by g0.i), array_agg(coalesce(gr.points, 0) order by g0.i),
-           array_agg(l.uses order by g0.i), array_agg(l.budgets order by g0.i)
-    into rule_applied, rule_points, rule_uses, rule_budgets
+           array_agg(l.uses order by g0.i), array_agg(l.budgets order by g0.i),
+           array_agg(gr.applied order by g0.i)
+    into rule_applied, rule_points, rule_uses, rule_budgets, rule_masks
     from generate_subscripts(transfer_ids, 1) g0(i)
     left join grants gr on gr.i = g0.i
     left join limited l on l.i = g0.i;
@@ -620,7 +622,10 @@ begin
          case when g.claimed and tiered[g.i] then tier_versions[g.i] else r.version end,
          case when g.claimed and tiered[g.i] then tier_ranks[g.i] else r.rank end,
          case when g.claimed and tiered[g.i] then points[g.i] - requested_points[g.i] - rule_points[g.i] else r.line_points end,
-         case when g.claimed then rule_applied[g.i] else r.rule_grants end
+         -- A claimed earn's grants as the mask of its candidates (the caller has them); a
+         -- replay's as stored on its transfer.
+         case when g.claimed then rule_masks[g.i] end,
+         case when not g.claimed then r.rule_grants end
   from (
     select i, i = any(claimed) as claimed,
            case when members[i] is not null and blocked[i] is null and not busy[i] and not i = any(claimed) then (

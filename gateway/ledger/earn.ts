@@ -170,9 +170,11 @@ export async function postEarns(
     tier_version: number | null;
     tier_rank: number | null;
     tier_points: string | null;
+    rule_applied: string | null;
     rule_grants: StoredGrant[] | null;
   }>(
-    `select entry, status, member_id, stored_response, tier_version, tier_rank, tier_points, rule_grants
+    `select entry, status, member_id, stored_response, tier_version, tier_rank, tier_points,
+            rule_applied, rule_grants
      from ledger_earn_batch(
        $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
        $8::bigint[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
@@ -236,9 +238,10 @@ export async function postEarns(
   return rows.rows.map((row, index): EarnReceipt | DomainError | RowsBusy => {
     const entry = entries[index]!;
     if (row.status === 'claimed') {
-      const receipt = rulePriced(
+      const receipt = ruleApplied(
         { ...receipts[index]!, memberId: required(row.member_id, 'the member of a claimed earn') },
-        row.rule_grants,
+        entry.rules,
+        row.rule_applied,
       );
       return tierPriced(receipt, index);
     }
@@ -368,7 +371,32 @@ function ruleCandidates(entries: readonly EarnEntry[]): string | null {
 /** Candidates are bits of a JSON number in the batch (exact up to 2^53). */
 export const ruleCandidatesMax = 52;
 
-/** A receipt with the rule lines of what the batch granted (on the transfer; not stored). */
+/** A claimed earn's receipt with the lines of the candidates the batch applied (a bit mask). */
+function ruleApplied(
+  receipt: EarnReceipt,
+  rules: RuleWorlds | null | undefined,
+  applied: string | null,
+): EarnReceipt {
+  if (!rules || applied === null || applied === '0') return receipt;
+  const mask = BigInt(applied);
+  const lines = rules.candidates
+    .filter((_, index) => (mask >> BigInt(index)) & 1n)
+    .map(
+      (candidate): EarnLine => ({
+        kind: 'rule',
+        points: candidate.points,
+        description: candidate.description,
+        ruleId: candidate.ruleId,
+      }),
+    );
+  return {
+    ...receipt,
+    points: receipt.points + sumPoints(lines),
+    lines: [...receipt.lines, ...lines],
+  };
+}
+
+/** A replayed earn's receipt with the rule lines of the grants on its transfer (not stored). */
 function rulePriced(receipt: EarnReceipt, grants: StoredGrant[] | null): EarnReceipt {
   if (!grants || grants.length === 0) return receipt;
   const lines = grants.map(
