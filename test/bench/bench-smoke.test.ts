@@ -62,6 +62,7 @@ describe('npm run bench (smoke)', () => {
         stuck_partner: 'measured',
         overload_p99: 'measured',
         earn_tiers_vs_plain: 'measured',
+        earn_rules_vs_plain: 'measured',
       });
       if (!pgbenchPresent) console.warn('pgbench is not on PATH: earn_vs_tpcb was not taken');
       for (const figure of report.figures) {
