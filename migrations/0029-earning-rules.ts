@@ -72,8 +72,31 @@ create table earn_rule_use (
   period text not null,
   use_no integer not null check (use_no > 0),
   transfer_id text not null,
+  -- Set when a full refund of the purchase gave the use back (it no longer counts).
+  restored_at timestamptz,
   primary key (rule_id, member_id, period, use_no)
 );
+create index earn_rule_use_by_transfer on earn_rule_use (transfer_id);
+
+-- A refund of an earn with rule grants: when it completes the purchase's refund (refunded_after
+-- = total, or no amount was recorded), each grant's budget gets its points and one use back (in
+-- one slot, picked by the earn) and its per-member uses stop counting. A partial refund takes
+-- the rule points back in proportion, like any earned point, and gives nothing back to budgets.
+create function rule_take_back(earn_id text, refunded_after bigint, total bigint, at timestamptz)
+returns void language plpgsql as $$
+begin
+  if total is not null and refunded_after < total then return; end if;
+  update earn_rule_budget_slot s
+  set remaining_points = s.remaining_points + g.points, remaining_uses = s.remaining_uses + 1
+  from (
+    select x ->> 'r' as rule_id, sum((x ->> 'p')::bigint) as points
+    from transfer t cross join lateral jsonb_array_elements(t.rule_grants) x
+    where t.id = earn_id group by 1
+  ) g
+  where s.rule_id = g.rule_id and s.slot = abs(hashtext(earn_id)) % 8;
+  update earn_rule_use set restored_at = at where transfer_id = earn_id and restored_at is null;
+end
+$$;
 
 create table earn_rule_budget_slot (
   rule_id text not null references earn_rule (id),
@@ -354,18 +377,25 @@ begin
              and (not c.b or (
                 select sum(bs.remaining_points) >= c.p and sum(bs.remaining_uses) >= 1
                 from earn_rule_budget_slot bs where bs.rule_id = c.r)) as eligible,
-             -- Uses are numbered from the highest taken, this batch's in entry order.
-             case when c.cap is not null then
-               (select coalesce(max(u.use_no), 0) from earn_rule_use u
-                where u.rule_id = c.r and u.member_id = members[x.i] and u.period = c.per)
-               + row_number() over (partition by c.r, members[x.i], c.per order by x.i) end as use_no
+             -- Uses are numbered after the highest taken, this batch's in entry order (a number
+             -- is never reused); the limit counts those not given back by a refund.
+             case when c.cap is not null then prior.highest
+               + row_number() over (partition by c.r, members[x.i], c.per order by x.i) end as use_no,
+             case when c.cap is not null then prior.counted
+               + row_number() over (partition by c.r, members[x.i], c.per order by x.i) end as uses
       from x
       cross join lateral jsonb_to_recordset(x.rec -> 'st')
         as c(o integer, r text, p bigint, n integer, c1 boolean, cap integer, per text, b boolean)
+      cross join lateral (
+        select coalesce(max(u.use_no), 0)::integer as highest,
+               (count(*) filter (where u.restored_at is null))::integer as counted
+        from earn_rule_use u
+        where c.cap is not null and u.rule_id = c.r and u.member_id = members[x.i] and u.period = c.per
+      ) prior
       where (x.holds >> c.o) & 1 = 1
     ), denied as (
       select st.i, bit_or(1::bigint << st.o) as mask from st
-      where not (st.eligible and (st.cap is null or st.use_no <= st.cap))
+      where not (st.eligible and (st.cap is null or st.uses <= st.cap))
       group by st.i
     ), f as (
       select x.i, x.rec,

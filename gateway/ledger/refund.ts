@@ -158,6 +158,14 @@ async function reversePurchase(
       refunded.after,
       refunded.total,
     ]);
+    // A refund completing the purchase gives its earning rules' budgets and per-member uses
+    // back (migrations/0029); a partial one takes rule points back in proportion only.
+    await sql.query('select rule_take_back($1, $2, $3, $4)', [
+      earn.id,
+      refunded.after,
+      refunded.total,
+      entry.createdAt,
+    ]);
   }
   await applyLotMovements(sql, entry.transferId, movements);
 

@@ -145,6 +145,7 @@ export async function ledgerViolations(sql: Sql): Promise<string[]> {
        join earn_rule_version v on v.rule_id = g ->> 'r' and v.version = (g ->> 'v')::integer
        where g ->> 'r' = u.rule_id limit 1
      ) l
+     where u.restored_at is null
      group by u.rule_id, u.member_id, u.period having count(*) > max(l.cap)`,
   );
   return violations;

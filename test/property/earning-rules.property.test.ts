@@ -16,7 +16,8 @@ import { createTestApp, ok, type TestApp } from '../helpers/test-app';
  * Random earning rules (issue 14) and random baskets, refunds and retries from concurrent
  * clients, in HTL (with a tier ladder, so rules naming a tier are priced per world). After
  * every sequence:
- * - no budget is exceeded, and what is left of each is exactly its budget less what was granted;
+ * - no budget is exceeded, and what is left of each is exactly its budget less what stands
+ *   granted (a purchase refunded in full gives its grants back);
  * - no per-member limit is exceeded (a ledger invariant), nor a use given twice;
  * - each earn's posting is its base, its tier line and its rule lines, and the rule lines are
  *   the grants stored on the transfer;
@@ -278,9 +279,13 @@ async function runSequence(specs: RuleSpec[], ops: Op[]): Promise<void> {
   // Budgets: never exceeded, and exactly accounted for.
   for (const [index, spec] of specs.entries()) {
     const granted = await app.db.query<{ points: string | null; uses: string }>(
+      // What stands granted: a purchase refunded in full gives its grants back to the budget.
       `select sum((g ->> 'p')::bigint)::text as points, count(g)::text as uses
        from transfer t cross join lateral jsonb_array_elements(t.rule_grants) g
-       where g ->> 'r' = $1`,
+       cross join lateral (
+         select coalesce(sum(r.purchase_amount_minor), 0) = t.purchase_amount_minor as whole
+         from transfer r where r.related_id = t.id and r.code = 'refund') refunded
+       where g ->> 'r' = $1 and not refunded.whole`,
       [ruleIds[index]],
     );
     const points = BigInt(granted.rows[0]!.points ?? '0');

@@ -179,6 +179,44 @@ describe('earning rules decided by the ledger', () => {
       (found) => found.id === budgeted.id,
     );
     expect(left?.budgetLeft).toEqual({ points: 5n, uses: 10n ** 15n - 3n });
+
+    // A partial refund gives nothing back; the rest of the purchase does: the budget and the
+    // member's once-ever use return, and the next purchase gets the rule again.
+    const withOnce = receipts.find((receipt) =>
+      receipt.lines.some((line) => line.description.startsWith('Once ever')),
+    )!;
+    const purchase = `HTL-CONCURRENT-${receipts.indexOf(withOnce)}`;
+    const budgetPoints = withOnce.lines.some((line) => line.description.startsWith('Small budget'))
+      ? 10n
+      : 0n;
+    const refund = (refundId: string, amountMinor?: bigint) =>
+      app.purchases.refundPurchase(app.asPartner('ptr_freshmart'), {
+        transactionId: purchase,
+        refundId,
+        ...(amountMinor === undefined ? {} : { amount: { amountMinor, currency: 'EUR' } }),
+      });
+    ok(await refund('R-PART', 400n));
+    const again = ok(
+      await award('ptr_freshmart', {
+        transactionId: 'HTL-AFTER-PART',
+        currency: 'HTL',
+        purchase: eur(10),
+      }),
+    );
+    expect(again.lines.some((line) => line.description.startsWith('Once ever'))).toBe(false);
+    ok(await refund('R-REST'));
+    const budgetAfter = (await app.rules.rules(operator, { currency: 'HTL' })).rules.find(
+      (found) => found.id === budgeted.id,
+    )?.budgetLeft;
+    expect(budgetAfter?.points).toBe(5n + budgetPoints);
+    const restored = ok(
+      await award('ptr_freshmart', {
+        transactionId: 'HTL-AFTER-ALL',
+        currency: 'HTL',
+        purchase: eur(10),
+      }),
+    );
+    expect(restored.lines.some((line) => line.description.startsWith('Once ever'))).toBe(true);
     expect(await ledgerViolations(app.db)).toEqual([]);
   });
 });
