@@ -133,6 +133,8 @@ declare
   accounts_missing integer;
   issuance_missing text;
   claimed integer[];
+  -- The claimed entries that move points (a member event no rule rewarded moves none).
+  moved integer[];
   missing integer;
   account_id bigint;
   distinct_purchases integer;
@@ -327,7 +329,10 @@ begin
       cross join lateral (
         select case when a.tiered
                     then least(points[g.i] - base_points[g.i]
-                               + greatest(1, (base_points[g.i] * b.multiplier) / 10000), 1000000000000)
+                               -- No base (a member event): no tier line either.
+                               + case when base_points[g.i] = 0 then 0
+                                      else greatest(1, (base_points[g.i] * b.multiplier) / 10000) end,
+                               1000000000000)
                     else points[g.i] end as total
       ) c
     ) x;
@@ -446,17 +451,22 @@ begin
     where members[i] is not null and blocked[i] is null and not busy[i]
     on conflict do nothing
     returning scope, operation, key
-  ), entries as materialized (
+  ), claimed_entries as materialized (
     select i from generate_subscripts(transfer_ids, 1) i
     join claims c on c.scope = scopes[i] and c.operation = operations[i] and c.key = idempotency_keys[i]
+  ), entries as materialized (
+    select i from claimed_entries where points[i] > 0
   ), transfers as (
     insert into transfer (id, code, partner_id, member_id, external_id, related_id,
                           purchase_amount_minor, purchase_currency, description, created_at,
                           tier_rank, tier_multiplier_bp, tier_base_points, tier_spend_minor, rule_grants)
     select transfer_ids[i], 'earn', partner_ids[i], members[i], external_ids[i], null,
            purchase_minor[i], purchase_currencies[i], descriptions[i], created_ats[i],
-           case when tiered[i] then tier_ranks[i] end, case when tiered[i] then tier_multipliers[i] end,
-           case when tiered[i] then base_points[i] end, case when tiered[i] then spends[i] end,
+           -- A member event (no base) is not priced at a tier and does not qualify.
+           case when tiered[i] and base_points[i] > 0 then tier_ranks[i] end,
+           case when tiered[i] and base_points[i] > 0 then tier_multipliers[i] end,
+           case when tiered[i] and base_points[i] > 0 then base_points[i] end,
+           case when tiered[i] and base_points[i] > 0 then spends[i] end,
            rule_applied[i]
     from entries
   ), postings as (
@@ -485,10 +495,12 @@ begin
     on conflict do nothing
     returning 1
   )
-  select coalesce(array_agg(i order by i), '{}'), (select count(*) from uses)
-  into claimed, uses_written from entries;
+  select coalesce(array_agg(i order by i), '{}'),
+         coalesce(array_agg(i order by i) filter (where points[i] > 0), '{}'),
+         (select count(*) from uses)
+  into claimed, moved, uses_written from claimed_entries;
   if rule_candidates is not null then
-    select count(*) into uses_expected from unnest(claimed) i cross join lateral jsonb_array_elements(rule_uses[i]) u;
+    select count(*) into uses_expected from unnest(moved) i cross join lateral jsonb_array_elements(rule_uses[i]) u;
     if uses_written <> uses_expected then
       raise exception 'a limited earning rule was used concurrently by the same member'
         using errcode = 'serialization_failure';
@@ -506,7 +518,7 @@ begin
       from (select member_accounts[i] as id,
                    coalesce(sum(points[i]) filter (where matures_ats[i] is null), 0) as posted,
                    coalesce(sum(points[i]) filter (where matures_ats[i] is not null), 0) as pending
-            from unnest(claimed) i group by 1) d
+            from unnest(moved) i group by 1) d
       join account l on l.id = d.id
       order by l.id for no key update of l
     ) d
@@ -520,15 +532,15 @@ begin
     with e as (
       select i, member_accounts[i] as id,
              first_value(i) over (partition by member_accounts[i] order by tiered[i] desc, created_ats[i] desc) as latest
-      from unnest(claimed) i
+      from unnest(moved) i
     ), d as (
       select e.id, e.latest,
              coalesce(sum(points[e.i]) filter (where matures_ats[e.i] is null), 0) as posted,
              coalesce(sum(points[e.i]) filter (where matures_ats[e.i] is not null), 0) as pending,
              case when tiered[e.latest] then tier_starts[e.latest] end as window_start,
-             coalesce(sum(base_points[e.i]) filter (where tiered[e.i] and tier_months[e.i] >= tier_starts[e.latest]), 0) as q_points,
-             coalesce(sum(spends[e.i]) filter (where tiered[e.i] and tier_months[e.i] >= tier_starts[e.latest]), 0) as q_spend,
-             count(*) filter (where tiered[e.i] and tier_months[e.i] >= tier_starts[e.latest]) as q_activities
+             coalesce(sum(base_points[e.i]) filter (where tiered[e.i] and base_points[e.i] > 0 and tier_months[e.i] >= tier_starts[e.latest]), 0) as q_points,
+             coalesce(sum(spends[e.i]) filter (where tiered[e.i] and base_points[e.i] > 0 and tier_months[e.i] >= tier_starts[e.latest]), 0) as q_spend,
+             count(*) filter (where tiered[e.i] and base_points[e.i] > 0 and tier_months[e.i] >= tier_starts[e.latest]) as q_activities
       from e group by e.id, e.latest
     ), u as (
       update account a set credits_posted = a.credits_posted + d.posted,
@@ -573,7 +585,7 @@ begin
                when 'calendar_year' then (date_trunc('year', created_ats[i] at time zone 'UTC') + interval '1 year') at time zone 'UTC'
                else created_ats[i] + interval '12 months' end,
              created_ats[i]
-      from unnest(claimed) i where tiered[i] and enrol[i]
+      from unnest(moved) i where tiered[i] and enrol[i]
       order by members[i], currencies[i], created_ats[i]
       on conflict do nothing
       returning member_id, currency_code, enrolled_at
@@ -593,7 +605,7 @@ begin
   if rule_candidates is not null then
     for draw_rule, draw_points, draw_uses in
       select b ->> 0, sum((b ->> 1)::bigint), count(*)
-      from unnest(claimed) i cross join lateral jsonb_array_elements(rule_budgets[i]) b
+      from unnest(moved) i cross join lateral jsonb_array_elements(rule_budgets[i]) b
       group by 1 order by 1
     loop
       update earn_rule_budget_slot s
@@ -632,7 +644,7 @@ begin
     from (select issuance_accounts[i] as id,
                  coalesce(sum(points[i]) filter (where matures_ats[i] is null), 0) as posted,
                  coalesce(sum(points[i]) filter (where matures_ats[i] is not null), 0) as pending
-          from unnest(claimed) i group by 1) d
+          from unnest(moved) i group by 1) d
     join account l on l.id = d.id
     order by l.id for no key update of l
   ) d

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { previewAwardErrors } from '../gateway/purchases/purchase-service';
+import { memberEventErrors, previewAwardErrors } from '../gateway/purchases/purchase-service';
 import { defineRuleErrors, manageRuleErrors } from '../gateway/rules/rule-service';
 import { Money, MoneyInput, PageInfo } from './common';
 import { resultUnion } from './errors';
+import { MemberRefInput } from './members';
 import { Int64 } from './scalars';
 import { EarnLine } from './tiers';
 
@@ -122,6 +123,13 @@ export class RuleConditionInput {
       'The member’s first purchase anywhere in the coalition (give true). Needs match ALL.',
   })
   firstPurchaseInCoalition?: boolean;
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'A member event of one of these types (recordMemberEvent): profile_completed, app_installed, social_share, review_submitted, survey_submitted, or the partner’s own. Such a rule rewards events only (with bonusPoints); any other rule, purchases only.',
+  })
+  eventTypes?: string[];
 }
 
 @InputType({ description: 'How often a rule may give; every field is optional (no limit).' })
@@ -233,12 +241,15 @@ export class CreateEarnRuleInput {
 export class RuleCondition {
   @Field({
     description:
-      '"channel", "lines", "basketTotal", "memberTier", "purchaseNumber" or "firstInCoalition".',
+      '"channel", "lines", "basketTotal", "memberTier", "purchaseNumber", "firstInCoalition" or "event".',
   })
   kind!: string;
 
   @Field(() => Int, { nullable: true })
   purchaseNumber!: number | null;
+
+  @Field(() => [String], { nullable: true })
+  eventTypes!: string[] | null;
 
   @Field(() => [SalesChannel], { nullable: true })
   channels!: SalesChannel[] | null;
@@ -420,4 +431,64 @@ export const PreviewAwardResult = resultUnion({
   description: 'PreviewAwardSuccess, or why it cannot be priced.',
   success: PreviewAwardSuccess,
   errors: previewAwardErrors,
+});
+
+@InputType({ description: 'Something a member did that the calling partner rewards.' })
+export class RecordMemberEventInput {
+  @Field(() => MemberRefInput)
+  member!: MemberRefInput;
+
+  @Field({ description: 'The program currency its rules award, e.g. "FRM".' })
+  currency!: string;
+
+  @Field({
+    description:
+      'profile_completed, app_installed, social_share, review_submitted, survey_submitted, or the partner’s own type (lower snake case).',
+  })
+  type!: string;
+
+  @Field({
+    description:
+      'The partner’s id of the event: the idempotency key unless `idempotencyKey` is given.',
+  })
+  eventId!: string;
+
+  @Field({ nullable: true })
+  idempotencyKey?: string;
+}
+
+@ObjectType({ description: 'The event was recorded (or had been, for a retried request).' })
+export class MemberEventSuccess {
+  @Field()
+  eventId!: string;
+
+  @Field()
+  type!: string;
+
+  @Field(() => ID)
+  memberId!: string;
+
+  @Field()
+  currency!: string;
+
+  @Field(() => Int64, {
+    description: 'What the event’s rules gave: 0 when none applied or their limits were used up.',
+  })
+  points!: bigint;
+
+  @Field(() => [EarnLine], { description: 'One line per rule that gave points.' })
+  lines!: EarnLine[];
+
+  @Field(() => ID, { nullable: true, description: 'The earn transfer; null when no points moved.' })
+  transferId!: string | null;
+
+  @Field()
+  createdAt!: Date;
+}
+
+export const RecordMemberEventResult = resultUnion({
+  name: 'RecordMemberEventResult',
+  description: 'MemberEventSuccess, or why nothing was recorded.',
+  success: MemberEventSuccess,
+  errors: memberEventErrors,
 });

@@ -96,16 +96,18 @@ export function ruleDefinitionOf(
         condition.memberTiers,
         condition.purchaseNumber,
         condition.firstPurchaseInCoalition,
+        condition.eventTypes,
       ].filter((value) => value !== undefined && value !== null);
       if (given.length !== 1) {
         throw new InvalidInput(
           field,
-          'give exactly one of channels, lines, basketTotalAtLeast, memberTiers, purchaseNumber, firstPurchaseInCoalition',
+          'give exactly one of channels, lines, basketTotalAtLeast, memberTiers, purchaseNumber, firstPurchaseInCoalition, eventTypes',
         );
       }
       if (condition.purchaseNumber != null) {
         return { kind: 'purchaseNumber', number: condition.purchaseNumber };
       }
+      if (condition.eventTypes != null) return { kind: 'event', types: condition.eventTypes };
       if (condition.firstPurchaseInCoalition != null) {
         if (!condition.firstPurchaseInCoalition) {
           throw new InvalidInput(`${field}.firstPurchaseInCoalition`, 'give true, or leave it out');
@@ -200,8 +202,11 @@ function conditionObject(condition: DomainCondition): RuleCondition {
     amountAtLeast: null,
     memberTiers: null,
     purchaseNumber: null,
+    eventTypes: null,
   });
   switch (condition.kind) {
+    case 'event':
+      return Object.assign(object, { eventTypes: condition.types });
     case 'purchaseNumber':
       return Object.assign(object, { purchaseNumber: condition.number });
     case 'firstInCoalition':

@@ -123,6 +123,7 @@ export interface EarnTier {
 }
 
 export interface EarnReceipt {
+  /** The earn transfer; none was written when no points moved (a member event no rule rewarded). */
   transferId: string;
   memberId: string;
   currency: string;
@@ -159,7 +160,12 @@ export async function postEarns(
   const purchases = new Set(entries.map(purchaseKey));
   assert.equal(purchases.size, entries.length, 'transaction ids must be unique within a batch');
   for (const entry of entries) {
-    assert.ok(entry.points > 0n && entry.points <= pointsPerTransferMax, 'amount_must_be_positive');
+    // A member event has no base: only its rules' points (maybe none) move.
+    const least = entry.rules !== undefined && entry.rules !== null ? 0n : 1n;
+    assert.ok(
+      entry.points >= least && entry.points <= pointsPerTransferMax,
+      'amount_must_be_positive',
+    );
   }
   const receipts = entries.map(receiptOf);
   const rows = await sql.query<{

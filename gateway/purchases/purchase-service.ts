@@ -14,7 +14,7 @@ import type { SpendReceipt } from '../ledger/spend';
 import type { MemberDirectory, MemberRef } from '../members/member-directory';
 import { CurrencyNotSupported } from '../programs/errors';
 import type { ProgramCatalog } from '../programs/program-catalog';
-import { type Channel, channels } from '../rules/rule-definition';
+import { type Channel, channels, eventTypePattern } from '../rules/rule-definition';
 import { applyStacking, type BasketLine, worldCandidates } from '../rules/rule-engine';
 import type { RuleService } from '../rules/rule-service';
 import type { Clock } from '../shared/clock';
@@ -91,6 +91,40 @@ export interface RefundInput {
 
 /** An award fails with one of these, and no other (its result union is built from them). */
 export const awardErrors = [
+  InvalidInput,
+  NotFound,
+  CurrencyNotSupported,
+  IdempotencyKeyReused,
+  TransactionConflict,
+] as const;
+
+/** A member event: something a member did that a partner rewards (profile completed...). */
+export interface MemberEventInput {
+  member: MemberRef;
+  /** The program currency its rules award. */
+  currency: string;
+  /** A built-in type (profile_completed, app_installed, social_share, review_submitted, survey_submitted) or the partner's own. */
+  type: string;
+  /** The partner's id of the event: the idempotency key unless `idempotencyKey` is given. */
+  eventId: string;
+  idempotencyKey?: string;
+}
+
+export interface MemberEventReceipt {
+  eventId: string;
+  type: string;
+  memberId: string;
+  currency: string;
+  /** What the event's rules gave (0: none applied, or their limits were used up). */
+  points: bigint;
+  lines: EarnLine[];
+  /** The earn transfer; null when no points moved. */
+  transferId: string | null;
+  createdAt: Date;
+}
+
+/** A member event fails with one of these, and no other. */
+export const memberEventErrors = [
   InvalidInput,
   NotFound,
   CurrencyNotSupported,
@@ -189,6 +223,81 @@ export class PurchaseService {
       ]);
       if (outcome instanceof Error) throw outcome;
       return outcome!;
+    });
+  }
+
+  /**
+   * Records a member event at the calling partner (a completed profile, an installed app, a
+   * review...) and gives what the partner's and the coalition's rules on that event type give,
+   * decided by the earn batch like a purchase's rule points (limits such as once per member
+   * included). Idempotent on the event id. An event no rule rewards is recorded with 0 points
+   * and no transfer. Errors (`memberEventErrors`): InvalidInput, NotFound, CurrencyNotSupported,
+   * IdempotencyKeyReused, TransactionConflict, Forbidden.
+   */
+  recordEvent(
+    ctx: RequestContext,
+    input: MemberEventInput,
+  ): Promise<MemberEventReceipt | ErrorOf<typeof memberEventErrors>> {
+    return failsWith(memberEventErrors, async () => {
+      const { partnerId } = requireCaller(ctx, 'partner');
+      const partner = await this.partnerFor(partnerId);
+      const currency = await this.currencyFor(input.currency);
+      const terms = await this.catalog.partnerTerms(partnerId, currency.code);
+      if (!terms?.earns) throw new CurrencyNotSupported(currency.code, partnerId, 'earn');
+      requirePattern(
+        'type',
+        input.type,
+        eventTypePattern,
+        'lower snake case, 2 to 40 characters (e.g. profile_completed)',
+      );
+      const eventId = requireReference('eventId', input.eventId, 190);
+      const member = memberRefFor(input.member);
+      const now = this.clock.now();
+      const rules = (await this.rules.priceEarn(partnerId, currency.code, {
+        at: now,
+        channel: null,
+        purchase: null,
+        basket: [],
+        basePoints: 0n,
+        event: input.type,
+      })) ?? { candidates: [], worlds: [[]] };
+      const [outcome] = await this.ledger.earn([
+        {
+          transferId: newId('trf'),
+          partnerId,
+          member,
+          currency: currency.code,
+          points: 0n,
+          // An event is its own "purchase": one per event id at the partner.
+          transactionId: `event:${eventId}`,
+          purchase: null,
+          createdAt: now,
+          maturesAt: null,
+          lotExpiresAt: currency.expiryMonths ? addMonths(now, currency.expiryMonths) : null,
+          description: `${input.type.replace(/_/g, ' ')} at ${partner.name}`,
+          lines: [],
+          rules,
+          claim: {
+            scope: partnerId,
+            operation: 'event',
+            key: requireReference('idempotencyKey', input.idempotencyKey ?? eventId),
+            requestHash: requestHash({ ...input, idempotencyKey: undefined }),
+          },
+          deadlineAt: ctx.deadlineAt,
+        },
+      ]);
+      if (outcome instanceof Error) throw outcome;
+      const receipt = outcome!;
+      return {
+        eventId,
+        type: input.type,
+        memberId: receipt.memberId,
+        currency: receipt.currency,
+        points: receipt.points,
+        lines: receipt.lines,
+        transferId: receipt.points > 0n ? receipt.transferId : null,
+        createdAt: receipt.createdAt,
+      };
     });
   }
 
@@ -310,6 +419,7 @@ export class PurchaseService {
       purchase: purchase ?? null,
       basket,
       basePoints: basePointsOf(lines),
+      event: null,
     });
     return { partner, currency, purchase, points, lines, rules };
   }

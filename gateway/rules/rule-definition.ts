@@ -45,7 +45,23 @@ export type RuleCondition =
   /** The member's N-th earn at this partner (step by step: 1st, 2nd, 3rd purchase). */
   | { kind: 'purchaseNumber'; number: number }
   /** The member's first earn anywhere in the coalition. */
-  | { kind: 'firstInCoalition' };
+  | { kind: 'firstInCoalition' }
+  /**
+   * A member event of one of these types (recordMemberEvent): the rule rewards events only.
+   * Rules without it reward purchases only.
+   */
+  | { kind: 'event'; types: string[] };
+
+/** A member event's type: a built-in one or a partner's own, lower snake case. */
+export const eventTypePattern = /^[a-z][a-z0-9_]{1,39}$/;
+/** The event types every partner can record (a partner may define others by using them). */
+export const builtInEventTypes = [
+  'profile_completed',
+  'app_installed',
+  'social_share',
+  'review_submitted',
+  'survey_submitted',
+] as const;
 
 export type RuleEffect =
   /**
@@ -131,6 +147,23 @@ export function validRuleDefinition(
     throw new InvalidInput('match', 'a purchaseNumber or firstPurchase condition needs match ALL');
   }
   const limits = validLimits(input.limits);
+  const events = conditions.filter((c) => c.kind === 'event');
+  if (events.length > 1) throw new InvalidInput('conditions', 'at most one eventTypes condition');
+  if (events.length === 1 && input.match === 'any') {
+    throw new InvalidInput('match', 'a rule on member events needs match ALL');
+  }
+  if (
+    events.length === 1 &&
+    conditions.some((c) => c.kind === 'lines' || c.kind === 'basketTotal' || c.kind === 'channel')
+  ) {
+    throw new InvalidInput('conditions', 'a member event has no basket or channel to match');
+  }
+  if (events.length === 1 && effects.some((effect) => effect.kind === 'multiply')) {
+    throw new InvalidInput(
+      'effects',
+      'a member event has no base points to multiply: give bonusPoints',
+    );
+  }
   requireIntegerInRange('partnerSharePercent', input.partnerShareBp / 100, 0, 100);
   if (owner.partnerOwned && input.partnerShareBp !== 10_000) {
     throw new InvalidInput(
@@ -225,6 +258,19 @@ function validCondition(condition: RuleCondition, field: string): RuleCondition 
       return condition;
     case 'firstInCoalition':
       return condition;
+    case 'event':
+      if (condition.types.length === 0 || condition.types.length > 20) {
+        throw new InvalidInput(`${field}.eventTypes`, 'give 1 to 20 event types');
+      }
+      for (const type of condition.types) {
+        if (!eventTypePattern.test(type)) {
+          throw new InvalidInput(
+            `${field}.eventTypes`,
+            `"${type}" is not an event type: lower snake case, 2 to 40 characters (e.g. profile_completed)`,
+          );
+        }
+      }
+      return { kind: 'event', types: [...new Set(condition.types)] };
     case 'memberTier':
       if (condition.tiers.length === 0) throw new InvalidInput(`${field}.memberTiers`, 'empty');
       return {

@@ -31,6 +31,8 @@ export interface EarnFacts {
   basket: readonly BasketLine[];
   /** The earn's base points (the purchase at the earn rate, or the partner's points). */
   basePoints: bigint;
+  /** A member event's type (recordMemberEvent); null for a purchase. */
+  event: string | null;
 }
 
 export interface CompiledRule {
@@ -78,6 +80,8 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
   const requestConditions = definition.conditions
     .filter((condition) => condition.kind !== 'memberTier')
     .map(compileCondition);
+  // A rule on events rewards events only; any other rule, purchases only.
+  const onEvents = definition.conditions.some((condition) => condition.kind === 'event');
   const tierConditions = definition.conditions
     .filter((condition) => condition.kind === 'memberTier')
     .map(compileCondition);
@@ -103,11 +107,13 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
     timeZone: definition.window.timeZone,
     inForceAt: compileWindow(definition.window),
     holds: (facts, tier) =>
-      conditions.length === 0 ||
-      (holdsAll
-        ? conditions.every((condition) => condition(facts, tier))
-        : conditions.some((condition) => condition(facts, tier))),
+      (facts.event !== null) === onEvents &&
+      (conditions.length === 0 ||
+        (holdsAll
+          ? conditions.every((condition) => condition(facts, tier))
+          : conditions.some((condition) => condition(facts, tier)))),
     holdsForRequest: (facts) => {
+      if ((facts.event !== null) !== onEvents) return false;
       if (conditions.length === 0) return true;
       if (holdsAll) {
         if (!requestConditions.every((condition) => condition(facts, null))) return false;
@@ -288,6 +294,10 @@ function compileCondition(condition: RuleCondition): Condition {
     case 'purchaseNumber':
     case 'firstInCoalition':
       return () => true;
+    case 'event': {
+      const wanted = new Set(condition.types);
+      return (facts) => facts.event !== null && wanted.has(facts.event);
+    }
   }
 }
 

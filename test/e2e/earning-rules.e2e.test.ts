@@ -324,4 +324,72 @@ describe('earning rules through the API', () => {
     expect(posted.rows[0]).toEqual({ points: String(350 + 1000 + 630 + 30) });
     expect(await ledgerViolations(t.app.db)).toEqual([]);
   });
+  it('rewards member events by their rules, once when the rule says so, idempotently', async () => {
+    const event = `mutation Event($input: RecordMemberEventInput!) {
+      recordMemberEvent(input: $input) {
+        __typename
+        ... on MemberEventSuccess { type points transferId lines { kind points description } }
+        ... on ErrorResult { code }
+        ... on InvalidInputError { field }
+      }
+    }`;
+    const record = (eventId: string, type = 'profile_completed') =>
+      t.graphql(freshmart, event, {
+        input: { member: { externalId: 'FM-42' }, currency: 'HTL', type, eventId },
+      });
+    const multiply = await t.graphql(freshmart, createRule, {
+      input: {
+        currency: 'HTL',
+        definition: definition({
+          conditions: [{ eventTypes: ['profile_completed'] }],
+          effects: [{ multiplyPoints: { multiplier: '2' } }],
+        }),
+      },
+    });
+    expect(multiply.body.data.createEarnRule).toMatchObject({ field: 'effects' });
+    const created = await t.graphql(freshmart, createRule, {
+      input: {
+        currency: 'HTL',
+        definition: {
+          name: 'Profile bonus',
+          conditions: [{ eventTypes: ['profile_completed'] }],
+          effects: [{ bonusPoints: '200' }],
+          limits: { perMemberUses: 1, perMemberPeriod: 'EVER' },
+        },
+      },
+    });
+    expect(created.body.data.createEarnRule.rule.conditions).toEqual([
+      expect.objectContaining({ kind: 'event' }),
+    ]);
+
+    const first = await record('EV-1');
+    expect(first.body.data.recordMemberEvent).toMatchObject({
+      __typename: 'MemberEventSuccess',
+      points: '200',
+      lines: [{ kind: 'rule', points: '200', description: 'Profile bonus: +200' }],
+    });
+    expect(first.body.data.recordMemberEvent.transferId).toMatch(/^trf_/);
+    // Once per member: a second profile completion is recorded and gives nothing.
+    const second = await record('EV-2');
+    expect(second.body.data.recordMemberEvent).toMatchObject({
+      points: '0',
+      lines: [],
+      transferId: null,
+    });
+    // No rule for this type; purchase rules never fire on events.
+    expect((await record('EV-3', 'app_installed')).body.data.recordMemberEvent).toMatchObject({
+      points: '0',
+      transferId: null,
+    });
+    // A retry answers the same; a bad type is a typed error.
+    expect((await record('EV-1')).body.data.recordMemberEvent).toEqual(
+      first.body.data.recordMemberEvent,
+    );
+    expect((await record('EV-4', 'Profile Completed')).body.data.recordMemberEvent).toEqual({
+      __typename: 'InvalidInputError',
+      code: 'INVALID_INPUT',
+      field: 'type',
+    });
+    expect(await ledgerViolations(t.app.db)).toEqual([]);
+  });
 });

@@ -120,8 +120,8 @@ export async function ledgerViolations(sql: Sql): Promise<string[]> {
      where not exists (select 1 from transfer t where t.id = u.transfer_id and t.member_id = u.member_id
                          and t.rule_grants @> jsonb_build_array(jsonb_build_object('r', u.rule_id)))`,
   );
-  // An earn's rule grants are part of what it posted (the rest: base and tier line), each
-  // positive and funded within itself; only earns have them.
+  // An earn's rule grants are part of what it posted (the rest: base and tier line), all of it
+  // for a member event (no base); each positive and funded within itself; only earns have them.
   await check(
     'rule_grants_within_their_earn',
     `select t.id, t.code, p.amount_points as posted,
@@ -129,7 +129,8 @@ export async function ledgerViolations(sql: Sql): Promise<string[]> {
      from transfer t join posting p on p.transfer_id = t.id and p.index = 0
      where t.rule_grants is not null
        and (t.code <> 'earn'
-            or (select sum((g ->> 'p')::bigint) from jsonb_array_elements(t.rule_grants) g) >= p.amount_points
+            or (select sum((g ->> 'p')::bigint) from jsonb_array_elements(t.rule_grants) g)
+               > case when t.external_id like 'event:%' then p.amount_points else p.amount_points - 1 end
             or exists (select 1 from jsonb_array_elements(t.rule_grants) g
                        where (g ->> 'p')::bigint <= 0 or (g ->> 'f')::bigint not between 0 and (g ->> 'p')::bigint))`,
   );

@@ -49,6 +49,7 @@ const facts: EarnFacts = {
     { sku: 'FOOD-1', category: 'food', quantity: 1, unitPriceMinor: 5_000n, amountMinor: 5_000n },
   ],
   basePoints: 200n,
+  event: null,
 };
 
 const toys = { skus: [], categories: ['toys'] };

@@ -8,10 +8,13 @@ import {
   EarnRuleDefinitionInput,
   EarnRuleSuccess,
   EarnRulesPage,
+  MemberEventSuccess,
   PreviewAwardResult,
   PreviewAwardSuccess,
+  RecordMemberEventInput,
+  RecordMemberEventResult,
 } from '../../../schema/rules';
-import { previewAwardErrors } from '../../purchases/purchase-service';
+import { memberEventErrors, previewAwardErrors } from '../../purchases/purchase-service';
 import { defineRuleErrors, manageRuleErrors } from '../../rules/rule-service';
 import type { GraphQLContext } from '../context';
 import { respond } from '../respond';
@@ -87,6 +90,24 @@ export class RuleResolver {
       nodes: page.rules.map(earnRuleObject),
       pageInfo: { endCursor: page.nextCursor, hasNextPage: page.nextCursor !== null },
     });
+  }
+
+  @Authorized('partner')
+  @Mutation(() => RecordMemberEventResult, {
+    description: `Records something a member did (a completed profile, an installed app, a review...) and gives what the rules on that event type give, limits included. Idempotent on \`eventId\`. ${errorsDoc(memberEventErrors)}`,
+  })
+  recordMemberEvent(@Arg('input') input: RecordMemberEventInput, @Ctx() ctx: GraphQLContext) {
+    return respond(
+      () =>
+        ctx.app.purchases.recordEvent(ctx.request, {
+          member: input.member,
+          currency: input.currency,
+          type: input.type,
+          eventId: input.eventId,
+          idempotencyKey: input.idempotencyKey ?? undefined,
+        }),
+      (receipt) => Object.assign(new MemberEventSuccess(), receipt),
+    );
   }
 
   @Authorized('partner')
