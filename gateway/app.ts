@@ -11,6 +11,7 @@ import { MemberDataRights } from './members/data-rights';
 import { MemberDirectory } from './members/member-directory';
 import { ProgramCatalog } from './programs/program-catalog';
 import { PurchaseService } from './purchases/purchase-service';
+import { Donations } from './redemptions/donations';
 import { RedemptionService } from './redemptions/redemption-service';
 import { RuleService } from './rules/rule-service';
 import { SettlementService } from './settlement/settlement-service';
@@ -49,6 +50,8 @@ export interface App {
   memberships: TierMemberships;
   /** Earning rules and campaigns: partners' and the operator's, priced into earns. */
   rules: RuleService;
+  /** Charities, and members' gifts of points to them. */
+  donations: Donations;
   /** Who changed which configuration, when, before and after. */
   audit: AuditLog;
   /** Members' export and erasure of their data. */
@@ -108,6 +111,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     tiers,
     memberships,
     rules,
+    donations: new Donations(db, ledger, catalog, clock),
     audit: new AuditLog(db),
     dataRights: new MemberDataRights(db, ledger, members, clock),
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),

@@ -25,6 +25,7 @@ import { Migration0026TieredEarnsOnTheTransfer } from './0026-tiered-earns-on-th
 import { Migration0027TierWindowOnTheAccount } from './0027-tier-window-on-the-account';
 import { Migration0028EarnPathWithoutRedundantForeignKeys } from './0028-earn-path-without-redundant-foreign-keys';
 import { Migration0029EarningRules } from './0029-earning-rules';
+import { Migration0030Charities } from './0030-charities';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -69,4 +70,5 @@ export const migrationsList: MigrationObject[] = [
     class: Migration0028EarnPathWithoutRedundantForeignKeys,
   },
   { name: '0029-earning-rules', class: Migration0029EarningRules },
+  { name: '0030-charities', class: Migration0030Charities },
 ];

@@ -1,6 +1,10 @@
 import type { App } from '../app';
 import { noLimits, type RuleDefinition } from '../rules/rule-definition';
 import { asPartner, must } from './seed';
+
+/** The demo charity: it accepts SkyAir miles, reimbursed like a redemption (DOMAIN.md's SKY price). */
+export const demoCharity = { id: 'ptr_helpinghands', name: 'Helping Hands' };
+
 import { freshmartClub } from './tiers';
 
 const filter = (...categories: string[]) => ({ skus: [], categories });
@@ -91,4 +95,37 @@ export async function seedDemoRules(app: App): Promise<void> {
       },
     }),
   );
+}
+
+/**
+ * The demo charity (issue 14, donations): Helping Hands accepts SkyAir miles; SkyAir reimburses
+ * it 0.008 EUR a mile, as it does any partner where miles are spent.
+ */
+export async function seedDemoCharity(app: App): Promise<void> {
+  const system = app.systemContext('seed');
+  const operator = { ...system, caller: { kind: 'operator' as const, userId: 'demo-operator' } };
+  must(await app.catalog.createPartner(system, demoCharity));
+  must(
+    await app.catalog.setPartnerCurrency(system, {
+      partnerId: demoCharity.id,
+      currency: 'SKY',
+      earns: false,
+      accepts: true,
+      earnRatePoints: 0n,
+      earnRatePerMinor: 100n,
+      moneyCurrency: 'EUR',
+    }),
+  );
+  must(
+    await app.settlement.setAgreement(system, {
+      partnerId: demoCharity.id,
+      currency: 'SKY',
+      settlementCurrency: 'EUR',
+      effectiveFrom: new Date('2000-01-01T00:00:00Z'),
+      issuancePrice: '0.012',
+      reimbursementPrice: '0.008',
+      exchangePrice: '0.010',
+    }),
+  );
+  must(await app.donations.designate(operator, demoCharity.id, true));
 }

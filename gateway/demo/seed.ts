@@ -3,7 +3,7 @@ import { seedExchangeDemo } from '../exchange/demo-exchange';
 import type { RequestContext } from '../shared/context';
 import { DomainError } from '../shared/errors';
 import { seedDemoAgreements } from './agreements';
-import { seedDemoRules } from './rules';
+import { seedDemoCharity, seedDemoRules } from './rules';
 import { seedDemoTiers } from './tiers';
 
 /**
@@ -109,6 +109,7 @@ export async function seedDemoIfEmpty(app: App): Promise<'seeded' | 'repaired' |
   await seedDemo(app);
   await seedDemoTiers(app);
   await seedDemoRules(app);
+  await seedDemoCharity(app);
   await app.db.query('update demo_seed set completed_at = now()');
   return state ? 'repaired' : 'seeded';
 }

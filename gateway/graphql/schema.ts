@@ -3,6 +3,7 @@ import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { DataRightsResolver } from './resolvers/data-rights.resolver';
+import { DonationResolver } from './resolvers/donations.resolver';
 import {
   ConversionQuoteResolver,
   ConvertPointsSuccessResolver,
@@ -39,6 +40,7 @@ export const resolvers = [
   WalletResolver,
   PurchaseResolver,
   RuleResolver,
+  DonationResolver,
   TransferResolver,
   ExchangeResolver,
   ConversionQuoteResolver,
