@@ -11,6 +11,7 @@ import { MemberDataRights } from './members/data-rights';
 import { MemberDirectory } from './members/member-directory';
 import { ProgramCatalog } from './programs/program-catalog';
 import { PurchaseService } from './purchases/purchase-service';
+import { MemberReceipts } from './purchases/receipts';
 import { Donations } from './redemptions/donations';
 import { RedemptionService } from './redemptions/redemption-service';
 import { RuleService } from './rules/rule-service';
@@ -52,6 +53,8 @@ export interface App {
   rules: RuleService;
   /** Charities, and members' gifts of points to them. */
   donations: Donations;
+  /** Purchases members register after the fact, confirmed or rejected by the partner. */
+  receipts: MemberReceipts;
   /** Who changed which configuration, when, before and after. */
   audit: AuditLog;
   /** Members' export and erasure of their data. */
@@ -112,6 +115,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     memberships,
     rules,
     donations: new Donations(db, ledger, catalog, clock),
+    receipts: new MemberReceipts(db, catalog, purchases, clock),
     audit: new AuditLog(db),
     dataRights: new MemberDataRights(db, ledger, members, clock),
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),

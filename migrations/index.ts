@@ -26,6 +26,7 @@ import { Migration0027TierWindowOnTheAccount } from './0027-tier-window-on-the-a
 import { Migration0028EarnPathWithoutRedundantForeignKeys } from './0028-earn-path-without-redundant-foreign-keys';
 import { Migration0029EarningRules } from './0029-earning-rules';
 import { Migration0030Charities } from './0030-charities';
+import { Migration0031MemberReceipts } from './0031-member-receipts';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -71,4 +72,5 @@ export const migrationsList: MigrationObject[] = [
   },
   { name: '0029-earning-rules', class: Migration0029EarningRules },
   { name: '0030-charities', class: Migration0030Charities },
+  { name: '0031-member-receipts', class: Migration0031MemberReceipts },
 ];

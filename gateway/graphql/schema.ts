@@ -19,6 +19,7 @@ import { PartnerServiceResolver } from './resolvers/partner-services.resolver';
 import { PointsPriceResolver } from './resolvers/points-price.resolver';
 import { CurrencyResolver, ProgramResolver } from './resolvers/programs.resolver';
 import { PurchaseResolver } from './resolvers/purchases.resolver';
+import { ReceiptResolver } from './resolvers/receipts.resolver';
 import { RedemptionResolver } from './resolvers/redemptions.resolver';
 import { RuleResolver } from './resolvers/rules.resolver';
 import {
@@ -41,6 +42,7 @@ export const resolvers = [
   PurchaseResolver,
   RuleResolver,
   DonationResolver,
+  ReceiptResolver,
   TransferResolver,
   ExchangeResolver,
   ConversionQuoteResolver,

@@ -96,7 +96,8 @@ export class NotFound extends DomainError {
       | 'period'
       | 'reconciliation'
       | 'exception'
-      | 'earnRule',
+      | 'earnRule'
+      | 'receipt',
     readonly reference: string,
   ) {
     super(`No ${entity} "${reference}" visible to this caller`);
