@@ -205,13 +205,18 @@ begin
             where a.owner_id = m.member_id and a.kind = 'member' and a.currency_code = currencies[m.i]) as member_account,
            (select a.id from account a
             where a.owner_id = partner_ids[m.i] and a.kind = 'issuance' and a.currency_code = currencies[m.i]) as issuance_account,
-           -- A new key under a transaction id that already has an earn, or a leg of another
-           -- member, is refused (a used key answers from its stored response instead).
+           -- A new key under a transaction id that already has an earn, a leg of another
+           -- member, or a refund, is refused (a used key answers from its stored response
+           -- instead). A refund is reckoned against the purchase's legs as they were: a leg added
+           -- after it would make a later refund return the first leg's points twice (0032).
            case when m.member_id is not null and not exists (
                   select 1 from idempotency_key k
                   where k.scope = scopes[m.i] and k.operation = operations[m.i] and k.key = idempotency_keys[m.i])
              then (select case when bool_or(t.member_id <> m.member_id) then 'another_member'
-                               when bool_or(t.code = 'earn') then 'already_earned' end
+                               when bool_or(t.code = 'earn') then 'already_earned'
+                               when bool_or(exists (select 1 from transfer r
+                                                    where r.related_id = t.id and r.code = 'refund'))
+                                 then 'already_refunded' end
                    from transfer t
                    where t.partner_id = partner_ids[m.i] and t.external_id = external_ids[m.i]
                      and t.code in ('earn', 'redeem', 'hold'))

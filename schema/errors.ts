@@ -47,6 +47,7 @@ export enum TransactionConflictReason {
   ANOTHER_MEMBER = 'another_member',
   ALREADY_EARNED = 'already_earned',
   ALREADY_PAID = 'already_paid',
+  ALREADY_REFUNDED = 'already_refunded',
 }
 registerEnumType(TransactionConflictReason, {
   name: 'TransactionConflictReason',
@@ -60,6 +61,9 @@ registerEnumType(TransactionConflictReason, {
     },
     ALREADY_PAID: {
       description: 'The transaction id was already paid (one payment per purchase).',
+    },
+    ALREADY_REFUNDED: {
+      description: 'The purchase was refunded: it takes no new earn or payment.',
     },
   },
 });

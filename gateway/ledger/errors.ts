@@ -87,16 +87,27 @@ export class TransactionConflict extends DomainError {
           ? 'belongs to another member: a transaction id names one purchase by one member'
           : reason === 'already_earned'
             ? 'already earned points: one earn per purchase'
-            : 'was already paid: one payment per purchase'
+            : reason === 'already_refunded'
+              ? 'was refunded: a refunded purchase takes no new earn or payment'
+              : 'was already paid: one payment per purchase'
       }`,
     );
   }
 }
 
-export type TransactionConflictReason = 'another_member' | 'already_earned' | 'already_paid';
+export type TransactionConflictReason =
+  | 'another_member'
+  | 'already_earned'
+  | 'already_paid'
+  | 'already_refunded';
 
 export function isTransactionConflictReason(value: unknown): value is TransactionConflictReason {
-  return value === 'another_member' || value === 'already_earned' || value === 'already_paid';
+  return (
+    value === 'another_member' ||
+    value === 'already_earned' ||
+    value === 'already_paid' ||
+    value === 'already_refunded'
+  );
 }
 
 /** A redemption hold that was already settled cannot be confirmed or declined any more. */

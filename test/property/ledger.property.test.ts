@@ -161,6 +161,35 @@ const sharedPurchaseExample: Op[] = [
   { kind: 'refund', purchase: 0, percent: 100, namesMember: null },
 ];
 
+/**
+ * A sequence the property found (seed -1129554751): a payment recorded without an amount,
+ * refunded in full, then an earn under the same transaction id, then a refund. The earn is now
+ * refused (already_refunded, migrations/0032); before, the second refund returned the payment's
+ * point a second time and failed on the lot's check constraint.
+ */
+const legAfterRefundExample: Op[] = [
+  {
+    kind: 'redeem',
+    accepter: 0,
+    member: 3,
+    points: 1,
+    priced: false,
+    transaction: { shared: 0, ownKey: false },
+  },
+  { kind: 'enroll' },
+  { kind: 'refund', purchase: 0, percent: 1, namesMember: null },
+  {
+    kind: 'earn',
+    earner: 0,
+    member: 16,
+    euros: 1,
+    explicit: false,
+    pendingDays: 1,
+    transaction: { shared: 0, ownKey: false },
+  },
+  { kind: 'refund', purchase: 0, percent: 100, namesMember: null },
+];
+
 let app: TestApp;
 let runNumber = 0;
 /** TransactionConflict answers seen, by reason, to show the property exercised them. */
@@ -307,7 +336,7 @@ describe('the ledger under random activity', () => {
       fc.asyncProperty(fc.array(opArbitrary, { minLength: 1, maxLength: 40 }), runSequence),
       // The random runs find sequences nobody thought of; the example makes sure each refused
       // leg and a refunded two-leg purchase occur in every run of the suite.
-      { numRuns: 40, examples: [[sharedPurchaseExample]] },
+      { numRuns: 40, examples: [[sharedPurchaseExample], [legAfterRefundExample]] },
     );
     // Guard against a vacuous property: the runs must have exercised every kind of transfer.
     const codes = await app.db.query<{ code: string; transfers: bigint }>(
@@ -328,7 +357,7 @@ describe('the ledger under random activity', () => {
     );
     expect(shared.rows[0]!.both).toBeGreaterThan(0n);
     expect(shared.rows[0]!.refunded).toBeGreaterThan(0n);
-    for (const reason of ['another_member', 'already_earned', 'already_paid']) {
+    for (const reason of ['another_member', 'already_earned', 'already_paid', 'already_refunded']) {
       expect(conflicts.get(reason) ?? 0).toBeGreaterThan(0);
     }
     console.log(`property runs wrote: ${[...seen].map(([code, n]) => `${code} ${n}`).join(', ')}`);
