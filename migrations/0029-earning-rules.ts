@@ -121,6 +121,11 @@ create function ledger_earn_batch(
                   tier_version integer, tier_rank integer, tier_points bigint, rule_applied bigint, rule_grants jsonb)
 language plpgsql
 set plan_cache_mode = force_generic_plan
+-- The generic plan guesses 1,000 entries, so a statement's estimated cost can cross
+-- jit_above_cost (100,000) and PostgreSQL then compiles it on every call: about 0.5 s. It did
+-- once the refund probe of step 1 was added (earns fell to 200/s on PostgreSQL 15, which has
+-- JIT on); the batch's statements touch a few rows each and never gain from it.
+set jit = off
 as $$
 #variable_conflict use_column
 declare
@@ -214,8 +219,11 @@ begin
                   where k.scope = scopes[m.i] and k.operation = operations[m.i] and k.key = idempotency_keys[m.i])
              then (select case when bool_or(t.member_id <> m.member_id) then 'another_member'
                                when bool_or(t.code = 'earn') then 'already_earned'
-                               when bool_or(exists (select 1 from transfer r
-                                                    where r.related_id = t.id and r.code = 'refund'))
+                               -- A scalar probe with a limit: as an EXISTS, the generic plan
+                               -- made it a hash semi-join over every refund (a scan of the
+                               -- transfer table per batch; earns fell to 200/s on PostgreSQL 15).
+                               when bool_or((select 1 from transfer r
+                                             where r.related_id = t.id and r.code = 'refund' limit 1) is not null)
                                  then 'already_refunded' end
                    from transfer t
                    where t.partner_id = partner_ids[m.i] and t.external_id = external_ids[m.i]
@@ -382,8 +390,8 @@ begin
                                  where t.member_id = members[x.i] offset 0) t
                   where t.partner_id = partner_ids[x.i] and t.code = 'earn'
                   limit c.n) e)::integer + x.earlier_at_partner + 1)
-             and (c.c1 is not true or (x.earlier_anywhere = 0 and not exists (
-                select 1 from transfer t where t.member_id = members[x.i] and t.code = 'earn')))
+             and (c.c1 is not true or (x.earlier_anywhere = 0 and (
+                select 1 from transfer t where t.member_id = members[x.i] and t.code = 'earn' limit 1) is null))
              and (not c.b or (
                 select sum(bs.remaining_points) >= c.p and sum(bs.remaining_uses) >= 1
                 from earn_rule_budget_slot bs where bs.rule_id = c.r)) as eligible,

@@ -30,7 +30,9 @@ begin
     select case when bool_or(t.member_id <> member) then 'another_member'
                 when leg = 'earn' and bool_or(t.code = 'earn') then 'already_earned'
                 when leg = 'payment' and bool_or(t.code in ('redeem', 'hold')) then 'already_paid'
-                when bool_or(exists (select 1 from transfer r where r.related_id = t.id and r.code = 'refund'))
+                -- A probe per leg through transfer_related (a limit keeps it one).
+                when bool_or((select 1 from transfer r
+                              where r.related_id = t.id and r.code = 'refund' limit 1) is not null)
                   then 'already_refunded' end
     from transfer t
     where t.partner_id = partner and t.external_id = transaction_id
