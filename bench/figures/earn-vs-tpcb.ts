@@ -1,3 +1,4 @@
+import { type CommitFlush, measureCommitFlush } from '../commit-flush';
 import type { BenchContext, MeasuredLoad } from '../context';
 import {
   type Experiment,
@@ -30,6 +31,14 @@ export const earnVsTpcb: Experiment = {
     const options = context.options;
     const { pgbench, pgbenchUrl } = await preparePgbench(context);
     const gateway = await context.ledgerGateway();
+    // The commit flush time beside the ratio, before and after the windows: pgbench's rate
+    // follows it, and it varies between runs of this machine.
+    const flush = () =>
+      context
+        .ledgerDatabase()
+        .then((url) => measureCommitFlush(url))
+        .catch((error: Error) => `not measured: ${error.message}`);
+    const flushBefore = await flush();
     const load = {
       request: earnRequests({
         tokens: await partnerTokens(context.keys),
@@ -77,8 +86,16 @@ export const earnVsTpcb: Experiment = {
         await earnWindow();
       }
     }
+    const flushAfter = await flush();
+    context.log(
+      `commit flush p50: ${flushText(flushBefore)} before, ${flushText(flushAfter)} after`,
+    );
     const earn = earnFigure(context, earns, tpcb, pgbench);
-    earn.details = { ...earn.details, metricsScrapes: scrapes };
+    earn.details = {
+      ...earn.details,
+      commitFlush: { before: flushBefore, after: flushAfter },
+      metricsScrapes: scrapes,
+    };
     return [earn, rssFigure(gateway, peaks, peakResets)];
   },
 };
@@ -199,4 +216,8 @@ function rssFigure(
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function flushText(flush: CommitFlush | string): string {
+  return typeof flush === 'string' ? flush : `${flush.p50Ms} ms`;
 }
