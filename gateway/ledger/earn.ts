@@ -395,11 +395,7 @@ function ruleApplied(
         ruleId: candidate.ruleId,
       }),
     );
-  return {
-    ...receipt,
-    points: receipt.points + sumPoints(lines),
-    lines: [...receipt.lines, ...lines],
-  };
+  return withRuleLines(receipt, lines);
 }
 
 /** A replayed earn's receipt with the rule lines of the grants on its transfer (not stored). */
@@ -413,6 +409,11 @@ function rulePriced(receipt: EarnReceipt, grants: StoredGrant[] | null): EarnRec
       ruleId: grant.r,
     }),
   );
+  return withRuleLines(receipt, lines);
+}
+
+/** The receipt with rule lines after its own, their points added. */
+function withRuleLines(receipt: EarnReceipt, lines: EarnLine[]): EarnReceipt {
   return {
     ...receipt,
     points: receipt.points + sumPoints(lines),

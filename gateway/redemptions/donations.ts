@@ -63,8 +63,11 @@ export class Donations {
     private readonly clock: Clock,
   ) {}
 
-  /** The charities and the currencies each accepts, by name. Anyone signed in may list them. */
-  async charities(): Promise<Charity[]> {
+  /**
+   * The charities and the currencies each accepts, by name (only `partnerId` when given).
+   * Anyone signed in may list them.
+   */
+  async charities(partnerId?: string): Promise<Charity[]> {
     const rows = await this.db.query<{
       partner_id: string;
       name: string;
@@ -74,7 +77,10 @@ export class Donations {
       `select c.partner_id, p.name, c.designated_at,
               array(select pc.currency_code from partner_currency pc
                     where pc.partner_id = c.partner_id and pc.accepts order by 1) as currencies
-       from charity c join partner p on p.id = c.partner_id order by p.name`,
+       from charity c join partner p on p.id = c.partner_id
+       where $1::text is null or c.partner_id = $1
+       order by p.name`,
+      [partnerId ?? null],
     );
     return rows.rows.map((row) => ({
       partnerId: row.partner_id,
@@ -133,7 +139,7 @@ export class Donations {
       const { memberId } = requireCaller(ctx, 'member');
       const key = requireReference('idempotencyKey', input.idempotencyKey, 100);
       const points = requirePositive('points', input.points, pointsPerTransferMax);
-      const charity = (await this.charities()).find((found) => found.partnerId === input.charityId);
+      const [charity] = await this.charities(input.charityId);
       if (!charity) throw new NotFound('partner', input.charityId);
       if (!(await this.catalog.currency(input.currency))) {
         throw new NotFound('currency', input.currency);

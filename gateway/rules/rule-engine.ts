@@ -53,7 +53,10 @@ export interface CompiledRule {
   timeZone: string;
   /** In force at this instant (dates, days, hours in the rule's time zone). */
   inForceAt(at: Date): boolean;
-  /** The conditions hold for these facts and the member's tier (its code; null: none). */
+  /**
+   * The conditions hold for these facts and the member's tier (its code; null: none): the two
+   * parts below, combined.
+   */
   holds(facts: EarnFacts, tier: string | null): boolean;
   /**
    * The same in two parts, so the request is looked at once whatever the number of tier
@@ -75,7 +78,7 @@ export interface RuleVersionRow {
 
 export function compileRule(row: RuleVersionRow): CompiledRule {
   const { definition } = row;
-  const conditions = definition.conditions.map(compileCondition);
+  const hasConditions = definition.conditions.length > 0;
   const holdsAll = definition.match === 'all';
   const requestConditions = definition.conditions
     .filter((condition) => condition.kind !== 'memberTier')
@@ -86,6 +89,20 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
     .filter((condition) => condition.kind === 'memberTier')
     .map(compileCondition);
   const effects = definition.effects.map(compileEffect);
+  const holdsForRequest = (facts: EarnFacts): boolean | 'tier' => {
+    if ((facts.event !== null) !== onEvents) return false;
+    if (!hasConditions) return true;
+    if (holdsAll) {
+      if (!requestConditions.every((condition) => condition(facts, null))) return false;
+      return tierConditions.length === 0 ? true : 'tier';
+    }
+    if (requestConditions.some((condition) => condition(facts, null))) return true;
+    return tierConditions.length === 0 ? false : 'tier';
+  };
+  const holdsForTier = (tier: string | null): boolean =>
+    holdsAll
+      ? tierConditions.every((condition) => condition(undefined as never, tier))
+      : tierConditions.some((condition) => condition(undefined as never, tier));
   return {
     id: row.id,
     version: row.version,
@@ -94,7 +111,7 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
     priority: definition.priority,
     stacking: definition.stacking,
     partnerShareBp: definition.partnerShareBp,
-    usesTier: definition.conditions.some((condition) => condition.kind === 'memberTier'),
+    usesTier: tierConditions.length > 0,
     guards: {
       purchaseNumber:
         definition.conditions.find((condition) => condition.kind === 'purchaseNumber')?.number ??
@@ -106,26 +123,13 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
     limits: definition.limits,
     timeZone: definition.window.timeZone,
     inForceAt: compileWindow(definition.window),
-    holds: (facts, tier) =>
-      (facts.event !== null) === onEvents &&
-      (conditions.length === 0 ||
-        (holdsAll
-          ? conditions.every((condition) => condition(facts, tier))
-          : conditions.some((condition) => condition(facts, tier)))),
-    holdsForRequest: (facts) => {
-      if ((facts.event !== null) !== onEvents) return false;
-      if (conditions.length === 0) return true;
-      if (holdsAll) {
-        if (!requestConditions.every((condition) => condition(facts, null))) return false;
-        return tierConditions.length === 0 ? true : 'tier';
-      }
-      if (requestConditions.some((condition) => condition(facts, null))) return true;
-      return tierConditions.length === 0 ? false : 'tier';
+    holdsForRequest,
+    holdsForTier,
+    holds: (facts, tier) => {
+      const byRequest = holdsForRequest(facts);
+      return byRequest === 'tier' ? holdsForTier(tier) : byRequest;
     },
-    holdsForTier: (tier) =>
-      holdsAll
-        ? tierConditions.every((condition) => condition(undefined as never, tier))
-        : tierConditions.some((condition) => condition(undefined as never, tier)),
+
     bonus: (facts) => {
       let points = 0n;
       const parts: string[] = [];
