@@ -15,6 +15,7 @@ import { MemberReceipts } from './purchases/receipts';
 import { Donations } from './redemptions/donations';
 import { RedemptionService } from './redemptions/redemption-service';
 import { RuleService } from './rules/rule-service';
+import { RewardVouchers } from './rules/vouchers';
 import { SettlementService } from './settlement/settlement-service';
 import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
@@ -55,6 +56,7 @@ export interface App {
   donations: Donations;
   /** Purchases members register after the fact, confirmed or rejected by the partner. */
   receipts: MemberReceipts;
+  vouchers: RewardVouchers;
   /** Who changed which configuration, when, before and after. */
   audit: AuditLog;
   /** Members' export and erasure of their data. */
@@ -116,6 +118,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     rules,
     donations: new Donations(db, ledger, catalog, clock),
     receipts: new MemberReceipts(db, catalog, purchases, clock),
+    vouchers: new RewardVouchers(db, clock),
     audit: new AuditLog(db),
     dataRights: new MemberDataRights(db, ledger, members, clock),
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),

@@ -12,6 +12,7 @@ import * as exchangeErrors from '../gateway/exchange/errors';
 import * as federationErrors from '../gateway/federation/errors';
 import * as ledgerErrors from '../gateway/ledger/errors';
 import * as programErrors from '../gateway/programs/errors';
+import * as ruleErrors from '../gateway/rules/errors';
 import * as settlementErrors from '../gateway/settlement/errors';
 import type { DomainError, ErrorClass, ErrorField } from '../gateway/shared/errors';
 import * as sharedErrors from '../gateway/shared/errors';
@@ -104,6 +105,7 @@ const errorClasses = [
   federationErrors,
   settlementErrors,
   tierErrors,
+  ruleErrors,
 ].flatMap((module) => Object.values(module).filter(isErrorClass));
 
 const resultTypeByClass = new Map<ErrorClass, ClassType<ErrorResult>>();

@@ -30,6 +30,7 @@ import {
 import { TierResolver } from './resolvers/tiers.resolver';
 import { TransferResolver } from './resolvers/transfers.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
+import { VoucherResolver } from './resolvers/vouchers.resolver';
 import { WalletResolver } from './resolvers/wallet.resolver';
 import { BalanceValueResolver, WalletValueResolver } from './resolvers/wallet-value.resolver';
 
@@ -43,6 +44,7 @@ export const resolvers = [
   RuleResolver,
   DonationResolver,
   ReceiptResolver,
+  VoucherResolver,
   TransferResolver,
   ExchangeResolver,
   ConversionQuoteResolver,

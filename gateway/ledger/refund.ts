@@ -167,6 +167,15 @@ async function reversePurchase(
       entry.createdAt,
     ]);
   }
+  // The refund completing the purchase restores vouchers redeemed on it and voids the unused
+  // ones its earn gave (migrations/0033).
+  await sql.query('select voucher_take_back($1, $2, $3, $4, $5)', [
+    entry.partnerId,
+    entry.transactionId,
+    earn?.id ?? null,
+    refunded.total === null || refunded.after >= refunded.total,
+    entry.createdAt,
+  ]);
   await applyLotMovements(sql, entry.transferId, movements);
 
   await writeTransfers(sql, [

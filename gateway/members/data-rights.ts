@@ -15,7 +15,7 @@ import type { MemberDirectory } from './member-directory';
  * personal data. By the operator for any member, by a member for themself; nobody else.
  *
  * What is personal, and what erasure does with it:
- * - the member's display name and email: replaced by "Erased member" and removed;
+ * - the member's display name, email and birthday: replaced by "Erased member" and removed;
  * - the member's links to partners (the partner's own customer number for them: a frequent
  *   flyer or loyalty card number identifies the person at that partner): deleted, so no
  *   partner can find the member any more (this process at once; another gateway process's
@@ -103,7 +103,7 @@ export class MemberDataRights {
   private async eraseNow(sql: Sql, ctx: RequestContext, memberId: string): Promise<ErasureReceipt> {
     const erasedAt = this.clock.now();
     await sql.query(
-      'update member set display_name = $2, email = null, erased_at = $3 where id = $1',
+      'update member set display_name = $2, email = null, birth_month = null, birth_day = null, erased_at = $3 where id = $1',
       [memberId, erasedDisplayName, erasedAt],
     );
     await sql.query('delete from member_link where member_id = $1', [memberId]);
@@ -135,8 +135,11 @@ export class MemberDataRights {
     return failsWith(exportMemberErrors, async () => {
       const id = targetMember(ctx, memberId);
       const profile = await this.db.query(
-        `select id, display_name as "displayName", email, created_at as "createdAt",
-                erased_at as "erasedAt"
+        `select id, display_name as "displayName", email,
+                case when birth_month is not null
+                  then lpad(birth_month::text, 2, '0') || '-' || lpad(birth_day::text, 2, '0')
+                end as birthday,
+                created_at as "createdAt", erased_at as "erasedAt"
          from member where id = $1`,
         [id],
       );

@@ -44,6 +44,10 @@ export interface EnrollInput {
   linkCode?: string;
   displayName?: string;
   email?: string;
+  /** A new member's birthday, "MM-DD" (no year is kept), for birthday rewards. */
+  birthday?: string;
+  /** The referral code of the member who brought this new member (a referral program's). */
+  referralCode?: string;
 }
 
 export interface Enrollment {
@@ -57,6 +61,22 @@ const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
 /** Enrolling or linking a member fails with one of these, and no other (its result union is built from them). */
 export const enrollmentErrors = [InvalidInput, NotFound, AlreadyExists] as const;
+
+/** Setting a birthday fails with this, and no other. */
+export const setBirthdayErrors = [InvalidInput] as const;
+
+const daysInMonth = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** A birthday as "MM-DD" (a "YYYY-MM-DD" date is accepted; its year is not kept). */
+export function parseBirthday(value: string, field = 'birthday'): { month: number; day: number } {
+  const match = /^(?:\d{4}-)?(\d{2})-(\d{2})$/.exec(value.trim());
+  const month = Number(match?.[1]);
+  const day = Number(match?.[2]);
+  if (!match || month < 1 || month > 12 || day < 1 || day > daysInMonth[month - 1]!) {
+    throw new InvalidInput(field, 'a birthday is "MM-DD", e.g. "07-14"');
+  }
+  return { month, day };
+}
 
 /** Creating a member fails with one of these, and no other (its result union is built from them). */
 export const createMemberErrors = [InvalidInput, AlreadyExists] as const;
@@ -175,10 +195,13 @@ export class MemberDirectory {
         }
         member = found;
       } else {
+        const birthday = input.birthday === undefined ? null : parseBirthday(input.birthday);
         member = em.create(MemberRecord, {
           id: newId('mbr'),
           displayName: requireReference('displayName', input.displayName?.trim() ?? ''),
           email: this.email(input.email),
+          birthMonth: birthday?.month ?? null,
+          birthDay: birthday?.day ?? null,
           createdAt: new Date(),
         });
         created = true;
@@ -194,6 +217,25 @@ export class MemberDirectory {
       });
       await em.flush();
       return { member, externalId, created };
+    });
+  }
+
+  /**
+   * The calling member sets (or, with null, removes) their birthday, "MM-DD": birthday rewards
+   * need it. Errors: InvalidInput, Forbidden.
+   */
+  setBirthday(
+    ctx: RequestContext,
+    birthday: string | null,
+  ): Promise<MemberRecord | ErrorOf<typeof setBirthdayErrors>> {
+    return failsWith(setBirthdayErrors, async () => {
+      const { memberId } = requireCaller(ctx, 'member');
+      const parsed = birthday === null ? null : parseBirthday(birthday);
+      const member = await ctx.em.findOneOrFail(MemberRecord, { id: memberId });
+      member.birthMonth = parsed?.month ?? null;
+      member.birthDay = parsed?.day ?? null;
+      await ctx.em.flush();
+      return member;
     });
   }
 

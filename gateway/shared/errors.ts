@@ -97,7 +97,9 @@ export class NotFound extends DomainError {
       | 'reconciliation'
       | 'exception'
       | 'earnRule'
-      | 'receipt',
+      | 'receipt'
+      | 'voucher'
+      | 'referralCode',
     readonly reference: string,
   ) {
     super(`No ${entity} "${reference}" visible to this caller`);
