@@ -242,17 +242,20 @@ export class MemberDirectory {
   /** Creates a member without any partner link (the operator's onboarding). */
   createMember(
     ctx: RequestContext,
-    input: { id?: string; displayName: string; email?: string },
+    input: { id?: string; displayName: string; email?: string; birthday?: string },
   ): Promise<MemberRecord | ErrorOf<typeof createMemberErrors>> {
     return failsWith(createMemberErrors, async () => {
       requireCaller(ctx, 'operator', 'system');
       const id = input.id ?? newId('mbr');
       if (!idPatterns.member.test(id)) throw new InvalidInput('id', 'must look like mbr_...');
       if (await ctx.em.findOne(MemberRecord, { id })) throw new AlreadyExists('member', id);
+      const birthday = input.birthday === undefined ? null : parseBirthday(input.birthday);
       const member = ctx.em.create(MemberRecord, {
         id,
         displayName: requireReference('displayName', input.displayName.trim()),
         email: this.email(input.email),
+        birthMonth: birthday?.month ?? null,
+        birthDay: birthday?.day ?? null,
         createdAt: new Date(),
       });
       await ctx.em.persistAndFlush(member);
