@@ -14,6 +14,7 @@ import { PurchaseService } from './purchases/purchase-service';
 import { MemberReceipts } from './purchases/receipts';
 import { Donations } from './redemptions/donations';
 import { RedemptionService } from './redemptions/redemption-service';
+import { Referrals } from './rules/referrals';
 import { RuleService } from './rules/rule-service';
 import { RewardVouchers } from './rules/vouchers';
 import { SettlementService } from './settlement/settlement-service';
@@ -57,6 +58,7 @@ export interface App {
   /** Purchases members register after the fact, confirmed or rejected by the partner. */
   receipts: MemberReceipts;
   vouchers: RewardVouchers;
+  referrals: Referrals;
   /** Who changed which configuration, when, before and after. */
   audit: AuditLog;
   /** Members' export and erasure of their data. */
@@ -86,7 +88,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
   const ledger = new Ledger(db, clock);
   const catalog = new ProgramCatalog(orm, ledger);
-  const members = new MemberDirectory(clock);
+  const referrals = new Referrals(db, ledger, catalog, clock);
+  const members = new MemberDirectory(clock, referrals);
   const rules = new RuleService(db, catalog, clock);
   const purchases = new PurchaseService(ledger, catalog, members, clock, rules);
   const exchange = new ExchangeService(db, ledger, catalog, members, clock);
@@ -119,6 +122,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     donations: new Donations(db, ledger, catalog, clock),
     receipts: new MemberReceipts(db, catalog, purchases, clock),
     vouchers: new RewardVouchers(db, clock),
+    referrals,
     audit: new AuditLog(db),
     dataRights: new MemberDataRights(db, ledger, members, clock),
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),

@@ -29,6 +29,7 @@ import { Migration0030Charities } from './0030-charities';
 import { Migration0031MemberReceipts } from './0031-member-receipts';
 import { Migration0032NoLegAfterARefund } from './0032-no-leg-after-a-refund';
 import { Migration0033RuleVouchersAndBirthdays } from './0033-rule-vouchers-and-birthdays';
+import { Migration0034Referrals } from './0034-referrals';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -77,4 +78,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0031-member-receipts', class: Migration0031MemberReceipts },
   { name: '0032-no-leg-after-a-refund', class: Migration0032NoLegAfterARefund },
   { name: '0033-rule-vouchers-and-birthdays', class: Migration0033RuleVouchersAndBirthdays },
+  { name: '0034-referrals', class: Migration0034Referrals },
 ];

@@ -19,6 +19,8 @@ const filter = (...categories: string[]) => ({ skus: [], categories });
  *   half funded by the partner where they are earned, within a budget of 1,000,000 miles.
  * - SkyAir's birthday month: +1,000 miles on a purchase in the member's birthday month (once a
  *   month, so once a birthday).
+ * - The coalition referral: 500 SkyAir miles for each side when a member enrolled with a
+ *   friend's code first earns miles (at most 20 referrals per member).
  */
 export async function seedDemoRules(app: App): Promise<void> {
   const system = app.systemContext('seed');
@@ -122,6 +124,17 @@ export async function seedDemoRules(app: App): Promise<void> {
         effects: [{ kind: 'bonus', points: 1_000n }],
         limits: { ...noLimits, perMember: { uses: 1, period: 'month' } },
       },
+    }),
+  );
+  // The coalition referral: 500 SkyAir miles each when the new member first earns miles.
+  must(
+    await app.referrals.setProgram(operator, {
+      currency: 'SKY',
+      referrerPoints: 500n,
+      refereePoints: 500n,
+      purchaseMin: null,
+      referralsPerMemberMax: 20,
+      active: true,
     }),
   );
 }

@@ -21,6 +21,7 @@ import { CurrencyResolver, ProgramResolver } from './resolvers/programs.resolver
 import { PurchaseResolver } from './resolvers/purchases.resolver';
 import { ReceiptResolver } from './resolvers/receipts.resolver';
 import { RedemptionResolver } from './resolvers/redemptions.resolver';
+import { ReferralResolver } from './resolvers/referrals.resolver';
 import { RuleResolver } from './resolvers/rules.resolver';
 import {
   ReconciliationResolver,
@@ -45,6 +46,7 @@ export const resolvers = [
   DonationResolver,
   ReceiptResolver,
   VoucherResolver,
+  ReferralResolver,
   TransferResolver,
   ExchangeResolver,
   ConversionQuoteResolver,

@@ -74,6 +74,11 @@ export const jobDefinitions: readonly JobDefinition[] = Object.freeze([
     "members' tiers due for review are reviewed (downgrades at the review date, grants started or ended)",
     (app, run) => app.tiers.reviewDue(run.asOf, run.progress),
   ),
+  sweep(
+    'referrals',
+    'referrals whose new member made a qualifying purchase reward both members, once',
+    (app, run) => app.referrals.rewardDue(run.asOf),
+  ),
   {
     name: 'prune-job-runs',
     description: `job attempts recorded over ${jobRunRetentionDays} days ago are deleted`,

@@ -77,6 +77,11 @@ export class Ledger {
     this.listeners.push(listener);
   }
 
+  /** Tells the listeners of members a write outside the ledger's own methods changed (grants). */
+  reportMembersChanged(memberIds: readonly string[]): void {
+    if (memberIds.length > 0) for (const listener of this.listeners) listener([...memberIds]);
+  }
+
   private changed(outcomes: readonly unknown[]): void {
     const memberIds = outcomes
       .filter((outcome): outcome is { memberId: string } => !(outcome instanceof DomainError))

@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { PartnerRecord } from '../programs/partner.entity';
+import { ReferralRefused } from '../rules/errors';
+import type { Referrals } from '../rules/referrals';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
 import {
@@ -60,7 +63,7 @@ export interface Enrollment {
 const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
 /** Enrolling or linking a member fails with one of these, and no other (its result union is built from them). */
-export const enrollmentErrors = [InvalidInput, NotFound, AlreadyExists] as const;
+export const enrollmentErrors = [InvalidInput, NotFound, AlreadyExists, ReferralRefused] as const;
 
 /** Setting a birthday fails with this, and no other. */
 export const setBirthdayErrors = [InvalidInput] as const;
@@ -86,7 +89,11 @@ export class MemberDirectory {
   /** Partner links found, by partner and reference: the earn path resolves one per request. */
   private readonly links = new Map<string, { memberId: string; cachedAtMs: number }>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    /** Referrals recorded at enrolment (enrollMember's `referralCode`); none in some tests. */
+    private readonly referrals?: Referrals,
+  ) {}
 
   /**
    * A single-use code the member hands to a partner (at a counter, in an app) so the partner can
@@ -178,8 +185,25 @@ export class MemberDirectory {
       if (input.memberId !== undefined && input.memberId !== existing.memberId) {
         throw new AlreadyExists('member link', externalId);
       }
+      if (input.referralCode !== undefined && this.referrals) {
+        // A retry of an enrolment with this code answers as before; anyone else who is already
+        // a member (the referrer themself, under their own id here) cannot be referred.
+        const referrer = await this.referrals.memberOfCode(ctx.em, input.referralCode);
+        if (referrer === existing.memberId) {
+          throw new ReferralRefused(input.referralCode, 'self_referral');
+        }
+        if ((await this.referrals.referrerOf(ctx.em, existing.memberId)) !== referrer) {
+          throw new ReferralRefused(input.referralCode, 'already_member');
+        }
+      }
       const member = await ctx.em.findOneOrFail(MemberRecord, { id: existing.memberId });
       return { member, externalId, created: false };
+    }
+    if (input.referralCode !== undefined && input.memberId !== undefined) {
+      throw new ReferralRefused(input.referralCode, 'already_member');
+    }
+    if (input.referralCode !== undefined && !this.referrals) {
+      throw new InvalidInput('referralCode', 'no referral program is running');
     }
     return ctx.em.transactional(async (em) => {
       let member: MemberRecord;
@@ -208,6 +232,15 @@ export class MemberDirectory {
         // member_link.member_id is a plain column, not a relation, so MikroORM cannot order
         // the inserts itself: the member must exist before its link is written.
         await em.flush();
+        if (input.referralCode !== undefined) {
+          await this.referrals!.recordReferral(em as EntityManager, {
+            code: input.referralCode,
+            refereeId: member.id,
+            refereeEmail: member.email,
+            partnerId,
+            at: this.clock.now(),
+          });
+        }
       }
       em.create(MemberLinkRecord, {
         partnerId,
