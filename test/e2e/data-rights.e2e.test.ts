@@ -122,6 +122,7 @@ describe('exporting a member’s data', () => {
       id: 'mbr_alice',
       displayName: 'Alice Andersen',
       email: 'alice@example.com',
+      birthday: '03-14',
       createdAt: expect.any(String),
       erasedAt: null,
     });
@@ -212,6 +213,7 @@ describe('erasing a member', () => {
       id: 'mbr_alice',
       displayName: 'Erased member',
       email: null,
+      birthday: null,
       erasedAt: t.app.clock.now().toISOString(),
     });
     expect(data.links).toEqual([]);
