@@ -206,6 +206,36 @@ export class MemberDataRights {
     );
     yield `,"vipSubscriptions":${json(vip.rows)}`;
     yield* arraySection('tierEvents', (after) => this.tierEventsPage(memberId, after));
+    // Earning rules (docs/earning-rules.md): vouchers, referrals (the member's own code and
+    // referral; those they made without the other member's id), registered receipts.
+    const vouchers = await this.db.query(
+      `select code, partner_id as "partnerId", currency_code as currency, rule_id as "ruleId",
+              grant_item ->> 'd' as description, issued_at as "issuedAt", expires_at as "expiresAt",
+              redeemed_at as "redeemedAt", redeemed_transaction_id as "redeemedTransactionId",
+              voided_at as "voidedAt"
+       from reward_voucher where member_id = $1 order by issued_at, code`,
+      [memberId],
+    );
+    yield `,"vouchers":${json(vouchers.rows)}`;
+    const referrals = await this.db.query(
+      `select (select referral_code from member where id = $1) as code,
+              coalesce((select json_agg(json_build_object('currency', currency_code,
+                          'referrerId', referrer_id, 'partnerId', partner_id,
+                          'enrolledAt', enrolled_at, 'rewardedAt', rewarded_at))
+                        from referral where referee_id = $1), '[]') as "referredBy",
+              coalesce((select json_agg(json_build_object('currency', currency_code,
+                          'enrolledAt', enrolled_at, 'rewardedAt', rewarded_at) order by enrolled_at)
+                        from referral where referrer_id = $1), '[]') as referred`,
+      [memberId],
+    );
+    yield `,"referrals":${json(referrals.rows[0])}`;
+    const receipts = await this.db.query(
+      `select id, partner_id as "partnerId", receipt_number as "receiptNumber",
+              purchased_at as "purchasedAt", status, created_at as "createdAt"
+       from member_receipt where member_id = $1 order by id`,
+      [memberId],
+    );
+    yield `,"receipts":${json(receipts.rows)}`;
     yield* arraySection('transfers', async (after) => {
       const page = await this.ledger.transfers({ memberId }, pageSizeMax, after);
       return { items: page.items, after: page.hasNextPage ? page.endCursor : null };

@@ -148,6 +148,10 @@ describe('exporting a member’s data', () => {
       'SKY',
     ]);
     expect(Array.isArray(data.holds)).toBe(true);
+    // Earning rules' personal data: vouchers, referrals, registered receipts.
+    expect(data.vouchers).toEqual([]);
+    expect(data.referrals).toEqual({ code: null, referredBy: [], referred: [] });
+    expect(data.receipts).toEqual([]);
     for (const section of [
       'tiers',
       'tierGrants',
