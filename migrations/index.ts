@@ -30,6 +30,7 @@ import { Migration0031MemberReceipts } from './0031-member-receipts';
 import { Migration0032NoLegAfterARefund } from './0032-no-leg-after-a-refund';
 import { Migration0033RuleVouchersAndBirthdays } from './0033-rule-vouchers-and-birthdays';
 import { Migration0034Referrals } from './0034-referrals';
+import { Migration0035RuleRefundsByShareAndThreshold } from './0035-rule-refunds-by-share-and-threshold';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -79,4 +80,8 @@ export const migrationsList: MigrationObject[] = [
   { name: '0032-no-leg-after-a-refund', class: Migration0032NoLegAfterARefund },
   { name: '0033-rule-vouchers-and-birthdays', class: Migration0033RuleVouchersAndBirthdays },
   { name: '0034-referrals', class: Migration0034Referrals },
+  {
+    name: '0035-rule-refunds-by-share-and-threshold',
+    class: Migration0035RuleRefundsByShareAndThreshold,
+  },
 ];

@@ -108,6 +108,11 @@ export interface RuleCandidate {
   /** The earn's date in the rule's time zone (YYYY-MM-DD), for the two above. */
   localDate: string | null;
   timeZone: string;
+  /**
+   * The purchase total (minor units) the rule needed: a refund that leaves less takes all of its
+   * points back (gateway/ledger/refund.ts), not a share.
+   */
+  threshold: bigint | null;
   /** Money off this purchase. */
   discount: Money | null;
   /** The voucher the member gets, its code drawn. */
@@ -139,6 +144,8 @@ interface StoredGrant {
   d: string;
   x?: { m: number | string; c: string };
   vc?: StoredVoucher;
+  /** The purchase total the rule needed (refunds below it take the grant back whole). */
+  th?: number | string;
 }
 
 interface StoredVoucher {
@@ -388,6 +395,7 @@ function ruleCandidates(entries: readonly EarnEntry[]): string | null {
         grant.x = { m: Number(candidate.discount.amountMinor), c: candidate.discount.currency };
       }
       if (candidate.voucher) grant.vc = storedVoucher(candidate.voucher);
+      if (candidate.threshold !== null) grant.th = Number(candidate.threshold);
       grants.push(grant);
       if (
         candidate.purchaseNumber !== null ||

@@ -53,6 +53,11 @@ export interface CompiledRule {
   partnerShareBp: number;
   /** Whether a condition names the member's tier (the earn is then priced per tier). */
   usesTier: boolean;
+  /**
+   * The basket total the rule needs (minor units of its currency), when every condition must
+   * hold: a refund that leaves the purchase below it takes all of the rule's points back.
+   */
+  threshold: { currency: string; amountMinor: bigint } | null;
   /** Conditions only the ledger can check, with the member's rows held. */
   guards: {
     purchaseNumber: number | null;
@@ -134,6 +139,7 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
     stacking: definition.stacking,
     partnerShareBp: definition.partnerShareBp,
     usesTier: tierConditions.length > 0,
+    threshold: thresholdOf(definition),
     guards: {
       purchaseNumber:
         definition.conditions.find((condition) => condition.kind === 'purchaseNumber')?.number ??
@@ -171,6 +177,18 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
       return reward;
     },
   };
+}
+
+function thresholdOf(definition: RuleDefinition): CompiledRule['threshold'] {
+  if (definition.match !== 'all') return null;
+  let threshold: CompiledRule['threshold'] = null;
+  for (const condition of definition.conditions) {
+    if (condition.kind !== 'basketTotal') continue;
+    if (threshold === null || condition.amountMinorMin > threshold.amountMinor) {
+      threshold = { currency: condition.currency, amountMinor: condition.amountMinorMin };
+    }
+  }
+  return threshold;
 }
 
 function birthdayGuard(conditions: readonly RuleCondition[]): CompiledRule['guards']['birthday'] {
@@ -257,6 +275,10 @@ function candidateOf(
     localDate:
       birthday || anniversaryDays !== null ? localDateString(facts.at, rule.timeZone) : null,
     timeZone: rule.timeZone,
+    threshold:
+      rule.threshold && facts.purchase?.currency === rule.threshold.currency
+        ? rule.threshold.amountMinor
+        : null,
     discount,
     voucher: voucher && {
       code: voucherCode(),

@@ -182,8 +182,9 @@ describe('earning rules decided by the ledger', () => {
     );
     expect(left?.budgetLeft).toEqual({ points: 5n, uses: 10n ** 15n - 3n });
 
-    // A partial refund gives nothing back; the rest of the purchase does: the budget and the
-    // member's once-ever use return, and the next purchase gets the rule again.
+    // A partial refund gives the budget its share of the grant but no use; the rest of the
+    // purchase gives the rest: the budget and the member's once-ever use return, and the next
+    // purchase gets the rule again.
     const withOnce = receipts.find((receipt) =>
       receipt.lines.some((line) => line.description.startsWith('Once ever')),
     )!;
