@@ -4,14 +4,11 @@ import { dirname, resolve } from 'node:path';
 import { type DatabaseTimeouts, defaultDatabaseTimeouts } from './db/sql';
 import { defaultRequestLimits, type RequestLimits } from './http/admission';
 import {
-  defaultWebhookDeliverySettings,
-  type WebhookDeliverySettings,
-} from './webhooks/delivery';
-import {
   defaultRateLimits,
   parseRateLimitOverrides,
   type RateLimitSettings,
 } from './http/rate-limits';
+import { defaultWebhookDeliverySettings, type WebhookDeliverySettings } from './webhooks/delivery';
 
 /**
  * Everything the gateway reads from its environment, in one place. Every setting has a default

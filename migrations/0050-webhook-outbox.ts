@@ -213,7 +213,7 @@ begin
   insert into webhook_event (type, partner_id, member_id, occurred_at, data)
   select 'tier.changed', c.owner_partner_id, e.member_id, e.at,
          jsonb_strip_nulls(jsonb_build_object('currency', e.currency_code, 'fromRank', e.from_rank,
-                                              'toRank', e.to_rank, 'reason', e.reason)))
+                                              'toRank', e.to_rank, 'reason', e.reason))
   from inserted e join currency c on c.code = e.currency_code;
   return null;
 end

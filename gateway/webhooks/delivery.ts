@@ -1,11 +1,11 @@
 import type { Sql, SqlDatabase } from '../db/sql';
+import { webhookEventId } from './event-types';
 import {
   type WebhookDeliveryPayload,
   type WebhookEventPayload,
   type WebhookSigner,
   webhookIssuer,
 } from './signing';
-import { webhookEventId } from './event-types';
 
 /** How the delivery worker runs (WEBHOOK_* variables; see docs/webhooks.md). */
 export interface WebhookDeliverySettings {
@@ -46,7 +46,8 @@ interface Claimed {
   cursor: bigint;
   attempts: number;
   replay_after: bigint | null;
-  replay_requested_at: Date | null;
+  /** The replay request's time as text (full precision), to clear exactly that request. */
+  replay_requested_at: string | null;
   retries_requested: boolean;
 }
 
@@ -118,8 +119,10 @@ export class WebhookDelivery {
       for (;;) {
         if (this.stopped) return handled;
         const count = await this.deliverOne();
+        // Nothing due, or a claim that found nothing to send (a replay to the end): next round.
         if (count === undefined) return handled;
         handled += count;
+        if (count === 0) return handled;
       }
     });
     return (await Promise.all(lanes)).reduce((sum, count) => sum + count, 0);
@@ -151,14 +154,15 @@ export class WebhookDelivery {
       const events = redelivery
         ? await deadLettersToRetry(sql, claimed, this.settings.batchSizeMax)
         : await eventsAfter(sql, claimed, cursor, this.settings.batchSizeMax);
-      const failure = events.length === 0 ? undefined : await this.post(claimed, events, redelivery);
+      const failure =
+        events.length === 0 ? undefined : await this.post(claimed, events, redelivery);
       if (redelivery) await settleRetries(sql, claimed, events, failure);
       else await this.settle(sql, claimed, cursor, events, failure);
       // A replay starts once no dead letters wait for a retry (those go first).
       if (claimed.replay_requested_at && !redelivery) {
         await sql.query(
           `update webhook_subscription set replay_after = null, replay_requested_at = null
-           where id = $1 and replay_requested_at = $2`,
+           where id = $1 and replay_requested_at::text = $2`,
           [claimed.subscription_id, claimed.replay_requested_at],
         );
       }
@@ -262,7 +266,7 @@ export class WebhookDelivery {
 async function claim(sql: Sql): Promise<Claimed | undefined> {
   const rows = await sql.query<Claimed>(
     `select d.subscription_id, s.partner_id, s.url, s.event_types, d.cursor, d.attempts,
-            s.replay_after, s.replay_requested_at,
+            s.replay_after, s.replay_requested_at::text as replay_requested_at,
             (select l.position from webhook_dead_letter l
              where l.subscription_id = d.subscription_id and l.retry_requested_at is not null
              limit 1) is not null as retries_requested

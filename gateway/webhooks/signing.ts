@@ -50,5 +50,4 @@ export class WebhookSigner {
       .setProtectedHeader({ alg: signingAlgorithm, kid: this.privateJwk.kid, typ: webhookJwsType })
       .sign(await this.key);
   }
-
 }

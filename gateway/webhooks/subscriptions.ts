@@ -129,7 +129,10 @@ export class WebhookSubscriptions {
            values ($1, $2, $3, $4, 'active', $5, $5)`,
           [id, partnerId, url, eventTypes, now],
         );
-        // From the last numbered event on: events committed but not yet numbered come after it.
+        // From the last event committed before it on: every committed event is numbered first
+        // (waiting for a sequencer at work), so the cursor starts after all of them.
+        await sql.query("select pg_advisory_xact_lock(hashtext('coalition-webhooks: sequencer'))");
+        await sql.query('select outbox_sequence($1)', [2_147_483_647]);
         await sql.query(
           `insert into webhook_delivery (subscription_id, cursor, next_attempt_at)
            select $1, coalesce(max(position), 0), now() from webhook_event where position is not null`,
