@@ -34,6 +34,7 @@ import { ViewerResolver } from './resolvers/viewer.resolver';
 import { VoucherResolver } from './resolvers/vouchers.resolver';
 import { WalletResolver } from './resolvers/wallet.resolver';
 import { BalanceValueResolver, WalletValueResolver } from './resolvers/wallet-value.resolver';
+import { WebhookResolver } from './resolvers/webhooks.resolver';
 
 export const resolvers = [
   ViewerResolver,
@@ -67,6 +68,7 @@ export const resolvers = [
   AuditResolver,
   DataRightsResolver,
   JobsResolver,
+  WebhookResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */
