@@ -65,12 +65,12 @@ export const figureDefinitions: Record<FigureName, { definition: string; target:
   },
   earn_outbox_vs_none: {
     definition:
-      'earns/s (the earn_vs_tpcb load) with the outbox trigger appending points.earned events and every partner subscribed ÷ the same load with the trigger disabled, same gateway, side by side',
+      'earns/s (the earn_vs_tpcb load) with the outbox trigger appending points.earned events (numbered by the sequencer; subscriptions paused) ÷ the same load with the trigger disabled, same gateway, side by side; with delivery to 20 subscriptions in details',
     target: { comparison: '>=', value: 0.97, unit: 'ratio' },
   },
   webhook_lag_p99: {
     definition:
-      "p99 of the time from an earn (its occurredAt, before its batch commits) to its event's receipt at a subscriber on 127.0.0.1, under the earn_vs_tpcb and hot_partner loads",
+      "p99 of the time from an earn (its occurredAt, before its batch commits) to its event's receipt at a subscriber on 127.0.0.1, under the earn_vs_tpcb load (20 partners, each subscribed)",
     target: { comparison: '<=', value: 1_000, unit: 'ms' },
   },
   overload_p99: {

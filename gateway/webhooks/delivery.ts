@@ -146,28 +146,32 @@ export class WebhookDelivery {
    * undefined when no subscription was due (or all due ones are held by other processes).
    */
   private deliverOne(): Promise<number | undefined> {
-    return this.db.transaction(async (sql) => {
-      const claimed = await claim(sql);
-      if (!claimed) return undefined;
-      const redelivery = claimed.retries_requested;
-      const cursor = (redelivery ? null : claimed.replay_after) ?? claimed.cursor;
-      const events = redelivery
-        ? await deadLettersToRetry(sql, claimed, this.settings.batchSizeMax)
-        : await eventsAfter(sql, claimed, cursor, this.settings.batchSizeMax);
-      const failure =
-        events.length === 0 ? undefined : await this.post(claimed, events, redelivery);
-      if (redelivery) await settleRetries(sql, claimed, events, failure);
-      else await this.settle(sql, claimed, cursor, events, failure);
-      // A replay starts once no dead letters wait for a retry (those go first).
-      if (claimed.replay_requested_at && !redelivery) {
-        await sql.query(
-          `update webhook_subscription set replay_after = null, replay_requested_at = null
+    // Its own lane: deliveries hold a connection for a POST, and never more than half the pool.
+    return this.db.transaction(
+      async (sql) => {
+        const claimed = await claim(sql);
+        if (!claimed) return undefined;
+        const redelivery = claimed.retries_requested;
+        const cursor = (redelivery ? null : claimed.replay_after) ?? claimed.cursor;
+        const events = redelivery
+          ? await deadLettersToRetry(sql, claimed, this.settings.batchSizeMax)
+          : await eventsAfter(sql, claimed, cursor, this.settings.batchSizeMax);
+        const failure =
+          events.length === 0 ? undefined : await this.post(claimed, events, redelivery);
+        if (redelivery) await settleRetries(sql, claimed, events, failure);
+        else await this.settle(sql, claimed, cursor, events, failure);
+        // A replay starts once no dead letters wait for a retry (those go first).
+        if (claimed.replay_requested_at && !redelivery) {
+          await sql.query(
+            `update webhook_subscription set replay_after = null, replay_requested_at = null
            where id = $1 and replay_requested_at::text = $2`,
-          [claimed.subscription_id, claimed.replay_requested_at],
-        );
-      }
-      return events.length;
-    });
+            [claimed.subscription_id, claimed.replay_requested_at],
+          );
+        }
+        return events.length;
+      },
+      { lane: 'webhook-delivery' },
+    );
   }
 
   /** POSTs the signed batch; the failure's description, or undefined on a 2xx answer. */
@@ -236,12 +240,17 @@ export class WebhookDelivery {
           ],
         );
       }
+      // A full batch may have more behind it: due again at once. Otherwise the subscription
+      // waits a poll interval, so events gather into batches under load instead of one
+      // transaction and one POST per event or two.
+      const nextInMs = events.length >= this.settings.batchSizeMax ? 0 : this.settings.pollMs;
       await sql.query(
         `update webhook_delivery
-         set cursor = $2, attempts = 0, next_attempt_at = now(), last_error = $3,
+         set cursor = $2, attempts = 0, last_error = $3,
+             next_attempt_at = now() + make_interval(secs => $5::double precision / 1000),
              last_delivered_at = case when $3::text is null and $4 then now() else last_delivered_at end
          where subscription_id = $1`,
-        [claimed.subscription_id, last, failure ?? null, events.length > 0],
+        [claimed.subscription_id, last, failure ?? null, events.length > 0, nextInMs],
       );
       return;
     }
