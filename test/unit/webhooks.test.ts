@@ -72,6 +72,8 @@ let delivery: WebhookDelivery;
 
 beforeAll(async () => {
   app = await createTestApp();
+  // Earn events are an option of the database (off by default): these tests follow earns.
+  await app.db.query('select outbox_earn_events(true)');
   key = await generateSigningKey('test-webhooks');
   subscriber = await startSubscriber();
   delivery = new WebhookDelivery(app.db, new WebhookSigner(key), settings);
@@ -85,6 +87,7 @@ const fuelco = () => app.asPartner('ptr_fuelco');
 const eur = (euros: bigint) => ({ amountMinor: euros * 100n, currency: 'EUR' });
 
 async function eventsOf(partnerId: string, afterId = 0n) {
+  // biome-ignore lint/suspicious/noExplicitAny: payloads are inspected field by field.
   const rows = await app.db.query<{ id: bigint; type: string; member_id: string; data: any }>(
     'select id, type, member_id, data from webhook_event where partner_id = $1 and id > $2 order by id',
     [partnerId, afterId],
@@ -153,6 +156,53 @@ describe('the outbox', () => {
       member_id: enrolled.member.id,
       data: { externalId: 'WH-NEW-1' },
     });
+  });
+
+  it('appends payments, confirmed and voided holds at commit; earns only when switched on', async () => {
+    await app.db.query('select outbox_earn_events(false)');
+    try {
+      const before = await lastEventId();
+      ok(
+        await app.purchases.award(app.asPartner('ptr_nordic'), {
+          member: { externalId: 'NH-5501' },
+          transactionId: 'WH-NO-EARN-EVENT',
+          currency: 'HTL',
+          purchase: eur(10n),
+        }),
+      );
+      const paid = ok(
+        await app.purchases.payWithPoints(app.asPartner('ptr_telcoone'), {
+          member: { externalId: 'TEL-77' },
+          transactionId: 'WH-PAY-1',
+          currency: 'SKY',
+          points: 20n,
+        }),
+      );
+      const nordic = app.asPartner('ptr_nordic');
+      const hold = (transactionId: string, points: bigint) =>
+        app.redemptions.placeHold(nordic, {
+          member: { externalId: 'NH-5501' },
+          transactionId,
+          currency: 'HTL',
+          points,
+          rewardId: 'nh_osl_1n',
+        });
+      const confirmed = ok(await hold('WH-HOLD-1', 30n));
+      ok(await app.redemptions.confirm(nordic, { holdId: confirmed.transferId }));
+      const declined = ok(await hold('WH-HOLD-2', 40n));
+      ok(await app.redemptions.decline(nordic, { holdId: declined.transferId, reason: 'none' }));
+      const telco = await eventsOf('ptr_telcoone', before);
+      expect(telco.map((event) => [event.type, event.data.points])).toEqual([['points.spent', 20]]);
+      expect(telco[0]!.data.transferId).toBe(paid.transferId);
+      const hotel = await eventsOf('ptr_nordic', before);
+      expect(hotel.map((event) => [event.type, event.data.points])).toEqual([
+        ['points.spent', 30],
+        ['hold.voided', 40],
+      ]);
+      expect(hotel[1]!.data.relatedTransferId).toBe(declined.transferId);
+    } finally {
+      await app.db.query('select outbox_earn_events(true)');
+    }
   });
 
   it('appends nothing for a change that rolled back', async () => {
