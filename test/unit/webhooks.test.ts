@@ -10,6 +10,7 @@ import {
   WebhookSigner,
   webhookJwsType,
 } from '../../gateway/webhooks/signing';
+import { closeAtEnd, openNextPeriod } from '../helpers/settlement-fixtures';
 import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
 
 /**
@@ -216,6 +217,45 @@ describe('the outbox', () => {
       }),
     );
     expect(await eventsOf('ptr_telcoone', before)).toEqual([]);
+  });
+
+  it('appends tier changes for the program’s owner, and a closed period’s events', async () => {
+    const before = await lastEventId();
+    // A tier change as every path records it (the services' own tests cover when they do).
+    await app.db.query(
+      `insert into tier_event (member_id, currency_code, at, from_rank, to_rank, reason, detail)
+       values ('mbr_alice', 'SKY', now(), 0, 2, 'manual', 'goodwill')`,
+    );
+    const tier = (await eventsOf('ptr_skyair', before)).filter((e) => e.type === 'tier.changed');
+    expect(tier.at(-1)).toMatchObject({
+      member_id: 'mbr_alice',
+      data: { currency: 'SKY', fromRank: 0, toRank: 2, reason: 'manual' },
+    });
+    const period = await openNextPeriod(app, 1);
+    ok(
+      await app.purchases.award(fuelco(), {
+        member: { externalId: 'FC-0001' },
+        transactionId: 'WH-PERIOD-1',
+        currency: 'SKY',
+        purchase: eur(10n),
+      }),
+    );
+    await closeAtEnd(app, period);
+    const closed = await app.db.query<{ type: string; partner_id: string }>(
+      `select type, partner_id from webhook_event
+       where type in ('period.closed', 'statement.ready') and data ->> 'periodId' = $1`,
+      [period.id],
+    );
+    const partners = await app.db.query<{ n: number }>(
+      'select count(*)::integer as n from partner',
+    );
+    expect(closed.rows.filter((row) => row.type === 'period.closed')).toHaveLength(
+      partners.rows[0]!.n,
+    );
+    const ready = closed.rows.filter((row) => row.type === 'statement.ready');
+    expect(ready.map((row) => row.partner_id).sort()).toEqual(
+      expect.arrayContaining(['ptr_fuelco', 'ptr_skyair']),
+    );
   });
 
   it('reminds of expiring points once per member, currency and day', async () => {
