@@ -48,7 +48,9 @@ create table webhook_event (
 );
 create index webhook_event_unsequenced on webhook_event (id) where position is null;
 create unique index webhook_event_position on webhook_event (position) where position is not null;
-create index webhook_event_partner_position on webhook_event (partner_id, position) where position is not null;
+-- A subscription reads its partner's events of each of its types after its cursor: one range per
+-- type, however many events of other types the partner has.
+create index webhook_event_partner_type_position on webhook_event (partner_id, type, position) where position is not null;
 create unique index webhook_event_dedupe on webhook_event (partner_id, type, dedupe_key) where dedupe_key is not null;
 
 -- A partner's subscription: where to deliver which of its events. Deleted subscriptions are kept

@@ -286,10 +286,12 @@ async function claim(sql: Sql): Promise<Claimed | undefined> {
                 where l.subscription_id = d.subscription_id and l.retry_requested_at is not null
                 limit 1) is not null
             or (d.next_attempt_at <= now()
-                and (select e.position from webhook_event e
-                     where e.partner_id = s.partner_id and e.position > d.cursor
-                       and e.type = any(s.event_types)
-                     order by e.position limit 1) is not null))
+                and (select min(next.position) from unnest(s.event_types) t(type)
+                     cross join lateral (
+                       select e.position from webhook_event e
+                       where e.partner_id = s.partner_id and e.type = t.type
+                         and e.position > d.cursor and e.position is not null
+                       order by e.position limit 1) next) is not null))
      order by d.next_attempt_at
      limit 1
      for update of d skip locked`,
@@ -304,9 +306,14 @@ async function eventsAfter(
   limit: number,
 ): Promise<EventRow[]> {
   const rows = await sql.query<EventRow>(
-    `select id, position, type, partner_id, member_id, occurred_at, data from webhook_event
-     where partner_id = $1 and position > $2 and type = any($3::text[])
-     order by position limit $4`,
+    // Per type, its first `limit` after the cursor (one index range each), then merged.
+    `select e.id, e.position, e.type, e.partner_id, e.member_id, e.occurred_at, e.data
+     from unnest($3::text[]) t(type)
+     cross join lateral (
+       select id, position, type, partner_id, member_id, occurred_at, data from webhook_event
+       where partner_id = $1 and type = t.type and position > $2 and position is not null
+       order by position limit $4) e
+     order by e.position limit $4`,
     [claimed.partner_id, cursor, claimed.event_types, limit],
   );
   return rows.rows;
