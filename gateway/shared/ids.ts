@@ -7,7 +7,17 @@ import { randomFillSync } from 'node:crypto';
  */
 const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'ptr' | 'mbr' | 'trf' | 'qte' | 'per' | 'rec' | 'hld' | 'rul' | 'rct' | 'whs';
+export type IdPrefix =
+  | 'ptr'
+  | 'mbr'
+  | 'trf'
+  | 'qte'
+  | 'per'
+  | 'rec'
+  | 'hld'
+  | 'rul'
+  | 'rct'
+  | 'whs';
 
 let lastMs = 0;
 let lastRandom: number[] = [];
