@@ -258,6 +258,25 @@ describe('the outbox', () => {
     );
   });
 
+  it('appends many events in one statement for the earn batch, once per dedupe key', async () => {
+    const append = () =>
+      app.db.query<{ n: bigint }>(
+        `select outbox_append_many(array['ptr_fuelco', 'ptr_fuelco'], array['mbr_alice', null],
+           array['points.earned', 'points.earned'],
+           array['{"transferId": "trf_a"}'::jsonb, '{"transferId": "trf_b"}'::jsonb],
+           array[now(), now()], array['batch-a', 'batch-b']) as n`,
+      );
+    expect((await append()).rows[0]!.n).toBe(2n);
+    expect((await append()).rows[0]!.n).toBe(0n);
+    await app.db.query(
+      `select outbox_append('ptr_fuelco', 'mbr_alice', 'points.earned', '{"transferId": "trf_c"}')`,
+    );
+    const rows = await app.db.query<{ data: { transferId: string } }>(
+      `select data from webhook_event where data ->> 'transferId' in ('trf_a', 'trf_b', 'trf_c') order by id`,
+    );
+    expect(rows.rows.map((row) => row.data.transferId)).toEqual(['trf_a', 'trf_b', 'trf_c']);
+  });
+
   it('reminds of expiring points once per member, currency and day', async () => {
     const asOf = new Date('2026-11-27T08:00:00Z');
     const first = await appendExpiryReminders(app.db, asOf, 3650);
