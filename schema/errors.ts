@@ -10,6 +10,7 @@ import {
 } from 'type-graphql';
 import * as exchangeErrors from '../gateway/exchange/errors';
 import * as federationErrors from '../gateway/federation/errors';
+import * as feedbackErrors from '../gateway/feedback/errors';
 import * as ledgerErrors from '../gateway/ledger/errors';
 import * as programErrors from '../gateway/programs/errors';
 import * as settlementErrors from '../gateway/settlement/errors';
@@ -104,6 +105,7 @@ const errorClasses = [
   federationErrors,
   settlementErrors,
   tierErrors,
+  feedbackErrors,
 ].flatMap((module) => Object.values(module).filter(isErrorClass));
 
 const resultTypeByClass = new Map<ErrorClass, ClassType<ErrorResult>>();

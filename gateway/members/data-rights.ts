@@ -108,6 +108,13 @@ export class MemberDataRights {
     );
     await sql.query('delete from member_link where member_id = $1', [memberId]);
     await sql.query('delete from member_link_code where member_id = $1', [memberId]);
+    // Survey answers stay counted in their partners' results, without the member's words.
+    await sql.query(
+      `update survey_response set text_value = null
+       where answer_id in (select id from survey_answer where member_id = $1)
+         and text_value is not null`,
+      [memberId],
+    );
     // Who and when, never what: the log is append-only and must not keep the erased data.
     await recordAudit(sql, ctx, {
       entity: 'member',

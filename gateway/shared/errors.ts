@@ -97,7 +97,8 @@ export class NotFound extends DomainError {
       | 'reconciliation'
       | 'exception'
       | 'earnRule'
-      | 'receipt',
+      | 'receipt'
+      | 'survey',
     readonly reference: string,
   ) {
     super(`No ${entity} "${reference}" visible to this caller`);
