@@ -1,8 +1,11 @@
 import type { SqlDatabase } from '../db/sql';
 import { type RequestContext, requireCaller } from '../shared/context';
-import { catchDomainError, type DomainError, InvalidInput, NotFound } from '../shared/errors';
+import { type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
 import type { QuestionKind } from './survey-definition';
 import { type Page, pageSize, type SurveyRow, type SurveyView, surveyOf } from './surveys';
+
+/** Reading a survey's results fails with one of these (or Forbidden), and no other. */
+export const surveyReadErrors = [InvalidInput, NotFound] as const;
 
 /** One question's results over every answer of its survey. */
 export interface QuestionResults {
@@ -49,8 +52,11 @@ export class SurveyResultsReader {
   constructor(private readonly db: SqlDatabase) {}
 
   /** A survey's results. Errors: NotFound (another partner's survey too), Forbidden. */
-  results(ctx: RequestContext, surveyId: string): Promise<SurveyResults | DomainError> {
-    return catchDomainError(async () => {
+  results(
+    ctx: RequestContext,
+    surveyId: string,
+  ): Promise<SurveyResults | ErrorOf<typeof surveyReadErrors>> {
+    return failsWith(surveyReadErrors, async () => {
       const survey = await this.readableSurvey(ctx, surveyId);
       const [ratings, choices, counts] = await Promise.all([
         this.db.query<{ question_id: string; rating: number; count: bigint }>(
@@ -120,8 +126,8 @@ export class SurveyResultsReader {
     ctx: RequestContext,
     surveyId: string,
     filter: { questionId?: string | null; first?: number; after?: string | null },
-  ): Promise<Page<SurveyTextAnswer> | DomainError> {
-    return catchDomainError(async () => {
+  ): Promise<Page<SurveyTextAnswer> | ErrorOf<typeof surveyReadErrors>> {
+    return failsWith(surveyReadErrors, async () => {
       const survey = await this.readableSurvey(ctx, surveyId);
       const questionId = filter.questionId ?? null;
       if (
