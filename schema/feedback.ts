@@ -72,8 +72,11 @@ export class SurveyQuestionInput {
   @Field({ description: 'The question, 1 to 500 characters.' })
   prompt!: string;
 
-  @Field({ defaultValue: true, description: 'Whether every answer must answer it.' })
-  required!: boolean;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Whether every answer must answer it (default true).',
+  })
+  required?: boolean | null;
 
   @Field(() => Int, {
     nullable: true,
@@ -287,12 +290,12 @@ export class AnswerSurveyInput {
   })
   responses!: SurveyResponseInput[];
 
-  @Field({
-    defaultValue: false,
+  @Field(() => Boolean, {
+    nullable: true,
     description:
-      'Whether the partner may read this answer’s free text (it never learns who wrote it).',
+      'Whether the partner may read this answer’s free text (it never learns who wrote it); default false.',
   })
-  consentToShareText!: boolean;
+  consentToShareText?: boolean | null;
 }
 
 @ObjectType({ description: 'A member’s answer to a survey.' })

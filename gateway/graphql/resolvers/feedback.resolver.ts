@@ -131,7 +131,7 @@ export class FeedbackResolver {
           surveyId: input.surveyId,
           clientAnswerId: input.clientAnswerId,
           responses: input.responses.map((response) => ({ ...response })),
-          consentToShareText: input.consentToShareText,
+          consentToShareText: input.consentToShareText ?? false,
         }),
       (answer) => Object.assign(new SurveyAnswerSuccess(), { answer: answerObject(answer) }),
     );
@@ -174,7 +174,7 @@ function definitionOf(input: SurveyInput): SurveyDefinition {
       id: question.id,
       kind: question.kind as QuestionKind,
       prompt: question.prompt,
-      required: question.required,
+      required: question.required ?? true,
       scaleMax: question.scaleMax ?? null,
       choices: (question.choices ?? []).map((choice) => ({ id: choice.id, label: choice.label })),
       textLengthMax: question.textLengthMax ?? null,
