@@ -37,6 +37,10 @@ export interface AnswerSurveyInput {
   consentToShareText: boolean;
 }
 
+/** How old a pending reward must be before the sweep records it (the request may still be at it). */
+const pendingRewardGraceMs = 60_000;
+const sweepBatchSize = 500;
+
 export const answerSurveyErrors = [
   InvalidInput,
   NotFound,
@@ -132,14 +136,44 @@ export class SurveyAnswers {
     });
   }
 
-  /** The calling member's answer to a survey, or null when they have not answered it. */
-  async myAnswer(ctx: RequestContext, surveyId: string): Promise<SurveyAnswerView | null> {
-    const { memberId } = requireCaller(ctx, 'member');
-    const rows = await this.db.query<AnswerRow>(
-      'select * from survey_answer where survey_id = $1 and member_id = $2',
-      [surveyId, memberId],
-    );
-    return rows.rows[0] ? answerOf(rows.rows[0]) : null;
+  /**
+   * Records the member events of answers left pending (a process stopped between an answer's
+   * commit and its event) that are over a minute old, a batch at a time: the scheduled
+   * `survey-rewards` sweep. Idempotent: the event id is the answer id. Returns how many it
+   * recorded.
+   */
+  async recordPendingRewards(
+    ctx: RequestContext,
+    asOf: Date,
+    progress: (done: number) => void = () => undefined,
+  ): Promise<number> {
+    let recorded = 0;
+    let after: string | null = null;
+    for (;;) {
+      type PendingRow = AnswerRow & { survey: SurveyRow };
+      const rows: { rows: PendingRow[] } = await this.db.query<PendingRow>(
+        `select a.*, to_jsonb(s) || jsonb_build_object('answers_count', 0) as survey
+         from survey_answer a join survey s on s.id = a.survey_id
+         where a.reward_state = 'pending' and a.created_at <= $1 and ($2::text is null or a.id > $2)
+         order by a.id limit $3`,
+        [new Date(asOf.getTime() - pendingRewardGraceMs), after, sweepBatchSize],
+      );
+      for (const row of rows.rows) {
+        after = row.id;
+        const survey = surveyOf({
+          ...row.survey,
+          opens_at: new Date(row.survey.opens_at),
+          closes_at: new Date(row.survey.closes_at),
+          created_at: new Date(row.survey.created_at),
+          updated_at: new Date(row.survey.updated_at),
+        });
+        const answer = await this.rewarded(ctx, survey, answerOf(row));
+        // One that still cannot be recorded stays pending, for the next run.
+        if (answer.rewardState === 'recorded') recorded += 1;
+      }
+      progress(recorded);
+      if (rows.rows.length < sweepBatchSize) return recorded;
+    }
   }
 
   /** The answer given earlier under this answer id, when the request is the same one. */

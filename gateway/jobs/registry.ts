@@ -74,6 +74,16 @@ export const jobDefinitions: readonly JobDefinition[] = Object.freeze([
     "members' tiers due for review are reviewed (downgrades at the review date, grants started or ended)",
     (app, run) => app.tiers.reviewDue(run.asOf, run.progress),
   ),
+  sweep(
+    'survey-rewards',
+    'survey answers whose member event was not recorded (a stop mid-answer) are rewarded',
+    (app, run) =>
+      app.surveyAnswers.recordPendingRewards(
+        app.systemContext('survey-rewards'),
+        run.asOf,
+        run.progress,
+      ),
+  ),
   {
     name: 'prune-job-runs',
     description: `job attempts recorded over ${jobRunRetentionDays} days ago are deleted`,

@@ -129,7 +129,7 @@ export class MemberDataRights {
 
   /**
    * Everything about a member as JSON text, in chunks: profile, partner links, link codes,
-   * balances, lots, holds, tiers (standing, grants, VIP terms, tier changes) and the full
+   * balances, lots, holds, tiers (standing, grants, VIP terms, tier changes), survey answers and the full
    * history with postings. Read page by page, so a long
    * history never sits in memory at once. Errors (`exportMemberErrors`): InvalidInput,
    * NotFound, Forbidden (another member's, or a caller who is neither), returned before the
@@ -210,6 +210,7 @@ export class MemberDataRights {
     );
     yield `,"vipSubscriptions":${json(vip.rows)}`;
     yield* arraySection('tierEvents', (after) => this.tierEventsPage(memberId, after));
+    yield* arraySection('surveyAnswers', (after) => this.surveyAnswersPage(memberId, after));
     yield* arraySection('transfers', async (after) => {
       const page = await this.ledger.transfers({ memberId }, pageSizeMax, after);
       return { items: page.items, after: page.hasNextPage ? page.endCursor : null };
@@ -235,6 +236,23 @@ export class MemberDataRights {
               to_rank as "toRank", reason, detail
        from tier_event where member_id = $1 and id > $2::bigint order by id limit $3`,
       [memberId, after ?? '0', exportPageSize],
+    );
+    return { items: rows.rows, after: nextAfter(rows.rows, (row) => row.id) };
+  }
+
+  /** The member's survey answers with their responses (text, unless erased). */
+  private async surveyAnswersPage(memberId: string, after: string | null) {
+    const rows = await this.db.query<{ id: string }>(
+      `select a.id, a.survey_id as "surveyId", a.client_answer_id as "clientAnswerId",
+              a.consent_to_share_text as "consentToShareText", a.reward_state as "rewardState",
+              a.reward_points::text as "rewardPoints", a.reward_transfer_id as "rewardTransferId",
+              a.created_at as "createdAt",
+              coalesce((select json_agg(json_build_object('questionId', r.question_id,
+                          'rating', r.rating, 'choiceIds', r.choice_ids, 'text', r.text_value)
+                          order by r.question_id)
+                        from survey_response r where r.answer_id = a.id), '[]') as responses
+       from survey_answer a where a.member_id = $1 and a.id > $2 order by a.id limit $3`,
+      [memberId, after ?? '', exportPageSize],
     );
     return { items: rows.rows, after: nextAfter(rows.rows, (row) => row.id) };
   }

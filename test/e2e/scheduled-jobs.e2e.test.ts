@@ -125,6 +125,7 @@ describe('scheduled jobs', () => {
       'holds',
       'quotes',
       'tiers',
+      'survey-rewards',
       'prune-job-runs',
     ]);
     const member = await gateway.token('member', 'mbr_alice');

@@ -222,6 +222,27 @@ describe('surveys', () => {
     expect(await ledgerViolations(app.db)).toEqual([]);
   });
 
+  it('rewards an answer whose process stopped before its member event, by the sweep', async () => {
+    const survey = ok(await app.surveys.define(freshmart, definition()));
+    // As a process that died right after committing the answer would leave it.
+    await app.db.query(
+      `insert into survey_answer (id, survey_id, member_id, client_answer_id, request_hash,
+         consent_to_share_text, reward_state, created_at)
+       values ('ans_00000000000000000000000001', $1, 'mbr_bob', 'stopped', 'x', false, 'pending', $2)`,
+      [survey.id, app.clock.now()],
+    );
+    const system = app.systemContext('test');
+    // Within its first minute the request may still be recording it: the sweep leaves it.
+    expect(await app.surveyAnswers.recordPendingRewards(system, app.clock.now())).toBe(0);
+    app.clock.advance(61_000);
+    expect(await app.surveyAnswers.recordPendingRewards(system, app.clock.now())).toBe(1);
+    expect(await app.surveyAnswers.recordPendingRewards(system, app.clock.now())).toBe(0);
+    const row = await app.db.query(
+      `select reward_state, reward_points from survey_answer where id = 'ans_00000000000000000000000001'`,
+    );
+    expect(row.rows[0]).toEqual({ reward_state: 'recorded', reward_points: 25n });
+  });
+
   it('refuses bad answers, closed surveys and members of other partners, writing nothing', async () => {
     const survey = ok(await app.surveys.define(freshmart, definition()));
     const bob = asMember('mbr_bob');
