@@ -114,7 +114,7 @@ export class AnalyticsBreakage {
     'Analytics of a scope over a range of UTC days, read from the ledger. Members by segment are not reported yet.',
 })
 export class AnalyticsReport {
-  @Field(() => AnalyticsScope)
+  @Field(() => AnalyticsScope, { description: 'What the report counts.' })
   scope!: AnalyticsScope;
 
   @Field({ description: 'The first UTC day.' })
@@ -174,7 +174,7 @@ registerEnumType(AnalyticsTable, {
 
 @ObjectType({ description: 'One table of an analytics report as CSV text (RFC 4180, CRLF lines).' })
 export class AnalyticsCsv {
-  @Field(() => AnalyticsTable)
+  @Field(() => AnalyticsTable, { description: 'The table the text holds.' })
   table!: AnalyticsTable;
 
   @Field({ description: 'The CSV text: a header line, then one line per row.' })

@@ -66,7 +66,7 @@ export class SurveyQuestionInput {
   @Field({ description: 'Stable within the survey: lower case, digits, "_" or "-" (e.g. "q1").' })
   id!: string;
 
-  @Field(() => SurveyQuestionKind)
+  @Field(() => SurveyQuestionKind, { description: 'What the question asks for.' })
   kind!: SurveyQuestionKind;
 
   @Field({ description: 'The question, 1 to 500 characters.' })
@@ -140,7 +140,7 @@ export class SurveyQuestion {
   @Field({ description: 'Stable within the survey; answers and results name it.' })
   id!: string;
 
-  @Field(() => SurveyQuestionKind)
+  @Field(() => SurveyQuestionKind, { description: 'What the question asks for.' })
   kind!: SurveyQuestionKind;
 
   @Field({ description: 'The question.' })
@@ -173,7 +173,7 @@ export class SurveyReward {
     'A partner’s survey. Its definition can change until its first answer; after that it can only be closed.',
 })
 export class Survey {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The survey’s id ("svy_...").' })
   id!: string;
 
   @Field(() => ID, { description: 'The partner that asks.' })
@@ -209,13 +209,13 @@ export class SurveysPage {
   @Field(() => [Survey], { description: 'The surveys of this page.' })
   nodes!: Survey[];
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: 'Where the page ends and whether another follows.' })
   pageInfo!: PageInfo;
 }
 
 @ObjectType({ description: 'A survey open to the calling member now.' })
 export class OpenSurvey {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The survey’s id: answer it with answerSurvey.' })
   id!: string;
 
   @Field(() => ID, { description: 'The partner that asks (one the member is linked to).' })
@@ -247,7 +247,7 @@ export class OpenSurveysPage {
   @Field(() => [OpenSurvey], { description: 'The surveys of this page.' })
   nodes!: OpenSurvey[];
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: 'Where the page ends and whether another follows.' })
   pageInfo!: PageInfo;
 }
 
@@ -276,7 +276,7 @@ export class SurveyResponseInput {
 
 @InputType({ description: 'The calling member’s answer to a survey.' })
 export class AnswerSurveyInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'An open survey of a partner the member is linked to.' })
   surveyId!: string;
 
   @Field({
@@ -300,13 +300,13 @@ export class AnswerSurveyInput {
 
 @ObjectType({ description: 'A member’s answer to a survey.' })
 export class SurveyAnswer {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The answer’s id ("ans_..."), also its member event’s id.' })
   id!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The survey answered.' })
   surveyId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The member who answered.' })
   memberId!: string;
 
   @Field({ description: 'The member app’s id of the answer.' })
@@ -315,7 +315,7 @@ export class SurveyAnswer {
   @Field({ description: 'Whether the partner may read the answer’s free text.' })
   consentToShareText!: boolean;
 
-  @Field(() => SurveyRewardState)
+  @Field(() => SurveyRewardState, { description: 'Where the answer’s reward stands.' })
   rewardState!: SurveyRewardState;
 
   @Field(() => Int64, {
@@ -336,13 +336,13 @@ export class SurveyAnswer {
 
 @ObjectType({ description: 'The survey as it now stands.' })
 export class SurveySuccess {
-  @Field(() => Survey)
+  @Field(() => Survey, { description: 'The survey.' })
   survey!: Survey;
 }
 
 @ObjectType({ description: 'The member’s answer as it now stands.' })
 export class SurveyAnswerSuccess {
-  @Field(() => SurveyAnswer)
+  @Field(() => SurveyAnswer, { description: 'The answer (the first one, on a retry).' })
   answer!: SurveyAnswer;
 }
 
@@ -369,10 +369,10 @@ export class SurveyChoiceCount {
 
 @ObjectType({ description: 'One question’s results over every answer.' })
 export class SurveyQuestionResults {
-  @Field()
+  @Field({ description: 'The question.' })
   questionId!: string;
 
-  @Field(() => SurveyQuestionKind)
+  @Field(() => SurveyQuestionKind, { description: 'What the question asks for.' })
   kind!: SurveyQuestionKind;
 
   @Field({ description: 'The question.' })
@@ -410,7 +410,7 @@ export class SurveyQuestionResults {
 
 @ObjectType({ description: 'What a survey’s answers say, in aggregate.' })
 export class SurveyResults {
-  @Field(() => Survey)
+  @Field(() => Survey, { description: 'The survey the results are of.' })
   survey!: Survey;
 
   @Field(() => Int64, { description: 'How many members answered.' })
@@ -425,7 +425,7 @@ export class SurveyTextAnswer {
   @Field({ description: 'The answer id and question id: the cursor of the list.' })
   id!: string;
 
-  @Field()
+  @Field({ description: 'The text question answered.' })
   questionId!: string;
 
   @Field({ description: 'What the member wrote.' })
@@ -440,7 +440,7 @@ export class SurveyTextAnswersPage {
   @Field(() => [SurveyTextAnswer], { description: 'The texts of this page.' })
   nodes!: SurveyTextAnswer[];
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: 'Where the page ends and whether another follows.' })
   pageInfo!: PageInfo;
 }
 

@@ -23,7 +23,10 @@ export class AnalyticsResolver {
   @Query(() => AnalyticsResult, {
     description: `Earn and burn per day, active members, members by tier, liability and breakage of a partner, a program or the coalition. A partner (and its finance users) sees its own activity and the programs it owns; the operator and its finance users see any. ${errorsDoc(analyticsErrors)}`,
   })
-  analytics(@Arg('input') input: AnalyticsInput, @Ctx() ctx: GraphQLContext) {
+  analytics(
+    @Arg('input', { description: 'The scope and the days.' }) input: AnalyticsInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return respond(() => ctx.app.analytics.report(ctx.request, input), reportObject);
   }
 
@@ -32,8 +35,8 @@ export class AnalyticsResolver {
     description: `One table of the same report as CSV (GET /analytics/export.csv streams it too). ${errorsDoc(analyticsErrors)}`,
   })
   analyticsCsv(
-    @Arg('input') input: AnalyticsInput,
-    @Arg('table', () => AnalyticsTable) table: AnalyticsTable,
+    @Arg('input', { description: 'The scope and the days.' }) input: AnalyticsInput,
+    @Arg('table', () => AnalyticsTable, { description: 'Which table.' }) table: AnalyticsTable,
     @Ctx() ctx: GraphQLContext,
   ) {
     return respond(

@@ -48,7 +48,10 @@ export class FeedbackResolver {
   @Mutation(() => DefineSurveyResult, {
     description: `The calling partner defines a survey for the members linked to it. ${errorsDoc(defineSurveyErrors)}`,
   })
-  defineSurvey(@Arg('input') input: SurveyInput, @Ctx() ctx: GraphQLContext) {
+  defineSurvey(
+    @Arg('input', { description: 'The survey.' }) input: SurveyInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return respond(
       async () => ctx.app.surveys.define(ctx.request, definitionOf(input)),
       surveySuccess,
@@ -60,8 +63,8 @@ export class FeedbackResolver {
     description: `The calling partner replaces the definition of its survey, until the survey’s first answer. ${errorsDoc(updateSurveyErrors)}`,
   })
   updateSurvey(
-    @Arg('surveyId', () => ID) surveyId: string,
-    @Arg('input') input: SurveyInput,
+    @Arg('surveyId', () => ID, { description: 'The survey.' }) surveyId: string,
+    @Arg('input', { description: 'The survey.' }) input: SurveyInput,
     @Ctx() ctx: GraphQLContext,
   ) {
     return respond(
@@ -74,7 +77,10 @@ export class FeedbackResolver {
   @Mutation(() => CloseSurveyResult, {
     description: `The calling partner closes its survey now (answered or not); closing a closed one changes nothing. ${errorsDoc(closeSurveyErrors)}`,
   })
-  closeSurvey(@Arg('surveyId', () => ID) surveyId: string, @Ctx() ctx: GraphQLContext) {
+  closeSurvey(
+    @Arg('surveyId', () => ID, { description: 'The survey.' }) surveyId: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return respond(() => ctx.app.surveys.close(ctx.request, surveyId), surveySuccess);
   }
 
@@ -87,8 +93,17 @@ export class FeedbackResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('partnerId', () => ID, { nullable: true, description: 'Operator only: one partner’s.' })
     partnerId?: string,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('first', () => Int, {
+      nullable: true,
+      defaultValue: 50,
+      description: 'Page size, 1 to 100.',
+    })
+    first?: number,
+    @Arg('after', () => String, {
+      nullable: true,
+      description: 'The endCursor of the previous page.',
+    })
+    after?: string,
   ) {
     const page = await ctx.app.surveys.surveys(ctx.request, { partnerId, first, after });
     return pageObject(new SurveysPage(), page, surveyObject);
@@ -99,7 +114,10 @@ export class FeedbackResolver {
     nullable: true,
     description: 'One survey: a partner’s own, any for the operator; null when not visible.',
   })
-  async survey(@Arg('surveyId', () => ID) surveyId: string, @Ctx() ctx: GraphQLContext) {
+  async survey(
+    @Arg('surveyId', () => ID, { description: 'The survey.' }) surveyId: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     const survey = await ctx.app.surveys.survey(ctx.request, surveyId);
     return survey && surveyObject(survey);
   }
@@ -111,8 +129,17 @@ export class FeedbackResolver {
   })
   async openSurveys(
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('first', () => Int, {
+      nullable: true,
+      defaultValue: 50,
+      description: 'Page size, 1 to 100.',
+    })
+    first?: number,
+    @Arg('after', () => String, {
+      nullable: true,
+      description: 'The endCursor of the previous page.',
+    })
+    after?: string,
   ) {
     const page = await ctx.app.surveys.openSurveys(ctx.request, { first, after });
     return pageObject(new OpenSurveysPage(), page, (view) =>
@@ -124,7 +151,10 @@ export class FeedbackResolver {
   @Mutation(() => AnswerSurveyResult, {
     description: `The calling member answers a survey, once; retrying with the same clientAnswerId returns the same answer. A rewarded survey’s answer records its member event at the partner, whose event rules give the points (once). ${errorsDoc(answerSurveyErrors)}`,
   })
-  answerSurvey(@Arg('input') input: AnswerSurveyInput, @Ctx() ctx: GraphQLContext) {
+  answerSurvey(
+    @Arg('input', { description: 'The answer.' }) input: AnswerSurveyInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return respond(
       async () =>
         ctx.app.surveyAnswers.answer(ctx.request, {
@@ -141,7 +171,10 @@ export class FeedbackResolver {
   @Query(() => SurveyResultsResult, {
     description: `A survey’s results: answer counts, counts per rating and choice, average ratings. A partner reads its own surveys’. ${errorsDoc(surveyReadErrors)}`,
   })
-  surveyResults(@Arg('surveyId', () => ID) surveyId: string, @Ctx() ctx: GraphQLContext) {
+  surveyResults(
+    @Arg('surveyId', () => ID, { description: 'The survey.' }) surveyId: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return respond(() => ctx.app.surveyResults.results(ctx.request, surveyId), resultsObject);
   }
 
@@ -150,12 +183,21 @@ export class FeedbackResolver {
     description: `The free text of a survey’s answers whose members consented to share it, newest first, without who wrote it. ${errorsDoc(surveyReadErrors)}`,
   })
   surveyTextAnswers(
-    @Arg('surveyId', () => ID) surveyId: string,
+    @Arg('surveyId', () => ID, { description: 'The survey.' }) surveyId: string,
     @Ctx() ctx: GraphQLContext,
     @Arg('questionId', () => String, { nullable: true, description: 'One text question only.' })
     questionId?: string,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('first', () => Int, {
+      nullable: true,
+      defaultValue: 50,
+      description: 'Page size, 1 to 100.',
+    })
+    first?: number,
+    @Arg('after', () => String, {
+      nullable: true,
+      description: 'The endCursor of the previous page.',
+    })
+    after?: string,
   ) {
     return respond(
       () => ctx.app.surveyResults.textAnswers(ctx.request, surveyId, { questionId, first, after }),
