@@ -81,12 +81,18 @@ export class SurveyAnswers {
     return failsWith(answerSurveyErrors, async () => {
       const { memberId } = requireCaller(ctx, 'member');
       const clientAnswerId = requireReference('clientAnswerId', input.clientAnswerId);
-      const hash = requestHash({ ...input, clientAnswerId: undefined });
-      const replayed = await this.replayed(this.db, memberId, clientAnswerId, input.surveyId, hash);
       const survey = await this.visibleSurvey(memberId, input.surveyId);
+      // Checked before the window: a retry of an accepted answer is answered after the close.
+      const responses = validResponses(survey.questions, input.responses);
+      // The checked responses, so a field sent as null or left out hashes the same.
+      const hash = requestHash({
+        surveyId: survey.id,
+        responses,
+        consentToShareText: input.consentToShareText,
+      });
+      const replayed = await this.replayed(this.db, memberId, clientAnswerId, survey.id, hash);
       if (replayed) return this.rewarded(ctx, survey, replayed);
       requireOpen(survey, this.clock.now());
-      const responses = validResponses(survey.questions, input.responses);
       const answer = await this.db.transaction(async (sql) => {
         // Shares the survey row with other answers; excludes an edit or a close in progress.
         const locked = await sql.query<SurveyRow>(

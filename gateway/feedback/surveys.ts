@@ -124,6 +124,9 @@ export class Surveys {
       const { partnerId } = requireCaller(ctx, 'partner');
       const definition = await this.validDefinition(partnerId, input);
       const now = this.clock.now();
+      if (definition.closesAt.getTime() <= now.getTime()) {
+        throw new InvalidInput('closesAt', 'must be in the future');
+      }
       return this.db.transaction(async (sql) => {
         const before = await lockedSurvey(sql, surveyId, partnerId);
         if (before.answersCount > 0n) throw new SurveyLocked(surveyId, before.answersCount);

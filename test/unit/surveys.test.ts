@@ -342,6 +342,14 @@ describe('surveys', () => {
     const closed = ok(await app.surveys.close(freshmart, survey.id));
     expect(closed.closesAt).toEqual(app.clock.now());
     expect(ok(await app.surveys.close(freshmart, survey.id))).toEqual(closed);
+    // A retry of the accepted answer still gets it after the close (optional fields as null).
+    const retried = await app.surveyAnswers.answer(asMember('mbr_bob'), {
+      surveyId: survey.id,
+      clientAnswerId: 'edit-1',
+      responses: answer(2, 'no').map((response) => ({ rating: null, text: null, ...response })),
+      consentToShareText: false,
+    });
+    expect(retried).toEqual(given);
     const audit = await app.db.query<{ action: string }>(
       `select action from audit_entry where entity_type = 'survey' and entity_id = $1 order by id`,
       [survey.id],
