@@ -33,6 +33,7 @@ import { TransferResolver } from './resolvers/transfers.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
 import { VoucherResolver } from './resolvers/vouchers.resolver';
 import { WalletResolver } from './resolvers/wallet.resolver';
+import { WalletEntryResolver } from './resolvers/wallet-entry.resolver';
 import { BalanceValueResolver, WalletValueResolver } from './resolvers/wallet-value.resolver';
 
 export const resolvers = [
@@ -47,6 +48,7 @@ export const resolvers = [
   ReceiptResolver,
   VoucherResolver,
   ReferralResolver,
+  WalletEntryResolver,
   TransferResolver,
   ExchangeResolver,
   ConversionQuoteResolver,
