@@ -18,7 +18,9 @@ import { PurchaseService } from './purchases/purchase-service';
 import { MemberReceipts } from './purchases/receipts';
 import { Donations } from './redemptions/donations';
 import { RedemptionService } from './redemptions/redemption-service';
+import { Referrals } from './rules/referrals';
 import { RuleService } from './rules/rule-service';
+import { RewardVouchers } from './rules/vouchers';
 import { SettlementService } from './settlement/settlement-service';
 import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
@@ -59,6 +61,8 @@ export interface App {
   donations: Donations;
   /** Purchases members register after the fact, confirmed or rejected by the partner. */
   receipts: MemberReceipts;
+  vouchers: RewardVouchers;
+  referrals: Referrals;
   /** Partners' surveys: definitions, and the open ones members see. */
   surveys: Surveys;
   /** Members' answers to surveys (once each), rewarded through member events. */
@@ -96,7 +100,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
   const ledger = new Ledger(db, clock);
   const catalog = new ProgramCatalog(orm, ledger);
-  const members = new MemberDirectory(clock);
+  const referrals = new Referrals(db, ledger, catalog, clock);
+  const members = new MemberDirectory(clock, referrals);
   const rules = new RuleService(db, catalog, clock);
   const purchases = new PurchaseService(ledger, catalog, members, clock, rules);
   const exchange = new ExchangeService(db, ledger, catalog, members, clock);
@@ -128,6 +133,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     rules,
     donations: new Donations(db, ledger, catalog, clock),
     receipts: new MemberReceipts(db, catalog, purchases, clock),
+    vouchers: new RewardVouchers(db, clock),
+    referrals,
     surveys: new Surveys(db, catalog, clock),
     surveyAnswers: new SurveyAnswers(db, purchases, clock),
     surveyResults: new SurveyResultsReader(db),

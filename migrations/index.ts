@@ -28,6 +28,9 @@ import { Migration0029EarningRules } from './0029-earning-rules';
 import { Migration0030Charities } from './0030-charities';
 import { Migration0031MemberReceipts } from './0031-member-receipts';
 import { Migration0032NoLegAfterARefund } from './0032-no-leg-after-a-refund';
+import { Migration0033RuleVouchersAndBirthdays } from './0033-rule-vouchers-and-birthdays';
+import { Migration0034Referrals } from './0034-referrals';
+import { Migration0035RuleRefundsByShareAndThreshold } from './0035-rule-refunds-by-share-and-threshold';
 import { Migration0060MemberSurveys } from './0060-member-surveys';
 
 /**
@@ -76,5 +79,11 @@ export const migrationsList: MigrationObject[] = [
   { name: '0030-charities', class: Migration0030Charities },
   { name: '0031-member-receipts', class: Migration0031MemberReceipts },
   { name: '0032-no-leg-after-a-refund', class: Migration0032NoLegAfterARefund },
+  { name: '0033-rule-vouchers-and-birthdays', class: Migration0033RuleVouchersAndBirthdays },
+  { name: '0034-referrals', class: Migration0034Referrals },
+  {
+    name: '0035-rule-refunds-by-share-and-threshold',
+    class: Migration0035RuleRefundsByShareAndThreshold,
+  },
   { name: '0060-member-surveys', class: Migration0060MemberSurveys },
 ];

@@ -13,6 +13,7 @@ import * as federationErrors from '../gateway/federation/errors';
 import * as feedbackErrors from '../gateway/feedback/errors';
 import * as ledgerErrors from '../gateway/ledger/errors';
 import * as programErrors from '../gateway/programs/errors';
+import * as ruleErrors from '../gateway/rules/errors';
 import * as settlementErrors from '../gateway/settlement/errors';
 import type { DomainError, ErrorClass, ErrorField } from '../gateway/shared/errors';
 import * as sharedErrors from '../gateway/shared/errors';
@@ -105,6 +106,7 @@ const errorClasses = [
   federationErrors,
   settlementErrors,
   tierErrors,
+  ruleErrors,
   feedbackErrors,
 ].flatMap((module) => Object.values(module).filter(isErrorClass));
 

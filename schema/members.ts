@@ -1,4 +1,8 @@
-import { createMemberErrors, enrollmentErrors } from '../gateway/members/member-directory';
+import {
+  createMemberErrors,
+  enrollmentErrors,
+  setBirthdayErrors,
+} from '../gateway/members/member-directory';
 import 'reflect-metadata';
 import { Directive, Field, ID, InputType, ObjectType } from 'type-graphql';
 import { resultUnion } from './errors';
@@ -58,6 +62,20 @@ export class EnrollMemberInput {
 
   @Field({ nullable: true, description: 'Email of a new member.' })
   email?: string;
+
+  @Field({
+    nullable: true,
+    description:
+      'A new member’s birthday, "MM-DD" (a "YYYY-MM-DD" date is accepted; the year is not kept), for birthday rewards.',
+  })
+  birthday?: string;
+
+  @Field({
+    nullable: true,
+    description:
+      'The referral code of the member who brought this new member: when the new member makes a first qualifying purchase, both are rewarded per the referral program.',
+  })
+  referralCode?: string;
 }
 
 @InputType({ description: 'A new member without any partner link (operator only).' })
@@ -120,3 +138,16 @@ export class LinkMemberInput {
   @Field(() => ID)
   memberId!: string;
 }
+
+@ObjectType({ description: 'The calling member’s birthday now stands as given.' })
+export class SetBirthdaySuccess {
+  @Field(() => String, { nullable: true, description: '"MM-DD", or null when removed.' })
+  birthday!: string | null;
+}
+
+export const SetBirthdayResult = resultUnion({
+  name: 'SetBirthdayResult',
+  description: 'SetBirthdaySuccess, or why the birthday was not set.',
+  success: SetBirthdaySuccess,
+  errors: setBirthdayErrors,
+});

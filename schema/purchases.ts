@@ -5,7 +5,7 @@ import {
 } from '../gateway/purchases/purchase-service';
 import 'reflect-metadata';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { MoneyInput } from './common';
+import { Money, MoneyInput } from './common';
 import { resultUnion } from './errors';
 import { MemberRefInput } from './members';
 import { BasketLineInput, SalesChannel } from './rules';
@@ -134,6 +134,13 @@ export class AwardPointsSuccess {
       'Why these points: the base line, the earning rules’ lines, then the tier multiplier’s line if any.',
   })
   lines!: EarnLine[];
+
+  @Field(() => Money, {
+    nullable: true,
+    description:
+      'Money off this purchase its earning rules give, the sum of the lines’ discounts: the point-of-sale takes it off the bill (null: none).',
+  })
+  discount!: Money | null;
 
   @Field(() => EarnTier, {
     nullable: true,

@@ -7,6 +7,7 @@ import { resultUnion } from './errors';
 import { MemberRefInput } from './members';
 import { Int64 } from './scalars';
 import { EarnLine } from './tiers';
+import { VoucherReward } from './vouchers';
 
 export enum SalesChannel {
   STORE = 'store',
@@ -130,6 +131,27 @@ export class RuleConditionInput {
       'A member event of one of these types (recordMemberEvent): profile_completed, app_installed, social_share, review_submitted, survey_submitted, or the partner’s own. Such a rule rewards events only (with bonusPoints); any other rule, purchases only.',
   })
   eventTypes?: string[];
+
+  @Field({
+    nullable: true,
+    description:
+      'The member’s birthday is in the month of the purchase, in the rule’s time zone (give true). A member with no birthday on record never matches. Needs match ALL.',
+  })
+  birthdayMonth?: boolean;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The member’s birthday is within this many days of the purchase, either way (0: the day itself; up to 31). Needs match ALL.',
+  })
+  birthdayWithinDays?: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The anniversary of the member’s joining the coalition is within this many days (0-31), from the first anniversary on. Needs match ALL.',
+  })
+  anniversaryWithinDays?: number;
 }
 
 @InputType({ description: 'How often a rule may give; every field is optional (no limit).' })
@@ -164,6 +186,51 @@ export class MultiplyPointsInput {
   categories?: string[];
 }
 
+@InputType({
+  description:
+    'Money off this purchase: a percentage (at most `cap`) or a fixed amount, of the matching lines (all of the purchase when no skus or categories are given). A purchase in another currency gets none.',
+})
+export class DiscountEffectInput {
+  @Field(() => Int, { nullable: true, description: 'Percent off, 1-100.' })
+  percent?: number;
+
+  @Field(() => MoneyInput, { nullable: true, description: 'A fixed amount off.' })
+  amount?: MoneyInput;
+
+  @Field(() => MoneyInput, { nullable: true, description: 'At most this much off.' })
+  cap?: MoneyInput;
+
+  @Field({
+    nullable: true,
+    description: 'The purchase currency it applies to; default: that of `amount` or `cap`.',
+  })
+  currency?: string;
+
+  @Field(() => [String], { nullable: true })
+  skus?: string[];
+
+  @Field(() => [String], { nullable: true })
+  categories?: string[];
+}
+
+@InputType({ description: 'A reward voucher the rule gives the member.' })
+export class VoucherEffectInput {
+  @Field(() => VoucherReward)
+  reward!: VoucherReward;
+
+  @Field({ nullable: true, description: 'The free product of a FREE_PRODUCT voucher.' })
+  sku?: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Percent off (1-100) of a PERCENT_OFF voucher.',
+  })
+  percentOff?: number;
+
+  @Field(() => Int, { description: 'Days it stays valid after the purchase (1-730).' })
+  validDays!: number;
+}
+
 @InputType({ description: 'One effect of a rule: give exactly one field.' })
 export class RuleEffectInput {
   @Field(() => MultiplyPointsInput, { nullable: true })
@@ -171,6 +238,18 @@ export class RuleEffectInput {
 
   @Field(() => Int64, { nullable: true, description: 'Adds this many points.' })
   bonusPoints?: bigint;
+
+  @Field(() => DiscountEffectInput, {
+    nullable: true,
+    description: 'Money off this purchase, returned to the point-of-sale.',
+  })
+  discount?: DiscountEffectInput;
+
+  @Field(() => VoucherEffectInput, {
+    nullable: true,
+    description: 'A single-use voucher for the member, redeemable at the purchase’s partner.',
+  })
+  voucher?: VoucherEffectInput;
 }
 
 @InputType({ description: 'What an earning rule does, and when.' })
@@ -268,11 +347,20 @@ export class RuleCondition {
 
   @Field(() => [String], { nullable: true })
   memberTiers!: string[] | null;
+
+  @Field(() => Boolean, { nullable: true })
+  birthdayMonth!: boolean | null;
+
+  @Field(() => Int, { nullable: true })
+  birthdayWithinDays!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  anniversaryWithinDays!: number | null;
 }
 
 @ObjectType({ description: 'One effect of an earning rule.' })
 export class RuleEffect {
-  @Field({ description: '"multiply" or "bonus".' })
+  @Field({ description: '"multiply", "bonus", "discount" or "voucher".' })
   kind!: string;
 
   @Field(() => String, { nullable: true, description: 'The multiplier, e.g. "2".' })
@@ -286,6 +374,27 @@ export class RuleEffect {
 
   @Field(() => Int64, { nullable: true })
   bonusPoints!: bigint | null;
+
+  @Field(() => Int, { nullable: true, description: 'A discount’s percent off.' })
+  discountPercent!: number | null;
+
+  @Field(() => Money, { nullable: true, description: 'A discount’s fixed amount off.' })
+  discountAmount!: Money | null;
+
+  @Field(() => Money, { nullable: true, description: 'A discount’s most off.' })
+  discountCap!: Money | null;
+
+  @Field(() => VoucherReward, { nullable: true })
+  voucherReward!: VoucherReward | null;
+
+  @Field(() => String, { nullable: true, description: 'A FREE_PRODUCT voucher’s product.' })
+  voucherSku!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'A PERCENT_OFF voucher’s percent.' })
+  voucherPercentOff!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  voucherValidDays!: number | null;
 }
 
 @ObjectType({ description: 'How often a rule may give (null fields: no such limit).' })
@@ -424,6 +533,12 @@ export class PreviewAwardSuccess {
 
   @Field(() => String, { nullable: true, description: 'The member’s tier it was priced at.' })
   tierCode!: string | null;
+
+  @Field(() => Money, {
+    nullable: true,
+    description: 'Money off this purchase, the sum of the lines’ discounts (null: none).',
+  })
+  discount!: Money | null;
 }
 
 export const PreviewAwardResult = resultUnion({

@@ -16,6 +16,7 @@ import { Money, MoneyInput } from './common';
 import { resultUnion } from './errors';
 import { MemberRefInput } from './members';
 import { Int64 } from './scalars';
+import { IssuedVoucher } from './vouchers';
 
 export enum TierMetric {
   POINTS = 'points',
@@ -365,6 +366,18 @@ export class EarnLine {
 
   @Field(() => ID, { nullable: true, description: 'The earning rule of a "rule" line.' })
   ruleId?: string;
+
+  @Field(() => Money, {
+    nullable: true,
+    description: 'Money off this purchase a "rule" line gives: the point-of-sale takes it off.',
+  })
+  discount?: Money;
+
+  @Field(() => IssuedVoucher, {
+    nullable: true,
+    description: 'The voucher a "rule" line gives the member.',
+  })
+  voucher?: IssuedVoucher;
 }
 
 @ObjectType({

@@ -12,13 +12,15 @@ const filter = (...categories: string[]) => ({ skus: [], categories });
 /**
  * The demo coalition's earning rules (issue 14), seeded after its tiers:
  * - FreshMart Club (FRM): toys x2, x3 for VIP members (and then no other rule); step by step,
- *   +100 on a member's 1st purchase at FreshMart (in any of its programs), +150 on the 2nd, +200
- *   on the 3rd (once each); +500 once on a basket of 200 EUR or more.
+ *   a free-delivery voucher on a member's 1st purchase at FreshMart (in any of its programs), a
+ *   free gift bag (GIFT-BAG) on the 2nd, 10% off the next purchase on the 3rd (once each, valid
+ *   60 days); 20% off, once, a basket of 200 EUR or more (an instant discount at the till).
  * - The operator's coalition campaign in SkyAir miles: double miles at weekends (Helsinki time),
  *   half funded by the partner where they are earned, within a budget of 1,000,000 miles.
- *
- * Rewards beyond points (vouchers, instant discounts) are not built yet; the step-by-step and
- * big-basket rewards stand in for them with points.
+ * - SkyAir's birthday month: +1,000 miles on a purchase in the member's birthday month (once a
+ *   month, so once a birthday).
+ * - The coalition referral: 500 SkyAir miles for each side when a member enrolled with a
+ *   friend's code first earns miles (at most 20 referrals per member).
  */
 export async function seedDemoRules(app: App): Promise<void> {
   const system = app.systemContext('seed');
@@ -58,13 +60,20 @@ export async function seedDemoRules(app: App): Promise<void> {
       ],
       effects: [{ kind: 'multiply', multiplierBp: 30_000, filter: filter('toys') }],
     },
-    ...[100n, 150n, 200n].map(
-      (points, index): RuleDefinition => ({
+    // Step by step: a reward voucher on each of a member's first three purchases at FreshMart.
+    ...(
+      [
+        { reward: 'free_delivery', sku: null, percentBp: null },
+        { reward: 'free_product', sku: 'GIFT-BAG', percentBp: null },
+        { reward: 'percent_off', sku: null, percentBp: 1_000 },
+      ] as const
+    ).map(
+      (voucher, index): RuleDefinition => ({
         ...base,
-        name: `Purchase ${index + 1} welcome`,
+        name: `Welcome step ${index + 1}`,
         priority: 30,
         conditions: [{ kind: 'purchaseNumber', number: index + 1 }],
-        effects: [{ kind: 'bonus', points }],
+        effects: [{ kind: 'voucher', ...voucher, validDays: 60 }],
         limits: once,
       }),
     ),
@@ -73,7 +82,16 @@ export async function seedDemoRules(app: App): Promise<void> {
       name: 'Big basket',
       priority: 5,
       conditions: [{ kind: 'basketTotal', currency: 'EUR', amountMinorMin: 20_000n }],
-      effects: [{ kind: 'bonus', points: 500n }],
+      effects: [
+        {
+          kind: 'discount',
+          currency: 'EUR',
+          percentBp: 2_000,
+          amountMinor: null,
+          capMinor: null,
+          filter: { skus: [], categories: [] },
+        },
+      ],
       limits: once,
     },
   ];
@@ -93,6 +111,30 @@ export async function seedDemoRules(app: App): Promise<void> {
         partnerShareBp: 5_000,
         limits: { ...noLimits, pointsBudget: 1_000_000n },
       },
+    }),
+  );
+  must(
+    await app.rules.createRule(asPartner(app, 'ptr_skyair'), {
+      currency: 'SKY',
+      definition: {
+        ...base,
+        name: 'Birthday month',
+        priority: 50,
+        conditions: [{ kind: 'birthday', scope: 'month', days: 0 }],
+        effects: [{ kind: 'bonus', points: 1_000n }],
+        limits: { ...noLimits, perMember: { uses: 1, period: 'month' } },
+      },
+    }),
+  );
+  // The coalition referral: 500 SkyAir miles each when the new member first earns miles.
+  must(
+    await app.referrals.setProgram(operator, {
+      currency: 'SKY',
+      referrerPoints: 500n,
+      refereePoints: 500n,
+      purchaseMin: null,
+      referralsPerMemberMax: 20,
+      active: true,
     }),
   );
 }

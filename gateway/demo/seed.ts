@@ -68,9 +68,9 @@ export const demoTerms = [
 ] as const;
 
 export const demoMembers = [
-  { id: 'mbr_alice', displayName: 'Alice Andersen', email: 'alice@example.com' },
-  { id: 'mbr_bob', displayName: 'Bob Berg', email: 'bob@example.com' },
-  { id: 'mbr_chloe', displayName: 'Chloe Carlsen', email: null },
+  { id: 'mbr_alice', displayName: 'Alice Andersen', email: 'alice@example.com', birthday: '03-14' },
+  { id: 'mbr_bob', displayName: 'Bob Berg', email: 'bob@example.com', birthday: null },
+  { id: 'mbr_chloe', displayName: 'Chloe Carlsen', email: null, birthday: null },
 ] as const;
 
 /** Each partner's own ids for the members it knows. */
@@ -138,7 +138,13 @@ export async function seedDemo(app: App): Promise<void> {
   }
   await seedDemoAgreements(app);
   for (const member of demoMembers) {
-    must(await app.members.createMember(system, { ...member, email: member.email ?? undefined }));
+    must(
+      await app.members.createMember(system, {
+        ...member,
+        email: member.email ?? undefined,
+        birthday: member.birthday ?? undefined,
+      }),
+    );
   }
   for (const link of demoLinks) must(await app.members.linkMember(system, link));
   await seedHistory(app);

@@ -1,5 +1,7 @@
+import type { Money as MoneyObject } from '../../schema/common';
 import type { AwardPointsInput } from '../../schema/purchases';
 import {
+  type DiscountEffectInput,
   EarnRule,
   type EarnRuleDefinitionInput,
   type LimitPeriod,
@@ -11,6 +13,9 @@ import {
   type RuleStacking,
   type SalesChannel,
 } from '../../schema/rules';
+import { EarnLine as EarnLineObject } from '../../schema/tiers';
+import { IssuedVoucher as IssuedVoucherObject, type VoucherReward } from '../../schema/vouchers';
+import type { EarnLine } from '../ledger/earn';
 import type { AwardInput, BasketLineInput } from '../purchases/purchase-service';
 import type {
   RuleCondition as DomainCondition,
@@ -97,12 +102,27 @@ export function ruleDefinitionOf(
         condition.purchaseNumber,
         condition.firstPurchaseInCoalition,
         condition.eventTypes,
+        condition.birthdayMonth,
+        condition.birthdayWithinDays,
+        condition.anniversaryWithinDays,
       ].filter((value) => value !== undefined && value !== null);
       if (given.length !== 1) {
         throw new InvalidInput(
           field,
-          'give exactly one of channels, lines, basketTotalAtLeast, memberTiers, purchaseNumber, firstPurchaseInCoalition, eventTypes',
+          'give exactly one of channels, lines, basketTotalAtLeast, memberTiers, purchaseNumber, firstPurchaseInCoalition, eventTypes, birthdayMonth, birthdayWithinDays, anniversaryWithinDays',
         );
+      }
+      if (condition.birthdayMonth != null) {
+        if (!condition.birthdayMonth) {
+          throw new InvalidInput(`${field}.birthdayMonth`, 'give true, or leave it out');
+        }
+        return { kind: 'birthday', scope: 'month', days: 0 };
+      }
+      if (condition.birthdayWithinDays != null) {
+        return { kind: 'birthday', scope: 'days', days: condition.birthdayWithinDays };
+      }
+      if (condition.anniversaryWithinDays != null) {
+        return { kind: 'anniversary', days: condition.anniversaryWithinDays };
       }
       if (condition.purchaseNumber != null) {
         return { kind: 'purchaseNumber', number: condition.purchaseNumber };
@@ -124,10 +144,29 @@ export function ruleDefinitionOf(
     }),
     effects: input.effects.map((effect, index): DomainEffect => {
       const field = `effects[${index}]`;
-      if ((effect.multiplyPoints == null) === (effect.bonusPoints == null)) {
-        throw new InvalidInput(field, 'give exactly one of multiplyPoints, bonusPoints');
+      const given = [
+        effect.multiplyPoints,
+        effect.bonusPoints,
+        effect.discount,
+        effect.voucher,
+      ].filter((value) => value != null);
+      if (given.length !== 1) {
+        throw new InvalidInput(
+          field,
+          'give exactly one of multiplyPoints, bonusPoints, discount, voucher',
+        );
       }
       if (effect.bonusPoints != null) return { kind: 'bonus', points: effect.bonusPoints };
+      if (effect.discount) return discountEffect(effect.discount, `${field}.discount`);
+      if (effect.voucher) {
+        return {
+          kind: 'voucher',
+          reward: effect.voucher.reward,
+          sku: effect.voucher.sku ?? null,
+          percentBp: effect.voucher.percentOff == null ? null : effect.voucher.percentOff * 100,
+          validDays: effect.voucher.validDays,
+        };
+      }
       const multiply = effect.multiplyPoints!;
       return {
         kind: 'multiply',
@@ -145,6 +184,63 @@ export function ruleDefinitionOf(
       pointsBudget: input.limits?.pointsBudget ?? null,
     },
   };
+}
+
+function discountEffect(discount: DiscountEffectInput, field: string): DomainEffect {
+  const amount = discount.amount && moneyFromInput(discount.amount, `${field}.amount`);
+  const cap = discount.cap && moneyFromInput(discount.cap, `${field}.cap`);
+  const currency = discount.currency ?? amount?.currency ?? cap?.currency;
+  if (!currency) throw new InvalidInput(`${field}.currency`, 'give the purchase currency');
+  for (const [name, money] of [
+    ['amount', amount],
+    ['cap', cap],
+  ] as const) {
+    if (money && money.currency !== currency) {
+      throw new InvalidInput(`${field}.${name}.currency`, `must be ${currency}`);
+    }
+  }
+  return {
+    kind: 'discount',
+    currency,
+    percentBp: discount.percent == null ? null : discount.percent * 100,
+    amountMinor: amount?.amountMinor ?? null,
+    capMinor: cap?.amountMinor ?? null,
+    filter: { skus: discount.skus ?? [], categories: discount.categories ?? [] },
+  };
+}
+
+/** An earn's receipt lines for GraphQL (money as Money objects, vouchers as IssuedVoucher). */
+export function earnLineObjects(lines: readonly EarnLine[]): EarnLineObject[] {
+  return lines.map((line) =>
+    Object.assign(new EarnLineObject(), {
+      kind: line.kind,
+      points: line.points,
+      description: line.description,
+      ruleId: line.ruleId,
+      discount: line.discount && moneyObject(line.discount.amountMinor, line.discount.currency),
+      voucher:
+        line.voucher &&
+        Object.assign(new IssuedVoucherObject(), {
+          code: line.voucher.code,
+          reward: line.voucher.reward as VoucherReward,
+          sku: line.voucher.sku,
+          percentOff: line.voucher.percentBp === null ? null : line.voucher.percentBp / 100,
+          expiresAt: line.voucher.expiresAt,
+        }),
+    }),
+  );
+}
+
+/** The money off a purchase its lines give (null: none). */
+export function discountOfLines(lines: readonly EarnLine[]): MoneyObject | null {
+  let total: bigint | null = null;
+  let currency = '';
+  for (const line of lines) {
+    if (!line.discount) continue;
+    total = (total ?? 0n) + line.discount.amountMinor;
+    currency = line.discount.currency;
+  }
+  return total === null ? null : moneyObject(total, currency);
 }
 
 function lineCondition(lines: LineConditionInput, field: string): DomainCondition {
@@ -203,8 +299,20 @@ function conditionObject(condition: DomainCondition): RuleCondition {
     memberTiers: null,
     purchaseNumber: null,
     eventTypes: null,
+    birthdayMonth: null,
+    birthdayWithinDays: null,
+    anniversaryWithinDays: null,
   });
   switch (condition.kind) {
+    case 'birthday':
+      return Object.assign(
+        object,
+        condition.scope === 'month'
+          ? { birthdayMonth: true }
+          : { birthdayWithinDays: condition.days },
+      );
+    case 'anniversary':
+      return Object.assign(object, { anniversaryWithinDays: condition.days });
     case 'event':
       return Object.assign(object, { eventTypes: condition.types });
     case 'purchaseNumber':
@@ -235,8 +343,24 @@ function effectObject(effect: DomainEffect): RuleEffect {
   return Object.assign(new RuleEffect(), {
     kind: effect.kind,
     multiplier: effect.kind === 'multiply' ? decimalOfBasisPoints(effect.multiplierBp) : null,
-    skus: effect.kind === 'multiply' ? effect.filter.skus : null,
-    categories: effect.kind === 'multiply' ? effect.filter.categories : null,
+    skus: effect.kind === 'multiply' || effect.kind === 'discount' ? effect.filter.skus : null,
+    categories:
+      effect.kind === 'multiply' || effect.kind === 'discount' ? effect.filter.categories : null,
     bonusPoints: effect.kind === 'bonus' ? effect.points : null,
+    discountPercent:
+      effect.kind === 'discount' && effect.percentBp !== null ? effect.percentBp / 100 : null,
+    discountAmount:
+      effect.kind === 'discount' && effect.amountMinor !== null
+        ? moneyObject(effect.amountMinor, effect.currency)
+        : null,
+    discountCap:
+      effect.kind === 'discount' && effect.capMinor !== null
+        ? moneyObject(effect.capMinor, effect.currency)
+        : null,
+    voucherReward: effect.kind === 'voucher' ? (effect.reward as VoucherReward) : null,
+    voucherSku: effect.kind === 'voucher' ? effect.sku : null,
+    voucherPercentOff:
+      effect.kind === 'voucher' && effect.percentBp !== null ? effect.percentBp / 100 : null,
+    voucherValidDays: effect.kind === 'voucher' ? effect.validDays : null,
   });
 }

@@ -23,6 +23,7 @@ import { CurrencyResolver, ProgramResolver } from './resolvers/programs.resolver
 import { PurchaseResolver } from './resolvers/purchases.resolver';
 import { ReceiptResolver } from './resolvers/receipts.resolver';
 import { RedemptionResolver } from './resolvers/redemptions.resolver';
+import { ReferralResolver } from './resolvers/referrals.resolver';
 import { RuleResolver } from './resolvers/rules.resolver';
 import {
   ReconciliationResolver,
@@ -32,7 +33,9 @@ import {
 import { TierResolver } from './resolvers/tiers.resolver';
 import { TransferResolver } from './resolvers/transfers.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
+import { VoucherResolver } from './resolvers/vouchers.resolver';
 import { WalletResolver } from './resolvers/wallet.resolver';
+import { WalletEntryResolver } from './resolvers/wallet-entry.resolver';
 import { BalanceValueResolver, WalletValueResolver } from './resolvers/wallet-value.resolver';
 
 export const resolvers = [
@@ -45,6 +48,9 @@ export const resolvers = [
   RuleResolver,
   DonationResolver,
   ReceiptResolver,
+  VoucherResolver,
+  ReferralResolver,
+  WalletEntryResolver,
   TransferResolver,
   ExchangeResolver,
   ConversionQuoteResolver,

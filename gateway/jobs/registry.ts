@@ -75,6 +75,11 @@ export const jobDefinitions: readonly JobDefinition[] = Object.freeze([
     (app, run) => app.tiers.reviewDue(run.asOf, run.progress),
   ),
   sweep(
+    'referrals',
+    'referrals whose new member made a qualifying purchase reward both members, once',
+    (app, run) => app.referrals.rewardDue(run.asOf),
+  ),
+  sweep(
     'survey-rewards',
     'survey answers whose member event was not recorded (a stop mid-answer) are rewarded',
     (app, run) =>

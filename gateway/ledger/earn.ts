@@ -63,6 +63,22 @@ export interface EarnLine {
   description: string;
   /** The earning rule of a `rule` line. */
   ruleId?: string;
+  /** Money off this purchase a `rule` line gives, for the point-of-sale. */
+  discount?: Money;
+  /** The voucher a `rule` line gives the member. */
+  voucher?: IssuedVoucher;
+}
+
+/** A single-use reward voucher an earning rule gave (migrations/0033). */
+export interface IssuedVoucher {
+  /** What the member shows to redeem it; empty in a preview (no voucher is issued). */
+  code: string;
+  reward: 'free_delivery' | 'free_product' | 'percent_off';
+  /** The free product. */
+  sku: string | null;
+  /** The percentage off the next purchase, in basis points. */
+  percentBp: number | null;
+  expiresAt: Date;
 }
 
 /**
@@ -85,6 +101,22 @@ export interface RuleCandidate {
   perMember: { uses: number; period: string } | null;
   /** Draws on the rule's budget (points and uses). */
   budgeted: boolean;
+  /** Only when the member's birthday is in the earn's month, or within `days` days of it. */
+  birthday: { scope: 'month' | 'days'; days: number } | null;
+  /** Only within this many days of the anniversary of the member's joining. */
+  anniversaryDays: number | null;
+  /** The earn's date in the rule's time zone (YYYY-MM-DD), for the two above. */
+  localDate: string | null;
+  timeZone: string;
+  /**
+   * The purchase total (minor units) the rule needed: a refund that leaves less takes all of its
+   * points back (gateway/ledger/refund.ts), not a share.
+   */
+  threshold: bigint | null;
+  /** Money off this purchase. */
+  discount: Money | null;
+  /** The voucher the member gets, its code drawn. */
+  voucher: IssuedVoucher | null;
 }
 
 /**
@@ -99,13 +131,29 @@ export interface RuleWorlds {
   worlds: number[][];
 }
 
-/** What a rule granted an earn (transfer.rule_grants). */
+/**
+ * What a rule granted an earn (transfer.rule_grants): rule, version, points, the part the
+ * partner funds, the receipt line's description, and money off (`x`: minor units, currency) or
+ * a voucher (`vc`, also written to reward_voucher).
+ */
 interface StoredGrant {
   r: string;
   v: number;
   p: number | string;
   f: number | string;
   d: string;
+  x?: { m: number | string; c: string };
+  vc?: StoredVoucher;
+  /** The purchase total the rule needed (refunds below it take the grant back whole). */
+  th?: number | string;
+}
+
+interface StoredVoucher {
+  code: string;
+  k: IssuedVoucher['reward'];
+  sku: string | null;
+  bp: number | null;
+  exp: string;
 }
 
 /**
@@ -336,18 +384,25 @@ function ruleCandidates(entries: readonly EarnEntry[]): string | null {
       else if (candidate.stacking === 'exclusive') excl += bit;
       // JSON numbers: a grant is at most the transfer limit (10^12), exact in a double.
       const points = Number(candidate.points);
-      grants.push({
+      const grant: StoredGrant = {
         r: candidate.ruleId,
         v: candidate.version,
         p: points,
         f: Number(candidate.partnerFundedPoints),
         d: candidate.description,
-      });
+      };
+      if (candidate.discount) {
+        grant.x = { m: Number(candidate.discount.amountMinor), c: candidate.discount.currency };
+      }
+      if (candidate.voucher) grant.vc = storedVoucher(candidate.voucher);
+      if (candidate.threshold !== null) grant.th = Number(candidate.threshold);
+      grants.push(grant);
       if (
         candidate.purchaseNumber !== null ||
         candidate.firstInCoalition ||
         candidate.perMember ||
-        candidate.budgeted
+        candidate.budgeted ||
+        candidate.localDate !== null
       ) {
         checked.push({
           o,
@@ -358,6 +413,13 @@ function ruleCandidates(entries: readonly EarnEntry[]): string | null {
           cap: candidate.perMember?.uses ?? null,
           per: candidate.perMember?.period ?? null,
           b: candidate.budgeted,
+          ...(candidate.localDate !== null && {
+            ld: candidate.localDate,
+            tz: candidate.timeZone,
+            bm: candidate.birthday?.scope === 'month' || null,
+            bdd: candidate.birthday?.scope === 'days' ? candidate.birthday.days : null,
+            an: candidate.anniversaryDays,
+          }),
         });
       }
     }
@@ -387,29 +449,74 @@ function ruleApplied(
   const mask = BigInt(applied);
   const lines = rules.candidates
     .filter((_, index) => (mask >> BigInt(index)) & 1n)
-    .map(
-      (candidate): EarnLine => ({
-        kind: 'rule',
-        points: candidate.points,
-        description: candidate.description,
-        ruleId: candidate.ruleId,
-      }),
-    );
+    .map(candidateLine);
   return withRuleLines(receipt, lines);
+}
+
+/** The receipt line of a rule candidate. */
+export function candidateLine(candidate: RuleCandidate): EarnLine {
+  const line: EarnLine = {
+    kind: 'rule',
+    points: candidate.points,
+    description: candidate.description,
+    ruleId: candidate.ruleId,
+  };
+  if (candidate.discount) line.discount = candidate.discount;
+  if (candidate.voucher) line.voucher = candidate.voucher;
+  return line;
+}
+
+function storedVoucher(voucher: IssuedVoucher): StoredVoucher {
+  return {
+    code: voucher.code,
+    k: voucher.reward,
+    sku: voucher.sku,
+    bp: voucher.percentBp,
+    exp: voucher.expiresAt.toISOString(),
+  };
 }
 
 /** A replayed earn's receipt with the rule lines of the grants on its transfer (not stored). */
 function rulePriced(receipt: EarnReceipt, grants: StoredGrant[] | null): EarnReceipt {
   if (!grants || grants.length === 0) return receipt;
-  const lines = grants.map(
-    (grant): EarnLine => ({
+  return withRuleLines(receipt, grantLines(grants));
+}
+
+/**
+ * The receipt's rule lines of the grants stored on an earn's transfer (transfer.rule_grants):
+ * replays and the wallet history read them.
+ */
+export async function ruleLinesOf(
+  sql: Sql,
+  transferIds: readonly string[],
+): Promise<Map<string, EarnLine[]>> {
+  const rows = await sql.query<{ id: string; rule_grants: StoredGrant[] }>(
+    'select id, rule_grants from transfer where id = any($1::text[]) and rule_grants is not null',
+    [transferIds],
+  );
+  return new Map(rows.rows.map((row) => [row.id, grantLines(row.rule_grants)]));
+}
+
+function grantLines(grants: readonly StoredGrant[]): EarnLine[] {
+  return grants.map((grant): EarnLine => {
+    const line: EarnLine = {
       kind: 'rule',
       points: BigInt(grant.p),
       description: grant.d,
       ruleId: grant.r,
-    }),
-  );
-  return withRuleLines(receipt, lines);
+    };
+    if (grant.x) line.discount = { amountMinor: BigInt(grant.x.m), currency: grant.x.c };
+    if (grant.vc) {
+      line.voucher = {
+        code: grant.vc.code,
+        reward: grant.vc.k,
+        sku: grant.vc.sku,
+        percentBp: grant.vc.bp,
+        expiresAt: new Date(grant.vc.exp),
+      };
+    }
+    return line;
+  });
 }
 
 /** The receipt with rule lines after its own, their points added. */

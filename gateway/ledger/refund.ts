@@ -51,6 +51,8 @@ interface Original {
   purchaseCurrency: string | null;
   currency: string;
   points: bigint;
+  /** An earn's rule grants that needed a purchase total ('th'): points and that total. */
+  thresholdGrants: { points: bigint; threshold: bigint }[];
 }
 
 /**
@@ -143,7 +145,10 @@ async function reversePurchase(
       entry,
       earn,
       accountId,
-      refunded.share(earn.points),
+      refunded.total === null
+        ? refunded.share(earn.points)
+        : earnTakenBack(earn, refunded.total, refunded.after) -
+            earnTakenBack(earn, refunded.total, refunded.before),
       available,
     );
     postings.push(...result.postings);
@@ -158,15 +163,26 @@ async function reversePurchase(
       refunded.after,
       refunded.total,
     ]);
-    // A refund completing the purchase gives its earning rules' budgets and per-member uses
-    // back (migrations/0029); a partial one takes rule points back in proportion only.
-    await sql.query('select rule_take_back($1, $2, $3, $4)', [
+    // Earning rules' budgets get back what this refund takes of their grants, and a grant
+    // taken back whole (the purchase refunded in full, or below the rule's threshold) gives its
+    // use back (migrations/0035).
+    await sql.query('select rule_take_back($1, $2, $3, $4, $5)', [
       earn.id,
+      refunded.before,
       refunded.after,
       refunded.total,
       entry.createdAt,
     ]);
   }
+  // The refund completing the purchase restores vouchers redeemed on it and voids the unused
+  // ones its earn gave (migrations/0033).
+  await sql.query('select voucher_take_back($1, $2, $3, $4, $5)', [
+    entry.partnerId,
+    entry.transactionId,
+    earn?.id ?? null,
+    refunded.total === null || refunded.after >= refunded.total,
+    entry.createdAt,
+  ]);
   await applyLotMovements(sql, entry.transferId, movements);
 
   await writeTransfers(sql, [
@@ -211,9 +227,12 @@ async function findOriginals(
     purchase_currency: string | null;
     currency_code: string;
     amount_points: bigint;
+    thresholds: { p: string; th: string }[] | null;
   }>(
     `select t.id, t.code, t.member_id, t.purchase_amount_minor, t.purchase_currency,
-            p.currency_code, p.amount_points
+            p.currency_code, p.amount_points,
+            (select jsonb_agg(jsonb_build_object('p', g ->> 'p', 'th', g ->> 'th'))
+             from jsonb_array_elements(t.rule_grants) g where g ? 'th') as thresholds
      from transfer t join posting p on p.transfer_id = t.id
      where t.partner_id = $1 and t.external_id = $2 and t.code in ('earn', 'redeem')
      order by t.created_at, t.id`,
@@ -230,6 +249,10 @@ async function findOriginals(
         purchaseCurrency: row.purchase_currency,
         currency: row.currency_code,
         points: row.amount_points,
+        thresholdGrants: (row.thresholds ?? []).map((grant) => ({
+          points: BigInt(grant.p),
+          threshold: BigInt(grant.th),
+        })),
       }),
     );
   const earn = originals.find((original) => original.code === 'earn');
@@ -243,6 +266,22 @@ async function findOriginals(
     );
   }
   return { earn, redeem };
+}
+
+/**
+ * The points of an earn taken back, in all, once `refunded` of its purchase's `total` has been
+ * refunded: the share floor(points x refunded / total), except that a rule grant whose purchase
+ * total is no longer met (total - refunded below its threshold) is taken back whole, the rest
+ * in proportion. Monotone in `refunded` and all of the points at the full refund, so the
+ * differences between successive refunds never go negative and add up to the earn exactly.
+ */
+export function earnTakenBack(earn: Original, total: bigint, refunded: bigint): bigint {
+  if (refunded >= total) return earn.points;
+  let whole = 0n;
+  for (const grant of earn.thresholdGrants) {
+    if (total - refunded < grant.threshold) whole += grant.points;
+  }
+  return ((earn.points - whole) * refunded) / total + whole;
 }
 
 /**

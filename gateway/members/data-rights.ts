@@ -15,7 +15,7 @@ import type { MemberDirectory } from './member-directory';
  * personal data. By the operator for any member, by a member for themself; nobody else.
  *
  * What is personal, and what erasure does with it:
- * - the member's display name and email: replaced by "Erased member" and removed;
+ * - the member's display name, email and birthday: replaced by "Erased member" and removed;
  * - the member's links to partners (the partner's own customer number for them: a frequent
  *   flyer or loyalty card number identifies the person at that partner): deleted, so no
  *   partner can find the member any more (this process at once; another gateway process's
@@ -103,7 +103,7 @@ export class MemberDataRights {
   private async eraseNow(sql: Sql, ctx: RequestContext, memberId: string): Promise<ErasureReceipt> {
     const erasedAt = this.clock.now();
     await sql.query(
-      'update member set display_name = $2, email = null, erased_at = $3 where id = $1',
+      'update member set display_name = $2, email = null, birth_month = null, birth_day = null, erased_at = $3 where id = $1',
       [memberId, erasedDisplayName, erasedAt],
     );
     await sql.query('delete from member_link where member_id = $1', [memberId]);
@@ -129,9 +129,9 @@ export class MemberDataRights {
 
   /**
    * Everything about a member as JSON text, in chunks: profile, partner links, link codes,
-   * balances, lots, holds, tiers (standing, grants, VIP terms, tier changes), survey answers and the full
-   * history with postings. Read page by page, so a long
-   * history never sits in memory at once. Errors (`exportMemberErrors`): InvalidInput,
+   * balances, lots, holds, tiers (standing, grants, VIP terms, tier changes), vouchers,
+   * referrals, receipts, survey answers and the full history with postings. Read page by page,
+   * so a long history never sits in memory at once. Errors (`exportMemberErrors`): InvalidInput,
    * NotFound, Forbidden (another member's, or a caller who is neither), returned before the
    * first chunk.
    */
@@ -142,8 +142,11 @@ export class MemberDataRights {
     return failsWith(exportMemberErrors, async () => {
       const id = targetMember(ctx, memberId);
       const profile = await this.db.query(
-        `select id, display_name as "displayName", email, created_at as "createdAt",
-                erased_at as "erasedAt"
+        `select id, display_name as "displayName", email,
+                case when birth_month is not null
+                  then lpad(birth_month::text, 2, '0') || '-' || lpad(birth_day::text, 2, '0')
+                end as birthday,
+                created_at as "createdAt", erased_at as "erasedAt"
          from member where id = $1`,
         [id],
       );
@@ -210,6 +213,36 @@ export class MemberDataRights {
     );
     yield `,"vipSubscriptions":${json(vip.rows)}`;
     yield* arraySection('tierEvents', (after) => this.tierEventsPage(memberId, after));
+    // Earning rules (docs/earning-rules.md): vouchers, referrals (the member's own code and
+    // referral; those they made without the other member's id), registered receipts.
+    const vouchers = await this.db.query(
+      `select code, partner_id as "partnerId", currency_code as currency, rule_id as "ruleId",
+              grant_item ->> 'd' as description, issued_at as "issuedAt", expires_at as "expiresAt",
+              redeemed_at as "redeemedAt", redeemed_transaction_id as "redeemedTransactionId",
+              voided_at as "voidedAt"
+       from reward_voucher where member_id = $1 order by issued_at, code`,
+      [memberId],
+    );
+    yield `,"vouchers":${json(vouchers.rows)}`;
+    const referrals = await this.db.query(
+      `select (select referral_code from member where id = $1) as code,
+              coalesce((select json_agg(json_build_object('currency', currency_code,
+                          'referrerId', referrer_id, 'partnerId', partner_id,
+                          'enrolledAt', enrolled_at, 'rewardedAt', rewarded_at))
+                        from referral where referee_id = $1), '[]') as "referredBy",
+              coalesce((select json_agg(json_build_object('currency', currency_code,
+                          'enrolledAt', enrolled_at, 'rewardedAt', rewarded_at) order by enrolled_at)
+                        from referral where referrer_id = $1), '[]') as referred`,
+      [memberId],
+    );
+    yield `,"referrals":${json(referrals.rows[0])}`;
+    const receipts = await this.db.query(
+      `select id, partner_id as "partnerId", receipt_number as "receiptNumber",
+              purchased_at as "purchasedAt", status, created_at as "createdAt"
+       from member_receipt where member_id = $1 order by id`,
+      [memberId],
+    );
+    yield `,"receipts":${json(receipts.rows)}`;
     yield* arraySection('surveyAnswers', (after) => this.surveyAnswersPage(memberId, after));
     yield* arraySection('transfers', async (after) => {
       const page = await this.ledger.transfers({ memberId }, pageSizeMax, after);

@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { PartnerRecord } from '../programs/partner.entity';
+import { ReferralRefused } from '../rules/errors';
+import type { Referrals } from '../rules/referrals';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
 import {
@@ -44,6 +47,10 @@ export interface EnrollInput {
   linkCode?: string;
   displayName?: string;
   email?: string;
+  /** A new member's birthday, "MM-DD" (no year is kept), for birthday rewards. */
+  birthday?: string;
+  /** The referral code of the member who brought this new member (a referral program's). */
+  referralCode?: string;
 }
 
 export interface Enrollment {
@@ -56,7 +63,23 @@ export interface Enrollment {
 const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
 /** Enrolling or linking a member fails with one of these, and no other (its result union is built from them). */
-export const enrollmentErrors = [InvalidInput, NotFound, AlreadyExists] as const;
+export const enrollmentErrors = [InvalidInput, NotFound, AlreadyExists, ReferralRefused] as const;
+
+/** Setting a birthday fails with this, and no other. */
+export const setBirthdayErrors = [InvalidInput] as const;
+
+const daysInMonth = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** A birthday as "MM-DD" (a "YYYY-MM-DD" date is accepted; its year is not kept). */
+export function parseBirthday(value: string, field = 'birthday'): { month: number; day: number } {
+  const match = /^(?:\d{4}-)?(\d{2})-(\d{2})$/.exec(value.trim());
+  const month = Number(match?.[1]);
+  const day = Number(match?.[2]);
+  if (!match || month < 1 || month > 12 || day < 1 || day > daysInMonth[month - 1]!) {
+    throw new InvalidInput(field, 'a birthday is "MM-DD", e.g. "07-14"');
+  }
+  return { month, day };
+}
 
 /** Creating a member fails with one of these, and no other (its result union is built from them). */
 export const createMemberErrors = [InvalidInput, AlreadyExists] as const;
@@ -66,7 +89,11 @@ export class MemberDirectory {
   /** Partner links found, by partner and reference: the earn path resolves one per request. */
   private readonly links = new Map<string, { memberId: string; cachedAtMs: number }>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    /** Referrals recorded at enrolment (enrollMember's `referralCode`); none in some tests. */
+    private readonly referrals?: Referrals,
+  ) {}
 
   /**
    * A single-use code the member hands to a partner (at a counter, in an app) so the partner can
@@ -158,8 +185,25 @@ export class MemberDirectory {
       if (input.memberId !== undefined && input.memberId !== existing.memberId) {
         throw new AlreadyExists('member link', externalId);
       }
+      if (input.referralCode !== undefined && this.referrals) {
+        // A retry of an enrolment with this code answers as before; anyone else who is already
+        // a member (the referrer themself, under their own id here) cannot be referred.
+        const referrer = await this.referrals.memberOfCode(ctx.em, input.referralCode);
+        if (referrer === existing.memberId) {
+          throw new ReferralRefused(input.referralCode, 'self_referral');
+        }
+        if ((await this.referrals.referrerOf(ctx.em, existing.memberId)) !== referrer) {
+          throw new ReferralRefused(input.referralCode, 'already_member');
+        }
+      }
       const member = await ctx.em.findOneOrFail(MemberRecord, { id: existing.memberId });
       return { member, externalId, created: false };
+    }
+    if (input.referralCode !== undefined && input.memberId !== undefined) {
+      throw new ReferralRefused(input.referralCode, 'already_member');
+    }
+    if (input.referralCode !== undefined && !this.referrals) {
+      throw new InvalidInput('referralCode', 'no referral program is running');
     }
     return ctx.em.transactional(async (em) => {
       let member: MemberRecord;
@@ -175,16 +219,28 @@ export class MemberDirectory {
         }
         member = found;
       } else {
+        const birthday = input.birthday === undefined ? null : parseBirthday(input.birthday);
         member = em.create(MemberRecord, {
           id: newId('mbr'),
           displayName: requireReference('displayName', input.displayName?.trim() ?? ''),
           email: this.email(input.email),
+          birthMonth: birthday?.month ?? null,
+          birthDay: birthday?.day ?? null,
           createdAt: new Date(),
         });
         created = true;
         // member_link.member_id is a plain column, not a relation, so MikroORM cannot order
         // the inserts itself: the member must exist before its link is written.
         await em.flush();
+        if (input.referralCode !== undefined) {
+          await this.referrals!.recordReferral(em as EntityManager, {
+            code: input.referralCode,
+            refereeId: member.id,
+            refereeEmail: member.email,
+            partnerId,
+            at: this.clock.now(),
+          });
+        }
       }
       em.create(MemberLinkRecord, {
         partnerId,
@@ -197,20 +253,42 @@ export class MemberDirectory {
     });
   }
 
+  /**
+   * The calling member sets (or, with null, removes) their birthday, "MM-DD": birthday rewards
+   * need it. Errors: InvalidInput, Forbidden.
+   */
+  setBirthday(
+    ctx: RequestContext,
+    birthday: string | null,
+  ): Promise<MemberRecord | ErrorOf<typeof setBirthdayErrors>> {
+    return failsWith(setBirthdayErrors, async () => {
+      const { memberId } = requireCaller(ctx, 'member');
+      const parsed = birthday === null ? null : parseBirthday(birthday);
+      const member = await ctx.em.findOneOrFail(MemberRecord, { id: memberId });
+      member.birthMonth = parsed?.month ?? null;
+      member.birthDay = parsed?.day ?? null;
+      await ctx.em.flush();
+      return member;
+    });
+  }
+
   /** Creates a member without any partner link (the operator's onboarding). */
   createMember(
     ctx: RequestContext,
-    input: { id?: string; displayName: string; email?: string },
+    input: { id?: string; displayName: string; email?: string; birthday?: string },
   ): Promise<MemberRecord | ErrorOf<typeof createMemberErrors>> {
     return failsWith(createMemberErrors, async () => {
       requireCaller(ctx, 'operator', 'system');
       const id = input.id ?? newId('mbr');
       if (!idPatterns.member.test(id)) throw new InvalidInput('id', 'must look like mbr_...');
       if (await ctx.em.findOne(MemberRecord, { id })) throw new AlreadyExists('member', id);
+      const birthday = input.birthday === undefined ? null : parseBirthday(input.birthday);
       const member = ctx.em.create(MemberRecord, {
         id,
         displayName: requireReference('displayName', input.displayName.trim()),
         email: this.email(input.email),
+        birthMonth: birthday?.month ?? null,
+        birthDay: birthday?.day ?? null,
         createdAt: new Date(),
       });
       await ctx.em.persistAndFlush(member);

@@ -12,6 +12,13 @@ export class MemberRecord {
   @Property({ type: 'text', nullable: true })
   email: string | null = null;
 
+  /** The birthday's month and day (no year), for birthday rewards; null when not given. */
+  @Property({ type: 'smallint', nullable: true })
+  birthMonth: number | null = null;
+
+  @Property({ type: 'smallint', nullable: true })
+  birthDay: number | null = null;
+
   @Property({ type: 'Date', columnType: 'timestamptz' })
   createdAt: Date = new Date();
 }

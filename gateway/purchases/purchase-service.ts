@@ -1,4 +1,10 @@
-import type { EarnLine, EarnReceipt, EarnTier, RuleWorlds } from '../ledger/earn';
+import {
+  candidateLine,
+  type EarnLine,
+  type EarnReceipt,
+  type EarnTier,
+  type RuleWorlds,
+} from '../ledger/earn';
 import {
   IdempotencyKeyReused,
   InsufficientPoints,
@@ -15,7 +21,13 @@ import type { MemberDirectory, MemberRef } from '../members/member-directory';
 import { CurrencyNotSupported } from '../programs/errors';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import { type Channel, channels, eventTypePattern } from '../rules/rule-definition';
-import { applyStacking, type BasketLine, worldCandidates } from '../rules/rule-engine';
+import {
+  applyStacking,
+  type BasketLine,
+  type MemberDates,
+  memberDatesHold,
+  worldCandidates,
+} from '../rules/rule-engine';
 import type { RuleService } from '../rules/rule-service';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
@@ -347,19 +359,33 @@ export class PurchaseService {
           );
         history = { atPartner: counts[0]!.at_partner, anywhere: counts[0]!.anywhere };
       }
+      let dates: MemberDates | null = null;
+      if (world.some((c) => c.localDate !== null)) {
+        const rows = await ctx.em
+          .getConnection()
+          .execute<{ birth_month: number | null; birth_day: number | null; created_at: Date }[]>(
+            'select birth_month, birth_day, created_at from member where id = ?',
+            [memberId],
+          );
+        const row = rows[0]!;
+        dates = {
+          birthday:
+            row.birth_month === null ? null : { month: row.birth_month, day: row.birth_day! },
+          joinedAt: new Date(row.created_at),
+        };
+      }
       const allowed = world.filter(
         (candidate) =>
           (candidate.purchaseNumber === null ||
             candidate.purchaseNumber === history.atPartner + 1) &&
-          (!candidate.firstInCoalition || history.anywhere === 0),
+          (!candidate.firstInCoalition || history.anywhere === 0) &&
+          (candidate.localDate === null || (dates !== null && memberDatesHold(candidate, dates))),
       );
       for (const candidate of applyStacking(allowed)) {
-        lines.push({
-          kind: 'rule',
-          points: candidate.points,
-          description: candidate.description,
-          ruleId: candidate.ruleId,
-        });
+        const line = candidateLine(candidate);
+        // A preview issues no voucher: it shows what one would be, without a code.
+        if (line.voucher) line.voucher = { ...line.voucher, code: '' };
+        lines.push(line);
         points += candidate.points;
       }
       if (tier) {

@@ -50,7 +50,18 @@ export type RuleCondition =
    * A member event of one of these types (recordMemberEvent): the rule rewards events only.
    * Rules without it reward purchases only.
    */
-  | { kind: 'event'; types: string[] };
+  | { kind: 'event'; types: string[] }
+  /**
+   * The member's birthday (month and day, given at enrolment or by the member): in the earn's
+   * month (`month`), or within `days` days of it either way, in the rule's time zone. A member
+   * with no birthday on record never matches.
+   */
+  | { kind: 'birthday'; scope: 'month' | 'days'; days: number }
+  /**
+   * The anniversary of the member's joining the coalition, within `days` days either way, from
+   * the first anniversary on.
+   */
+  | { kind: 'anniversary'; days: number };
 
 /** A member event's type: a built-in one or a partner's own, lower snake case. */
 export const eventTypePattern = /^[a-z][a-z0-9_]{1,39}$/;
@@ -70,7 +81,40 @@ export type RuleEffect =
    */
   | { kind: 'multiply'; multiplierBp: number; filter: LineFilter }
   /** Adds a fixed number of points. */
-  | { kind: 'bonus'; points: bigint };
+  | { kind: 'bonus'; points: bigint }
+  /**
+   * Money off this purchase, returned to the point-of-sale: a percentage of the matching lines
+   * (all of the purchase when the filter is empty), at most `cap`; or a fixed amount, at most the
+   * matching lines' amount. In the purchase's currency (`currency`: a purchase in another
+   * currency gets none).
+   */
+  | {
+      kind: 'discount';
+      currency: string;
+      percentBp: number | null;
+      amountMinor: bigint | null;
+      capMinor: bigint | null;
+      filter: LineFilter;
+    }
+  /**
+   * A single-use voucher for the member, redeemable at the purchase's partner until it expires:
+   * free delivery, a free product (`sku`), or a percentage off the next purchase.
+   */
+  | {
+      kind: 'voucher';
+      reward: VoucherReward;
+      sku: string | null;
+      percentBp: number | null;
+      validDays: number;
+    };
+
+/** What a reward voucher gives when redeemed. */
+export type VoucherReward = 'free_delivery' | 'free_product' | 'percent_off';
+export const voucherRewards: readonly VoucherReward[] = [
+  'free_delivery',
+  'free_product',
+  'percent_off',
+];
 
 /** When a rule is in force: dates, and optionally days of the week and hours, in a time zone. */
 export interface RuleWindow {
@@ -116,6 +160,14 @@ export interface RuleLimits {
 export const noLimits: RuleLimits = { perMember: null, usesMax: null, pointsBudget: null };
 
 const multiplierBpMax = 100_000;
+/** Conditions only the ledger can check (with the member's rows held): they need match ALL. */
+const ledgerConditionKinds: readonly RuleCondition['kind'][] = [
+  'purchaseNumber',
+  'firstInCoalition',
+  'birthday',
+  'anniversary',
+];
+const voucherValidDaysMax = 730;
 const bonusPointsMax = 1_000_000_000n;
 const listMax = 100;
 
@@ -140,11 +192,11 @@ export function validRuleDefinition(
   if (input.effects.length === 0) throw new InvalidInput('effects', 'give at least one effect');
   if (input.effects.length > 10) throw new InvalidInput('effects', 'at most 10');
   const effects = input.effects.map((effect, index) => validEffect(effect, `effects[${index}]`));
-  if (
-    input.match === 'any' &&
-    conditions.some((c) => c.kind === 'purchaseNumber' || c.kind === 'firstInCoalition')
-  ) {
-    throw new InvalidInput('match', 'a purchaseNumber or firstPurchase condition needs match ALL');
+  if (input.match === 'any' && conditions.some((c) => ledgerConditionKinds.includes(c.kind))) {
+    throw new InvalidInput(
+      'match',
+      'a purchaseNumber, firstPurchase, birthday or anniversary condition needs match ALL',
+    );
   }
   const limits = validLimits(input.limits);
   const events = conditions.filter((c) => c.kind === 'event');
@@ -158,11 +210,20 @@ export function validRuleDefinition(
   ) {
     throw new InvalidInput('conditions', 'a member event has no basket or channel to match');
   }
-  if (events.length === 1 && effects.some((effect) => effect.kind === 'multiply')) {
+  if (
+    events.length === 1 &&
+    effects.some((effect) => effect.kind === 'multiply' || effect.kind === 'discount')
+  ) {
     throw new InvalidInput(
       'effects',
-      'a member event has no base points to multiply: give bonusPoints',
+      'a member event has no base points to multiply and no purchase to discount: give bonusPoints or a voucher',
     );
+  }
+  if (effects.filter((effect) => effect.kind === 'voucher').length > 1) {
+    throw new InvalidInput('effects', 'at most one voucher per rule');
+  }
+  if (effects.filter((effect) => effect.kind === 'discount').length > 1) {
+    throw new InvalidInput('effects', 'at most one discount per rule');
   }
   requireIntegerInRange('partnerSharePercent', input.partnerShareBp / 100, 0, 100);
   if (owner.partnerOwned && input.partnerShareBp !== 10_000) {
@@ -271,6 +332,16 @@ function validCondition(condition: RuleCondition, field: string): RuleCondition 
         }
       }
       return { kind: 'event', types: [...new Set(condition.types)] };
+    case 'birthday':
+      if (condition.scope !== 'month') {
+        requireIntegerInRange(`${field}.birthdayWithinDays`, condition.days, 0, 31);
+      }
+      return condition.scope === 'month'
+        ? { kind: 'birthday', scope: 'month', days: 0 }
+        : condition;
+    case 'anniversary':
+      requireIntegerInRange(`${field}.anniversaryWithinDays`, condition.days, 0, 31);
+      return condition;
     case 'memberTier':
       if (condition.tiers.length === 0) throw new InvalidInput(`${field}.memberTiers`, 'empty');
       return {
@@ -300,6 +371,48 @@ function validEffect(effect: RuleEffect, field: string): RuleEffect {
         throw new InvalidInput(`${field}.bonusPoints`, `must be 1 to ${bonusPointsMax}`);
       }
       return effect;
+    case 'discount': {
+      const at = `${field}.discount`;
+      if (!isKnownMoneyCurrency(effect.currency)) {
+        throw new InvalidInput(`${at}.currency`, 'must be ISO 4217');
+      }
+      if ((effect.percentBp === null) === (effect.amountMinor === null)) {
+        throw new InvalidInput(at, 'give exactly one of percent or amount');
+      }
+      if (effect.percentBp !== null) {
+        requireIntegerInRange(`${at}.percent`, effect.percentBp / 100, 1, 100);
+      }
+      if (effect.amountMinor !== null && effect.amountMinor <= 0n) {
+        throw new InvalidInput(`${at}.amount`, 'must be greater than zero');
+      }
+      if (effect.capMinor !== null && effect.capMinor <= 0n) {
+        throw new InvalidInput(`${at}.cap`, 'must be greater than zero');
+      }
+      return { ...effect, filter: validFilter(effect.filter, at, false) };
+    }
+    case 'voucher': {
+      const at = `${field}.voucher`;
+      if (!voucherRewards.includes(effect.reward)) {
+        throw new InvalidInput(`${at}.reward`, `must be one of ${voucherRewards.join(', ')}`);
+      }
+      if ((effect.reward === 'free_product') !== (effect.sku !== null)) {
+        throw new InvalidInput(`${at}.sku`, 'a FREE_PRODUCT voucher names its sku; others none');
+      }
+      if ((effect.reward === 'percent_off') !== (effect.percentBp !== null)) {
+        throw new InvalidInput(
+          `${at}.percentOff`,
+          'a PERCENT_OFF voucher gives its percent; others none',
+        );
+      }
+      if (effect.percentBp !== null) {
+        requireIntegerInRange(`${at}.percentOff`, effect.percentBp / 100, 1, 100);
+      }
+      requireIntegerInRange(`${at}.validDays`, effect.validDays, 1, voucherValidDaysMax);
+      return {
+        ...effect,
+        sku: effect.sku === null ? null : requireReference(`${at}.sku`, effect.sku, 100),
+      };
+    }
   }
 }
 
@@ -337,9 +450,17 @@ export function definitionOf(json: Record<string, unknown>): RuleDefinition {
       }
       return condition;
     }),
-    effects: raw.effects.map((effect) =>
-      effect.kind === 'bonus' ? { ...effect, points: BigInt(effect.points) } : effect,
-    ),
+    effects: raw.effects.map((effect) => {
+      if (effect.kind === 'bonus') return { ...effect, points: BigInt(effect.points) };
+      if (effect.kind === 'discount') {
+        return {
+          ...effect,
+          amountMinor: effect.amountMinor === null ? null : BigInt(effect.amountMinor),
+          capMinor: effect.capMinor === null ? null : BigInt(effect.capMinor),
+        };
+      }
+      return effect;
+    }),
     limits: {
       perMember: raw.limits.perMember,
       usesMax: raw.limits.usesMax,

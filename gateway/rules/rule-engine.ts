@@ -1,5 +1,12 @@
-import { type RuleCandidate, type RuleWorlds, ruleCandidatesMax } from '../ledger/earn';
+import { randomBytes } from 'node:crypto';
+import {
+  type IssuedVoucher,
+  type RuleCandidate,
+  type RuleWorlds,
+  ruleCandidatesMax,
+} from '../ledger/earn';
 import type { Money } from '../ledger/model';
+import { formatMoneyAmount } from '../shared/money';
 import type {
   Channel,
   LineFilter,
@@ -46,8 +53,18 @@ export interface CompiledRule {
   partnerShareBp: number;
   /** Whether a condition names the member's tier (the earn is then priced per tier). */
   usesTier: boolean;
+  /**
+   * The basket total the rule needs (minor units of its currency), when every condition must
+   * hold: a refund that leaves the purchase below it takes all of the rule's points back.
+   */
+  threshold: { currency: string; amountMinor: bigint } | null;
   /** Conditions only the ledger can check, with the member's rows held. */
-  guards: { purchaseNumber: number | null; firstInCoalition: boolean };
+  guards: {
+    purchaseNumber: number | null;
+    firstInCoalition: boolean;
+    birthday: { scope: 'month' | 'days'; days: number } | null;
+    anniversaryDays: number | null;
+  };
   limits: RuleDefinition['limits'];
   /** The time zone of the rule's days, hours and per-member periods. */
   timeZone: string;
@@ -65,8 +82,18 @@ export interface CompiledRule {
    */
   holdsForRequest(facts: EarnFacts): boolean | 'tier';
   holdsForTier(tier: string | null): boolean;
-  /** What the effects add, and how the receipt explains it. */
-  bonus(facts: EarnFacts): { points: bigint; description: string };
+  /** What the effects give, and how the receipt explains it. */
+  bonus(facts: EarnFacts): RuleReward;
+}
+
+/** What a rule's effects give one earn: points, money off this purchase, a voucher. */
+export interface RuleReward {
+  points: bigint;
+  description: string;
+  /** Money off this purchase, in its currency. */
+  discount: Money | null;
+  /** The voucher the member gets (its code is drawn when the candidate is made). */
+  voucher: (Omit<IssuedVoucher, 'code' | 'expiresAt'> & { validDays: number }) | null;
 }
 
 export interface RuleVersionRow {
@@ -112,6 +139,7 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
     stacking: definition.stacking,
     partnerShareBp: definition.partnerShareBp,
     usesTier: tierConditions.length > 0,
+    threshold: thresholdOf(definition),
     guards: {
       purchaseNumber:
         definition.conditions.find((condition) => condition.kind === 'purchaseNumber')?.number ??
@@ -119,6 +147,9 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
       firstInCoalition: definition.conditions.some(
         (condition) => condition.kind === 'firstInCoalition',
       ),
+      birthday: birthdayGuard(definition.conditions),
+      anniversaryDays:
+        definition.conditions.find((condition) => condition.kind === 'anniversary')?.days ?? null,
     },
     limits: definition.limits,
     timeZone: definition.window.timeZone,
@@ -131,18 +162,45 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
     },
 
     bonus: (facts) => {
-      let points = 0n;
+      const reward: RuleReward = { points: 0n, description: '', discount: null, voucher: null };
       const parts: string[] = [];
       for (const effect of effects) {
         const added = effect(facts);
-        if (added.points > 0n) {
-          points += added.points;
+        if (added.points > 0n || added.discount || added.voucher) {
+          reward.points += added.points;
+          reward.discount ??= added.discount;
+          reward.voucher ??= added.voucher;
           parts.push(added.description);
         }
       }
-      return { points, description: parts.join(', ') };
+      reward.description = parts.join(', ');
+      return reward;
     },
   };
+}
+
+function thresholdOf(definition: RuleDefinition): CompiledRule['threshold'] {
+  if (definition.match !== 'all') return null;
+  let threshold: CompiledRule['threshold'] = null;
+  for (const condition of definition.conditions) {
+    if (condition.kind !== 'basketTotal') continue;
+    if (threshold === null || condition.amountMinorMin > threshold.amountMinor) {
+      threshold = { currency: condition.currency, amountMinor: condition.amountMinorMin };
+    }
+  }
+  return threshold;
+}
+
+function birthdayGuard(conditions: readonly RuleCondition[]): CompiledRule['guards']['birthday'] {
+  const birthday = conditions.find((condition) => condition.kind === 'birthday');
+  return birthday ? { scope: birthday.scope, days: birthday.days } : null;
+}
+
+const voucherCodeAlphabet = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
+
+/** A voucher's code: 12 characters of an unambiguous alphabet (about 59 random bits). */
+export function newVoucherCode(): string {
+  return Array.from(randomBytes(12), (byte) => voucherCodeAlphabet[byte % 30]).join('');
 }
 
 /** Rules in the order they are evaluated: priority (highest first), then id. */
@@ -161,6 +219,7 @@ export function priceRules(
   rules: readonly CompiledRule[],
   facts: EarnFacts,
   tiers: readonly (string | null)[],
+  voucherCode: () => string = newVoucherCode,
 ): RuleWorlds | null {
   if (rules.length === 0) return null;
   const worldTiers = rules.some((rule) => rule.usesTier) ? tiers : [null];
@@ -178,7 +237,7 @@ export function priceRules(
     for (const [world, tier] of worldTiers.entries()) {
       if (byRequest === 'tier' && !rule.holdsForTier(tier)) continue;
       if (index === -1) {
-        const candidate = candidateOf(rule, facts);
+        const candidate = candidateOf(rule, facts, voucherCode);
         if (candidate === null) break;
         index = candidates.push(candidate) - 1;
       }
@@ -188,10 +247,15 @@ export function priceRules(
   return candidates.length > 0 ? { candidates, worlds } : null;
 }
 
-function candidateOf(rule: CompiledRule, facts: EarnFacts): RuleCandidate | null {
-  const { points, description } = rule.bonus(facts);
-  if (points === 0n) return null;
+function candidateOf(
+  rule: CompiledRule,
+  facts: EarnFacts,
+  voucherCode: () => string,
+): RuleCandidate | null {
+  const { points, description, discount, voucher } = rule.bonus(facts);
+  if (points === 0n && !discount && !voucher) return null;
   const perMember = rule.limits.perMember;
+  const { birthday, anniversaryDays } = rule.guards;
   return {
     ruleId: rule.id,
     version: rule.version,
@@ -206,7 +270,96 @@ function candidateOf(rule: CompiledRule, facts: EarnFacts): RuleCandidate | null
       period: periodKey(perMember.period, facts.at, rule.timeZone),
     },
     budgeted: rule.limits.pointsBudget !== null || rule.limits.usesMax !== null,
+    birthday,
+    anniversaryDays,
+    localDate:
+      birthday || anniversaryDays !== null ? localDateString(facts.at, rule.timeZone) : null,
+    timeZone: rule.timeZone,
+    threshold:
+      rule.threshold && facts.purchase?.currency === rule.threshold.currency
+        ? rule.threshold.amountMinor
+        : null,
+    discount,
+    voucher: voucher && {
+      code: voucherCode(),
+      reward: voucher.reward,
+      sku: voucher.sku,
+      percentBp: voucher.percentBp,
+      expiresAt: new Date(facts.at.getTime() + voucher.validDays * 86_400_000),
+    },
   };
+}
+
+/**
+ * The date at an instant in a time zone, as YYYY-MM-DD; like periodKey, one Intl call per zone
+ * and quarter hour of UTC (a birthday rule is a candidate on every earn).
+ */
+function localDateString(at: Date, timeZone: string): string {
+  const key = `${timeZone}\u0000${Math.floor(at.getTime() / 900_000)}`;
+  let found = localDates.get(key);
+  if (found === undefined) {
+    const { year, month, day } = localDate(at, timeZone);
+    found = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+    if (localDates.size >= 1_000) localDates.clear();
+    localDates.set(key, found);
+  }
+  return found;
+}
+
+const localDates = new Map<string, string>();
+
+/** A member's dates that birthday and anniversary conditions look at. */
+export interface MemberDates {
+  birthday: { month: number; day: number } | null;
+  joinedAt: Date;
+}
+
+/**
+ * Whether a candidate's birthday and anniversary guards hold for a member, as the batch checks
+ * them (migrations/0033, step 1d); previews use it.
+ */
+export function memberDatesHold(candidate: RuleCandidate, dates: MemberDates): boolean {
+  if (candidate.localDate === null) return true;
+  const on = candidate.localDate;
+  const { birthday } = candidate;
+  if (birthday) {
+    if (!dates.birthday) return false;
+    if (birthday.scope === 'month' && dates.birthday.month !== Number(on.slice(5, 7))) return false;
+    if (
+      birthday.scope === 'days' &&
+      memberDayDistance(on, dates.birthday.month, dates.birthday.day) > birthday.days
+    ) {
+      return false;
+    }
+  }
+  if (candidate.anniversaryDays !== null) {
+    const joined = localDateString(dates.joinedAt, candidate.timeZone);
+    const month = Number(joined.slice(5, 7));
+    const day = Number(joined.slice(8, 10));
+    if (memberDayDistance(on, month, day) > candidate.anniversaryDays) return false;
+    if (daysBetween(joined, on) < 365 - candidate.anniversaryDays) return false;
+  }
+  return true;
+}
+
+/**
+ * Days between a date (YYYY-MM-DD) and the nearest occurrence of a month and day, either way (a
+ * 29 February is the 28th in other years): the SQL function member_day_distance.
+ */
+export function memberDayDistance(on: string, month: number, day: number): number {
+  const year = Number(on.slice(0, 4));
+  let least = Number.POSITIVE_INFINITY;
+  for (const y of [year - 1, year, year + 1]) {
+    const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+    const d = month === 2 && day === 29 && !leap ? 28 : day;
+    const other = `${y}-${String(month).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+    least = Math.min(least, Math.abs(daysBetween(other, on)));
+  }
+  return least;
+}
+
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
 
 /** The candidates of one world, in evaluation order. */
@@ -294,9 +447,11 @@ function compileCondition(condition: RuleCondition): Condition {
       const wanted = new Set(condition.tiers);
       return (_facts, tier) => tier !== null && wanted.has(tier);
     }
-    // History conditions are guards the batch checks (RuleCandidate); here they hold.
+    // History and member conditions are guards the batch checks (RuleCandidate); here they hold.
     case 'purchaseNumber':
     case 'firstInCoalition':
+    case 'birthday':
+    case 'anniversary':
       return () => true;
     case 'event': {
       const wanted = new Set(condition.types);
@@ -305,12 +460,56 @@ function compileCondition(condition: RuleCondition): Condition {
   }
 }
 
-type Effect = (facts: EarnFacts) => { points: bigint; description: string };
+type Effect = (facts: EarnFacts) => RuleReward;
+
+const nothing = { discount: null, voucher: null } as const;
 
 function compileEffect(effect: RuleEffect): Effect {
   switch (effect.kind) {
     case 'bonus':
-      return () => ({ points: effect.points, description: `+${effect.points}` });
+      return () => ({ points: effect.points, description: `+${effect.points}`, ...nothing });
+    case 'discount': {
+      const whole = effect.filter.skus.length + effect.filter.categories.length === 0;
+      const matches = compileFilter(effect.filter);
+      const none: RuleReward = { points: 0n, description: '', ...nothing };
+      return (facts) => {
+        if (!facts.purchase || facts.purchase.currency !== effect.currency) return none;
+        let amount = facts.purchase.amountMinor;
+        if (!whole) {
+          amount = 0n;
+          for (const line of facts.basket) if (matches(line)) amount += line.amountMinor;
+        }
+        let off =
+          effect.percentBp !== null
+            ? (amount * BigInt(effect.percentBp)) / 10_000n
+            : (effect.amountMinor as bigint);
+        if (effect.capMinor !== null && off > effect.capMinor) off = effect.capMinor;
+        if (off > amount) off = amount;
+        if (off <= 0n) return none;
+        const what = effect.percentBp !== null ? `${effect.percentBp / 100}% off` : 'money off';
+        return {
+          points: 0n,
+          description: `${what}: -${formatMoneyAmount(off, effect.currency)} ${effect.currency}`,
+          discount: { amountMinor: off, currency: effect.currency },
+          voucher: null,
+        };
+      };
+    }
+    case 'voucher': {
+      const description =
+        effect.reward === 'free_delivery'
+          ? 'a free delivery voucher'
+          : effect.reward === 'free_product'
+            ? `a voucher for a free ${effect.sku}`
+            : `a voucher for ${(effect.percentBp ?? 0) / 100}% off the next purchase`;
+      const voucher = {
+        reward: effect.reward,
+        sku: effect.sku,
+        percentBp: effect.percentBp,
+        validDays: effect.validDays,
+      };
+      return () => ({ points: 0n, description, discount: null, voucher });
+    }
     case 'multiply': {
       const whole = effect.filter.skus.length + effect.filter.categories.length === 0;
       const matches = compileFilter(effect.filter);
@@ -323,12 +522,12 @@ function compileEffect(effect: RuleEffect): Effect {
         // The lines' share of the base, in proportion to their money (rounded down).
         let share = facts.basePoints;
         if (!whole) {
-          if (!facts.purchase) return { points: 0n, description: '' };
+          if (!facts.purchase) return { points: 0n, description: '', ...nothing };
           let amount = 0n;
           for (const line of facts.basket) if (matches(line)) amount += line.amountMinor;
           share = (facts.basePoints * amount) / facts.purchase.amountMinor;
         }
-        return { points: (share * extraBp) / 10_000n, description: `${times}${on}` };
+        return { points: (share * extraBp) / 10_000n, description: `${times}${on}`, ...nothing };
       };
     }
   }

@@ -98,6 +98,8 @@ export class NotFound extends DomainError {
       | 'exception'
       | 'earnRule'
       | 'receipt'
+      | 'voucher'
+      | 'referralCode'
       | 'survey',
     readonly reference: string,
   ) {

@@ -122,6 +122,7 @@ describe('exporting a member’s data', () => {
       id: 'mbr_alice',
       displayName: 'Alice Andersen',
       email: 'alice@example.com',
+      birthday: '03-14',
       createdAt: expect.any(String),
       erasedAt: null,
     });
@@ -147,6 +148,10 @@ describe('exporting a member’s data', () => {
       'SKY',
     ]);
     expect(Array.isArray(data.holds)).toBe(true);
+    // Earning rules' personal data: vouchers, referrals, registered receipts.
+    expect(data.vouchers).toEqual([]);
+    expect(data.referrals).toEqual({ code: null, referredBy: [], referred: [] });
+    expect(data.receipts).toEqual([]);
     for (const section of [
       'tiers',
       'tierGrants',
@@ -213,6 +218,7 @@ describe('erasing a member', () => {
       id: 'mbr_alice',
       displayName: 'Erased member',
       email: null,
+      birthday: null,
       erasedAt: t.app.clock.now().toISOString(),
     });
     expect(data.links).toEqual([]);

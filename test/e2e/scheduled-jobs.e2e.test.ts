@@ -125,6 +125,7 @@ describe('scheduled jobs', () => {
       'holds',
       'quotes',
       'tiers',
+      'referrals',
       'survey-rewards',
       'prune-job-runs',
     ]);

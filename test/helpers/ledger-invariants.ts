@@ -118,7 +118,16 @@ export async function ledgerViolations(sql: Sql): Promise<string[]> {
      union all
      select 'earn_rule_use', u.rule_id || '/' || u.member_id || '/' || u.period || '/' || u.use_no, 'its grant' from earn_rule_use u
      where not exists (select 1 from transfer t where t.id = u.transfer_id and t.member_id = u.member_id
-                         and t.rule_grants @> jsonb_build_array(jsonb_build_object('r', u.rule_id)))`,
+                         and t.rule_grants @> jsonb_build_array(jsonb_build_object('r', u.rule_id)))
+       -- A member event whose rules gave only a voucher has no transfer: the voucher is its grant.
+       and not exists (select 1 from reward_voucher v where v.transfer_id = u.transfer_id
+                         and v.member_id = u.member_id and v.rule_id = u.rule_id)
+     union all
+     select 'reward_voucher', v.code, 'its grant on its earn' from reward_voucher v
+     where not exists (select 1 from earn_rule_version r where r.rule_id = v.rule_id and r.version = v.rule_version)
+        or exists (select 1 from transfer t where t.id = v.transfer_id
+                     and not (t.member_id = v.member_id and t.partner_id = v.partner_id
+                              and t.rule_grants @> jsonb_build_array(v.grant_item)))`,
   );
   // An earn's rule grants are part of what it posted (the rest: base and tier line), all of it
   // for a member event (no base); each positive and funded within itself; only earns have them.
@@ -132,19 +141,24 @@ export async function ledgerViolations(sql: Sql): Promise<string[]> {
             or (select sum((g ->> 'p')::bigint) from jsonb_array_elements(t.rule_grants) g)
                > case when t.external_id like 'event:%' then p.amount_points else p.amount_points - 1 end
             or exists (select 1 from jsonb_array_elements(t.rule_grants) g
-                       where (g ->> 'p')::bigint <= 0 or (g ->> 'f')::bigint not between 0 and (g ->> 'p')::bigint))`,
+                       -- 0 points only with money off ('x') or a voucher ('vc').
+                       where (g ->> 'p')::bigint < 0
+                          or ((g ->> 'p')::bigint = 0 and not (g ? 'x' or g ? 'vc'))
+                          or (g ->> 'f')::bigint not between 0 and (g ->> 'p')::bigint))`,
   );
   // A rule's per-member uses never exceed the limit of the version that granted them.
   await check(
     'rule_uses_within_their_limit',
     `select u.rule_id, u.member_id, u.period, count(*) as uses, max(l.cap) as cap
      from earn_rule_use u
-     join transfer t on t.id = u.transfer_id
      cross join lateral (
        select (v.definition -> 'limits' -> 'perMember' ->> 'uses')::integer as cap
-       from jsonb_array_elements(t.rule_grants) g
-       join earn_rule_version v on v.rule_id = g ->> 'r' and v.version = (g ->> 'v')::integer
-       where g ->> 'r' = u.rule_id limit 1
+       from (select g from transfer t cross join lateral jsonb_array_elements(t.rule_grants) g
+             where t.id = u.transfer_id
+             union all
+             select rv.grant_item from reward_voucher rv where rv.transfer_id = u.transfer_id) s(g)
+       join earn_rule_version v on v.rule_id = s.g ->> 'r' and v.version = (s.g ->> 'v')::integer
+       where s.g ->> 'r' = u.rule_id limit 1
      ) l
      where u.restored_at is null
      group by u.rule_id, u.member_id, u.period having count(*) > max(l.cap)`,

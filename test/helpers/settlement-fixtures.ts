@@ -19,7 +19,13 @@ export async function seedCoalitionWithoutHistory(app: TestApp): Promise<void> {
   }
   await seedDemoAgreements(app);
   for (const member of demoMembers) {
-    ok(await app.members.createMember(system, { ...member, email: member.email ?? undefined }));
+    ok(
+      await app.members.createMember(system, {
+        ...member,
+        email: member.email ?? undefined,
+        birthday: member.birthday ?? undefined,
+      }),
+    );
   }
   for (const link of demoLinks) {
     ok(await app.members.linkMember(system, link));

@@ -17,7 +17,7 @@ import { createTestApp, ok, type TestApp } from '../helpers/test-app';
  * clients, in HTL (with a tier ladder, so rules naming a tier are priced per world). After
  * every sequence:
  * - no budget is exceeded, and what is left of each is exactly its budget less what stands
- *   granted (a purchase refunded in full gives its grants back);
+ *   granted (refunds give grants back in proportion, or whole below a rule's threshold);
  * - no per-member limit is exceeded (a ledger invariant), nor a use given twice;
  * - each earn's posting is its base, its tier line and its rule lines, and the rule lines are
  *   the grants stored on the transfer;
@@ -145,7 +145,7 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
 let app: TestApp;
 let operator: RequestContext;
 let runNumber = 0;
-const seen = { grants: 0, limited: 0, budgeted: 0 };
+const seen = { grants: 0, limited: 0, budgeted: 0, thresholdsBroken: 0 };
 
 beforeAll(async () => {
   app = await createTestApp();
@@ -242,7 +242,14 @@ async function runSequence(specs: RuleSpec[], ops: Op[]): Promise<void> {
       const outcome = await app.purchases.refundPurchase(app.asPartner('ptr_freshmart'), {
         transactionId: purchase.input.transactionId,
         refundId: `${purchase.input.transactionId}-R${sent++}`,
-        amount: { amountMinor: BigInt(op.percent), currency: 'EUR' },
+        // A share of the purchase, so that refunds can leave a threshold rule's total unmet.
+        amount: {
+          amountMinor: maxOf(
+            1n,
+            (purchase.input.purchase!.amountMinor * BigInt(op.percent)) / 100n,
+          ),
+          currency: 'EUR',
+        },
       });
       if (outcome instanceof DomainError) expect(outcome.code).toBe('REFUND_EXCEEDS_PURCHASE');
     } else if (op.kind === 'retry' && purchases.length > 0) {
@@ -276,16 +283,52 @@ async function runSequence(specs: RuleSpec[], ops: Op[]): Promise<void> {
     seen.grants += ruleLines.length;
   }
 
+  // Refunds take back floor(points x refunded / total), except a threshold rule's grant, taken
+  // back whole once the purchase is left below its total (members here never spend, so there
+  // is no shortfall).
+  const refundedEarns = await app.db.query<{
+    points: string;
+    total: string;
+    refunded: string;
+    taken: string;
+    grants: { p: number; th?: number }[] | null;
+  }>(
+    `select p.amount_points::text as points, t.purchase_amount_minor::text as total, t.rule_grants as grants,
+            sum(r.purchase_amount_minor)::text as refunded, coalesce(sum(rp.amount_points), 0)::text as taken
+     from transfer t join posting p on p.transfer_id = t.id and p.index = 0
+     join transfer r on r.related_id = t.id and r.code = 'refund'
+     left join posting rp on rp.transfer_id = r.id
+     where t.code = 'earn' group by t.id, p.amount_points`,
+  );
+  for (const row of refundedEarns.rows) {
+    const [points, total, refunded] = [BigInt(row.points), BigInt(row.total), BigInt(row.refunded)];
+    let whole = 0n;
+    for (const grant of row.grants ?? []) {
+      if (grant.th !== undefined && total - refunded < BigInt(grant.th)) whole += BigInt(grant.p);
+    }
+    if (whole > 0n && refunded < total) seen.thresholdsBroken++;
+    const expected = refunded >= total ? points : ((points - whole) * refunded) / total + whole;
+    expect({ ...row, taken: BigInt(row.taken) }).toEqual({ ...row, taken: expected });
+  }
+
   // Budgets: never exceeded, and exactly accounted for.
   for (const [index, spec] of specs.entries()) {
     const granted = await app.db.query<{ points: string | null; uses: string }>(
-      // What stands granted: a purchase refunded in full gives its grants back to the budget.
-      `select sum((g ->> 'p')::bigint)::text as points, count(g)::text as uses
+      // What stands granted: refunds give each grant back in proportion to the money refunded,
+      // or whole (and its use) once the purchase is refunded in full or left below the rule's
+      // threshold ('th').
+      `select sum((g ->> 'p')::bigint - case when w.whole then (g ->> 'p')::bigint
+                    else (g ->> 'p')::bigint * refunded.amount / t.purchase_amount_minor end)::text as points,
+              (count(g) filter (where not w.whole))::text as uses
        from transfer t cross join lateral jsonb_array_elements(t.rule_grants) g
        cross join lateral (
-         select coalesce(sum(r.purchase_amount_minor), 0) = t.purchase_amount_minor as whole
+         select coalesce(sum(r.purchase_amount_minor), 0)::bigint as amount
          from transfer r where r.related_id = t.id and r.code = 'refund') refunded
-       where g ->> 'r' = $1 and not refunded.whole`,
+       cross join lateral (
+         select refunded.amount >= t.purchase_amount_minor
+                or coalesce(t.purchase_amount_minor - refunded.amount < (g ->> 'th')::bigint, false)
+                as whole) w
+       where g ->> 'r' = $1`,
       [ruleIds[index]],
     );
     const points = BigInt(granted.rows[0]!.points ?? '0');
@@ -317,8 +360,12 @@ describe('earning rules under random baskets, refunds, retries and concurrency',
       { numRuns: 25 },
     );
     console.log(
-      `property runs granted ${seen.grants} rule lines; ${seen.limited} limited and ${seen.budgeted} budgeted rules`,
+      `property runs granted ${seen.grants} rule lines; ${seen.limited} limited and ${seen.budgeted} budgeted rules; ${seen.thresholdsBroken} partial refunds below a threshold`,
     );
     expect(seen.grants).toBeGreaterThan(0);
   });
 });
+
+function maxOf(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}

@@ -49,11 +49,12 @@ describe('earning rules decided by the ledger', () => {
     );
     expect(lines(first)).toEqual([
       'base 100 1 per 100 minor units of EUR',
-      'rule 150 Purchase 2 welcome: +150',
+      'rule 0 Welcome step 2: a voucher for a free GIFT-BAG',
       'rule 80 Toys x3 for VIP: x3 on toys',
       'tier 100 VIP x2',
     ]);
-    expect(first.points).toBe(430n);
+    expect(first.points).toBe(280n);
+    expect(first.lines[1]!.voucher).toMatchObject({ reward: 'free_product', sku: 'GIFT-BAG' });
     const food = (euros: number) => [
       { sku: 'FOOD-1', category: 'food', quantity: 1, unitPriceMinor: BigInt(euros * 100) },
     ];
@@ -66,10 +67,11 @@ describe('earning rules decided by the ledger', () => {
     );
     expect(lines(second)).toEqual([
       'base 250 1 per 100 minor units of EUR',
-      'rule 200 Purchase 3 welcome: +200',
-      'rule 500 Big basket: +500',
+      'rule 0 Welcome step 3: a voucher for 10% off the next purchase',
+      'rule 0 Big basket: 20% off: -50.00 EUR',
       'tier 250 VIP x2',
     ]);
+    expect(second.lines[2]!.discount).toEqual({ amountMinor: 5_000n, currency: 'EUR' });
     const third = ok(
       await award('ptr_freshmart', { transactionId: 'FRM-3', purchase: eur(50), basket: food(50) }),
     );
@@ -180,8 +182,9 @@ describe('earning rules decided by the ledger', () => {
     );
     expect(left?.budgetLeft).toEqual({ points: 5n, uses: 10n ** 15n - 3n });
 
-    // A partial refund gives nothing back; the rest of the purchase does: the budget and the
-    // member's once-ever use return, and the next purchase gets the rule again.
+    // A partial refund gives the budget its share of the grant but no use; the rest of the
+    // purchase gives the rest: the budget and the member's once-ever use return, and the next
+    // purchase gets the rule again.
     const withOnce = receipts.find((receipt) =>
       receipt.lines.some((line) => line.description.startsWith('Once ever')),
     )!;

@@ -10,9 +10,16 @@ import {
   LinkMemberInput,
   Member,
   MemberRefInput,
+  SetBirthdayResult,
+  SetBirthdaySuccess,
 } from '../../../schema/members';
 import { Balance, Wallet } from '../../../schema/wallet';
-import { createMemberErrors, enrollmentErrors } from '../../members/member-directory';
+import type { MemberRecord } from '../../members/member.entity';
+import {
+  createMemberErrors,
+  enrollmentErrors,
+  setBirthdayErrors,
+} from '../../members/member-directory';
 import { catchDomainError, DomainError, NotFound } from '../../shared/errors';
 import type { GraphQLContext } from '../context';
 import { badInput, forbidden } from '../error-results';
@@ -50,6 +57,8 @@ export class MemberResolver {
           linkCode: input.linkCode ?? undefined,
           displayName: input.displayName ?? undefined,
           email: input.email ?? undefined,
+          birthday: input.birthday ?? undefined,
+          referralCode: input.referralCode ?? undefined,
         }),
       (enrollment) =>
         Object.assign(new EnrollMemberSuccess(), {
@@ -57,6 +66,20 @@ export class MemberResolver {
           externalId: enrollment.externalId,
           created: enrollment.created,
         }),
+    );
+  }
+
+  @Authorized('member')
+  @Mutation(() => SetBirthdayResult, {
+    description: `The calling member sets their birthday ("MM-DD"), or removes it with null, for birthday rewards. ${errorsDoc(setBirthdayErrors)}`,
+  })
+  setMyBirthday(
+    @Arg('birthday', () => String, { nullable: true }) birthday: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return respond(
+      () => ctx.app.members.setBirthday(ctx.request, birthday),
+      (member) => Object.assign(new SetBirthdaySuccess(), { birthday: birthdayString(member) }),
     );
   }
 
@@ -100,6 +123,16 @@ export class MemberResolver {
         }),
       memberObject,
     );
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Birthday, "MM-DD"; visible to the member and the operator only.',
+  })
+  async birthday(@Root() member: Member, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    if (!isSelfOrOperator(ctx, member.id)) return null;
+    const record = await ctx.loaders.member.load(member.id);
+    return record ? birthdayString(record) : null;
   }
 
   @FieldResolver(() => String, {
@@ -168,4 +201,9 @@ export class MemberResolver {
 function isSelfOrOperator(ctx: GraphQLContext, memberId: string): boolean {
   const caller = ctx.caller;
   return caller.kind === 'operator' || (caller.kind === 'member' && caller.memberId === memberId);
+}
+
+function birthdayString(member: MemberRecord): string | null {
+  if (member.birthMonth === null || member.birthDay === null) return null;
+  return `${String(member.birthMonth).padStart(2, '0')}-${String(member.birthDay).padStart(2, '0')}`;
 }

@@ -17,7 +17,7 @@ import { awardErrors, payWithPointsErrors, refundErrors } from '../../purchases/
 import type { GraphQLContext } from '../context';
 import { moneyFromInput } from '../mappers';
 import { respond } from '../respond';
-import { awardInputOf } from '../rule-mappers';
+import { awardInputOf, discountOfLines, earnLineObjects } from '../rule-mappers';
 import { earnTierObject } from '../tier-mappers';
 
 /** A partner's point-of-sale operations. Thin: one auth rule, one service call, a mapping. */
@@ -36,7 +36,8 @@ export class PurchaseResolver {
           memberId: receipt.memberId,
           currency: receipt.currency,
           points: receipt.points,
-          lines: receipt.lines,
+          lines: earnLineObjects(receipt.lines),
+          discount: discountOfLines(receipt.lines),
           tier: receipt.tier && earnTierObject(receipt.tier),
           available: receipt.maturesAt === null,
           maturesAt: receipt.maturesAt,

@@ -18,7 +18,13 @@ import { memberEventErrors, previewAwardErrors } from '../../purchases/purchase-
 import { defineRuleErrors, manageRuleErrors } from '../../rules/rule-service';
 import type { GraphQLContext } from '../context';
 import { respond } from '../respond';
-import { awardInputOf, earnRuleObject, ruleDefinitionOf } from '../rule-mappers';
+import {
+  awardInputOf,
+  discountOfLines,
+  earnLineObjects,
+  earnRuleObject,
+  ruleDefinitionOf,
+} from '../rule-mappers';
 
 /** Earning rules and award previews. Thin: one auth rule, one service call, a mapping. */
 @Resolver()
@@ -106,7 +112,8 @@ export class RuleResolver {
           eventId: input.eventId,
           idempotencyKey: input.idempotencyKey ?? undefined,
         }),
-      (receipt) => Object.assign(new MemberEventSuccess(), receipt),
+      (receipt) =>
+        Object.assign(new MemberEventSuccess(), receipt, { lines: earnLineObjects(receipt.lines) }),
     );
   }
 
@@ -122,7 +129,8 @@ export class RuleResolver {
           memberId: preview.memberId,
           currency: preview.currency,
           points: preview.points,
-          lines: preview.lines,
+          lines: earnLineObjects(preview.lines),
+          discount: discountOfLines(preview.lines),
           tierCode: preview.tier?.code ?? null,
         }),
     );
