@@ -31,6 +31,7 @@ import { Migration0032NoLegAfterARefund } from './0032-no-leg-after-a-refund';
 import { Migration0033RuleVouchersAndBirthdays } from './0033-rule-vouchers-and-birthdays';
 import { Migration0034Referrals } from './0034-referrals';
 import { Migration0035RuleRefundsByShareAndThreshold } from './0035-rule-refunds-by-share-and-threshold';
+import { Migration0036OperatorMemberEvents } from './0036-operator-member-events';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -84,4 +85,5 @@ export const migrationsList: MigrationObject[] = [
     name: '0035-rule-refunds-by-share-and-threshold',
     class: Migration0035RuleRefundsByShareAndThreshold,
   },
+  { name: '0036-operator-member-events', class: Migration0036OperatorMemberEvents },
 ];
