@@ -31,6 +31,7 @@ import { Migration0032NoLegAfterARefund } from './0032-no-leg-after-a-refund';
 import { Migration0033RuleVouchersAndBirthdays } from './0033-rule-vouchers-and-birthdays';
 import { Migration0034Referrals } from './0034-referrals';
 import { Migration0035RuleRefundsByShareAndThreshold } from './0035-rule-refunds-by-share-and-threshold';
+import { Migration0036OperatorMemberEvents } from './0036-operator-member-events';
 import { Migration0060MemberSurveys } from './0060-member-surveys';
 
 /**
@@ -85,5 +86,6 @@ export const migrationsList: MigrationObject[] = [
     name: '0035-rule-refunds-by-share-and-threshold',
     class: Migration0035RuleRefundsByShareAndThreshold,
   },
+  { name: '0036-operator-member-events', class: Migration0036OperatorMemberEvents },
   { name: '0060-member-surveys', class: Migration0060MemberSurveys },
 ];

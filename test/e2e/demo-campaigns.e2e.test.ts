@@ -31,11 +31,10 @@ const award = `mutation Award($input: AwardPointsInput!) {
   }
 }`;
 
-const lines = (answer: { body: { data: { awardPoints: { lines: object[] } } } }) =>
-  answer.body.data.awardPoints.lines.map((line) => {
-    const { kind, points, description } = line as Record<string, string>;
-    return `${kind} ${points} ${description}`;
-  });
+const lines = (answer: { body: { data?: unknown } }) =>
+  (answer.body.data as { awardPoints: { lines: Record<string, string>[] } }).awardPoints.lines.map(
+    (line) => `${line.kind} ${line.points} ${line.description}`,
+  );
 
 const toysAndFood = [
   { sku: 'TOY-1', category: 'toys', quantity: 2, unitPrice: '20.00' },
