@@ -32,6 +32,7 @@ import { Migration0033RuleVouchersAndBirthdays } from './0033-rule-vouchers-and-
 import { Migration0034Referrals } from './0034-referrals';
 import { Migration0035RuleRefundsByShareAndThreshold } from './0035-rule-refunds-by-share-and-threshold';
 import { Migration0036OperatorMemberEvents } from './0036-operator-member-events';
+import { Migration0060MemberSurveys } from './0060-member-surveys';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -86,4 +87,5 @@ export const migrationsList: MigrationObject[] = [
     class: Migration0035RuleRefundsByShareAndThreshold,
   },
   { name: '0036-operator-member-events', class: Migration0036OperatorMemberEvents },
+  { name: '0060-member-surveys', class: Migration0060MemberSurveys },
 ];

@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { AnalyticsResolver } from './resolvers/analytics.resolver';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { DataRightsResolver } from './resolvers/data-rights.resolver';
 import { DonationResolver } from './resolvers/donations.resolver';
@@ -11,6 +12,7 @@ import {
   PayAcrossProgramsSuccessResolver,
 } from './resolvers/exchange.resolver';
 import { ExchangeAdminResolver } from './resolvers/exchange-admin.resolver';
+import { FeedbackResolver } from './resolvers/feedback.resolver';
 import { JobsResolver } from './resolvers/jobs.resolver';
 import { LiabilitiesResolver } from './resolvers/liabilities.resolver';
 import { MemberResolver } from './resolvers/members.resolver';
@@ -64,6 +66,8 @@ export const resolvers = [
   StatementResolver,
   ReconciliationResolver,
   LiabilitiesResolver,
+  AnalyticsResolver,
+  FeedbackResolver,
   TierResolver,
   MembershipResolver,
   AuditResolver,

@@ -79,6 +79,16 @@ export const jobDefinitions: readonly JobDefinition[] = Object.freeze([
     'referrals whose new member made a qualifying purchase reward both members, once',
     (app, run) => app.referrals.rewardDue(run.asOf),
   ),
+  sweep(
+    'survey-rewards',
+    'survey answers whose member event was not recorded (a stop mid-answer) are rewarded',
+    (app, run) =>
+      app.surveyAnswers.recordPendingRewards(
+        app.systemContext('survey-rewards'),
+        run.asOf,
+        run.progress,
+      ),
+  ),
   {
     name: 'prune-job-runs',
     description: `job attempts recorded over ${jobRunRetentionDays} days ago are deleted`,

@@ -99,7 +99,8 @@ export class NotFound extends DomainError {
       | 'earnRule'
       | 'receipt'
       | 'voucher'
-      | 'referralCode',
+      | 'referralCode'
+      | 'survey',
     readonly reference: string,
   ) {
     super(`No ${entity} "${reference}" visible to this caller`);

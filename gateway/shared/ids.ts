@@ -7,7 +7,18 @@ import { randomFillSync } from 'node:crypto';
  */
 const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'ptr' | 'mbr' | 'trf' | 'qte' | 'per' | 'rec' | 'hld' | 'rul' | 'rct';
+export type IdPrefix =
+  | 'ptr'
+  | 'mbr'
+  | 'trf'
+  | 'qte'
+  | 'per'
+  | 'rec'
+  | 'hld'
+  | 'rul'
+  | 'rct'
+  | 'svy'
+  | 'ans';
 
 let lastMs = 0;
 let lastRandom: number[] = [];

@@ -126,6 +126,7 @@ describe('scheduled jobs', () => {
       'quotes',
       'tiers',
       'referrals',
+      'survey-rewards',
       'prune-job-runs',
     ]);
     const member = await gateway.token('member', 'mbr_alice');
