@@ -15,7 +15,7 @@ import { createTestApp, ok, type TestApp } from '../helpers/test-app';
  * Pins the exact bytes of every statement CSV (streamed, and paged through the API), every
  * netting table and a reconciliation of a fixed data set, so a change to how settlement stores
  * or derives its lines can prove it prints the same files (issue 16, part 2). Ids that differ
- * between runs (transfer ULIDs, period and reconciliation ids) are replaced by their rank in
+ * between runs (transfer, quote and period ids) are replaced by their rank in
  * sorted order, which is the order they were made in; everything else is compared byte for byte.
  *
  * The data: the DOMAIN.md worked example, a second purchase refunded in part and then in full
@@ -296,8 +296,10 @@ async function normalised(text: string): Promise<string> {
   const transfers = await app.db.query<{ id: string }>('select id from transfer order by id');
   const rank = new Map(transfers.rows.map((row, index) => [row.id, `T${index + 1}`]));
   const periodRank = new Map(periods.map((period, index) => [period.id, `P${index + 1}`]));
+  const quotes = [...new Set(text.match(/qte_[0-9a-z]{26}/g) ?? [])].sort();
   return text
     .replace(/trf_[0-9a-z]{26}/g, (id) => rank.get(id) ?? 'T?')
+    .replace(/qte_[0-9a-z]{26}/g, (id) => `Q${quotes.indexOf(id) + 1}`)
     .replace(/per_[0-9a-z]{26}/g, (id) => periodRank.get(id) ?? 'P?');
 }
 
