@@ -28,6 +28,7 @@ import { Migration0029EarningRules } from './0029-earning-rules';
 import { Migration0030Charities } from './0030-charities';
 import { Migration0031MemberReceipts } from './0031-member-receipts';
 import { Migration0032NoLegAfterARefund } from './0032-no-leg-after-a-refund';
+import { Migration0040SettlementLinesOnRead } from './0040-settlement-lines-on-read';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -75,4 +76,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0030-charities', class: Migration0030Charities },
   { name: '0031-member-receipts', class: Migration0031MemberReceipts },
   { name: '0032-no-leg-after-a-refund', class: Migration0032NoLegAfterARefund },
+  { name: '0040-settlement-lines-on-read', class: Migration0040SettlementLinesOnRead },
 ];

@@ -6,6 +6,7 @@ import {
 } from '../../bench/synthetic-activity';
 import { seedExchangeDemo } from '../../gateway/exchange/demo-exchange';
 import type { Period } from '../../gateway/settlement/model';
+import type { CsvPage } from '../../gateway/settlement/settlement-service';
 import type { RequestContext } from '../../gateway/shared/context';
 import { convertAsMember } from '../helpers/exchange-conversions';
 import { closeAtEnd, hourMs, seedCoalitionWithoutHistory } from '../helpers/settlement-fixtures';
@@ -265,7 +266,7 @@ async function pagedCsv(period: Period, partnerId: string): Promise<string> {
   let text = '';
   let after: string | null = null;
   for (;;) {
-    const page = ok(
+    const page: CsvPage = ok(
       await app.settlement.statementCsvPage(operatorFinance(), period.id, partnerId, 7, after),
     );
     text += page.text;
