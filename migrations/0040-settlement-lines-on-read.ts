@@ -114,16 +114,59 @@ $$;
 `;
 
 const views = `
--- Each agreement with the time its terms end (the next agreement's start) and its unit prices.
-create view settlement_agreement_span as
+-- Each agreement with the time its terms end (the next agreement's start) and its unit prices,
+-- kept by a trigger as agreements are added (they are never changed or removed). A table, not
+-- a view with a window function: a window runs in the leader only, and a close joins every
+-- transfer to its agreement in parallel workers. Adding an agreement ends the span before it;
+-- agreements cannot start inside a closed period, so no span a closed period used ever moves.
+create table settlement_agreement_span (
+  id bigint primary key references settlement_agreement (id),
+  partner_id text not null,
+  currency_code text not null,
+  settlement_currency text not null,
+  effective_from timestamptz not null,
+  effective_until timestamptz,
+  issuance_unit numeric not null,
+  reimbursement_unit numeric not null,
+  exchange_unit numeric not null,
+  minor_factor numeric not null,
+  fee_share numeric not null,
+  operator_fee_per_transfer_minor bigint
+);
+create index settlement_agreement_span_terms
+  on settlement_agreement_span (partner_id, currency_code, effective_from);
+
+create function settlement_agreement_span_adds() returns trigger language plpgsql as $$
+begin
+  insert into settlement_agreement_span
+  select a.id, a.partner_id, a.currency_code, a.settlement_currency, a.effective_from,
+         (select min(later.effective_from) from settlement_agreement later
+          where later.partner_id = a.partner_id and later.currency_code = a.currency_code
+            and later.effective_from > a.effective_from),
+         a.issuance_price * a.billing_percent * 0.01, a.reimbursement_price, a.exchange_price,
+         power(10::numeric, a.settlement_minor_digits),
+         coalesce(a.operator_fee_percent, 0) * 0.01, a.operator_fee_per_transfer_minor
+  from added a;
+  update settlement_agreement_span s
+  set effective_until = (select min(later.effective_from) from settlement_agreement later
+                         where later.partner_id = s.partner_id
+                           and later.currency_code = s.currency_code
+                           and later.effective_from > s.effective_from)
+  where (s.partner_id, s.currency_code) in (select partner_id, currency_code from added);
+  return null;
+end
+$$;
+create trigger settlement_agreement_span_adds after insert on settlement_agreement
+  referencing new table as added for each statement
+  execute function settlement_agreement_span_adds();
+insert into settlement_agreement_span
 select a.id, a.partner_id, a.currency_code, a.settlement_currency, a.effective_from,
-       lead(a.effective_from) over (
-         partition by a.partner_id, a.currency_code order by a.effective_from) as effective_until,
-       a.issuance_price * a.billing_percent * 0.01 as issuance_unit,
-       a.reimbursement_price as reimbursement_unit, a.exchange_price as exchange_unit,
-       power(10::numeric, a.settlement_minor_digits) as minor_factor,
-       coalesce(a.operator_fee_percent, 0) * 0.01 as fee_share,
-       a.operator_fee_per_transfer_minor
+       (select min(later.effective_from) from settlement_agreement later
+        where later.partner_id = a.partner_id and later.currency_code = a.currency_code
+          and later.effective_from > a.effective_from),
+       a.issuance_price * a.billing_percent * 0.01, a.reimbursement_price, a.exchange_price,
+       power(10::numeric, a.settlement_minor_digits),
+       coalesce(a.operator_fee_percent, 0) * 0.01, a.operator_fee_per_transfer_minor
 from settlement_agreement a;
 
 -- The points each refund or cancel reverses, per kind and currency (negative).

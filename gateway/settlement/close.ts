@@ -2,7 +2,13 @@ import type { Sql, SqlDatabase } from '../db/sql';
 import type { Clock } from '../shared/clock';
 import { AgreementMissing, PeriodStateConflict } from './errors';
 import { lateTransferLookbackMs } from './limits';
-import { conversionSources, type ExchangeSources, linesSql, periodMembersSql } from './line-sql';
+import {
+  conversionSources,
+  type ExchangeSources,
+  grossSql,
+  linesSql,
+  periodMembersSql,
+} from './line-sql';
 import type { Period } from './model';
 import { findPeriod, lockSettlement } from './periods';
 
@@ -69,6 +75,9 @@ async function closeInTransaction(
 
   // Sorting and hashing a million lines stays in memory with 64 MB (128 MB per hash).
   await sql.query("set local work_mem = '64MB'");
+  // Joined by merge, every transfer was sorted by its agreement's key first (an external sort
+  // of a million rows); by hash, each worker joins as it scans.
+  await sql.query('set local enable_mergejoin = off');
   const started = Date.now();
   const step = (line: string) =>
     progress(`${line} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -151,17 +160,9 @@ async function grossMatrix(
   window: unknown[],
   sources: ExchangeSources,
 ): Promise<GrossRow[]> {
-  const lines = linesSql(periodMembersSql(), sources);
-  const gross = await sql.query<GrossRow>(
-    `select settlement_currency, debtor_id, creditor_id, sum(amount_minor)::bigint as amount_minor,
-            count(*)::bigint as lines,
-            count(*) filter (where agreement_id is null and kind <> 'adjustment')::bigint as unpriced
-     from (${lines}) l
-     group by settlement_currency, debtor_id, creditor_id
-     order by settlement_currency, debtor_id, creditor_id`,
-    window,
-  );
+  const gross = await sql.query<GrossRow>(grossSql(periodMembersSql(), sources), window);
   if (gross.rows.every((row) => row.unpriced === 0n)) return gross.rows;
+  const lines = linesSql(periodMembersSql(), sources);
   const missing = await sql.query<{
     partner_id: string;
     currency_code: string;

@@ -97,6 +97,12 @@ ${directLinesSql(members, sources)}
 union all
 ${reversalLinesSql(members, sources)}
 union all
+${adjustmentLinesSql(members)}`;
+}
+
+/** Finance adjustments carry their amount as it is: no price, nothing to round. */
+function adjustmentLinesSql(members: string): string {
+  return `
 select m.period_id, m.transfer_id, 'adjustment', '', m.transfer_id, a.debtor_id, a.creditor_id,
        a.settlement_currency, 0::bigint, null::numeric, a.amount_minor, null::bigint, m.code,
        coalesce(m.external_id, m.transfer_id), m.created_at, null::text
@@ -141,24 +147,39 @@ where l.included`;
  * transfer (`lookup`, for the few origins of reversals); both read settlement_agreement_span.
  */
 function pricedSql(source: string, sources: ExchangeSources, agreements: 'span' | 'lookup') {
-  const agreement =
-    agreements === 'span'
-      ? `left join settlement_agreement_span a
-           on a.partner_id = m.agreement_partner_id and a.currency_code = m.currency_code
-          and m.created_at >= a.effective_from
-          and (a.effective_until is null or m.created_at < a.effective_until)`
-      : `left join lateral (
-           select * from settlement_agreement_span s
-           where s.partner_id = m.agreement_partner_id and s.currency_code = m.currency_code
-             and s.effective_from <= m.created_at
-           order by s.effective_from desc limit 1) a on true`;
   return `
 select m.*, a.id as agreement_id, a.settlement_currency,
        u.unit_price, u.unit_price * a.minor_factor as unit_minor,
        u.unit_price * a.fee_share as fee_unit_price,
        u.unit_price * a.fee_share * a.minor_factor as fee_unit_minor,
        a.operator_fee_per_transfer_minor
-from (
+from (${movedSql(source, sources)}) m
+${agreementJoin(agreements)}
+cross join lateral (${unitPriceSql}) u
+where m.debtor_id <> m.creditor_id and m.points > 0`;
+}
+
+function agreementJoin(agreements: 'span' | 'lookup'): string {
+  return agreements === 'span'
+    ? `left join settlement_agreement_span a
+         on a.partner_id = m.agreement_partner_id and a.currency_code = m.currency_code
+        and m.created_at >= a.effective_from
+        and (a.effective_until is null or m.created_at < a.effective_until)`
+    : `left join lateral (
+         select * from settlement_agreement_span s
+         where s.partner_id = m.agreement_partner_id and s.currency_code = m.currency_code
+           and s.effective_from <= m.created_at
+         order by s.effective_from desc limit 1) a on true`;
+}
+
+const unitPriceSql = `
+  select case m.kind when 'issuance' then a.issuance_unit
+                     when 'reimbursement' then a.reimbursement_unit
+                     else a.exchange_unit end as unit_price`;
+
+/** Each earn, redemption or conversion of `source` with its kind, currency, points and parties. */
+function movedSql(source: string, sources: ExchangeSources): string {
+  return `
   select b.period_id, b.transfer_id, b.code, b.created_at,
          coalesce(b.external_id, b.transfer_id) as reference,
          case b.code when 'earn' then 'issuance' when 'convert' then 'exchange'
@@ -180,15 +201,54 @@ from (
   left join currency target_currency on target_currency.code = target.currency_code
   ${sources.join}
   where b.code in ('earn', 'redeem', 'post', 'convert')
-    and (b.code <> 'post' or p.kind = 'post_pending')
-) m
-${agreement}
-cross join lateral (
-  select case m.kind when 'issuance' then a.issuance_unit
-                     when 'reimbursement' then a.reimbursement_unit
-                     else a.exchange_unit end as unit_price
-) u
-where m.debtor_id <> m.creditor_id and m.points > 0`;
+    and (b.code <> 'post' or p.kind = 'post_pending')`;
+}
+
+/**
+ * The gross matrix of the transfers in `members`: what linesSql's lines sum to per settlement
+ * currency, debtor and creditor (amount, number of lines, lines lacking an agreement). Direct
+ * obligations are counted per agreement, kind, parties and points first: a line's amount
+ * depends on nothing else, so each distinct amount is computed once, not once per transfer.
+ */
+export function grossSql(members: string, sources: ExchangeSources): string {
+  return `
+select settlement_currency, debtor_id, creditor_id, sum(amount_minor)::bigint as amount_minor,
+       sum(lines)::bigint as lines, sum(unpriced)::bigint as unpriced
+from (
+  select l.settlement_currency, l.debtor_id, l.creditor_id, l.amount_minor * g.n as amount_minor,
+         g.n as lines, case when g.agreement_id is null and l.kind not like '%fee' then g.n else 0 end
+           as unpriced
+  from (
+    select m.kind, m.agreement_partner_id, m.debtor_id, m.creditor_id, m.points, a.id as agreement_id,
+           count(*) as n
+    from (${movedSql(members, sources)}) m
+    ${agreementJoin('span')}
+    where m.debtor_id <> m.creditor_id and m.points > 0
+    group by 1, 2, 3, 4, 5, 6
+  ) g
+  left join settlement_agreement_span a on a.id = g.agreement_id
+  cross join lateral (select case g.kind when 'issuance' then a.issuance_unit
+                                         when 'reimbursement' then a.reimbursement_unit
+                                         else a.exchange_unit end as unit_price) u
+  cross join lateral (values
+    (g.kind, g.debtor_id, g.creditor_id, coalesce(a.settlement_currency, ''),
+     coalesce(settlement_amount_minor(g.points, u.unit_price * a.minor_factor), 0), true),
+    (g.kind || '_fee', g.agreement_partner_id, 'operator', a.settlement_currency,
+     settlement_amount_minor(g.points, u.unit_price * a.fee_share * a.minor_factor),
+     u.unit_price * a.fee_share > 0),
+    ('transfer_fee', g.agreement_partner_id, 'operator', a.settlement_currency,
+     a.operator_fee_per_transfer_minor, a.operator_fee_per_transfer_minor > 0)
+  ) l(kind, debtor_id, creditor_id, settlement_currency, amount_minor, included)
+  where l.included
+  union all
+  select settlement_currency, debtor_id, creditor_id, amount_minor, 1,
+         case when agreement_id is null and kind <> 'adjustment' then 1 else 0 end
+  from (${reversalLinesSql(members, sources)}
+        union all
+        ${adjustmentLinesSql(members)}) r
+) lines
+group by settlement_currency, debtor_id, creditor_id
+order by settlement_currency, debtor_id, creditor_id`;
 }
 
 /**
@@ -200,11 +260,13 @@ where m.debtor_id <> m.creditor_id and m.points > 0`;
  */
 function reversalLinesSql(members: string, sources: ExchangeSources): string {
   return `
-select v.period_id, v.transfer_id, o.kind, v.currency_code, v.origin_id, o.debtor_id,
-       o.creditor_id, o.settlement_currency, v.points, o.unit_price,
+select v.period_id, v.transfer_id, o.kind, v.currency_code,
+       v.origin_id as origin_transfer_id, o.debtor_id, o.creditor_id, o.settlement_currency,
+       v.points, o.unit_price,
        settlement_amount_minor(b.points_before + v.points, o.unit_minor)
-         - settlement_amount_minor(b.points_before, o.unit_minor),
-       o.agreement_id, v.code, v.reference, v.created_at, o.agreement_partner_id
+         - settlement_amount_minor(b.points_before, o.unit_minor) as amount_minor,
+       o.agreement_id, v.code as transfer_code, v.reference,
+       v.created_at as transfer_created_at, o.agreement_partner_id
 from (${reversedSql(members)}) v
 cross join lateral (
   select l.kind, l.debtor_id, l.creditor_id, l.settlement_currency, l.points, l.unit_price,
@@ -215,7 +277,14 @@ cross join lateral (
              t.created_at, null::text as period_id, null::timestamptz as period_starts_at
       from transfer t
       where t.id = v.origin_id
-        and settlement_period_of(t.id, t.created_at, t.writer_xid) is not null)`,
+        -- settlement_period_of(...) is not null, written out: a SQL function with subqueries
+        -- is never inlined, and calling it cost more than the rest of the lookup.
+        and (exists (select 1 from settlement_item_stored i where i.transfer_id = t.id)
+             or exists (select 1 from settlement_period p
+                        where p.cutoff_snapshot is not null and t.created_at >= p.takes_from
+                          and t.created_at < p.ends_at
+                          and (t.writer_xid is null
+                               or pg_visible_in_snapshot(t.writer_xid, p.cutoff_snapshot)))))`,
     sources,
     'lookup',
   )}) l
@@ -249,14 +318,18 @@ from (
          p.currency_code, -sum(p.amount_points)::bigint as points
   from ${members} r
   join posting p on p.transfer_id = r.transfer_id
-  join account source on source.id = p.source_account_id
-  join account target on target.id = p.target_account_id
+  -- Scalar subqueries: one index probe per posting of the few reversals, never a hash of
+  -- every account or transfer.
   cross join lateral (
-    select settlement_reversal_kind(source.kind, target.kind, p.kind) as kind) k
+    select settlement_reversal_kind(
+      (select a.kind from account a where a.id = p.source_account_id),
+      (select a.kind from account a where a.id = p.target_account_id), p.kind) as kind) k
   where r.code in ('refund', 'cancel') and k.kind is not null
   group by 1, 2, 3, 4, 5, 6, 7, 8, 9
 ) g
-join transfer related on related.id = g.related_id
+cross join lateral (
+  select t.id, t.code, t.partner_id, t.external_id, t.member_id from transfer t
+  where t.id = g.related_id offset 0) related
 left join transfer post on related.code = 'hold' and post.related_id = related.id
                        and post.code = 'post'
 left join lateral (

@@ -2,7 +2,7 @@ import type { Sql, SqlDatabase } from '../db/sql';
 import { InvalidInput } from '../shared/errors';
 import { PeriodStateConflict } from './errors';
 import { statementStreamBatch } from './limits';
-import { type LineRow, partnerLines, periodWindow } from './line-reader';
+import { type LineRow, partnerLines, periodWindow, withLineReader } from './line-reader';
 import type {
   CounterpartyTotal,
   GrossFlow,
@@ -110,24 +110,22 @@ export async function statement(sql: Sql, periodId: string, partnerId: string): 
  * the page only (line-reader.ts): a page costs the same however deep it is.
  */
 export async function statementLines(
-  sql: Sql,
+  db: SqlDatabase,
   periodId: string,
   partnerId: string,
   first: number,
   after: string | null,
 ): Promise<Page<StatementLine>> {
   const position = after === null ? null : decodeCursor(after);
-  const window = await periodWindow(sql, periodId);
-  const rows: LineRow[] = [];
-  for await (const chunk of partnerLines(
-    sql,
-    window,
-    partnerId,
-    position ?? { transferId: '', kind: '', currency: '' },
-    first + 1,
-  )) {
-    rows.push(...chunk);
-  }
+  const rows = await withLineReader(db, async (client) => {
+    const window = await periodWindow(client, periodId);
+    const start = position ?? { transferId: '', kind: '', currency: '' };
+    const read: LineRow[] = [];
+    for await (const chunk of partnerLines(client, window, partnerId, start, first + 1)) {
+      read.push(...chunk);
+    }
+    return read;
+  });
   const items = rows.slice(0, first).map((row) => lineFromRow(row, partnerId));
   const last = items.at(-1);
   return {
@@ -147,18 +145,29 @@ export async function* streamStatementLines(
   periodId: string,
   partnerId: string,
 ): AsyncGenerator<StatementLine> {
-  const window = await periodWindow(db, periodId);
-  const start = { transferId: '', kind: '', currency: '' };
-  const chunks = partnerLines(
-    db,
-    window,
-    partnerId,
-    start,
-    Number.MAX_SAFE_INTEGER,
-    statementStreamBatch,
-  );
-  for await (const chunk of chunks) {
-    for (const row of chunk) yield lineFromRow(row, partnerId);
+  const client = await db.pool.connect();
+  try {
+    await client.query('begin read only');
+    await client.query("set local plan_cache_mode = 'force_generic_plan'");
+    const window = await periodWindow(client, periodId);
+    const start = { transferId: '', kind: '', currency: '' };
+    const chunks = partnerLines(
+      client,
+      window,
+      partnerId,
+      start,
+      Number.MAX_SAFE_INTEGER,
+      statementStreamBatch,
+    );
+    for await (const chunk of chunks) {
+      for (const row of chunk) yield lineFromRow(row, partnerId);
+    }
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
   }
 }
 
