@@ -122,6 +122,8 @@ function directLinesSql(
   sources: ExchangeSources,
   agreements: 'span' | 'lookup' = 'span',
 ): string {
+  // An origin's lines are read for their parties and prices only: no amounts to compute.
+  const amount = (expression: string) => (agreements === 'span' ? expression : 'null::bigint');
   return `
 select p.period_id, p.transfer_id, l.kind, p.currency_code,
        p.transfer_id as origin_transfer_id, l.debtor_id, l.creditor_id, l.settlement_currency,
@@ -130,11 +132,13 @@ select p.period_id, p.transfer_id, l.kind, p.currency_code,
 from (${pricedSql(members, sources, agreements)}) p
 cross join lateral (values
   (p.kind, p.debtor_id, p.creditor_id, coalesce(p.settlement_currency, ''), p.points,
-   p.unit_price, coalesce(settlement_amount_minor(p.points, p.unit_minor), 0), true),
+   p.unit_price, ${amount('coalesce(settlement_amount_minor(p.points, p.unit_minor), 0)')}, true),
   (p.kind || '_fee', p.agreement_partner_id, 'operator', p.settlement_currency, p.points,
-   p.fee_unit_price, settlement_amount_minor(p.points, p.fee_unit_minor), p.fee_unit_price > 0),
+   p.fee_unit_price, ${amount('settlement_amount_minor(p.points, p.fee_unit_minor)')},
+   p.fee_unit_price > 0),
   ('transfer_fee', p.agreement_partner_id, 'operator', p.settlement_currency, 0::bigint,
-   null::numeric, p.operator_fee_per_transfer_minor, p.operator_fee_per_transfer_minor > 0)
+   null::numeric, ${amount('p.operator_fee_per_transfer_minor')},
+   p.operator_fee_per_transfer_minor > 0)
 ) l(kind, debtor_id, creditor_id, settlement_currency, points, unit_price, amount_minor, included)
 where l.included`;
 }
