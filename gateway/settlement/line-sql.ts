@@ -309,37 +309,42 @@ cross join lateral (
 /** Each reversal of `members`, per kind and currency, with the origin it reverses. */
 function reversedSql(members: string): string {
   return `
-select g.*,
+select r.period_id, r.period_starts_at, r.transfer_id, r.code, r.created_at,
+       coalesce(r.external_id, r.transfer_id) as reference, r.related_id, x.kind,
+       x.currency_code, x.points,
        -- A refund relates to the purchase's earn when there is one; spent points it returns
        -- reverse the purchase's redemption, found by the same partner transaction id. A cancel
        -- relates to its hold and reverses the hold's post.
        case when related.code = 'hold' then post.id
-            when g.kind = 'reimbursement' and related.code <> 'redeem' then sibling.id
-            else g.related_id end as origin_id
-from (
-  select r.period_id, r.period_starts_at, r.transfer_id, r.code, r.created_at,
-         coalesce(r.external_id, r.transfer_id) as reference, r.related_id, k.kind,
-         p.currency_code, -sum(p.amount_points)::bigint as points
-  from ${members} r
-  join posting p on p.transfer_id = r.transfer_id
-  -- Scalar subqueries: one index probe per posting of the few reversals, never a hash of
-  -- every account or transfer.
+            when x.kind = 'reimbursement' and related.code <> 'redeem' then sibling.id
+            else r.related_id end as origin_id
+from ${members} r
+-- Per reversal, by index: its postings, the accounts they move between and the transfer it
+-- relates to (a few probes each, in whichever worker scans it, never a hash of every account
+-- or transfer).
+cross join lateral (
+  select k.kind, p.currency_code, -sum(p.amount_points)::bigint as points
+  from posting p
   cross join lateral (
     select settlement_reversal_kind(
       (select a.kind from account a where a.id = p.source_account_id),
       (select a.kind from account a where a.id = p.target_account_id), p.kind) as kind) k
-  where r.code in ('refund', 'cancel') and k.kind is not null
-  group by 1, 2, 3, 4, 5, 6, 7, 8, 9
-) g
+  where p.transfer_id = r.transfer_id and k.kind is not null
+  group by k.kind, p.currency_code
+) x
 cross join lateral (
   select t.id, t.code, t.partner_id, t.external_id, t.member_id from transfer t
-  where t.id = g.related_id offset 0) related
-left join transfer post on related.code = 'hold' and post.related_id = related.id
-                       and post.code = 'post'
+  where t.id = r.related_id offset 0) related
+left join lateral (
+  select h.id from transfer h
+  where related.code = 'hold' and h.related_id = related.id and h.code = 'post' offset 0
+) post on true
 left join lateral (
   select s.id from transfer s
-  where s.partner_id = related.partner_id and s.external_id = related.external_id
+  where x.kind = 'reimbursement' and related.code not in ('redeem', 'hold')
+    and s.partner_id = related.partner_id and s.external_id = related.external_id
     and s.member_id = related.member_id and s.code = 'redeem'
   order by s.id limit 1
-) sibling on g.kind = 'reimbursement' and related.code not in ('redeem', 'hold')`;
+) sibling on true
+where r.code in ('refund', 'cancel')`;
 }
