@@ -109,7 +109,8 @@ const candidatesMax = 20_000;
 
 /**
  * The partner's lines after `position`, in (transfer, kind, currency) order, at most `limit`
- * of them, fetched `chunk` candidate transfers at a time (growing when chunks yield few lines).
+ * of them, fetched `chunk` candidate transfers at a time, growing (up to `chunkMax`) when
+ * chunks yield few lines.
  */
 export async function* partnerLines(
   client: pg.PoolClient,
@@ -118,6 +119,7 @@ export async function* partnerLines(
   position: LinePosition,
   limit: number,
   chunk = candidatesFirst,
+  chunkMax = candidatesMax,
 ): AsyncGenerator<LineRow[]> {
   const owned = await client.query<{ code: string }>(
     'select code from currency where owner_partner_id = $1 order by code',
@@ -155,7 +157,7 @@ export async function* partnerLines(
     if (ids.length < size) return;
     from = ids.at(-1)!;
     inclusive = false;
-    size = Math.min(size * 4, candidatesMax);
+    size = Math.min(size * 4, chunkMax);
   }
 }
 

@@ -158,6 +158,7 @@ export async function* streamStatementLines(
       start,
       Number.MAX_SAFE_INTEGER,
       statementStreamBatch,
+      statementStreamBatch,
     );
     for await (const chunk of chunks) {
       for (const row of chunk) yield lineFromRow(row, partnerId);
