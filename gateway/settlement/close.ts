@@ -91,20 +91,7 @@ async function closeInTransaction(
   step(`fixed the cut-off of ${periodId}: it takes ${transfers} transfers`);
   const gross = await grossMatrix(sql, window, sources);
   step(`derived the gross matrix (${gross.length} directed flows)`);
-  await sql.query(
-    `insert into settlement_gross (period_id, settlement_currency, debtor_id, creditor_id,
-                                   amount_minor, obligation_count)
-     select $1, c, d, k, a, n
-     from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) as g(c, d, k, a, n)`,
-    [
-      periodId,
-      gross.map((flow) => flow.settlement_currency),
-      gross.map((flow) => flow.debtor_id),
-      gross.map((flow) => flow.creditor_id),
-      gross.map((flow) => flow.amount_minor),
-      gross.map((flow) => flow.lines),
-    ],
-  );
+  await writeGross(sql, periodId, gross);
   const obligations = gross.reduce((sum, flow) => sum + flow.lines, 0n);
   await sql.query(
     `update settlement_period
@@ -139,6 +126,24 @@ async function fixCutOff(sql: Sql, period: Period): Promise<unknown[]> {
     [period.id, takesFrom, snapshot],
   );
   return [period.id, takesFrom, period.startsAt, period.endsAt, snapshot];
+}
+
+/** Inserts the gross matrix the aggregate returned: a few rows, one per directed flow. */
+async function writeGross(sql: Sql, periodId: string, gross: GrossRow[]): Promise<void> {
+  await sql.query(
+    `insert into settlement_gross (period_id, settlement_currency, debtor_id, creditor_id,
+                                   amount_minor, obligation_count)
+     select $1, c, d, k, a, n
+     from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) as g(c, d, k, a, n)`,
+    [
+      periodId,
+      gross.map((flow) => flow.settlement_currency),
+      gross.map((flow) => flow.debtor_id),
+      gross.map((flow) => flow.creditor_id),
+      gross.map((flow) => flow.amount_minor),
+      gross.map((flow) => flow.lines),
+    ],
+  );
 }
 
 interface GrossRow {
