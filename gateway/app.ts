@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { Analytics } from './analytics/analytics';
 import { AuditLog } from './audit/audit-log';
 import { initOrm, migrate, observeOrmPool } from './db/orm';
 import { type DatabaseTimeouts, SqlDatabase } from './db/sql';
@@ -6,6 +7,9 @@ import { CrossProgramPayments } from './exchange/cross-program-payments';
 import { ExchangeAdmin } from './exchange/exchange-admin';
 import { ExchangeService } from './exchange/exchange-service';
 import { WalletValuation } from './exchange/wallet-valuation';
+import { SurveyAnswers } from './feedback/survey-answers';
+import { SurveyResultsReader } from './feedback/survey-results';
+import { Surveys } from './feedback/surveys';
 import { Ledger } from './ledger/ledger';
 import { MemberDataRights } from './members/data-rights';
 import { MemberDirectory } from './members/member-directory';
@@ -60,6 +64,14 @@ export interface App {
   receipts: MemberReceipts;
   vouchers: RewardVouchers;
   referrals: Referrals;
+  /** Partners' surveys: definitions, and the open ones members see. */
+  surveys: Surveys;
+  /** Members' answers to surveys (once each), rewarded through member events. */
+  surveyAnswers: SurveyAnswers;
+  /** Survey results for their partner: aggregates, and consented free text. */
+  surveyResults: SurveyResultsReader;
+  /** Earn, burn, active members, tiers, liability and breakage per partner and program. */
+  analytics: Analytics;
   /** Who changed which configuration, when, before and after. */
   audit: AuditLog;
   /** Members' export and erasure of their data. */
@@ -126,6 +138,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     receipts: new MemberReceipts(db, catalog, purchases, clock),
     vouchers: new RewardVouchers(db, clock),
     referrals,
+    surveys: new Surveys(db, catalog, clock),
+    surveyAnswers: new SurveyAnswers(db, purchases, clock),
+    surveyResults: new SurveyResultsReader(db),
+    analytics: new Analytics(db, catalog, clock),
     audit: new AuditLog(db),
     dataRights: new MemberDataRights(db, ledger, members, clock),
     webhooks: new WebhookSubscriptions(db, clock),

@@ -10,6 +10,7 @@ import {
 } from 'type-graphql';
 import * as exchangeErrors from '../gateway/exchange/errors';
 import * as federationErrors from '../gateway/federation/errors';
+import * as feedbackErrors from '../gateway/feedback/errors';
 import * as ledgerErrors from '../gateway/ledger/errors';
 import * as programErrors from '../gateway/programs/errors';
 import * as ruleErrors from '../gateway/rules/errors';
@@ -106,6 +107,7 @@ const errorClasses = [
   settlementErrors,
   tierErrors,
   ruleErrors,
+  feedbackErrors,
 ].flatMap((module) => Object.values(module).filter(isErrorClass));
 
 const resultTypeByClass = new Map<ErrorClass, ClassType<ErrorResult>>();

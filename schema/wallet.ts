@@ -89,6 +89,9 @@ export class WalletEntry {
   @Field(() => [BalanceChange], { description: 'The change per currency.' })
   changes!: BalanceChange[];
 
+  /** Set for earns, read by the campaignLines field. */
+  earn?: boolean;
+
   @Field({ description: 'When it happened.' })
   createdAt!: Date;
 }

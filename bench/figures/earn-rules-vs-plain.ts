@@ -85,8 +85,8 @@ export const earnRulesVsPlain: Experiment = {
 
 /**
  * 20 coalition campaigns in BRU, of the kinds partners run: product multipliers (some for a
- * tier), channel bonuses, basket thresholds, minimum quantities, step by step (a first purchase,
- * once per member), once a day, a budget, one exclusive and one stop.
+ * tier), channel bonuses, basket thresholds, minimum quantities, a birthday week, step by step (a
+ * first purchase, once per member), once a day, a budget, one exclusive and one stop.
  * Most match the bench basket, so every earn is priced in four tier worlds with several lines.
  */
 export async function seedRules(databaseUrl: string): Promise<void> {
@@ -133,7 +133,7 @@ export async function seedRules(databaseUrl: string): Promise<void> {
         effects: [{ kind: 'bonus', points: BigInt(5 + index) }],
       });
     }
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 3; i++) {
       definitions.push({
         ...base,
         name: `Basket over ${(i + 1) * 20} EUR`,
@@ -153,6 +153,15 @@ export async function seedRules(databaseUrl: string): Promise<void> {
         effects: [{ kind: 'multiply', multiplierBp: 15_000, filter: filter(category) }],
       });
     }
+    // The member's birthday week (a probe of the member row in the batch): the bench members'
+    // birthdays are spread over the year, so about 1 in 26 earns gets it.
+    definitions.push({
+      ...base,
+      name: 'Birthday week',
+      priority: 25,
+      conditions: [{ kind: 'birthday', scope: 'days', days: 7 }],
+      effects: [{ kind: 'bonus', points: 20n }],
+    });
     // Limited: step by step (once per member ever), once a day, and a budgeted campaign.
     definitions.push({
       ...base,
@@ -200,6 +209,13 @@ export async function seedRules(databaseUrl: string): Promise<void> {
       const created = await app.rules.createRule(operator, { currency: rulesCurrency, definition });
       if (created instanceof DomainError) throw new Error(`bench rule: ${created.message}`);
     }
+    if (definitions.length !== 20) throw new Error('the bench runs exactly 20 rules');
+    // Birthdays spread over the year (the 1st to the 28th of each month).
+    await app.db.query(
+      `update member set birth_month = 1 + abs(hashtext(id)) % 12,
+                         birth_day = 1 + abs(hashtext(id) / 12) % 28
+       where id like 'mbr_bench_%' and birth_month is null`,
+    );
   } finally {
     await app.close();
   }

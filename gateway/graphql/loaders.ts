@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { App } from '../app';
+import type { EarnLine } from '../ledger/earn';
 import { expiringSoonDaysDefault } from '../ledger/limits';
 import type { MemberBalance } from '../ledger/queries';
 import { MemberRecord } from '../members/member.entity';
@@ -23,6 +24,8 @@ export interface Loaders {
   currency: DataLoader<string, CurrencyRecord | null>;
   member: DataLoader<string, MemberRecord | null>;
   balances: DataLoader<string, MemberBalance[]>;
+  /** Earning rules' receipt lines of earns, by transfer id. */
+  ruleLines: DataLoader<string, EarnLine[]>;
 }
 
 export function createLoaders(app: App, request: RequestContext): Loaders {
@@ -37,6 +40,10 @@ export function createLoaders(app: App, request: RequestContext): Loaders {
       const members = await request.em.find(MemberRecord, { id: { $in: [...ids] } });
       const byId = new Map(members.map((member) => [member.id, member]));
       return ids.map((id) => byId.get(id) ?? null);
+    }),
+    ruleLines: new DataLoader(async (transferIds) => {
+      const lines = await app.ledger.ruleLines(transferIds);
+      return transferIds.map((id) => lines.get(id) ?? []);
     }),
     balances: new DataLoader(async (memberIds) => {
       const rows = await app.ledger.balances(memberIds, expiringBefore);

@@ -106,6 +106,7 @@ export function walletEntryObject(transfer: TransferView, memberId: string): Wal
       }),
     ),
     createdAt: transfer.createdAt,
+    earn: transfer.code === 'earn',
   });
 }
 

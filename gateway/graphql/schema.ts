@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { AnalyticsResolver } from './resolvers/analytics.resolver';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { DataRightsResolver } from './resolvers/data-rights.resolver';
 import { DonationResolver } from './resolvers/donations.resolver';
@@ -11,6 +12,7 @@ import {
   PayAcrossProgramsSuccessResolver,
 } from './resolvers/exchange.resolver';
 import { ExchangeAdminResolver } from './resolvers/exchange-admin.resolver';
+import { FeedbackResolver } from './resolvers/feedback.resolver';
 import { JobsResolver } from './resolvers/jobs.resolver';
 import { LiabilitiesResolver } from './resolvers/liabilities.resolver';
 import { MemberResolver } from './resolvers/members.resolver';
@@ -33,6 +35,7 @@ import { TransferResolver } from './resolvers/transfers.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
 import { VoucherResolver } from './resolvers/vouchers.resolver';
 import { WalletResolver } from './resolvers/wallet.resolver';
+import { WalletEntryResolver } from './resolvers/wallet-entry.resolver';
 import { BalanceValueResolver, WalletValueResolver } from './resolvers/wallet-value.resolver';
 import { WebhookResolver } from './resolvers/webhooks.resolver';
 
@@ -48,6 +51,7 @@ export const resolvers = [
   ReceiptResolver,
   VoucherResolver,
   ReferralResolver,
+  WalletEntryResolver,
   TransferResolver,
   ExchangeResolver,
   ConversionQuoteResolver,
@@ -63,6 +67,8 @@ export const resolvers = [
   StatementResolver,
   ReconciliationResolver,
   LiabilitiesResolver,
+  AnalyticsResolver,
+  FeedbackResolver,
   TierResolver,
   MembershipResolver,
   AuditResolver,

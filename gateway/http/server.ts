@@ -13,6 +13,7 @@ import type { Caller } from '../shared/context';
 import { required } from '../shared/invariant';
 import { deadlineExceeded, type TransientFailure, transientFailureOf } from '../shared/transient';
 import { Admission, callerKey, defaultRequestLimits, type RequestLimits } from './admission';
+import { analyticsExportPath, sendAnalyticsExport } from './analytics-export';
 import type { OperationClassifier, OperationKind } from './cacheable-operations';
 import type { CompiledOperations } from './compiled-operations';
 import { memberExportPath, sendMemberExport } from './member-export';
@@ -181,6 +182,13 @@ async function handle(
     const caller = await callerOrRefusal(options, request, response);
     record.caller = caller;
     if (caller) await sendMemberExport(options.app, caller, record.requestId, url.search, response);
+    return;
+  }
+  if (url.pathname === analyticsExportPath && request.method === 'GET') {
+    const caller = await callerOrRefusal(options, request, response);
+    record.caller = caller;
+    if (caller)
+      await sendAnalyticsExport(options.app, caller, record.requestId, url.search, response);
     return;
   }
   if (answeredOutsideGraphQL(options, url.pathname, request, response)) return;

@@ -80,6 +80,16 @@ export const jobDefinitions: readonly JobDefinition[] = Object.freeze([
     'referrals whose new member made a qualifying purchase reward both members, once',
     (app, run) => app.referrals.rewardDue(run.asOf),
   ),
+  sweep(
+    'survey-rewards',
+    'survey answers whose member event was not recorded (a stop mid-answer) are rewarded',
+    (app, run) =>
+      app.surveyAnswers.recordPendingRewards(
+        app.systemContext('survey-rewards'),
+        run.asOf,
+        run.progress,
+      ),
+  ),
   {
     // Hourly, so a day's reminders go out early in the day; idempotent per member, currency
     // and UTC day (the events' dedupe key), whatever the number of runs.

@@ -479,7 +479,26 @@ function storedVoucher(voucher: IssuedVoucher): StoredVoucher {
 /** A replayed earn's receipt with the rule lines of the grants on its transfer (not stored). */
 function rulePriced(receipt: EarnReceipt, grants: StoredGrant[] | null): EarnReceipt {
   if (!grants || grants.length === 0) return receipt;
-  const lines = grants.map((grant): EarnLine => {
+  return withRuleLines(receipt, grantLines(grants));
+}
+
+/**
+ * The receipt's rule lines of the grants stored on an earn's transfer (transfer.rule_grants):
+ * replays and the wallet history read them.
+ */
+export async function ruleLinesOf(
+  sql: Sql,
+  transferIds: readonly string[],
+): Promise<Map<string, EarnLine[]>> {
+  const rows = await sql.query<{ id: string; rule_grants: StoredGrant[] }>(
+    'select id, rule_grants from transfer where id = any($1::text[]) and rule_grants is not null',
+    [transferIds],
+  );
+  return new Map(rows.rows.map((row) => [row.id, grantLines(row.rule_grants)]));
+}
+
+function grantLines(grants: readonly StoredGrant[]): EarnLine[] {
+  return grants.map((grant): EarnLine => {
     const line: EarnLine = {
       kind: 'rule',
       points: BigInt(grant.p),
@@ -498,7 +517,6 @@ function rulePriced(receipt: EarnReceipt, grants: StoredGrant[] | null): EarnRec
     }
     return line;
   });
-  return withRuleLines(receipt, lines);
 }
 
 /** The receipt with rule lines after its own, their points added. */

@@ -4,7 +4,14 @@ import { type Clock, systemClock } from '../shared/clock';
 import { catchDomainError, DomainError } from '../shared/errors';
 import type { DeadlineAt } from '../shared/transient';
 import { AccountDirectory } from './accounts';
-import { type EarnEntry, type EarnReceipt, postEarns, TierReceiptParts } from './earn';
+import {
+  type EarnEntry,
+  type EarnLine,
+  type EarnReceipt,
+  postEarns,
+  ruleLinesOf,
+  TierReceiptParts,
+} from './earn';
 import { EarnBatcher } from './earn-batcher';
 import {
   type CancelEntry,
@@ -75,6 +82,11 @@ export class Ledger {
    */
   onMembersChanged(listener: MembersChanged): void {
     this.listeners.push(listener);
+  }
+
+  /** The earning rules' receipt lines of earns, by transfer id (earns without rules: absent). */
+  ruleLines(transferIds: readonly string[]): Promise<Map<string, EarnLine[]>> {
+    return ruleLinesOf(this.db, transferIds);
   }
 
   /** Tells the listeners of members a write outside the ledger's own methods changed (grants). */

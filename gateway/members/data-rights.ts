@@ -108,6 +108,13 @@ export class MemberDataRights {
     );
     await sql.query('delete from member_link where member_id = $1', [memberId]);
     await sql.query('delete from member_link_code where member_id = $1', [memberId]);
+    // Survey answers stay counted in their partners' results, without the member's words.
+    await sql.query(
+      `update survey_response set text_value = null
+       where answer_id in (select id from survey_answer where member_id = $1)
+         and text_value is not null`,
+      [memberId],
+    );
     // Who and when, never what: the log is append-only and must not keep the erased data.
     await recordAudit(sql, ctx, {
       entity: 'member',
@@ -122,9 +129,9 @@ export class MemberDataRights {
 
   /**
    * Everything about a member as JSON text, in chunks: profile, partner links, link codes,
-   * balances, lots, holds, tiers (standing, grants, VIP terms, tier changes) and the full
-   * history with postings. Read page by page, so a long
-   * history never sits in memory at once. Errors (`exportMemberErrors`): InvalidInput,
+   * balances, lots, holds, tiers (standing, grants, VIP terms, tier changes), vouchers,
+   * referrals, receipts, survey answers and the full history with postings. Read page by page,
+   * so a long history never sits in memory at once. Errors (`exportMemberErrors`): InvalidInput,
    * NotFound, Forbidden (another member's, or a caller who is neither), returned before the
    * first chunk.
    */
@@ -236,6 +243,7 @@ export class MemberDataRights {
       [memberId],
     );
     yield `,"receipts":${json(receipts.rows)}`;
+    yield* arraySection('surveyAnswers', (after) => this.surveyAnswersPage(memberId, after));
     yield* arraySection('transfers', async (after) => {
       const page = await this.ledger.transfers({ memberId }, pageSizeMax, after);
       return { items: page.items, after: page.hasNextPage ? page.endCursor : null };
@@ -261,6 +269,23 @@ export class MemberDataRights {
               to_rank as "toRank", reason, detail
        from tier_event where member_id = $1 and id > $2::bigint order by id limit $3`,
       [memberId, after ?? '0', exportPageSize],
+    );
+    return { items: rows.rows, after: nextAfter(rows.rows, (row) => row.id) };
+  }
+
+  /** The member's survey answers with their responses (text, unless erased). */
+  private async surveyAnswersPage(memberId: string, after: string | null) {
+    const rows = await this.db.query<{ id: string }>(
+      `select a.id, a.survey_id as "surveyId", a.client_answer_id as "clientAnswerId",
+              a.consent_to_share_text as "consentToShareText", a.reward_state as "rewardState",
+              a.reward_points::text as "rewardPoints", a.reward_transfer_id as "rewardTransferId",
+              a.created_at as "createdAt",
+              coalesce((select json_agg(json_build_object('questionId', r.question_id,
+                          'rating', r.rating, 'choiceIds', r.choice_ids, 'text', r.text_value)
+                          order by r.question_id)
+                        from survey_response r where r.answer_id = a.id), '[]') as responses
+       from survey_answer a where a.member_id = $1 and a.id > $2 order by a.id limit $3`,
+      [memberId, after ?? '', exportPageSize],
     );
     return { items: rows.rows, after: nextAfter(rows.rows, (row) => row.id) };
   }

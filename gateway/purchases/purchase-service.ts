@@ -240,7 +240,9 @@ export class PurchaseService {
 
   /**
    * Records a member event at the calling partner (a completed profile, an installed app, a
-   * review...) and gives what the partner's and the coalition's rules on that event type give,
+   * review...), or a coalition-wide one by the operator (issued by the currency's owner, for any
+   * member, rewarded by the coalition campaigns only), and gives what the partner's and the
+   * coalition's rules on that event type give,
    * decided by the earn batch like a purchase's rule points (limits such as once per member
    * included). Idempotent on the event id. An event no rule rewards is recorded with 0 points
    * and no transfer. Errors (`memberEventErrors`): InvalidInput, NotFound, CurrencyNotSupported,
@@ -251,11 +253,20 @@ export class PurchaseService {
     input: MemberEventInput,
   ): Promise<MemberEventReceipt | ErrorOf<typeof memberEventErrors>> {
     return failsWith(memberEventErrors, async () => {
-      const { partnerId } = requireCaller(ctx, 'partner');
-      const partner = await this.partnerFor(partnerId);
+      const caller = requireCaller(ctx, 'partner', 'operator');
       const currency = await this.currencyFor(input.currency);
+      // The operator's events (coalition-wide actions) are issued in the currency owner's name,
+      // rewarded by the coalition campaigns only, for any member (migrations/0036).
+      const byOperator = caller.kind === 'operator';
+      const partnerId = byOperator ? currency.ownerPartnerId : caller.partnerId;
+      const partner = await this.partnerFor(partnerId);
+      if (byOperator && input.member.memberId === undefined) {
+        throw new InvalidInput('member', 'the operator names members by memberId');
+      }
       const terms = await this.catalog.partnerTerms(partnerId, currency.code);
-      if (!terms?.earns) throw new CurrencyNotSupported(currency.code, partnerId, 'earn');
+      if (!byOperator && !terms?.earns) {
+        throw new CurrencyNotSupported(currency.code, partnerId, 'earn');
+      }
       requirePattern(
         'type',
         input.type,
@@ -265,14 +276,19 @@ export class PurchaseService {
       const eventId = requireReference('eventId', input.eventId, 190);
       const member = memberRefFor(input.member);
       const now = this.clock.now();
-      const rules = (await this.rules.priceEarn(partnerId, currency.code, {
-        at: now,
-        channel: null,
-        purchase: null,
-        basket: [],
-        basePoints: 0n,
-        event: input.type,
-      })) ?? { candidates: [], worlds: [[]] };
+      const rules = (await this.rules.priceEarn(
+        partnerId,
+        currency.code,
+        {
+          at: now,
+          channel: null,
+          purchase: null,
+          basket: [],
+          basePoints: 0n,
+          event: input.type,
+        },
+        { coalitionOnly: byOperator },
+      )) ?? { candidates: [], worlds: [[]] };
       const [outcome] = await this.ledger.earn([
         {
           transferId: newId('trf'),
@@ -280,17 +296,21 @@ export class PurchaseService {
           member,
           currency: currency.code,
           points: 0n,
-          // An event is its own "purchase": one per event id at the partner.
-          transactionId: `event:${eventId}`,
+          // An event is its own "purchase": one per event id at the partner (the operator's
+          // have their own namespace at the currency's owner).
+          transactionId: byOperator ? `event:operator:${eventId}` : `event:${eventId}`,
           purchase: null,
           createdAt: now,
           maturesAt: null,
           lotExpiresAt: currency.expiryMonths ? addMonths(now, currency.expiryMonths) : null,
-          description: `${input.type.replace(/_/g, ' ')} at ${partner.name}`,
+          description: byOperator
+            ? `${input.type.replace(/_/g, ' ')} in the coalition`
+            : `${input.type.replace(/_/g, ' ')} at ${partner.name}`,
           lines: [],
           rules,
           claim: {
-            scope: partnerId,
+            // 'operator' also tells the earn batch to resolve the member without a link.
+            scope: byOperator ? 'operator' : partnerId,
             operation: 'event',
             key: requireReference('idempotencyKey', input.idempotencyKey ?? eventId),
             requestHash: requestHash({ ...input, idempotencyKey: undefined }),

@@ -290,11 +290,23 @@ function candidateOf(
   };
 }
 
-/** The date at an instant in a time zone, as YYYY-MM-DD. */
+/**
+ * The date at an instant in a time zone, as YYYY-MM-DD; like periodKey, one Intl call per zone
+ * and quarter hour of UTC (a birthday rule is a candidate on every earn).
+ */
 function localDateString(at: Date, timeZone: string): string {
-  const { year, month, day } = localDate(at, timeZone);
-  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  const key = `${timeZone}\u0000${Math.floor(at.getTime() / 900_000)}`;
+  let found = localDates.get(key);
+  if (found === undefined) {
+    const { year, month, day } = localDate(at, timeZone);
+    found = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+    if (localDates.size >= 1_000) localDates.clear();
+    localDates.set(key, found);
+  }
+  return found;
 }
+
+const localDates = new Map<string, string>();
 
 /** A member's dates that birthday and anniversary conditions look at. */
 export interface MemberDates {

@@ -196,10 +196,14 @@ export class RuleService {
     partnerId: string,
     currency: string,
     facts: EarnFacts,
+    options: { coalitionOnly?: boolean } = {},
   ): Promise<RuleWorlds | null> {
     const set = await this.pricingSet(partnerId, currency);
     if (set.rules.length === 0) return null;
-    const rules = set.rules.filter((rule) => rule.inForceAt(facts.at));
+    const rules = set.rules.filter(
+      (rule) =>
+        rule.inForceAt(facts.at) && (!options.coalitionOnly || rule.ownerPartnerId === null),
+    );
     if (rules.length === 0) return null;
     return priceRules(rules, facts, set.tiersAt(facts.at));
   }

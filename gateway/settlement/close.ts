@@ -1,26 +1,25 @@
-import { strict as assert } from 'node:assert';
 import type { Sql, SqlDatabase } from '../db/sql';
 import type { Clock } from '../shared/clock';
 import { AgreementMissing, PeriodStateConflict } from './errors';
 import { lateTransferLookbackMs } from './limits';
-import type { Period } from './model';
 import {
-  adjustmentObligationsSql,
-  assignTransfersSql,
-  createBatchSql,
-  directObligationsSql,
-  grossMatrixSql,
-  missingAgreementSql,
-  reversalObligationsSql,
-} from './obligation-sql';
+  conversionSources,
+  type ExchangeSources,
+  grossSql,
+  linesSql,
+  periodMembersSql,
+} from './line-sql';
+import type { Period } from './model';
 import { findPeriod, lockSettlement } from './periods';
 
 /** Lines a close prints as it goes (it may take a while for a million transfers). */
 export type CloseProgress = (line: string) => void;
 
 /**
- * Closes a period in ONE transaction: assigns it every transfer created before its end that no
- * earlier period took, derives their obligations, writes the gross matrix, marks it closed.
+ * Closes a period in ONE transaction: fixes its cut-off (which transfers it takes: those
+ * created before its end that this transaction sees committed and no earlier period took),
+ * derives their obligations in one aggregate, writes the gross matrix, marks it closed. Nothing
+ * is written per transfer: statements derive their lines when read (line-sql.ts).
  * A crash or an error at any point leaves nothing behind, so a retry starts clean; closing a
  * closed period changes nothing and returns it as it is (same counts). Two closes at once wait
  * on the settlement lock; the second then finds the period closed.
@@ -35,15 +34,9 @@ export async function closePeriod(
   closedBy: string,
   progress: CloseProgress = () => undefined,
 ): Promise<Period> {
-  const sources = await exchangeSources(db);
-  try {
-    return await db.transaction((sql) =>
-      closeInTransaction(sql, clock, periodId, closedBy, sources, progress),
-    );
-  } catch (error) {
-    if (!isMissingAgreement(error)) throw error;
-    return describeMissingAgreement(db, periodId, sources);
-  }
+  return db.transaction((sql) =>
+    closeInTransaction(sql, clock, periodId, closedBy, conversionSources, progress),
+  );
 }
 
 async function closeInTransaction(
@@ -80,147 +73,113 @@ async function closeInTransaction(
     );
   }
 
-  // The default 4 MB split the close's hash joins into 16 batches on disk and spilled its sorts
-  // (auto_explain at 1,000,000 transfers); 64 MB (128 MB per hash) keeps them in memory.
+  // Sorting and hashing a million lines stays in memory with 64 MB (128 MB per hash).
   await sql.query("set local work_mem = '64MB'");
+  // Joined by merge, every transfer was sorted by its agreement's key first (an external sort
+  // of a million rows); by hash, each worker joins as it scans.
+  await sql.query('set local enable_mergejoin = off');
   const started = Date.now();
   const step = (line: string) =>
     progress(`${line} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  const transfers = await assignTransfers(sql, period);
-  step(`assigned ${transfers} transfers to ${periodId}`);
-  const direct = await loadObligationPartition(sql, periodId, sources, step);
-  const reversals = await sql.query(reversalObligationsSql, [periodId]);
-  step(`derived ${reversals.rowCount} reversals from refunds`);
-  const adjustments = await sql.query(adjustmentObligationsSql, [periodId]);
-  step(`took ${adjustments.rowCount} finance adjustments`);
-  const gross = await sql.query(grossMatrixSql, [periodId]);
-  step(`wrote the gross matrix (${gross.rowCount} directed flows)`);
-
-  const obligations = direct + (reversals.rowCount ?? 0) + (adjustments.rowCount ?? 0);
+  const window = await fixCutOff(sql, period);
+  const members = await sql.query<{ transfers: bigint; first: string | null; last: string | null }>(
+    `select count(*)::bigint as transfers, min(transfer_id) as first, max(transfer_id) as last
+     from ${periodMembersSql()} m`,
+    window,
+  );
+  const { transfers, first, last } = members.rows[0]!;
+  step(`fixed the cut-off of ${periodId}: it takes ${transfers} transfers`);
+  const gross = await grossMatrix(sql, window, sources);
+  step(`derived the gross matrix (${gross.length} directed flows)`);
+  await writeGross(sql, periodId, gross);
+  const obligations = gross.reduce((sum, flow) => sum + flow.lines, 0n);
   await sql.query(
     `update settlement_period
-     set status = 'closed', closed_at = $2, closed_by = $3, transfer_count = $4, obligation_count = $5
+     set status = 'closed', closed_at = $2, closed_by = $3, transfer_count = $4,
+         obligation_count = $5, first_transfer_id = $6, last_transfer_id = $7
      where id = $1`,
-    [periodId, now, closedBy, transfers, obligations],
+    [periodId, now, closedBy, transfers, obligations, first, last],
   );
   step(`closed ${periodId}`);
   return findPeriod(sql, periodId);
 }
 
 /**
- * Derives the direct obligations into a new partition of settlement_obligation for the period,
- * then indexes and attaches it. Loading a table without indexes or triggers and building each
- * index in one sorted pass is about twice as fast as inserting through the indexed parent;
- * once attached, the partition gets the parent's triggers, so nothing can be added to it after
- * the close. Reversals and adjustments (few) go through the parent afterwards.
+ * Fixes what the period takes: the transfers created in [takes_from, ends_at) that this
+ * transaction's snapshot sees committed and no earlier period took. The window reaches back
+ * before the period's start (never before the first period's) for transfers stamped earlier
+ * but committed after the previous close. Set while the period is still open, in the closing
+ * transaction, so settlement_period_of counts the period from here on (and a rollback leaves
+ * nothing). Returns the parameters periodMembersSql reads.
  */
-async function loadObligationPartition(
-  sql: Sql,
-  periodId: string,
-  sources: ExchangeSources,
-  step: (line: string) => void,
-): Promise<number> {
-  assert.match(periodId, /^per_[a-z0-9]{26}$/);
-  const partition = `settlement_obligation_${periodId}`;
-  await sql.query(
-    `create table ${partition} (like settlement_obligation including defaults including constraints)`,
-  );
-  const direct = await sql.query(directObligationsSql(partition, sources.base, sources.join), [
-    periodId,
-  ]);
-  step(`derived ${direct.rowCount} obligations from earns, redemptions and conversions`);
-  await sql.query(`alter table ${partition} add constraint ${partition}_period
-                   check (period_id = '${periodId}')`);
-  await sql.query(
-    `alter table ${partition} add primary key (period_id, transfer_id, kind, currency_code)`,
-  );
-  // Sorting a million keys in memory rather than in temporary files halves each build.
-  await sql.query("set local maintenance_work_mem = '256MB'");
-  await sql.query(`create index on ${partition} (debtor_id, transfer_id, kind, currency_code)`);
-  await sql.query(`create index on ${partition} (creditor_id, transfer_id, kind, currency_code)`);
-  await sql.query(
-    `create index on ${partition} (origin_transfer_id) where origin_transfer_id <> transfer_id`,
-  );
-  await sql.query(
-    `alter table settlement_obligation attach partition ${partition} for values in ('${periodId}')`,
-  );
-  // Statistics now, not when autovacuum gets to it: statements are read right after a close.
-  await sql.query(`analyze ${partition}`);
-  step('indexed, analysed and attached them');
-  return direct.rowCount ?? 0;
-}
-
-/**
- * Fills settlement_item and the batch table. The window reaches back before the period's start
- * (never before the first period's) to take transfers stamped earlier but committed after the
- * previous close.
- */
-async function assignTransfers(sql: Sql, period: Period): Promise<bigint> {
-  const first = await sql.query<{ starts_at: Date }>(
-    'select min(starts_at) as starts_at from settlement_period',
+async function fixCutOff(sql: Sql, period: Period): Promise<unknown[]> {
+  const first = await sql.query<{ starts_at: Date; snapshot: string }>(
+    `select min(starts_at) as starts_at, pg_current_snapshot()::text as snapshot
+     from settlement_period`,
   );
   const lookback = new Date(period.startsAt.getTime() - lateTransferLookbackMs);
   const firstStart = first.rows[0]!.starts_at;
-  const lowerBound = lookback > firstStart ? lookback : firstStart;
-  await sql.query(createBatchSql);
-  const assigned = await sql.query<{ transfers: bigint }>(assignTransfersSql, [
-    period.id,
-    lowerBound,
-    period.endsAt,
-  ]);
-  // The planner knows nothing of a fresh temporary table until it is analysed.
-  await sql.query('analyze settlement_close_batch');
-  return assigned.rows[0]!.transfers;
-}
-
-/**
- * How a conversion's billable points are found: the `conversion` table's base_target_points
- * when the exchange module has created it, else the target posting (no bonus then).
- */
-interface ExchangeSources {
-  base: string;
-  join: string;
-}
-
-async function exchangeSources(db: SqlDatabase): Promise<ExchangeSources> {
-  const table = await db.query<{ found: boolean }>(
-    "select to_regclass('conversion') is not null as found",
+  const takesFrom = lookback > firstStart ? lookback : firstStart;
+  const snapshot = first.rows[0]!.snapshot;
+  await sql.query(
+    'update settlement_period set takes_from = $2, cutoff_snapshot = $3::pg_snapshot where id = $1',
+    [period.id, takesFrom, snapshot],
   );
-  return table.rows[0]!.found
-    ? {
-        base: 'coalesce(conversion.base_target_points, target.amount_points)',
-        join: 'left join conversion on conversion.transfer_id = b.transfer_id',
-      }
-    : { base: 'target.amount_points', join: '' };
+  return [period.id, takesFrom, period.startsAt, period.endsAt, snapshot];
 }
 
-function isMissingAgreement(error: unknown): boolean {
-  const constraint = (error as { constraint?: string }).constraint;
-  return constraint === 'obligation_needs_agreement' || constraint === 'obligation_priced';
+/** Inserts the gross matrix the aggregate returned: a few rows, one per directed flow. */
+async function writeGross(sql: Sql, periodId: string, gross: GrossRow[]): Promise<void> {
+  await sql.query(
+    `insert into settlement_gross (period_id, settlement_currency, debtor_id, creditor_id,
+                                   amount_minor, obligation_count)
+     select $1, c, d, k, a, n
+     from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) as g(c, d, k, a, n)`,
+    [
+      periodId,
+      gross.map((flow) => flow.settlement_currency),
+      gross.map((flow) => flow.debtor_id),
+      gross.map((flow) => flow.creditor_id),
+      gross.map((flow) => flow.amount_minor),
+      gross.map((flow) => flow.lines),
+    ],
+  );
+}
+
+interface GrossRow {
+  settlement_currency: string;
+  debtor_id: string;
+  creditor_id: string;
+  amount_minor: bigint;
+  lines: bigint;
+  unpriced: bigint;
 }
 
 /**
- * Throws AgreementMissing for the first transfer that lacked an agreement, found by running the
- * selection again in a transaction that the throw rolls back (nothing is written).
+ * The period's gross matrix in one aggregate over its derived lines (a plain SELECT, so the
+ * planner may run it in parallel; only its few rows come back). A line that needed terms no
+ * agreement gives fails the close with AgreementMissing, naming the first such transfer.
  */
-async function describeMissingAgreement(
-  db: SqlDatabase,
-  periodId: string,
+async function grossMatrix(
+  sql: Sql,
+  window: unknown[],
   sources: ExchangeSources,
-): Promise<never> {
-  return db.transaction(async (sql) => {
-    const period = await findPeriod(sql, periodId);
-    await assignTransfers(sql, period);
-    const rows = await sql.query<{
-      partner_id: string;
-      currency_code: string;
-      created_at: Date;
-      transfer_id: string;
-    }>(missingAgreementSql(sources.base, sources.join));
-    const row = rows.rows[0];
-    if (!row) {
-      throw new Error(`period ${periodId}: an obligation lacked an agreement, none is missing now`);
-    }
-    throw new AgreementMissing(row.partner_id, row.currency_code, row.created_at, row.transfer_id);
-  });
+): Promise<GrossRow[]> {
+  const gross = await sql.query<GrossRow>(grossSql(periodMembersSql(), sources), window);
+  if (gross.rows.every((row) => row.unpriced === 0n)) return gross.rows;
+  const lines = linesSql(periodMembersSql(), sources);
+  const missing = await sql.query<{
+    partner_id: string;
+    currency_code: string;
+    created_at: Date;
+    transfer_id: string;
+  }>(
+    `select agreement_partner_id as partner_id, currency_code, transfer_created_at as created_at,
+            transfer_id
+     from (${lines}) l where agreement_id is null and kind <> 'adjustment'
+     order by transfer_created_at, transfer_id limit 1`,
+    window,
+  );
+  const row = missing.rows[0]!;
+  throw new AgreementMissing(row.partner_id, row.currency_code, row.created_at, row.transfer_id);
 }

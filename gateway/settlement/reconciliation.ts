@@ -2,6 +2,7 @@ import type { Sql } from '../db/sql';
 import { InvalidInput, NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { reconciliationInsertBatch } from './limits';
+import { allPartnerLinesSql, periodWindow } from './line-reader';
 import type { Page } from './model';
 import type { PartnerRecord } from './reconciliation-records';
 import { closedPeriod } from './statements';
@@ -92,7 +93,14 @@ export async function submitReconciliation(
       submission.createdAt,
     ],
   );
-  await sql.query(matchSql, [id, submission.periodId, submission.partnerId]);
+  const window = await periodWindow(sql, submission.periodId);
+  await sql.query(matchSql, [
+    ...window.parameters,
+    submission.partnerId,
+    window.firstTransferId,
+    window.lastTransferId,
+    id,
+  ]);
   return findReconciliation(sql, id);
 }
 
@@ -133,31 +141,33 @@ async function insertRecords(sql: Sql, id: string, submission: Submission): Prom
   return count;
 }
 
-/** $1 reconciliation, $2 period, $3 partner. Amounts from the partner's side. */
+/**
+ * $1-$5 the period (periodMembersSql), $6 partner, $7-$8 the period's id range, $9
+ * reconciliation. Amounts from the partner's side.
+ */
 const matchSql = `
 with ours as (
   select reference, settlement_currency,
-         sum(case when creditor_id = $3 then amount_minor else -amount_minor end)::bigint as amount,
+         sum(case when creditor_id = $6 then amount_minor else -amount_minor end)::bigint as amount,
          count(*)::integer as lines,
-         case when count(distinct case when creditor_id = $3 then debtor_id else creditor_id end) = 1
-              then min(case when creditor_id = $3 then debtor_id else creditor_id end) end
+         case when count(distinct case when creditor_id = $6 then debtor_id else creditor_id end) = 1
+              then min(case when creditor_id = $6 then debtor_id else creditor_id end) end
            as counterparty_id,
          case when count(distinct transfer_id) = 1 then min(transfer_id) end as transfer_id
-  from settlement_obligation
-  where period_id = $2 and (debtor_id = $3 or creditor_id = $3)
+  from (${allPartnerLinesSql}) lines
   group by reference, settlement_currency
 ), theirs as (
   select reference, settlement_currency, sum(amount_minor)::bigint as amount,
          count(*)::integer as lines,
          case when count(distinct counterparty_id) = 1 and count(counterparty_id) = count(*)
               then min(counterparty_id) end as counterparty_id
-  from reconciliation_record where reconciliation_id = $1
+  from reconciliation_record where reconciliation_id = $9
   group by reference, settlement_currency
 )
 insert into reconciliation_item (reconciliation_id, reference, settlement_currency, status,
   our_amount_minor, their_amount_minor, our_line_count, their_line_count, counterparty_id,
   transfer_id)
-select $1, coalesce(o.reference, t.reference), coalesce(o.settlement_currency, t.settlement_currency),
+select $9, coalesce(o.reference, t.reference), coalesce(o.settlement_currency, t.settlement_currency),
        case when o.reference is null then 'missing_on_our_side'
             when t.reference is null then 'missing_on_their_side'
             when o.amount = t.amount then 'matched'

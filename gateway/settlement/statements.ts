@@ -2,6 +2,7 @@ import type { Sql, SqlDatabase } from '../db/sql';
 import { InvalidInput } from '../shared/errors';
 import { PeriodStateConflict } from './errors';
 import { statementStreamBatch } from './limits';
+import { type LineRow, partnerLines, periodWindow, withLineReader } from './line-reader';
 import type {
   CounterpartyTotal,
   GrossFlow,
@@ -16,9 +17,9 @@ import { bilateralNets, netPositions, paymentInstructions } from './netting';
 import { findPeriod } from './periods';
 
 /**
- * What a closed period says: its netting for the operator, and each partner's statement. All of
- * it is read from what the close froze (the gross matrix and the obligations), so it never
- * changes once the period is closed.
+ * What a closed period says: its netting for the operator, and each partner's statement. The
+ * gross matrix is what the close wrote; lines are derived from the period's transfers and the
+ * agreements in force, all immutable once the period is closed, so none of it ever changes.
  */
 
 /** The period, which must be closed. Errors: NotFound, PeriodStateConflict. */
@@ -105,37 +106,39 @@ export async function statement(sql: Sql, periodId: string, partnerId: string): 
 }
 
 /**
- * One page of a partner's statement lines, in transfer order. The two halves (as debtor, as
- * creditor) each walk their own index in order, so a page costs the same however deep it is.
+ * One page of a partner's statement lines, in transfer order, derived from the transfers of
+ * the page only (line-reader.ts): a page costs the same however deep it is.
  */
 export async function statementLines(
-  sql: Sql,
+  db: SqlDatabase,
   periodId: string,
   partnerId: string,
   first: number,
   after: string | null,
 ): Promise<Page<StatementLine>> {
   const position = after === null ? null : decodeCursor(after);
-  const rows = await sql.query<LineRow>(linesSql('limit $6'), [
-    periodId,
-    partnerId,
-    position?.transferId ?? '',
-    position?.kind ?? '',
-    position?.currency ?? '',
-    first + 1,
-  ]);
-  const items = rows.rows.slice(0, first).map((row) => lineFromRow(row, partnerId));
+  const rows = await withLineReader(db, async (client) => {
+    const window = await periodWindow(client, periodId);
+    const start = position ?? { transferId: '', kind: '', currency: '' };
+    const read: LineRow[] = [];
+    for await (const chunk of partnerLines(client, window, partnerId, start, first + 1)) {
+      read.push(...chunk);
+    }
+    return read;
+  });
+  const items = rows.slice(0, first).map((row) => lineFromRow(row, partnerId));
   const last = items.at(-1);
   return {
     items,
     endCursor: last ? encodeCursor(last) : null,
-    hasNextPage: rows.rows.length > first,
+    hasNextPage: rows.length > first,
   };
 }
 
 /**
- * Every line of a partner's statement, in transfer order, fetched `statementStreamBatch` at a
- * time through a server-side cursor: memory stays flat however long the statement is.
+ * Every line of a partner's statement, in transfer order, derived `statementStreamBatch`
+ * candidate transfers at a time: memory stays flat however long the statement is. The period
+ * is closed, so what it derives cannot change between chunks.
  */
 export async function* streamStatementLines(
   db: SqlDatabase,
@@ -145,19 +148,20 @@ export async function* streamStatementLines(
   const client = await db.pool.connect();
   try {
     await client.query('begin read only');
-    await client.query(`declare statement_lines no scroll cursor for ${linesSql('')}`, [
-      periodId,
+    await client.query("set local plan_cache_mode = 'force_generic_plan'");
+    const window = await periodWindow(client, periodId);
+    const start = { transferId: '', kind: '', currency: '' };
+    const chunks = partnerLines(
+      client,
+      window,
       partnerId,
-      '',
-      '',
-      '',
-    ]);
-    for (;;) {
-      const batch = await client.query<LineRow>(
-        `fetch forward ${statementStreamBatch} from statement_lines`,
-      );
-      for (const row of batch.rows) yield lineFromRow(row, partnerId);
-      if (batch.rows.length < statementStreamBatch) break;
+      start,
+      Number.MAX_SAFE_INTEGER,
+      statementStreamBatch,
+      statementStreamBatch,
+    );
+    for await (const chunk of chunks) {
+      for (const row of chunk) yield lineFromRow(row, partnerId);
     }
     await client.query('commit');
   } catch (error) {
@@ -168,37 +172,6 @@ export async function* streamStatementLines(
   }
 }
 
-/** $1 period, $2 partner, $3-$5 the cursor (transfer id, kind, currency); '' from the start. */
-function linesSql(limit: string): string {
-  const half = (partyColumn: string) => `
-    (select ${lineColumns} from settlement_obligation
-     where period_id = $1 and ${partyColumn} = $2
-       and (transfer_id, kind, currency_code) > ($3::text, $4::text, $5::text)
-     order by transfer_id, kind, currency_code ${limit})`;
-  return `select * from (${half('debtor_id')} union all ${half('creditor_id')}) lines
-          order by transfer_id, kind, currency_code ${limit}`;
-}
-
-const lineColumns = `transfer_id, origin_transfer_id, transfer_code, reference, transfer_created_at,
-  kind, debtor_id, creditor_id, currency_code, points, trim_scale(unit_price)::text as unit_price,
-  settlement_currency, amount_minor`;
-
-interface LineRow {
-  transfer_id: string;
-  origin_transfer_id: string;
-  transfer_code: string;
-  reference: string;
-  transfer_created_at: Date;
-  kind: ObligationKind;
-  debtor_id: string;
-  creditor_id: string;
-  currency_code: string;
-  points: bigint;
-  unit_price: string | null;
-  settlement_currency: string;
-  amount_minor: bigint;
-}
-
 function lineFromRow(row: LineRow, partnerId: string): StatementLine {
   const receives = row.creditor_id === partnerId;
   return {
@@ -207,7 +180,7 @@ function lineFromRow(row: LineRow, partnerId: string): StatementLine {
     transferCode: row.transfer_code,
     reference: row.reference,
     createdAt: row.transfer_created_at,
-    kind: row.kind,
+    kind: row.kind as ObligationKind,
     counterpartyId: receives ? row.debtor_id : row.creditor_id,
     currency: row.currency_code,
     points: row.points,

@@ -100,6 +100,7 @@ export class NotFound extends DomainError {
       | 'receipt'
       | 'voucher'
       | 'referralCode'
+      | 'survey'
       | 'webhookSubscription',
     readonly reference: string,
   ) {

@@ -17,6 +17,8 @@ export type IdPrefix =
   | 'hld'
   | 'rul'
   | 'rct'
+  | 'svy'
+  | 'ans'
   | 'whs';
 
 let lastMs = 0;

@@ -159,6 +159,7 @@ describe('exporting a member’s data', () => {
       'tierInvitationsUsed',
       'vipSubscriptions',
       'tierEvents',
+      'surveyAnswers',
     ]) {
       expect(Array.isArray(data[section])).toBe(true);
     }

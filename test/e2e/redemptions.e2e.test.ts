@@ -2,7 +2,11 @@ import { createTestFederation, type TestFederation } from '../helpers/test-feder
 
 /** SkyAir's service "crashes" right after holding points when this is set: it never answers. */
 let crashAfterHold = false;
-const subgraphTimeoutMs = 1_000;
+/**
+ * Long enough that a partner’s normal answer never times out on a busy machine (1 s did, with
+ * the load average at 10), and below the request deadline (10 s); the crash case waits it out.
+ */
+const subgraphTimeoutMs = 5_000;
 let t: TestFederation;
 let alice: string;
 let bob: string;

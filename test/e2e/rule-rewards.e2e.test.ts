@@ -136,6 +136,21 @@ describe('rule rewards through the API', () => {
     });
     voucherCode = rule.voucher.code;
 
+    // The wallet history shows the campaign's line on the earn.
+    const history = await t.graphql(
+      bob,
+      '{ wallet { history(first: 3) { entries { reference campaignLines { description points voucher { code } } } } } }',
+    );
+    const earned = history.body.data.wallet.history.entries.find(
+      (entry: { reference: string }) => entry.reference === 'RR-1',
+    );
+    expect(earned.campaignLines).toEqual([
+      {
+        description: 'Spring: 10% off: -15.00 EUR, a free delivery voucher',
+        points: '0',
+        voucher: { code: rule.voucher.code },
+      },
+    ]);
     const mine = await t.graphql(bob, '{ myVouchers { nodes { code state reward partnerId } } }');
     expect(mine.body.data.myVouchers.nodes).toEqual([
       {

@@ -126,6 +126,7 @@ describe('scheduled jobs', () => {
       'quotes',
       'tiers',
       'referrals',
+      'survey-rewards',
       'points-expiring',
       'prune-job-runs',
     ]);

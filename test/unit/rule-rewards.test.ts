@@ -172,6 +172,68 @@ describe('rule rewards', () => {
     expect(await ledgerViolations(app.db)).toEqual([]);
   });
 
+  it('lets the operator record coalition-wide events for any member, rewarded by coalition campaigns only', async () => {
+    const operator = {
+      ...app.systemContext('test'),
+      caller: { kind: 'operator' as const, userId: 'ops-1' },
+    };
+    const window = {
+      startsAt: app.clock.now(),
+      endsAt: null,
+      daysOfWeek: [],
+      hours: null,
+      timeZone: 'UTC',
+    };
+    const onProfile = (partnerShareBp: number, points: bigint) => ({
+      name: `Profile completed ${points}`,
+      window,
+      priority: 0,
+      stacking: 'stackable' as const,
+      match: 'all' as const,
+      conditions: [{ kind: 'event' as const, types: ['profile_completed'] }],
+      effects: [{ kind: 'bonus' as const, points }],
+      partnerShareBp,
+      limits: { ...noLimits, perMember: { uses: 1, period: 'ever' as const } },
+    });
+    ok(await app.rules.createRule(operator, { currency: 'SKY', definition: onProfile(0, 250n) }));
+    // SkyAir's own event rule does not reward the operator's events.
+    ok(
+      await app.rules.createRule(app.asPartner('ptr_skyair'), {
+        currency: 'SKY',
+        definition: onProfile(10_000, 99n),
+      }),
+    );
+    const record = (member: { memberId?: string; externalId?: string }, eventId: string) =>
+      app.purchases.recordEvent(operator, {
+        member,
+        currency: 'SKY',
+        type: 'profile_completed',
+        eventId,
+      });
+    // Bob has no SkyAir card: the operator rewards him all the same, in SkyAir's name.
+    const first = ok(await record({ memberId: 'mbr_bob' }, 'PROFILE-BOB'));
+    expect(first.lines.map((line) => `${line.points} ${line.description}`)).toEqual([
+      '250 Profile completed 250: +250',
+    ]);
+    expect(ok(await record({ memberId: 'mbr_bob' }, 'PROFILE-BOB'))).toEqual(first);
+    expect(ok(await record({ memberId: 'mbr_bob' }, 'PROFILE-BOB-2')).points).toBe(0n);
+    const transfer = await app.db.query(
+      'select partner_id, member_id, external_id from transfer where id = $1',
+      [first.transferId],
+    );
+    expect(transfer.rows[0]).toEqual({
+      partner_id: 'ptr_skyair',
+      member_id: 'mbr_bob',
+      external_id: 'event:operator:PROFILE-BOB',
+    });
+    expect(failure(await record({ externalId: 'SK-100001' }, 'PROFILE-X'))).toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'member',
+    });
+    expect(failure(await record({ memberId: 'mbr_nobody' }, 'PROFILE-Y')).code).toBe('NOT_FOUND');
+    expect(await ledgerViolations(app.db)).toEqual([]);
+  });
+
   it('gives SkyAir’s birthday-month bonus once in the birthday month only', async () => {
     const skyair = app.asPartner('ptr_skyair');
     const miles = (transactionId: string) =>

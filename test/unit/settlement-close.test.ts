@@ -137,17 +137,21 @@ describe('closing a period', () => {
       `insert into settlement_item (transfer_id, period_id)
          select id, '${first.id}' from transfer where id not in (select transfer_id from settlement_item) limit 1`,
       `insert into settlement_gross values ('${first.id}', 'EUR', 'ptr_nordic', 'ptr_skyair', 1, 1)`,
-      ...['settlement_obligation', `settlement_obligation_${first.id}`].map(
-        (table) => `insert into ${table} (period_id, transfer_id, kind, currency_code,
-           origin_transfer_id, debtor_id, creditor_id, settlement_currency, points, unit_price,
-           amount_minor, agreement_id, transfer_code, reference, transfer_created_at)
-         values ('${first.id}', '${earnId}', 'adjustment', '', '${earnId}', 'ptr_nordic',
-           'ptr_skyair', 'EUR', 0, null, 1, null, 'adjust', 'x', now())`,
-      ),
+      `insert into settlement_obligation (period_id, transfer_id, kind, currency_code,
+         origin_transfer_id, debtor_id, creditor_id, settlement_currency, points, unit_price,
+         amount_minor, agreement_id, transfer_code, reference, transfer_created_at)
+       values ('${first.id}', '${earnId}', 'adjustment', '', '${earnId}', 'ptr_nordic',
+         'ptr_skyair', 'EUR', 0, null, 1, null, 'adjust', 'x', now())`,
+      // Lines are derived from the period's cut-off and the transfers' parties: neither moves.
+      `update settlement_period set cutoff_snapshot = pg_current_snapshot() where id = '${first.id}'`,
+      `update transfer set partner_id = 'ptr_nordic' where id = '${earnId}'`,
     ];
     for (const attempt of attempts) {
       await expect(app.db.query(attempt)).rejects.toThrow(/immutable/);
     }
+    await expect(
+      app.db.query(`update currency set owner_partner_id = 'ptr_nordic' where code = 'SKY'`),
+    ).rejects.toThrow(/currency_owner_is_fixed/);
   });
 
   it('takes a transfer stamped inside a closed period but committed after its close into the next', async () => {

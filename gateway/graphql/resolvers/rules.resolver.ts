@@ -98,9 +98,9 @@ export class RuleResolver {
     });
   }
 
-  @Authorized('partner')
+  @Authorized('partner', 'operator')
   @Mutation(() => RecordMemberEventResult, {
-    description: `Records something a member did (a completed profile, an installed app, a review...) and gives what the rules on that event type give, limits included. Idempotent on \`eventId\`. ${errorsDoc(memberEventErrors)}`,
+    description: `Records something a member did (a completed profile, an installed app, a review...) and gives what the rules on that event type give, limits included. A partner records events at itself; the operator records coalition-wide ones (members by memberId, issued in the currency owner’s name, rewarded by coalition campaigns only). Idempotent on \`eventId\`. ${errorsDoc(memberEventErrors)}`,
   })
   recordMemberEvent(@Arg('input') input: RecordMemberEventInput, @Ctx() ctx: GraphQLContext) {
     return respond(

@@ -3,6 +3,7 @@ import { useMutation, useQuery } from 'urql';
 import { CloseSettlementPeriodDocument, FinanceOverviewDocument } from '../generated/graphql';
 import { ErrorMessage, type ErrorResult, isErrorResult } from '../shared/errors';
 import { useI18n } from '../shared/i18n';
+import { Analytics } from './Analytics';
 import { Liabilities } from './Liabilities';
 import { PeriodSettlementView } from './PeriodSettlementView';
 import { Reconciliation } from './Reconciliation';
@@ -10,8 +11,9 @@ import { StatementView } from './StatementView';
 
 /**
  * The finance console: settlement periods (closing one is the operator's), a closed period's
- * net positions and payments, a partner's statement with its CSV, reconciliation, and the
- * liability per program. A partner's finance users see only their own data: the API decides.
+ * net positions and payments, a partner's statement with its CSV, reconciliation, the
+ * liability per program and analytics (earn, burn, members, breakage). A partner's finance
+ * users see only their own data: the API decides.
  */
 export function FinanceApp() {
   const { t, number, date } = useI18n();
@@ -107,6 +109,7 @@ export function FinanceApp() {
         <p>{t('choosePeriod')}</p>
       )}
       <Liabilities rows={programLiabilities} />
+      <Analytics partners={partners} fixedPartnerId={viewer.partnerId ?? null} />
     </div>
   );
 }
