@@ -63,6 +63,16 @@ export const figureDefinitions: Record<FigureName, { definition: string; target:
       'earns/s with baskets in a tiered program with 20 active earning rules (multipliers, channel and threshold bonuses, tier conditions, stacking) ÷ the same load in the same kind of program without rules, side by side',
     target: { comparison: '>=', value: 0.8, unit: 'ratio' },
   },
+  earn_outbox_vs_none: {
+    definition:
+      'earns/s (the earn_vs_tpcb load) with the outbox trigger appending points.earned events (numbered by the sequencer; subscriptions paused) ÷ the same load with the trigger disabled, same gateway, side by side; with delivery to 20 subscriptions in details',
+    target: { comparison: '>=', value: 0.97, unit: 'ratio' },
+  },
+  webhook_lag_p99: {
+    definition:
+      "p99 of the time from an earn (its occurredAt, before its batch commits) to its event's receipt at a subscriber on 127.0.0.1, under the earn_vs_tpcb load (20 partners, each subscribed)",
+    target: { comparison: '<=', value: 1_000, unit: 'ms' },
+  },
   overload_p99: {
     definition:
       'p99 latency of the acknowledged earns with 200 clients (the rest answered 503 BUSY within GATEWAY_QUEUE_WAIT_MS)',

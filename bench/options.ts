@@ -15,6 +15,8 @@ export const figureNames = [
   'overload_p99',
   'earn_tiers_vs_plain',
   'earn_rules_vs_plain',
+  'earn_outbox_vs_none',
+  'webhook_lag_p99',
 ] as const;
 export type FigureName = (typeof figureNames)[number];
 

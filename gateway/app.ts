@@ -26,6 +26,7 @@ import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
 import { TierMemberships } from './tiers/memberships';
 import { TierService } from './tiers/tier-service';
+import { WebhookSubscriptions } from './webhooks/subscriptions';
 
 /**
  * The domain services wired together over one database; no HTTP, no GraphQL. The server, the
@@ -75,6 +76,8 @@ export interface App {
   audit: AuditLog;
   /** Members' export and erasure of their data. */
   dataRights: MemberDataRights;
+  /** Partners' webhook subscriptions, their cursors and dead letters (docs/webhooks.md). */
+  webhooks: WebhookSubscriptions;
   /** A context for jobs and tools acting as the system. */
   systemContext(requestId?: string): RequestContext;
   close(): Promise<void>;
@@ -141,6 +144,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     analytics: new Analytics(db, catalog, clock),
     audit: new AuditLog(db),
     dataRights: new MemberDataRights(db, ledger, members, clock),
+    webhooks: new WebhookSubscriptions(db, clock),
     systemContext: (requestId = 'system') => systemContextFor(orm.em.fork(), requestId),
     close: async () => {
       unobserveOrmPool();

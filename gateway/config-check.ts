@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 import { isPrivateJwk } from './auth/keys';
-import { metricsTokenLengthMin, nonNegativeInteger } from './config';
+import { metricsTokenLengthMin, nonNegativeInteger, webhookVariableNames } from './config';
 import { demoPartnersInProcess, partnerServices, subgraphTimeoutMs } from './federation/config';
 import { parseRateLimitOverrides } from './http/rate-limits';
 import { logSettings } from './observability/logger';
@@ -39,7 +39,7 @@ export function environmentProblems(env: NodeJS.ProcessEnv): string[] {
       problems.push((error as Error).message);
     }
   };
-  for (const name of integerSettings) {
+  for (const name of [...integerSettings, ...webhookVariableNames]) {
     const value = env[name];
     if (value !== undefined && value !== '') check(() => nonNegativeInteger(name, value));
   }

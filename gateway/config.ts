@@ -8,6 +8,7 @@ import {
   parseRateLimitOverrides,
   type RateLimitSettings,
 } from './http/rate-limits';
+import { defaultWebhookDeliverySettings, type WebhookDeliverySettings } from './webhooks/delivery';
 
 /**
  * Everything the gateway reads from its environment, in one place. Every setting has a default
@@ -49,6 +50,33 @@ export interface Config {
   rateLimits: RateLimitSettings;
   /** Who may read the Prometheus metrics, and where (METRICS_TOKEN, METRICS_PORT, METRICS_HOST). */
   metrics: MetricsSettings;
+  /** The webhook delivery worker (WEBHOOK_*; WEBHOOK_POLL_MS=0: this process delivers nothing). */
+  webhooks: WebhookDeliverySettings;
+}
+
+/** Each webhook setting and its variable. */
+const webhookVariables: Record<keyof WebhookDeliverySettings, string> = {
+  pollMs: 'WEBHOOK_POLL_MS',
+  attemptsMax: 'WEBHOOK_ATTEMPTS_MAX',
+  backoffMs: 'WEBHOOK_BACKOFF_MS',
+  backoffMaxMs: 'WEBHOOK_BACKOFF_MAX_MS',
+  timeoutMs: 'WEBHOOK_TIMEOUT_MS',
+  batchSizeMax: 'WEBHOOK_BATCH_SIZE',
+  concurrency: 'WEBHOOK_CONCURRENCY',
+};
+
+export const webhookVariableNames = Object.freeze(Object.values(webhookVariables));
+
+function webhookSettings(env: NodeJS.ProcessEnv): WebhookDeliverySettings {
+  const settings = { ...defaultWebhookDeliverySettings };
+  for (const [key, name] of Object.entries(webhookVariables)) {
+    const setting = key as keyof WebhookDeliverySettings;
+    settings[setting] = integer(env[name], settings[setting], name);
+  }
+  settings.attemptsMax = Math.max(1, settings.attemptsMax);
+  settings.batchSizeMax = Math.min(1_000, Math.max(1, settings.batchSizeMax));
+  settings.timeoutMs = Math.max(1, settings.timeoutMs);
+  return settings;
 }
 
 /**
@@ -147,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: env.METRICS_PORT ? integer(env.METRICS_PORT, 0, 'METRICS_PORT') : undefined,
       host: env.METRICS_HOST || '127.0.0.1',
     },
+    webhooks: webhookSettings(env),
     databaseTimeouts: {
       lockTimeoutMs: integer(
         env.DB_LOCK_TIMEOUT_MS,

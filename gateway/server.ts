@@ -16,6 +16,8 @@ import { metricsAccess, startMetricsServer } from './http/operations-endpoints';
 import { startJobs } from './jobs/scheduler';
 import { Lifecycle } from './lifecycle';
 import { type Logger, lineLogger } from './observability/logger';
+import { WebhookDelivery } from './webhooks/delivery';
+import { WebhookSigner } from './webhooks/signing';
 
 export interface RunningGateway {
   url: string;
@@ -75,6 +77,18 @@ export async function startGateway(
     if (config.sweepIntervalMs > 0) {
       const jobs = await startJobs({ app, settings: config, log });
       lifecycle.started('scheduled jobs', () => jobs.stop());
+    }
+    // Every process runs the webhook delivery worker; the database makes each subscription's
+    // delivery happen in one process at a time (WEBHOOK_POLL_MS=0: none in this process).
+    if (config.webhooks.pollMs > 0) {
+      const delivery = new WebhookDelivery(
+        app.db,
+        new WebhookSigner(assertionKey),
+        config.webhooks,
+        log,
+      );
+      delivery.start();
+      lifecycle.started('webhook delivery', () => delivery.stop());
     }
     gateway.httpServer.listen(config.port, config.host);
     await once(gateway.httpServer, 'listening');

@@ -33,6 +33,7 @@ import { Migration0034Referrals } from './0034-referrals';
 import { Migration0035RuleRefundsByShareAndThreshold } from './0035-rule-refunds-by-share-and-threshold';
 import { Migration0036OperatorMemberEvents } from './0036-operator-member-events';
 import { Migration0040SettlementLinesOnRead } from './0040-settlement-lines-on-read';
+import { Migration0050WebhookOutbox } from './0050-webhook-outbox';
 import { Migration0060MemberSurveys } from './0060-member-surveys';
 
 /**
@@ -89,5 +90,6 @@ export const migrationsList: MigrationObject[] = [
   },
   { name: '0036-operator-member-events', class: Migration0036OperatorMemberEvents },
   { name: '0040-settlement-lines-on-read', class: Migration0040SettlementLinesOnRead },
+  { name: '0050-webhook-outbox', class: Migration0050WebhookOutbox },
   { name: '0060-member-surveys', class: Migration0060MemberSurveys },
 ];

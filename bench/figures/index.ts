@@ -8,6 +8,7 @@ import { readVsBareHttp } from './read-vs-bare-http';
 import { scaleLatency } from './scale-latency';
 import { settleVsScan } from './settle-vs-scan';
 import { stuckPartner } from './stuck-partner';
+import { webhooks } from './webhooks';
 
 /** Every experiment, in the order a run performs them (cheapest data first). */
 export const experiments: Experiment[] = [
@@ -15,6 +16,7 @@ export const experiments: Experiment[] = [
   hotPartner,
   earnTiersVsPlain,
   earnRulesVsPlain,
+  webhooks,
   stuckPartner,
   readVsBareHttp,
   federationOverhead,

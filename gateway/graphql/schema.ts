@@ -37,6 +37,7 @@ import { VoucherResolver } from './resolvers/vouchers.resolver';
 import { WalletResolver } from './resolvers/wallet.resolver';
 import { WalletEntryResolver } from './resolvers/wallet-entry.resolver';
 import { BalanceValueResolver, WalletValueResolver } from './resolvers/wallet-value.resolver';
+import { WebhookResolver } from './resolvers/webhooks.resolver';
 
 export const resolvers = [
   ViewerResolver,
@@ -73,6 +74,7 @@ export const resolvers = [
   AuditResolver,
   DataRightsResolver,
   JobsResolver,
+  WebhookResolver,
 ] as const;
 
 /** The coalition's own graph, built from the type-graphql classes in schema/. */

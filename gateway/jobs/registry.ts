@@ -1,4 +1,5 @@
 import type { App } from '../app';
+import { appendExpiryReminders, expiryNoticeDaysDefault } from '../webhooks/expiry-reminders';
 import { JobRuns, jobRunRetentionDays } from './job-runs';
 
 /** What a job's handler is given for one run. */
@@ -89,6 +90,15 @@ export const jobDefinitions: readonly JobDefinition[] = Object.freeze([
         run.progress,
       ),
   ),
+  {
+    // Hourly, so a day's reminders go out early in the day; idempotent per member, currency
+    // and UTC day (the events' dedupe key), whatever the number of runs.
+    name: 'points-expiring',
+    description: `partners get one points.expiring event per member and currency with points expiring within ${expiryNoticeDaysDefault} days, once a day`,
+    intervalMs: () => 3_600_000,
+    timeoutMs: sweepTimeoutMs,
+    run: (app, run) => appendExpiryReminders(app.db, run.asOf),
+  },
   {
     name: 'prune-job-runs',
     description: `job attempts recorded over ${jobRunRetentionDays} days ago are deleted`,

@@ -100,7 +100,8 @@ export class NotFound extends DomainError {
       | 'receipt'
       | 'voucher'
       | 'referralCode'
-      | 'survey',
+      | 'survey'
+      | 'webhookSubscription',
     readonly reference: string,
   ) {
     super(`No ${entity} "${reference}" visible to this caller`);

@@ -18,7 +18,8 @@ export type IdPrefix =
   | 'rul'
   | 'rct'
   | 'svy'
-  | 'ans';
+  | 'ans'
+  | 'whs';
 
 let lastMs = 0;
 let lastRandom: number[] = [];

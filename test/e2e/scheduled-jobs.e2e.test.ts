@@ -127,6 +127,7 @@ describe('scheduled jobs', () => {
       'tiers',
       'referrals',
       'survey-rewards',
+      'points-expiring',
       'prune-job-runs',
     ]);
     const member = await gateway.token('member', 'mbr_alice');
