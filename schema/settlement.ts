@@ -34,6 +34,7 @@ export enum ObligationKind {
   reimbursement_fee = 'reimbursement_fee',
   exchange_fee = 'exchange_fee',
   transfer_fee = 'transfer_fee',
+  issuance_funding = 'issuance_funding',
   adjustment = 'adjustment',
 }
 registerEnumType(ObligationKind, {
@@ -47,6 +48,10 @@ registerEnumType(ObligationKind, {
     reimbursement_fee: { description: 'The operator’s percentage of a reimbursement.' },
     exchange_fee: { description: 'The operator’s percentage of an exchange.' },
     transfer_fee: { description: 'The operator’s fixed fee per transfer.' },
+    issuance_funding: {
+      description:
+        'The operator pays the earning partner for the earning-campaign points it funds (a coalition campaign’s split), at the issuance price.',
+    },
     adjustment: {
       description: 'A finance user’s correction resolving a reconciliation exception.',
     },

@@ -146,6 +146,11 @@ interface StoredGrant {
   vc?: StoredVoucher;
   /** The purchase total the rule needed (refunds below it take the grant back whole). */
   th?: number | string;
+  /**
+   * The points the operator funds (p - f), when any: settlement bills them to the operator
+   * (gateway/settlement/line-sql.ts). Grants written before that was billed lack it.
+   */
+  o?: number | string;
 }
 
 interface StoredVoucher {
@@ -396,6 +401,8 @@ function ruleCandidates(entries: readonly EarnEntry[]): string | null {
       }
       if (candidate.voucher) grant.vc = storedVoucher(candidate.voucher);
       if (candidate.threshold !== null) grant.th = Number(candidate.threshold);
+      const operatorFunded = candidate.points - candidate.partnerFundedPoints;
+      if (operatorFunded > 0n) grant.o = Number(operatorFunded);
       grants.push(grant);
       if (
         candidate.purchaseNumber !== null ||

@@ -56,7 +56,7 @@ export const conversionSources: ExchangeSources = {
  */
 export const closedPeriodsMembersSql = `(select t.id as transfer_id, t.code, t.partner_id,
           t.external_id, t.related_id, t.created_at, p.id as period_id,
-          p.starts_at as period_starts_at
+          p.starts_at as period_starts_at, t.rule_grants
    from transfer t
    join settlement_period p on p.id = settlement_period_of(t.id, t.created_at, t.writer_xid))`;
 
@@ -77,7 +77,7 @@ export const lineColumns = `period_id, transfer_id, kind, currency_code, origin_
  */
 export function periodMembersSql(extra = ''): string {
   return `(select t.id as transfer_id, t.code, t.partner_id, t.external_id, t.related_id,
-          t.created_at, $1::text as period_id, $3::timestamptz as period_starts_at
+          t.created_at, $1::text as period_id, $3::timestamptz as period_starts_at, t.rule_grants
    from transfer t
    where t.created_at >= $2::timestamptz and t.created_at < $4::timestamptz ${extra}
      and case when t.created_at >= $3::timestamptz
@@ -138,9 +138,25 @@ cross join lateral (values
    p.fee_unit_price > 0),
   ('transfer_fee', p.agreement_partner_id, 'operator', p.settlement_currency, 0::bigint,
    null::numeric, ${amount('p.operator_fee_per_transfer_minor')},
-   p.operator_fee_per_transfer_minor > 0)
+   p.operator_fee_per_transfer_minor > 0),
+  -- The operator's share of a campaign's bonus: the operator owes the earning partner the
+  -- issuance price of the points it funds. Priced on the earn's points at unit x F / P, so a
+  -- series of partial refunds reverses it exactly, like the issuance itself.
+  ('issuance_funding', 'operator', p.debtor_id, p.settlement_currency, p.points,
+   ${fundingUnit('p.unit_price', 'p.funded', 'p.points')},
+   ${amount(`settlement_amount_minor(p.points, ${fundingUnit('p.unit_price', 'p.funded', 'p.points')} * p.minor_factor)`)},
+   p.kind = 'issuance' and p.funded > 0)
 ) l(kind, debtor_id, creditor_id, settlement_currency, points, unit_price, amount_minor, included)
 where l.included`;
+}
+
+/**
+ * The unit price of an operator-funded line: the issuance price scaled by the funded share of
+ * the earn's points, fixed to 12 decimals so the origin line, its reversals and the gross
+ * matrix all multiply the same number (the amounts then reverse exactly).
+ */
+function fundingUnit(unitPrice: string, funded: string, points: string): string {
+  return `round(${unitPrice} * ${funded} / ${points}, 12)`;
 }
 
 /**
@@ -153,7 +169,7 @@ where l.included`;
 function pricedSql(source: string, sources: ExchangeSources, agreements: 'span' | 'lookup') {
   return `
 select m.*, a.id as agreement_id, a.settlement_currency,
-       u.unit_price, u.unit_price * a.minor_factor as unit_minor,
+       u.unit_price, u.unit_price * a.minor_factor as unit_minor, a.minor_factor,
        u.unit_price * a.fee_share as fee_unit_price,
        u.unit_price * a.fee_share * a.minor_factor as fee_unit_minor,
        a.operator_fee_per_transfer_minor
@@ -196,7 +212,14 @@ function movedSql(source: string, sources: ExchangeSources): string {
                      else currency.owner_partner_id end as debtor_id,
          case b.code when 'earn' then currency.owner_partner_id
                      when 'convert' then target_currency.owner_partner_id
-                     else b.partner_id end as creditor_id
+                     else b.partner_id end as creditor_id,
+         -- The earning rules' points the operator funds (issue 14): the grants' 'o' (points
+         -- less the partner-funded part), which earns carry since operator funding is billed;
+         -- earns recorded before it (in periods closed without it) have none, so their lines
+         -- never change. Null for every other transfer and for earns without rules.
+         case when b.code = 'earn' then (
+           select nullif(sum((g ->> 'o')::bigint), 0)
+           from jsonb_array_elements(b.rule_grants) g) end as funded
   from ${source} b
   join posting p on p.transfer_id = b.transfer_id and p.index = 0
   join currency on currency.code = p.currency_code
@@ -224,11 +247,11 @@ from (
            as unpriced
   from (
     select m.kind, m.agreement_partner_id, m.debtor_id, m.creditor_id, m.points, a.id as agreement_id,
-           count(*) as n
+           m.funded, count(*) as n
     from (${movedSql(members, sources)}) m
     ${agreementJoin('span')}
     where m.debtor_id <> m.creditor_id and m.points > 0
-    group by 1, 2, 3, 4, 5, 6
+    group by 1, 2, 3, 4, 5, 6, 7
   ) g
   left join settlement_agreement_span a on a.id = g.agreement_id
   cross join lateral (select case g.kind when 'issuance' then a.issuance_unit
@@ -241,7 +264,10 @@ from (
      settlement_amount_minor(g.points, u.unit_price * a.fee_share * a.minor_factor),
      u.unit_price * a.fee_share > 0),
     ('transfer_fee', g.agreement_partner_id, 'operator', a.settlement_currency,
-     a.operator_fee_per_transfer_minor, a.operator_fee_per_transfer_minor > 0)
+     a.operator_fee_per_transfer_minor, a.operator_fee_per_transfer_minor > 0),
+    ('issuance_funding', 'operator', g.debtor_id, a.settlement_currency,
+     settlement_amount_minor(g.points, ${fundingUnit('u.unit_price', 'g.funded', 'g.points')} * a.minor_factor),
+     g.kind = 'issuance' and g.funded > 0)
   ) l(kind, debtor_id, creditor_id, settlement_currency, amount_minor, included)
   where l.included
   union all
@@ -278,7 +304,8 @@ cross join lateral (
          l.agreement_id, l.agreement_partner_id
   from (${directLinesSql(
     `(select t.id as transfer_id, t.code, t.partner_id, t.external_id, t.related_id,
-             t.created_at, null::text as period_id, null::timestamptz as period_starts_at
+             t.created_at, null::text as period_id, null::timestamptz as period_starts_at,
+             t.rule_grants
       from transfer t
       where t.id = v.origin_id
         -- settlement_period_of(...) is not null, written out: a SQL function with subqueries
@@ -293,7 +320,8 @@ cross join lateral (
     'lookup',
   )}) l
   join settlement_agreement a on a.id = l.agreement_id
-  where l.currency_code = v.currency_code and l.kind in (v.kind, v.kind || '_fee')
+  where l.currency_code = v.currency_code
+    and l.kind in (v.kind, v.kind || '_fee', v.kind || '_funding')
 ) o
 cross join lateral (
   select o.points + coalesce((

@@ -25,6 +25,8 @@ export type ObligationKind =
   | 'exchange_fee'
   /** ...and a fixed amount per transfer. */
   | 'transfer_fee'
+  /** The operator owes the earning partner for the campaign points it funds (issue 14). */
+  | 'issuance_funding'
   /** A finance user's correction, resolving a reconciliation exception. */
   | 'adjustment';
 

@@ -144,7 +144,9 @@ export async function ledgerViolations(sql: Sql): Promise<string[]> {
                        -- 0 points only with money off ('x') or a voucher ('vc').
                        where (g ->> 'p')::bigint < 0
                           or ((g ->> 'p')::bigint = 0 and not (g ? 'x' or g ? 'vc'))
-                          or (g ->> 'f')::bigint not between 0 and (g ->> 'p')::bigint))`,
+                          or (g ->> 'f')::bigint not between 0 and (g ->> 'p')::bigint
+                          -- The operator-funded part, when recorded, is the rest.
+                          or (g ? 'o' and (g ->> 'o')::bigint <> (g ->> 'p')::bigint - (g ->> 'f')::bigint)))`,
   );
   // A rule's per-member uses never exceed the limit of the version that granted them.
   await check(

@@ -133,7 +133,7 @@ export type StatementQuery = {
         __typename: "StatementLine";
         transferId: string;
         reference: string;
-        kind: "adjustment" | "exchange" | "exchange_fee" | "issuance" | "issuance_fee" | "reimbursement" | "reimbursement_fee" | "transfer_fee";
+        kind: "adjustment" | "exchange" | "exchange_fee" | "issuance" | "issuance_fee" | "issuance_funding" | "reimbursement" | "reimbursement_fee" | "transfer_fee";
         counterpartyId: string;
         currency: string;
         points: string;
