@@ -32,6 +32,7 @@ import { Migration0033RuleVouchersAndBirthdays } from './0033-rule-vouchers-and-
 import { Migration0034Referrals } from './0034-referrals';
 import { Migration0035RuleRefundsByShareAndThreshold } from './0035-rule-refunds-by-share-and-threshold';
 import { Migration0036OperatorMemberEvents } from './0036-operator-member-events';
+import { Migration0037MemberDayDistanceInlined } from './0037-member-day-distance-inlined';
 import { Migration0040SettlementLinesOnRead } from './0040-settlement-lines-on-read';
 import { Migration0050WebhookOutbox } from './0050-webhook-outbox';
 import { Migration0060MemberSurveys } from './0060-member-surveys';
@@ -89,6 +90,7 @@ export const migrationsList: MigrationObject[] = [
     class: Migration0035RuleRefundsByShareAndThreshold,
   },
   { name: '0036-operator-member-events', class: Migration0036OperatorMemberEvents },
+  { name: '0037-member-day-distance-inlined', class: Migration0037MemberDayDistanceInlined },
   { name: '0040-settlement-lines-on-read', class: Migration0040SettlementLinesOnRead },
   { name: '0050-webhook-outbox', class: Migration0050WebhookOutbox },
   { name: '0060-member-surveys', class: Migration0060MemberSurveys },
