@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { PartnerRecord } from '../programs/partner.entity';
@@ -15,7 +15,7 @@ import {
   InvalidInput,
   NotFound,
 } from '../shared/errors';
-import { idPatterns, newId } from '../shared/ids';
+import { humanCode, idPatterns, newId } from '../shared/ids';
 import { requireReference } from '../shared/validate';
 import { MemberRecord } from './member.entity';
 import { MemberLinkRecord } from './member-link.entity';
@@ -23,7 +23,6 @@ import { MemberLinkCodeRecord } from './member-link-code.entity';
 
 /** How long a member's link code stays valid. */
 export const linkCodeTtlMs = 15 * 60_000;
-const linkCodeAlphabet = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
 const linkCodeLength = 10;
 const linkCacheSizeMax = 100_000;
 /**
@@ -102,11 +101,7 @@ export class MemberDirectory {
   issueLinkCode(ctx: RequestContext): Promise<{ code: string; expiresAt: Date } | DomainError> {
     return catchDomainError(async () => {
       const { memberId } = requireCaller(ctx, 'member');
-      const bytes = randomBytes(linkCodeLength);
-      const code = Array.from(
-        bytes,
-        (byte) => linkCodeAlphabet[byte % linkCodeAlphabet.length],
-      ).join('');
+      const code = humanCode(linkCodeLength);
       const expiresAt = new Date(this.clock.now().getTime() + linkCodeTtlMs);
       ctx.em.create(MemberLinkCodeRecord, {
         codeHash: hashLinkCode(code),

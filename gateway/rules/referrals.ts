@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit/audit-log';
 import type { SqlDatabase } from '../db/sql';
@@ -10,7 +9,7 @@ import { addMonths } from '../purchases/purchase-service';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
 import { type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
-import { newId } from '../shared/ids';
+import { humanCode, newId, typedCode } from '../shared/ids';
 import { ReferralRefused } from './errors';
 
 /** The operator's referral program in one currency. */
@@ -28,7 +27,6 @@ export interface ReferralProgram {
 
 export const setReferralProgramErrors = [InvalidInput, NotFound] as const;
 
-const codeAlphabet = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
 const pointsMax = 1_000_000_000n;
 
 interface ProgramRow {
@@ -152,7 +150,7 @@ export class Referrals {
         const rows = await this.db.query<{ referral_code: string }>(
           `update member set referral_code = coalesce(referral_code, $2) where id = $1
            returning referral_code`,
-          [memberId, drawCode()],
+          [memberId, humanCode(10)],
         );
         code = rows.rows[0]?.referral_code;
         if (code === undefined) throw new NotFound('member', memberId);
@@ -341,12 +339,8 @@ export class Referrals {
   }
 }
 
-function drawCode(): string {
-  return Array.from(randomBytes(10), (byte) => codeAlphabet[byte % 30]).join('');
-}
-
 function normalisedCode(code: string): string {
-  const normal = code.replace(/[\s-]/g, '').toUpperCase();
+  const normal = typedCode(code);
   if (!/^[A-Z0-9]{8,20}$/.test(normal)) {
     throw new InvalidInput('referralCode', 'a referral code is 8 to 20 letters and digits');
   }

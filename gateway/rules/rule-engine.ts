@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   type IssuedVoucher,
   type RuleCandidate,
@@ -6,6 +5,7 @@ import {
   ruleCandidatesMax,
 } from '../ledger/earn';
 import type { Money } from '../ledger/model';
+import { humanCode } from '../shared/ids';
 import { formatMoneyAmount } from '../shared/money';
 import type {
   Channel,
@@ -196,11 +196,9 @@ function birthdayGuard(conditions: readonly RuleCondition[]): CompiledRule['guar
   return birthday ? { scope: birthday.scope, days: birthday.days } : null;
 }
 
-const voucherCodeAlphabet = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
-
 /** A voucher's code: 12 characters of an unambiguous alphabet (about 59 random bits). */
 export function newVoucherCode(): string {
-  return Array.from(randomBytes(12), (byte) => voucherCodeAlphabet[byte % 30]).join('');
+  return humanCode(12);
 }
 
 /** Rules in the order they are evaluated: priority (highest first), then id. */
@@ -291,8 +289,9 @@ function candidateOf(
 }
 
 /**
- * The date at an instant in a time zone, as YYYY-MM-DD; like periodKey, one Intl call per zone
- * and quarter hour of UTC (a birthday rule is a candidate on every earn).
+ * The date at an instant in a time zone, as YYYY-MM-DD. Every time zone's offset is a multiple
+ * of 15 minutes, so the local date is the same through each quarter hour of UTC: one Intl call
+ * (tens of microseconds) per zone and quarter hour, for limit periods and birthday rules alike.
  */
 function localDateString(at: Date, timeZone: string): string {
   const key = `${timeZone}\u0000${Math.floor(at.getTime() / 900_000)}`;
@@ -392,22 +391,9 @@ export function applyStacking<Candidate extends { stacking: Stacking }>(
 /** A per-member limit's period at an instant: the day or month in the rule's time zone. */
 export function periodKey(period: 'day' | 'month' | 'ever', at: Date, timeZone: string): string {
   if (period === 'ever') return 'ever';
-  // Every time zone's offset is a multiple of 15 minutes, so the local date is the same through
-  // each quarter hour of UTC: one Intl call (tens of microseconds) per zone and quarter hour.
-  const key = `${timeZone}\u0000${period}\u0000${Math.floor(at.getTime() / 900_000)}`;
-  let found = periodKeys.get(key);
-  if (found === undefined) {
-    const { year, month, day } = localDate(at, timeZone);
-    const mm = String(month).padStart(2, '0');
-    found =
-      period === 'month' ? `m:${year}-${mm}` : `d:${year}-${mm}-${String(day).padStart(2, '0')}`;
-    if (periodKeys.size >= 1_000) periodKeys.clear();
-    periodKeys.set(key, found);
-  }
-  return found;
+  const date = localDateString(at, timeZone);
+  return period === 'month' ? `m:${date.slice(0, 7)}` : `d:${date}`;
 }
-
-const periodKeys = new Map<string, string>();
 
 type Condition = (facts: EarnFacts, tier: string | null) => boolean;
 

@@ -3,6 +3,7 @@ import type { IssuedVoucher } from '../ledger/earn';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
 import { type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
+import { typedCode } from '../shared/ids';
 import { requireReference } from '../shared/validate';
 import { VoucherNotRedeemable } from './errors';
 
@@ -139,7 +140,7 @@ export class RewardVouchers {
 
 /** Codes are upper case; people type them in any case and with spaces. */
 function normalisedCode(code: string, strict = true): string {
-  const normal = code.replace(/[\s-]/g, '').toUpperCase();
+  const normal = typedCode(code);
   if (strict && !/^[A-Z0-9]{8,40}$/.test(normal)) {
     throw new InvalidInput('code', 'a voucher code is 8 to 40 letters and digits');
   }

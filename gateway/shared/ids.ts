@@ -78,3 +78,21 @@ export const idPatterns = {
   member: /^mbr_[a-z0-9_]{1,60}$/,
   transfer: /^trf_[a-z0-9]{26}$/,
 } as const;
+
+/** The alphabet of codes people read and type: no 0/O, 1/I/L or U to confuse. */
+const humanCodeAlphabet = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
+
+/**
+ * A random code for people to read and type (link codes, voucher and referral codes): `length`
+ * characters of an alphabet of 30 (about 4.9 random bits each).
+ */
+export function humanCode(length: number): string {
+  const bytes = new Uint8Array(length);
+  randomFillSync(bytes);
+  return Array.from(bytes, (byte) => humanCodeAlphabet[byte % humanCodeAlphabet.length]).join('');
+}
+
+/** A code as a person typed it, in the form codes are stored: upper case, no spaces or dashes. */
+export function typedCode(code: string): string {
+  return code.replace(/[\s-]/g, '').toUpperCase();
+}
