@@ -33,7 +33,7 @@ import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
 import { type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
 import { idPatterns, newId } from '../shared/ids';
-import { formatMoneyAmount, isKnownMoneyCurrency } from '../shared/money';
+import { formatMoneyAmount, isKnownMoneyCurrency, maxBig } from '../shared/money';
 import {
   requireIntegerInRange,
   requirePattern,
@@ -642,10 +642,6 @@ function basePointsOf(lines: readonly EarnLine[]): bigint {
   let base = 0n;
   for (const line of lines) if (line.kind === 'base') base += line.points;
   return base;
-}
-
-function maxBig(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
 }
 
 function purchaseNote(purchase: Money | undefined): string {

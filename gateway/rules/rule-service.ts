@@ -6,6 +6,7 @@ import type { Clock } from '../shared/clock';
 import { callerName, type RequestContext, requireCaller } from '../shared/context';
 import { type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
+import { maxBig } from '../shared/money';
 import {
   definitionJson,
   definitionOf,
@@ -364,10 +365,6 @@ async function splitBudget(
     ],
   );
   return left;
-}
-
-function maxBig(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
 }
 
 interface RuleRow {

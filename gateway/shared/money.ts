@@ -44,3 +44,8 @@ export function formatMoneyAmount(amountMinor: bigint, code: string): string {
   const fraction = digits === 0 ? '' : `.${text.slice(-digits)}`;
   return `${negative ? '-' : ''}${whole}${fraction}`;
 }
+
+/** The larger of two bigints (Math.max takes numbers only). */
+export function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}

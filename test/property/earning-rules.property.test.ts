@@ -9,6 +9,7 @@ import {
 } from '../../gateway/rules/rule-definition';
 import type { RequestContext } from '../../gateway/shared/context';
 import { DomainError } from '../../gateway/shared/errors';
+import { maxBig } from '../../gateway/shared/money';
 import { ledgerViolations } from '../helpers/ledger-invariants';
 import { createTestApp, ok, type TestApp } from '../helpers/test-app';
 
@@ -244,7 +245,7 @@ async function runSequence(specs: RuleSpec[], ops: Op[]): Promise<void> {
         refundId: `${purchase.input.transactionId}-R${sent++}`,
         // A share of the purchase, so that refunds can leave a threshold rule's total unmet.
         amount: {
-          amountMinor: maxOf(
+          amountMinor: maxBig(
             1n,
             (purchase.input.purchase!.amountMinor * BigInt(op.percent)) / 100n,
           ),
@@ -365,7 +366,3 @@ describe('earning rules under random baskets, refunds, retries and concurrency',
     expect(seen.grants).toBeGreaterThan(0);
   });
 });
-
-function maxOf(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
-}
