@@ -37,6 +37,8 @@ export interface GatewayOptions {
   assertionKey?: JWK;
   /** Per-subgraph timeout; partner_data_source's subgraphTimeoutMs when omitted. */
   subgraphTimeoutMs?: number;
+  /** Where composed supergraphs are kept between starts; memory only when omitted. */
+  compositionCacheDir?: string;
   /** Request deadline and admission limits; defaultRequestLimits when omitted. */
   limits?: RequestLimits;
   /** Requests per partner and window; defaultRateLimits when omitted. */
@@ -66,6 +68,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     assertionKey: options.assertionKey ?? (await generateSigningKey('gateway-ephemeral')),
     subgraphTimeoutMs: options.subgraphTimeoutMs,
     log: options.log,
+    compositionCacheDir: options.compositionCacheDir,
   });
   // Internal errors (logged in full, masked for the client) are error lines.
   const logger = options.logger;

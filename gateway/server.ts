@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { demoPartnerServices } from '../partners/demo';
 import { gatewayKeys } from '../partners/shared/assertion-verifier';
@@ -61,6 +62,7 @@ export async function startGateway(
       metrics: metricsAccess(config.production, config.metrics.token),
       assertionKey,
       subgraphTimeoutMs: federationConfig.subgraphTimeoutMs,
+      compositionCacheDir: join(config.dataDir, 'cache', 'supergraphs'),
       limits: config.limits,
       rateLimits: config.rateLimits,
     });

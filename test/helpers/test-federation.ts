@@ -10,6 +10,7 @@ import { type StartedPartner, startPartnerServices } from '../../partners/start'
 import { type SwitchableProxy, startSwitchableProxy } from './switchable-proxy';
 import { createTestApp, type TestApp } from './test-app';
 import type { GraphQLBody } from './test-gateway';
+import { testCompositionCacheDir } from './test-gateway';
 
 export interface TestFederation {
   app: TestApp;
@@ -58,6 +59,7 @@ export async function createTestFederation(
     corsOrigins: [],
     log: () => undefined,
     subgraphTimeoutMs: options.subgraphTimeoutMs,
+    compositionCacheDir: testCompositionCacheDir,
   });
   gateway.httpServer.listen(0, '127.0.0.1');
   await once(gateway.httpServer, 'listening');

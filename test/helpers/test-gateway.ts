@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
+import { resolve } from 'node:path';
 import request from 'supertest';
 import { generateSigningKey, type KeySet, keySetFromPrivate } from '../../gateway/auth/keys';
 import { TokenIssuer, type TokenRequest } from '../../gateway/auth/tokens';
@@ -34,6 +35,12 @@ export interface GraphQLBody {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
+/**
+ * Composed supergraphs, kept across the run's test files like a gateway keeps them across
+ * restarts (gateway/federation/composition-cache.ts): composing is most of a gateway's start.
+ */
+export const testCompositionCacheDir = resolve(__dirname, '../../.data/cache/supergraphs');
+
 /** The whole gateway over a fresh database, driven through supertest (real HTTP, no mocks). */
 export async function createTestGateway(
   options: {
@@ -63,6 +70,7 @@ export async function createTestGateway(
     rateLimits: options.rateLimits,
     logger: options.logger,
     metrics: options.metrics,
+    compositionCacheDir: testCompositionCacheDir,
   });
   const issuer = new TokenIssuer(keySet.privateJwk!);
   const server = gateway.httpServer;
