@@ -1,10 +1,10 @@
 import { type App, createApp } from '../../gateway/app';
 import type { DatabaseTimeouts } from '../../gateway/db/sql';
-import { asPartner, seedDemo } from '../../gateway/demo/seed';
+import { asPartner } from '../../gateway/demo/seed';
 import { ManualClock } from '../../gateway/shared/clock';
 import type { RequestContext } from '../../gateway/shared/context';
 import { DomainError } from '../../gateway/shared/errors';
-import { createTestDatabase } from './test-database';
+import { createTestDatabase, testClockStart } from './test-database';
 
 export interface TestApp extends App {
   clock: ManualClock;
@@ -21,16 +21,15 @@ export async function createTestApp(
     connectThrough?: (databaseUrl: string) => Promise<string>;
   } = {},
 ): Promise<TestApp> {
-  const created = await createTestDatabase();
+  const created = await createTestDatabase({ demo: options.demo ?? true });
   const databaseUrl = options.connectThrough ? await options.connectThrough(created) : created;
-  const clock = new ManualClock(new Date('2026-11-26T10:00:00Z'));
+  const clock = new ManualClock(testClockStart);
   const app = await createApp({
     databaseUrl,
     clock,
     migrate: false,
     databaseTimeouts: options.databaseTimeouts,
   });
-  if (options.demo ?? true) await seedDemo(app);
   return { ...app, clock, databaseUrl, asPartner: (partnerId) => asPartner(app, partnerId) };
 }
 
