@@ -1,5 +1,6 @@
 import type { App } from '../app';
 import { appendExpiryReminders, expiryNoticeDaysDefault } from '../webhooks/expiry-reminders';
+import { pruneWebhookEvents, webhookEventRetentionDays } from '../webhooks/pruning';
 import { JobRuns, jobRunRetentionDays } from './job-runs';
 
 /** What a job's handler is given for one run. */
@@ -98,6 +99,13 @@ export const jobDefinitions: readonly JobDefinition[] = Object.freeze([
     intervalMs: () => 3_600_000,
     timeoutMs: sweepTimeoutMs,
     run: (app, run) => appendExpiryReminders(app.db, run.asOf),
+  },
+  {
+    name: 'prune-webhook-events',
+    description: `webhook events over ${webhookEventRetentionDays} days old that every subscription of their partner has received are deleted`,
+    intervalMs: () => 6 * 3_600_000,
+    timeoutMs: sweepTimeoutMs,
+    run: (app, run) => pruneWebhookEvents(app.db, run.asOf, run.progress),
   },
   {
     name: 'prune-job-runs',
