@@ -105,11 +105,12 @@ export function ruleDefinitionOf(
         condition.birthdayMonth,
         condition.birthdayWithinDays,
         condition.anniversaryWithinDays,
+        condition.inSegment,
       ].filter((value) => value !== undefined && value !== null);
       if (given.length !== 1) {
         throw new InvalidInput(
           field,
-          'give exactly one of channels, lines, basketTotalAtLeast, memberTiers, purchaseNumber, firstPurchaseInCoalition, eventTypes, birthdayMonth, birthdayWithinDays, anniversaryWithinDays',
+          'give exactly one of channels, lines, basketTotalAtLeast, memberTiers, purchaseNumber, firstPurchaseInCoalition, eventTypes, birthdayMonth, birthdayWithinDays, anniversaryWithinDays, inSegment',
         );
       }
       if (condition.birthdayMonth != null) {
@@ -124,6 +125,7 @@ export function ruleDefinitionOf(
       if (condition.anniversaryWithinDays != null) {
         return { kind: 'anniversary', days: condition.anniversaryWithinDays };
       }
+      if (condition.inSegment != null) return { kind: 'segment', segmentId: condition.inSegment };
       if (condition.purchaseNumber != null) {
         return { kind: 'purchaseNumber', number: condition.purchaseNumber };
       }
@@ -302,8 +304,14 @@ function conditionObject(condition: DomainCondition): RuleCondition {
     birthdayMonth: null,
     birthdayWithinDays: null,
     anniversaryWithinDays: null,
+    segmentId: null,
+    activatedOfferId: null,
   });
   switch (condition.kind) {
+    case 'segment':
+      return Object.assign(object, { segmentId: condition.segmentId });
+    case 'activatedOffer':
+      return Object.assign(object, { activatedOfferId: condition.offerId });
     case 'birthday':
       return Object.assign(
         object,
