@@ -21,6 +21,7 @@ import { RedemptionService } from './redemptions/redemption-service';
 import { Referrals } from './rules/referrals';
 import { RuleService } from './rules/rule-service';
 import { RewardVouchers } from './rules/vouchers';
+import { Segments } from './segments/segments';
 import { SettlementService } from './settlement/settlement-service';
 import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
@@ -70,6 +71,8 @@ export interface App {
   surveyAnswers: SurveyAnswers;
   /** Survey results for their partner: aggregates, and consented free text. */
   surveyResults: SurveyResultsReader;
+  /** Partners' and the coalition's member segments, built-in and custom, and their refresh. */
+  segments: Segments;
   /** Earn, burn, active members, tiers, liability and breakage per partner and program. */
   analytics: Analytics;
   /** Who changed which configuration, when, before and after. */
@@ -141,6 +144,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     surveys: new Surveys(db, catalog, clock),
     surveyAnswers: new SurveyAnswers(db, purchases, clock),
     surveyResults: new SurveyResultsReader(db),
+    segments: new Segments(db, clock),
     analytics: new Analytics(db, catalog, clock),
     audit: new AuditLog(db),
     dataRights: new MemberDataRights(db, ledger, members, clock),

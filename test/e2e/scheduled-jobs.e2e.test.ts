@@ -128,6 +128,7 @@ describe('scheduled jobs', () => {
       'referrals',
       'survey-rewards',
       'points-expiring',
+      'segments',
       'prune-job-runs',
     ]);
     const member = await gateway.token('member', 'mbr_alice');
