@@ -148,7 +148,10 @@ function validCondition(condition: SegmentCondition, field: string): SegmentCond
       return condition;
     case 'lastActivity':
       if ((condition.withinDays === null) === (condition.olderThanDays === null)) {
-        throw new InvalidInput(`${field}.lastActivity`, 'give exactly one of withinDays, olderThanDays');
+        throw new InvalidInput(
+          `${field}.lastActivity`,
+          'give exactly one of withinDays, olderThanDays',
+        );
       }
       requireIntegerInRange(
         `${field}.lastActivity`,
@@ -164,7 +167,10 @@ function validCondition(condition: SegmentCondition, field: string): SegmentCond
       for (const month of condition.months) {
         requireIntegerInRange(`${field}.birthdayMonths`, month, 1, 12);
       }
-      return { kind: 'birthdayMonth', months: [...new Set(condition.months)].sort((a, b) => a - b) };
+      return {
+        kind: 'birthdayMonth',
+        months: [...new Set(condition.months)].sort((a, b) => a - b),
+      };
     }
     case 'program':
       requireProgramCode(`${field}.program`, condition.currency);

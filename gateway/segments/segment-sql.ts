@@ -40,7 +40,10 @@ function scopeCtes(partnerId: string | null): string {
         'select m.id as member_id from member m where m.erased_at is null and $1::text is null'
       : `select l.member_id from member_link l join member m on m.id = l.member_id
          where l.partner_id = $1 and m.erased_at is null`;
-  const where = partnerId === null ? 't.member_id is not null' : 't.partner_id = $1 and t.member_id is not null';
+  const where =
+    partnerId === null
+      ? 't.member_id is not null'
+      : 't.partner_id = $1 and t.member_id is not null';
   // Refunds count only as spend taken back, and only refunds of earns (not of payments).
   return `scope_members as (${members}),
   act as (
@@ -159,18 +162,24 @@ export function customRefresh(
             where a.purchase_currency = ${param(condition.currency)}
               and a.created_at > $2 - make_interval(days => ${param(condition.days)})), 0) as ${column}`);
         if (condition.minMinor !== null) {
-          predicates.push(`coalesce(g.${column}, 0) >= ${param(condition.minMinor.toString())}::bigint`);
+          predicates.push(
+            `coalesce(g.${column}, 0) >= ${param(condition.minMinor.toString())}::bigint`,
+          );
         }
         if (condition.belowMinor !== null) {
-          predicates.push(`coalesce(g.${column}, 0) < ${param(condition.belowMinor.toString())}::bigint`);
+          predicates.push(
+            `coalesce(g.${column}, 0) < ${param(condition.belowMinor.toString())}::bigint`,
+          );
         }
         break;
       }
       case 'visits':
         aggregates.push(`count(*) filter (
             where a.purchase and a.created_at > $2 - make_interval(days => ${param(condition.days)})) as ${column}`);
-        if (condition.min !== null) predicates.push(`coalesce(g.${column}, 0) >= ${param(condition.min)}`);
-        if (condition.max !== null) predicates.push(`coalesce(g.${column}, 0) <= ${param(condition.max)}`);
+        if (condition.min !== null)
+          predicates.push(`coalesce(g.${column}, 0) >= ${param(condition.min)}`);
+        if (condition.max !== null)
+          predicates.push(`coalesce(g.${column}, 0) <= ${param(condition.max)}`);
         break;
       case 'lastActivity': {
         aggregates.push(`max(a.created_at) filter (where a.code <> 'refund') as ${column}`);
