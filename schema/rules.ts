@@ -372,7 +372,8 @@ export class RuleCondition {
 
   @Field(() => ID, {
     nullable: true,
-    description: '"activatedOffer": the offer the member must have activated (an offer’s own rule).',
+    description:
+      '"activatedOffer": the offer the member must have activated (an offer’s own rule).',
   })
   activatedOfferId!: string | null;
 }

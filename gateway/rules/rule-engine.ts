@@ -155,8 +155,7 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
       anniversaryDays:
         definition.conditions.find((condition) => condition.kind === 'anniversary')?.days ?? null,
       segmentId:
-        definition.conditions.find((condition) => condition.kind === 'segment')?.segmentId ??
-        null,
+        definition.conditions.find((condition) => condition.kind === 'segment')?.segmentId ?? null,
       offerId:
         definition.conditions.find((condition) => condition.kind === 'activatedOffer')?.offerId ??
         null,
