@@ -241,7 +241,7 @@ export class Segments {
    */
   async refreshScope(partnerId: string | null, asOf: Date): Promise<number> {
     const now = this.clock.now();
-    if (partnerId !== null) await ensureBuiltIns(this.db, partnerId, now);
+    await ensureBuiltIns(this.db, partnerId, now);
     return this.db.transaction(async (sql) => {
       await sql.query("select pg_advisory_xact_lock(hashtext('segments:' || coalesce($1, '')))", [
         partnerId,
@@ -272,13 +272,16 @@ async function refreshCustom(
   await sql.query(statement.text, statement.values);
 }
 
-/** A partner's built-in segments, created the first time they are needed. */
-async function ensureBuiltIns(sql: Sql, partnerId: string, now: Date): Promise<void> {
+/**
+ * A scope's built-in segments (a partner's, or the coalition's: null), created the first time
+ * they are needed (a partner added after migration 0070, or a database emptied since).
+ */
+async function ensureBuiltIns(sql: Sql, partnerId: string | null, now: Date): Promise<void> {
   await sql.query(
     `insert into segment (id, partner_id, kind, name, created_at, updated_at)
      select x.id, $1, x.kind, x.name, $2, $2
      from unnest($3::text[], $4::text[], $5::text[]) x(id, kind, name)
-     where exists (select 1 from partner p where p.id = $1)
+     where $1::text is null or exists (select 1 from partner p where p.id = $1)
      on conflict do nothing`,
     [
       partnerId,
