@@ -236,6 +236,24 @@ describe('an offer for lapsed members', () => {
     expect(again.body.data.activateOffer).toEqual(first.body.data.activateOffer);
     expect(first.body.data.activateOffer.offer).toMatchObject({ id: offerId, usesLeft: 1 });
 
+    const preview = await t.graphql(
+      freshmart,
+      `query Preview($input: AwardPointsInput!) {
+        previewAward(input: $input) { ... on PreviewAwardSuccess { points lines { ruleId points } } }
+      }`,
+      {
+        input: {
+          member: { externalId: 'FM-L1' },
+          transactionId: 'SEG-PREVIEW',
+          currency: 'HTL',
+          purchase: { amount: '10.00', currency: 'EUR' },
+        },
+      },
+    );
+    expect(preview.body.data.previewAward.lines).toContainEqual({
+      ruleId: offerRuleId,
+      points: '500',
+    });
     const next = await buy('L1', 10);
     expect(ruleLine(next, offerRuleId)).toEqual([
       {
