@@ -131,7 +131,8 @@ export class Segments {
   /**
    * Defines a custom segment: a partner's over its own members, the operator's coalition-wide.
    * Its membership is computed as of now in the same transaction. Errors
-   * (`defineSegmentErrors`): InvalidInput, NotFound (a program), Forbidden.
+   * (`defineSegmentErrors`): InvalidInput, NotFound (a program; for a partner, one it neither
+   * awards nor accepts), Forbidden.
    */
   create(
     ctx: RequestContext,
@@ -144,7 +145,7 @@ export class Segments {
       const now = this.clock.now();
       const id = newId('seg');
       return this.db.transaction(async (sql) => {
-        await requirePrograms(sql, segment.conditions);
+        await requirePrograms(sql, partnerId, segment.conditions);
         await sql.query(
           `insert into segment (id, partner_id, kind, name, conditions, created_at, updated_at)
            values ($1, $2, 'custom', $3, $4, $5, $5)`,
@@ -185,7 +186,7 @@ export class Segments {
         if (row.kind !== 'custom') {
           throw new InvalidInput('segmentId', 'a built-in segment’s definition is fixed');
         }
-        await requirePrograms(sql, segment.conditions);
+        await requirePrograms(sql, row.partner_id, segment.conditions);
         const before = segmentOf(row);
         await sql.query(
           'update segment set name = $2, conditions = $3, updated_at = $4 where id = $1',
@@ -293,11 +294,22 @@ async function ensureBuiltIns(sql: Sql, partnerId: string | null, now: Date): Pr
   );
 }
 
-/** The programs a custom segment's conditions name exist. */
-async function requirePrograms(sql: Sql, conditions: readonly SegmentCondition[]): Promise<void> {
+/**
+ * The programs a custom segment's conditions name exist, and a partner's are programs it awards
+ * or accepts: a partner learns nothing of its members' standing in programs it has no part in.
+ */
+async function requirePrograms(
+  sql: Sql,
+  partnerId: string | null,
+  conditions: readonly SegmentCondition[],
+): Promise<void> {
   for (const condition of conditions) {
     if (condition.kind !== 'tier' && condition.kind !== 'program') continue;
-    const rows = await sql.query('select 1 from currency where code = $1', [condition.currency]);
+    const rows = await sql.query(
+      `select 1 from currency c where c.code = $1 and ($2::text is null or exists (
+         select 1 from partner_currency pc where pc.partner_id = $2 and pc.currency_code = c.code))`,
+      [condition.currency, partnerId],
+    );
     if (rows.rowCount === 0) throw new NotFound('currency', condition.currency);
   }
 }

@@ -88,6 +88,15 @@ describe('bad input', () => {
         }),
       ),
     ).toMatchObject({ code: 'NOT_FOUND', entity: 'currency' });
+    // FreshMart has no part in SkyAir miles: it cannot segment its members by them.
+    expect(
+      failure(
+        await app.segments.create(freshmart, {
+          name: 'SkyAir Gold',
+          conditions: [{ kind: 'tier', currency: 'SKY', tiers: ['GOLD'] }],
+        }),
+      ),
+    ).toMatchObject({ code: 'NOT_FOUND', entity: 'currency' });
     expect(
       failure(
         await app.segments.update(freshmart, 'seg_lapsed_ptr_freshmart', {
@@ -269,5 +278,44 @@ describe('offers and segment rules in the earn batch', () => {
     const members = ok(await app.segments.members(nordic, vip.id, {}));
     expect(members.items).toContainEqual({ memberId: 'mbr_bob', externalId: 'NH-5502' });
     expect(bonus(await buy('SEG-NORDIC-2', 10))).toMatchObject([{ points: 5n }]);
+  });
+
+  it('computes custom conditions on programs, tiers, birthdays and last activity', async () => {
+    ok(
+      await app.tiers.defineLadder(operator, {
+        currency: 'SKY',
+        metric: 'points',
+        window: 'calendar_year',
+        tiers: [
+          { code: 'BASIC', name: 'Basic', threshold: 0n, multiplier: '1' },
+          { code: 'GOLD', name: 'Gold', threshold: 1_000_000n, multiplier: '2' },
+        ],
+      }),
+    );
+    // Alice (born in March) earns SkyAir miles: she joins the ladder at BASIC.
+    ok(
+      await app.purchases.award(app.asPartner('ptr_skyair'), {
+        member: { externalId: 'SK-100001' },
+        transactionId: 'SEG-TIER-1',
+        currency: 'SKY',
+        purchase: eur(10),
+      }),
+    );
+    const define = async (conditions: Parameters<typeof app.segments.create>[1]['conditions']) => {
+      const segment = ok(await app.segments.create(operator, { name: 'Custom', conditions }));
+      return ok(await app.segments.members(operator, segment.id, {})).items.map((m) => m.memberId);
+    };
+    expect(
+      await define([
+        { kind: 'program', currency: 'SKY' },
+        { kind: 'birthdayMonth', months: [3] },
+        { kind: 'tier', currency: 'SKY', tiers: ['BASIC'] },
+        { kind: 'lastActivity', withinDays: 1, olderThanDays: null },
+      ]),
+    ).toEqual(['mbr_alice']);
+    expect(await define([{ kind: 'tier', currency: 'SKY', tiers: ['GOLD'] }])).toEqual([]);
+    expect(
+      await define([{ kind: 'lastActivity', withinDays: null, olderThanDays: 1 }]),
+    ).not.toContain('mbr_alice');
   });
 });
