@@ -90,6 +90,27 @@ export class AnalyticsTierCount {
   members!: bigint;
 }
 
+@ObjectType({ description: 'How many members a segment has, as its last refresh computed it.' })
+export class AnalyticsSegmentCount {
+  @Field(() => ID, { description: 'The segment (see `segments`).' })
+  segmentId!: string;
+
+  @Field({ description: 'Its kind: "new", "active", "high_value", "lapsed", "at_risk", "custom".' })
+  kind!: string;
+
+  @Field({ description: 'Its name.' })
+  name!: string;
+
+  @Field(() => Int64, { description: 'Its members.' })
+  members!: bigint;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'The time its membership was computed as of; null: not computed yet.',
+  })
+  asOf!: Date | null;
+}
+
 @ObjectType({ description: 'Breakage of a program over the report’s days: expired ÷ issued.' })
 export class AnalyticsBreakage {
   @Field({ description: 'The program currency.' })
@@ -111,7 +132,7 @@ export class AnalyticsBreakage {
 
 @ObjectType({
   description:
-    'Analytics of a scope over a range of UTC days, read from the ledger. Members by segment are not reported yet.',
+    'Analytics of a scope over a range of UTC days, read from the ledger, with members by tier and by segment now.',
 })
 export class AnalyticsReport {
   @Field(() => AnalyticsScope, { description: 'What the report counts.' })
@@ -139,6 +160,12 @@ export class AnalyticsReport {
       'Members per tier now: of the program, or those linked to the partner in its currencies.',
   })
   membersByTier!: AnalyticsTierCount[];
+
+  @Field(() => [AnalyticsSegmentCount], {
+    description:
+      'Members per segment as last refreshed: the partner’s segments for a partner, the coalition’s otherwise.',
+  })
+  membersBySegment!: AnalyticsSegmentCount[];
 
   @Field(() => [ProgramLiability], {
     description:
