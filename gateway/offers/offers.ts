@@ -1,78 +1,26 @@
 import { recordAudit } from '../audit/audit-log';
-import type { Sql, SqlDatabase } from '../db/sql';
+import type { SqlDatabase } from '../db/sql';
 import type { ProgramCatalog } from '../programs/program-catalog';
-import { definitionOf, type RuleEffect, validRuleDefinition } from '../rules/rule-definition';
 import type { RuleService } from '../rules/rule-service';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
 import { type ErrorOf, failsWith, InvalidInput, NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
-import { requireIntegerInRange, requireReference } from '../shared/validate';
 import { OfferNotAvailable, OfferNotTargeted } from './errors';
+import { type OfferInput, offerRuleDefinition, validOffer } from './offer-definition';
+import {
+  budgetLeft,
+  type MemberOfferRow,
+  type MemberOfferView,
+  memberOfferOf,
+  memberOfferSelect,
+  type OfferView,
+  offerView,
+  requireTargets,
+  targeted,
+} from './offer-queries';
 
-/** A personalised offer as its owner (a partner, or the operator) defines it. */
-export interface OfferInput {
-  currency: string;
-  name: string;
-  description: string;
-  /** What the member gets at the next matching purchase: the rules engine's effects. */
-  effects: RuleEffect[];
-  /** Members in any of these segments (as last refreshed) when they activate. */
-  targetSegmentIds: string[];
-  /** And these members (coalition ids). */
-  targetMemberIds: string[];
-  startsAt: Date;
-  endsAt: Date;
-  /** Points the offer may give in total (null: no limit). */
-  pointsBudget: bigint | null;
-  /** Uses in total, across members (null: no limit). */
-  usesMax: number | null;
-  /** Uses per member (default 1: the next purchase, once). */
-  perMemberUses: number;
-}
-
-/** An offer as its owner and the operator see it. */
-export interface OfferView {
-  id: string;
-  /** Null: the operator's coalition offer (every partner's purchases in its currency). */
-  partnerId: string | null;
-  currency: string;
-  /** The earning rule that applies it (its condition: activatedOffer). */
-  ruleId: string;
-  name: string;
-  description: string;
-  effects: RuleEffect[];
-  targetSegmentIds: string[];
-  targetMembersCount: bigint;
-  startsAt: Date;
-  endsAt: Date;
-  perMemberUses: number;
-  pointsBudget: bigint | null;
-  usesMax: number | null;
-  /** What is left of the budget (null: none). */
-  budgetLeft: { points: bigint; uses: bigint } | null;
-  activationsCount: bigint;
-  /** Purchases it applied to (uses not given back by a refund). */
-  usesCount: bigint;
-  endedAt: Date | null;
-  createdAt: Date;
-}
-
-/** An offer as a member targeted by it sees it. */
-export interface MemberOfferView {
-  id: string;
-  partnerId: string | null;
-  currency: string;
-  name: string;
-  description: string;
-  effects: RuleEffect[];
-  startsAt: Date;
-  endsAt: Date;
-  /** When the member activated it; null: not yet. */
-  activatedAt: Date | null;
-  /** Purchases it may still apply to for this member. */
-  usesLeft: number;
-}
+export type { MemberOfferView, OfferInput, OfferView };
 
 export interface Page<T> {
   items: T[];
@@ -85,9 +33,6 @@ export const endOfferErrors = [NotFound] as const;
 export const activateOfferErrors = [NotFound, OfferNotTargeted, OfferNotAvailable] as const;
 
 export const offerPageSizeMax = 100;
-const targetSegmentsMax = 20;
-const targetMembersMax = 10_000;
-const windowDaysMax = 366;
 
 /**
  * Personalised offers (issue 18, item 2). An offer is an earning rule whose one condition is
@@ -126,30 +71,7 @@ export class Offers {
       }
       const offer = validOffer(input, this.clock.now());
       const id = newId('ofr');
-      const definition = validRuleDefinition(
-        {
-          name: `Offer: ${offer.name}`,
-          window: {
-            startsAt: offer.startsAt,
-            endsAt: offer.endsAt,
-            daysOfWeek: [],
-            hours: null,
-            timeZone: 'UTC',
-          },
-          priority: 0,
-          stacking: 'stackable',
-          match: 'all',
-          conditions: [{ kind: 'activatedOffer', offerId: id }],
-          effects: offer.effects,
-          partnerShareBp: owner === null ? 0 : 10_000,
-          limits: {
-            perMember: { uses: offer.perMemberUses, period: 'ever' },
-            usesMax: offer.usesMax,
-            pointsBudget: offer.pointsBudget,
-          },
-        },
-        { partnerOwned: owner !== null, offer: true },
-      );
+      const definition = offerRuleDefinition(id, owner, offer);
       const view = await this.db.transaction(async (sql) => {
         await requireTargets(sql, owner, offer);
         const rule = await this.rules.insertRule(sql, ctx, {
@@ -266,8 +188,8 @@ export class Offers {
   async myOffers(ctx: RequestContext): Promise<MemberOfferView[]> {
     const { memberId } = requireCaller(ctx, 'member');
     const rows = await this.db.query<MemberOfferRow>(
-      `${memberOfferSelect}
-       where o.ended_at is null and o.starts_at <= $2 and o.ends_at > $2
+      `${memberOfferSelect()}
+       where coalesce(o.ended_at, r.ended_at) is null and o.starts_at <= $2 and o.ends_at > $2
          and (a.activated_at is not null or ${targeted})
          and u.used < o.per_member_uses and ${budgetLeft}
        order by o.ends_at, o.id limit ${offerPageSizeMax}`,
@@ -291,7 +213,7 @@ export class Offers {
       const now = this.clock.now();
       return this.db.transaction(async (sql) => {
         const rows = await sql.query<MemberOfferRow & { targeted: boolean; budget_left: boolean }>(
-          `${memberOfferSelect.replace('select', `select ${targeted} as targeted, ${budgetLeft} as budget_left,`)}
+          `${memberOfferSelect(`${targeted} as targeted, ${budgetLeft} as budget_left,`)}
            where o.id = $3`,
           [memberId, now, offerId],
         );
@@ -321,171 +243,4 @@ export class Offers {
       });
     });
   }
-}
-
-/** Whether member $1 is targeted by offer `o` now (parameters of memberOfferSelect). */
-const targeted = `((select 1 from offer_target_member t where t.offer_id = o.id and t.member_id = $1) is not null
-  or (select 1 from segment_member sm where sm.member_id = $1 and sm.segment_id = any(o.target_segment_ids) limit 1) is not null)`;
-/** Whether the offer's budget has something left (no budget: true). */
-const budgetLeft = `coalesce((select sum(b.remaining_points) > 0 and sum(b.remaining_uses) > 0
-  from earn_rule_budget_slot b where b.rule_id = o.rule_id having count(*) > 0), true)`;
-
-/** Offers with member $1's activation and uses ($2: now, unused here but typed by callers). */
-const memberOfferSelect = `
-  select o.id, o.partner_id, o.currency_code, o.name, o.description, o.starts_at, o.ends_at,
-         coalesce(o.ended_at, r.ended_at) as ended_at, o.per_member_uses, v.definition,
-         a.activated_at, u.used, $2::timestamptz as at
-  from offer o
-  join earn_rule r on r.id = o.rule_id
-  join earn_rule_version v on v.rule_id = r.id and v.version = r.version
-  left join offer_activation a on a.offer_id = o.id and a.member_id = $1
-  cross join lateral (
-    select count(*)::integer as used from earn_rule_use u
-    where u.rule_id = o.rule_id and u.member_id = $1 and u.restored_at is null
-  ) u`;
-
-interface MemberOfferRow {
-  id: string;
-  partner_id: string | null;
-  currency_code: string;
-  name: string;
-  description: string;
-  starts_at: Date;
-  ends_at: Date;
-  ended_at: Date | null;
-  per_member_uses: number;
-  definition: Record<string, unknown>;
-  activated_at: Date | null;
-  used: number;
-}
-
-function memberOfferOf(row: MemberOfferRow): MemberOfferView {
-  return {
-    id: row.id,
-    partnerId: row.partner_id,
-    currency: row.currency_code,
-    name: row.name,
-    description: row.description,
-    effects: definitionOf(row.definition).effects,
-    startsAt: row.starts_at,
-    endsAt: row.ends_at,
-    activatedAt: row.activated_at,
-    usesLeft: Math.max(0, row.per_member_uses - row.used),
-  };
-}
-
-function validOffer(input: OfferInput, now: Date): OfferInput {
-  const name = requireReference('name', input.name.trim(), 120);
-  if (input.description.length > 500)
-    throw new InvalidInput('description', 'at most 500 characters');
-  if (Number.isNaN(input.startsAt.getTime())) throw new InvalidInput('startsAt', 'invalid');
-  if (input.endsAt.getTime() <= input.startsAt.getTime()) {
-    throw new InvalidInput('endsAt', 'must be after startsAt');
-  }
-  if (input.endsAt.getTime() <= now.getTime())
-    throw new InvalidInput('endsAt', 'must be in the future');
-  if (input.endsAt.getTime() - input.startsAt.getTime() > windowDaysMax * 86_400_000) {
-    throw new InvalidInput('endsAt', `at most ${windowDaysMax} days after startsAt`);
-  }
-  const targetSegmentIds = [...new Set(input.targetSegmentIds)];
-  const targetMemberIds = [...new Set(input.targetMemberIds)];
-  if (targetSegmentIds.length + targetMemberIds.length === 0) {
-    throw new InvalidInput('targetSegmentIds', 'target at least one segment or member');
-  }
-  if (targetSegmentIds.length > targetSegmentsMax) {
-    throw new InvalidInput('targetSegmentIds', `at most ${targetSegmentsMax}`);
-  }
-  if (targetMemberIds.length > targetMembersMax) {
-    throw new InvalidInput('targetMemberIds', `at most ${targetMembersMax}`);
-  }
-  requireIntegerInRange('perMemberUses', input.perMemberUses, 1, 100);
-  return { ...input, name, targetSegmentIds, targetMemberIds };
-}
-
-/**
- * An offer targets what its owner sees: a partner its own segments and members linked to it;
- * the operator any segment and member. NotFound otherwise (as if it did not exist).
- */
-async function requireTargets(sql: Sql, owner: string | null, offer: OfferInput): Promise<void> {
-  const segments = await sql.query<{ id: string }>(
-    `select id from segment where id = any($1::text[]) and ($2::text is null or partner_id = $2)`,
-    [offer.targetSegmentIds, owner],
-  );
-  const found = new Set(segments.rows.map((row) => row.id));
-  const missingSegment = offer.targetSegmentIds.find((id) => !found.has(id));
-  if (missingSegment) throw new NotFound('segment', missingSegment);
-  const members = await sql.query<{ id: string }>(
-    `select m.id from member m where m.id = any($1::text[])
-       and ($2::text is null or exists (select 1 from member_link l where l.partner_id = $2 and l.member_id = m.id))`,
-    [offer.targetMemberIds, owner],
-  );
-  const known = new Set(members.rows.map((row) => row.id));
-  const missingMember = offer.targetMemberIds.find((id) => !known.has(id));
-  if (missingMember) throw new NotFound('member', missingMember);
-}
-
-/** One offer with its rule's definition, budget and counts. */
-async function offerView(sql: Sql, offerId: string): Promise<OfferView> {
-  const rows = await sql.query<{
-    id: string;
-    partner_id: string | null;
-    currency_code: string;
-    rule_id: string;
-    name: string;
-    description: string;
-    target_segment_ids: string[];
-    targets: bigint;
-    starts_at: Date;
-    ends_at: Date;
-    per_member_uses: number;
-    ended_at: Date | null;
-    created_at: Date;
-    definition: Record<string, unknown>;
-    budget_points: bigint | null;
-    budget_uses: bigint | null;
-    activations: bigint;
-    uses: bigint;
-  }>(
-    `select o.*, v.definition,
-            (select count(*) from offer_target_member t where t.offer_id = o.id) as targets,
-            (select count(*) from offer_activation a where a.offer_id = o.id) as activations,
-            (select count(*) from earn_rule_use u where u.rule_id = o.rule_id and u.restored_at is null) as uses,
-            b.points as budget_points, b.uses as budget_uses
-     from offer o
-     join earn_rule r on r.id = o.rule_id
-     join earn_rule_version v on v.rule_id = r.id and v.version = r.version
-     left join lateral (
-       select sum(s.remaining_points)::bigint as points, sum(s.remaining_uses)::bigint as uses
-       from earn_rule_budget_slot s where s.rule_id = o.rule_id having count(*) > 0
-     ) b on true
-     where o.id = $1`,
-    [offerId],
-  );
-  const row = rows.rows[0];
-  if (!row) throw new NotFound('offer', offerId);
-  const definition = definitionOf(row.definition);
-  return {
-    id: row.id,
-    partnerId: row.partner_id,
-    currency: row.currency_code,
-    ruleId: row.rule_id,
-    name: row.name,
-    description: row.description,
-    effects: definition.effects,
-    targetSegmentIds: row.target_segment_ids,
-    targetMembersCount: row.targets,
-    startsAt: row.starts_at,
-    endsAt: row.ends_at,
-    perMemberUses: row.per_member_uses,
-    pointsBudget: definition.limits.pointsBudget,
-    usesMax: definition.limits.usesMax,
-    budgetLeft:
-      row.budget_points === null
-        ? null
-        : { points: row.budget_points, uses: row.budget_uses ?? 0n },
-    activationsCount: row.activations,
-    usesCount: row.uses,
-    endedAt: row.ended_at,
-    createdAt: row.created_at,
-  };
 }
