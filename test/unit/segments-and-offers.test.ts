@@ -318,4 +318,43 @@ describe('offers and segment rules in the earn batch', () => {
       await define([{ kind: 'lastActivity', withinDays: null, olderThanDays: 1 }]),
     ).not.toContain('mbr_alice');
   });
+
+  it('applies an activated offer once to one member’s concurrent purchases', async () => {
+    const chloe = {
+      ...app.systemContext('test'),
+      caller: { kind: 'member', memberId: 'mbr_chloe' },
+    };
+    const offer = ok(
+      await app.offers.create(app.asPartner('ptr_skyair'), {
+        currency: 'SKY',
+        name: 'Once only',
+        description: '',
+        effects: [{ kind: 'bonus', points: 300n }],
+        targetSegmentIds: [],
+        targetMemberIds: ['mbr_chloe'],
+        startsAt: app.clock.now(),
+        endsAt: new Date(app.clock.now().getTime() + dayMs),
+        pointsBudget: null,
+        usesMax: null,
+        perMemberUses: 1,
+      }),
+    );
+    ok(await app.offers.activate(chloe as RequestContext, offer.id));
+    const receipts = await Promise.all(
+      [1, 2, 3, 4].map((n) =>
+        app.purchases.award(app.asPartner('ptr_skyair'), {
+          member: { externalId: 'SK-100002' },
+          transactionId: `ONCE-${n}`,
+          currency: 'SKY',
+          purchase: eur(20),
+        }),
+      ),
+    );
+    const granted = receipts
+      .map(ok)
+      .flatMap((receipt) => receipt.lines.filter((line) => line.ruleId === offer.ruleId));
+    expect(granted.map((line) => line.points)).toEqual([300n]);
+    expect(await app.offers.myOffers(chloe as RequestContext)).toEqual([]);
+    expect(await ledgerViolations(app.db)).toEqual([]);
+  });
 });
