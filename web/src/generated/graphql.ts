@@ -662,6 +662,49 @@ export type RedeemGroceryRewardMutationVariables = {
 };
 export const RedeemGroceryRewardDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RedeemGroceryReward"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}},"directives":[]},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"key"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},"directives":[]}],"directives":[],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"redeemGroceryReward"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"rewardId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"Variable","name":{"kind":"Name","value":"key"}}}],"directives":[],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"status"},"arguments":[],"directives":[]},{"kind":"Field","name":{"kind":"Name","value":"reference"},"arguments":[],"directives":[]},{"kind":"Field","name":{"kind":"Name","value":"reason"},"arguments":[],"directives":[]}]}}]}}]} as unknown as TypedDocumentNode<RedeemGroceryRewardMutation, RedeemGroceryRewardMutationVariables>;
 
+export type MyOffersQuery = {
+  myOffers: Array<({
+    __typename: "MemberOffer";
+    id: string;
+    partnerId: string | null;
+    currency: string;
+    name: string;
+    description: string;
+    endsAt: string;
+    activatedAt: string | null;
+    usesLeft: number;
+  })>;
+};
+export type MyOffersQueryVariables = {};
+export const MyOffersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyOffers"},"variableDefinitions":[],"directives":[],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"myOffers"},"arguments":[],"directives":[],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"},"arguments":[],"directives":[]},{"kind":"Field","name":{"kind":"Name","value":"partnerId"},"arguments":[],"directives":[]},{"kind":"Field","name":{"kind":"Name","value":"currency"},"arguments":[],"directives":[]},{"kind":"Field","name":{"kind":"Name","value":"name"},"arguments":[],"directives":[]},{"kind":"Field","name":{"kind":"Name","value":"description"},"arguments":[],"directives":[]},{"kind":"Field","name":{"kind":"Name","value":"endsAt"},"arguments":[],"directives":[]},{"kind":"Field","name":{"kind":"Name","value":"activatedAt"},"arguments":[],"directives":[]},{"kind":"Field","name":{"kind":"Name","value":"usesLeft"},"arguments":[],"directives":[]}]}}]}}]} as unknown as TypedDocumentNode<MyOffersQuery, MyOffersQueryVariables>;
+
+export type ActivateOfferMutation = {
+  activateOffer: ({
+    __typename: "ActivateOfferSuccess";
+    offer: ({
+      __typename: "MemberOffer";
+      id: string;
+      activatedAt: string | null;
+    });
+  } | {
+    __typename: "NotFoundError";
+    code: "AGREEMENT_MISSING" | "ALREADY_EXISTS" | "ARBITRAGE_CYCLE" | "BELOW_CONVERSION_MINIMUM" | "COMPOSITION_FAILED" | "CONVERSION_LIMIT_EXCEEDED" | "CURRENCY_NOT_SUPPORTED" | "ENROLMENT_REFUSED" | "HOLD_NOT_ACTIVE" | "IDEMPOTENCY_KEY_REUSED" | "INSUFFICIENT_POINTS" | "INVALID_INPUT" | "LIQUIDITY_FLOOR_REACHED" | "NOT_CONVERSION_INCREMENT" | "NOT_FOUND" | "NO_EXCHANGE_RATE" | "NO_TIER_LADDER" | "OFFER_NOT_AVAILABLE" | "OFFER_NOT_TARGETED" | "PARTNER_SERVICE_UNAVAILABLE" | "PERIOD_STATE_CONFLICT" | "QUOTE_ALREADY_USED" | "QUOTE_EXPIRED" | "REDEMPTION_ALREADY_CANCELLED" | "REDEMPTION_NOT_CONFIRMED" | "REFERRAL_REFUSED" | "REFUND_EXCEEDS_PURCHASE" | "SURVEY_ALREADY_ANSWERED" | "SURVEY_CLOSED" | "SURVEY_LOCKED" | "TRANSACTION_CONFLICT" | "VOUCHER_NOT_REDEEMABLE";
+    message: string;
+  } | {
+    __typename: "OfferNotAvailableError";
+    code: "AGREEMENT_MISSING" | "ALREADY_EXISTS" | "ARBITRAGE_CYCLE" | "BELOW_CONVERSION_MINIMUM" | "COMPOSITION_FAILED" | "CONVERSION_LIMIT_EXCEEDED" | "CURRENCY_NOT_SUPPORTED" | "ENROLMENT_REFUSED" | "HOLD_NOT_ACTIVE" | "IDEMPOTENCY_KEY_REUSED" | "INSUFFICIENT_POINTS" | "INVALID_INPUT" | "LIQUIDITY_FLOOR_REACHED" | "NOT_CONVERSION_INCREMENT" | "NOT_FOUND" | "NO_EXCHANGE_RATE" | "NO_TIER_LADDER" | "OFFER_NOT_AVAILABLE" | "OFFER_NOT_TARGETED" | "PARTNER_SERVICE_UNAVAILABLE" | "PERIOD_STATE_CONFLICT" | "QUOTE_ALREADY_USED" | "QUOTE_EXPIRED" | "REDEMPTION_ALREADY_CANCELLED" | "REDEMPTION_NOT_CONFIRMED" | "REFERRAL_REFUSED" | "REFUND_EXCEEDS_PURCHASE" | "SURVEY_ALREADY_ANSWERED" | "SURVEY_CLOSED" | "SURVEY_LOCKED" | "TRANSACTION_CONFLICT" | "VOUCHER_NOT_REDEEMABLE";
+    message: string;
+  } | {
+    __typename: "OfferNotTargetedError";
+    code: "AGREEMENT_MISSING" | "ALREADY_EXISTS" | "ARBITRAGE_CYCLE" | "BELOW_CONVERSION_MINIMUM" | "COMPOSITION_FAILED" | "CONVERSION_LIMIT_EXCEEDED" | "CURRENCY_NOT_SUPPORTED" | "ENROLMENT_REFUSED" | "HOLD_NOT_ACTIVE" | "IDEMPOTENCY_KEY_REUSED" | "INSUFFICIENT_POINTS" | "INVALID_INPUT" | "LIQUIDITY_FLOOR_REACHED" | "NOT_CONVERSION_INCREMENT" | "NOT_FOUND" | "NO_EXCHANGE_RATE" | "NO_TIER_LADDER" | "OFFER_NOT_AVAILABLE" | "OFFER_NOT_TARGETED" | "PARTNER_SERVICE_UNAVAILABLE" | "PERIOD_STATE_CONFLICT" | "QUOTE_ALREADY_USED" | "QUOTE_EXPIRED" | "REDEMPTION_ALREADY_CANCELLED" | "REDEMPTION_NOT_CONFIRMED" | "REFERRAL_REFUSED" | "REFUND_EXCEEDS_PURCHASE" | "SURVEY_ALREADY_ANSWERED" | "SURVEY_CLOSED" | "SURVEY_LOCKED" | "TRANSACTION_CONFLICT" | "VOUCHER_NOT_REDEEMABLE";
+    message: string;
+  });
+};
+export type ActivateOfferMutationVariables = {
+  offerId: string;
+};
+export const ActivateOfferDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ActivateOffer"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"offerId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}},"directives":[]}],"directives":[],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"activateOffer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"offerId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"offerId"}}}],"directives":[],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ActivateOfferSuccess"}},"directives":[],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"offer"},"arguments":[],"directives":[],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"},"arguments":[],"directives":[]},{"kind":"Field","name":{"kind":"Name","value":"activatedAt"},"arguments":[],"directives":[]}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ErrorResult"}},"directives":[],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"code"},"arguments":[],"directives":[]},{"kind":"Field","name":{"kind":"Name","value":"message"},"arguments":[],"directives":[]}]}}]}}]}}]} as unknown as TypedDocumentNode<ActivateOfferMutation, ActivateOfferMutationVariables>;
+
 /** Each operation's trusted-document hash (sha256 of its registered text). */
 export const documentHashes: Record<string, string> = {
   "FinanceOverview": "7dfd134bc9c3214846f095de5a0259b9491585e6748a69ffd0b58781cb10747f",
@@ -680,5 +723,7 @@ export const documentHashes: Record<string, string> = {
   "ConvertPoints": "6d5d56fd2b01ff0603486835ac42b363a80f0ad4049f86e7261d5537ea203c6b",
   "RedeemAwardFlight": "377b80ba126d4d801557c42d04e53f9201617cc6155b3f8ebd421aafe543347f",
   "RedeemHotelReward": "a203b260a8b6e9a6aabf3a616ccfbf107e881f0630a6d842ed2475ba67d047d1",
-  "RedeemGroceryReward": "84434263da8e6a1fe75c32cfb41067fcecb02109b6839c60630ed3a201e83016"
+  "RedeemGroceryReward": "84434263da8e6a1fe75c32cfb41067fcecb02109b6839c60630ed3a201e83016",
+  "MyOffers": "5556c12ebdce1c1ccd048be12f8e0d704a3d9b79fd2ac31daddcad4f0a5a04c1",
+  "ActivateOffer": "611bd003b8f7c0cb4f9a0889a50409e057b704390fef6d28af15ac9ac10fcbf2"
 };
