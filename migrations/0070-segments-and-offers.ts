@@ -61,7 +61,7 @@ create table offer (
   ended_at timestamptz,
   created_at timestamptz not null,
   constraint offer_window_ends_after_start check (ends_at > starts_at),
-  constraint offer_targets_someone check (cardinality(target_segment_ids) between 0 and 20)
+  constraint offer_target_segments_max check (cardinality(target_segment_ids) <= 20)
 );
 create index offer_by_partner on offer (partner_id, id);
 -- The offers live now (members' myOffers reads these).
