@@ -185,6 +185,7 @@ export class AnalyticsReport {
 export enum AnalyticsTable {
   DAILY = 'daily',
   TIERS = 'tiers',
+  SEGMENTS = 'segments',
   PROGRAMS = 'programs',
   SUMMARY = 'summary',
 }
@@ -194,6 +195,7 @@ registerEnumType(AnalyticsTable, {
   valuesConfig: {
     DAILY: { description: 'Earn and burn per day and currency.' },
     TIERS: { description: 'Members per tier.' },
+    SEGMENTS: { description: 'Members per segment, as each was last refreshed.' },
     PROGRAMS: { description: 'Liability and breakage per program currency.' },
     SUMMARY: { description: 'The range and the active members.' },
   },

@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { ledgerViolations } from '../helpers/ledger-invariants';
 import { ok } from '../helpers/test-app';
 import { createTestGateway, type TestGateway } from '../helpers/test-gateway';
@@ -132,6 +133,36 @@ describe('segments', () => {
     expect(ids).not.toContain(members.A1!.id);
     expect(lapsed.find((member) => member.memberId === members.L1!.id)?.externalId).toBe('FM-L1');
     expect(byKind.get('LAPSED')).toMatchObject({ memberCount: String(lapsed.length) });
+  });
+
+  it('reports members by segment in the partner’s analytics, and as CSV', async () => {
+    const counts = await t.app.db.query<{ id: string; member_count: bigint }>(
+      "select id, member_count from segment where partner_id = 'ptr_freshmart' order by id",
+    );
+    const day = t.app.clock.now().toISOString().slice(0, 10);
+    const report = await t.graphql(
+      freshmart,
+      `query ($input: AnalyticsInput!) { analytics(input: $input) {
+        ... on AnalyticsReport { membersBySegment { segmentId kind members asOf } } } }`,
+      { input: { from: day, to: day } },
+    );
+    expect(
+      report.body.data.analytics.membersBySegment.map(
+        (segment: { segmentId: string; members: string }) => [segment.segmentId, segment.members],
+      ),
+    ).toEqual(counts.rows.map((row) => [row.id, String(row.member_count)]));
+    const csv = await request(t.server)
+      .get(`/analytics/export.csv?table=segments&from=${day}&to=${day}`)
+      .set('authorization', `Bearer ${freshmart}`);
+    expect(csv.status).toBe(200);
+    const lines = csv.text.split('\r\n');
+    expect(lines[0]).toBe(
+      'scope_partner_id,scope_currency,segment_id,segment_kind,segment_name,members,as_of',
+    );
+    const lapsed = counts.rows.find((row) => row.id === 'seg_lapsed_ptr_freshmart')!;
+    expect(lines).toContainEqual(
+      `ptr_freshmart,,seg_lapsed_ptr_freshmart,lapsed,Lapsed members,${lapsed.member_count},${t.app.clock.now().toISOString()}`,
+    );
   });
 
   it('gives a rule with a segment condition to that segment’s members only', async () => {
