@@ -13,6 +13,7 @@ import { Surveys } from './feedback/surveys';
 import { Ledger } from './ledger/ledger';
 import { MemberDataRights } from './members/data-rights';
 import { MemberDirectory } from './members/member-directory';
+import { Offers } from './offers/offers';
 import { ProgramCatalog } from './programs/program-catalog';
 import { PurchaseService } from './purchases/purchase-service';
 import { MemberReceipts } from './purchases/receipts';
@@ -21,6 +22,7 @@ import { RedemptionService } from './redemptions/redemption-service';
 import { Referrals } from './rules/referrals';
 import { RuleService } from './rules/rule-service';
 import { RewardVouchers } from './rules/vouchers';
+import { Segments } from './segments/segments';
 import { SettlementService } from './settlement/settlement-service';
 import { type Clock, systemClock } from './shared/clock';
 import { type RequestContext, systemContextFor } from './shared/context';
@@ -70,6 +72,10 @@ export interface App {
   surveyAnswers: SurveyAnswers;
   /** Survey results for their partner: aggregates, and consented free text. */
   surveyResults: SurveyResultsReader;
+  /** Partners' and the coalition's member segments, built-in and custom, and their refresh. */
+  segments: Segments;
+  /** Personalised offers: targeted at segments or members, activated, applied by the rules. */
+  offers: Offers;
   /** Earn, burn, active members, tiers, liability and breakage per partner and program. */
   analytics: Analytics;
   /** Who changed which configuration, when, before and after. */
@@ -141,6 +147,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     surveys: new Surveys(db, catalog, clock),
     surveyAnswers: new SurveyAnswers(db, purchases, clock),
     surveyResults: new SurveyResultsReader(db),
+    segments: new Segments(db, clock),
+    offers: new Offers(db, catalog, rules, clock),
     analytics: new Analytics(db, catalog, clock),
     audit: new AuditLog(db),
     dataRights: new MemberDataRights(db, ledger, members, clock),

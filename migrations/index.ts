@@ -36,6 +36,8 @@ import { Migration0037MemberDayDistanceInlined } from './0037-member-day-distanc
 import { Migration0040SettlementLinesOnRead } from './0040-settlement-lines-on-read';
 import { Migration0050WebhookOutbox } from './0050-webhook-outbox';
 import { Migration0060MemberSurveys } from './0060-member-surveys';
+import { Migration0070SegmentsAndOffers } from './0070-segments-and-offers';
+import { Migration0071EarnBatchSegmentAndOfferConditions } from './0071-earn-batch-segment-and-offer-conditions';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -94,4 +96,9 @@ export const migrationsList: MigrationObject[] = [
   { name: '0040-settlement-lines-on-read', class: Migration0040SettlementLinesOnRead },
   { name: '0050-webhook-outbox', class: Migration0050WebhookOutbox },
   { name: '0060-member-surveys', class: Migration0060MemberSurveys },
+  { name: '0070-segments-and-offers', class: Migration0070SegmentsAndOffers },
+  {
+    name: '0071-earn-batch-segment-and-offer-conditions',
+    class: Migration0071EarnBatchSegmentAndOfferConditions,
+  },
 ];

@@ -90,6 +90,27 @@ export class AnalyticsTierCount {
   members!: bigint;
 }
 
+@ObjectType({ description: 'How many members a segment has, as its last refresh computed it.' })
+export class AnalyticsSegmentCount {
+  @Field(() => ID, { description: 'The segment (see `segments`).' })
+  segmentId!: string;
+
+  @Field({ description: 'Its kind: "new", "active", "high_value", "lapsed", "at_risk", "custom".' })
+  kind!: string;
+
+  @Field({ description: 'Its name.' })
+  name!: string;
+
+  @Field(() => Int64, { description: 'Its members.' })
+  members!: bigint;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'The time its membership was computed as of; null: not computed yet.',
+  })
+  asOf!: Date | null;
+}
+
 @ObjectType({ description: 'Breakage of a program over the report’s days: expired ÷ issued.' })
 export class AnalyticsBreakage {
   @Field({ description: 'The program currency.' })
@@ -111,7 +132,7 @@ export class AnalyticsBreakage {
 
 @ObjectType({
   description:
-    'Analytics of a scope over a range of UTC days, read from the ledger. Members by segment are not reported yet.',
+    'Analytics of a scope over a range of UTC days, read from the ledger, with members by tier and by segment now.',
 })
 export class AnalyticsReport {
   @Field(() => AnalyticsScope, { description: 'What the report counts.' })
@@ -140,6 +161,12 @@ export class AnalyticsReport {
   })
   membersByTier!: AnalyticsTierCount[];
 
+  @Field(() => [AnalyticsSegmentCount], {
+    description:
+      'Members per segment as last refreshed: the partner’s segments for a partner, the coalition’s otherwise.',
+  })
+  membersBySegment!: AnalyticsSegmentCount[];
+
   @Field(() => [ProgramLiability], {
     description:
       'Liability now (outstanding points x reference value, rounded down to the cent) of the scope’s programs: a partner’s are those it owns.',
@@ -158,6 +185,7 @@ export class AnalyticsReport {
 export enum AnalyticsTable {
   DAILY = 'daily',
   TIERS = 'tiers',
+  SEGMENTS = 'segments',
   PROGRAMS = 'programs',
   SUMMARY = 'summary',
 }
@@ -167,6 +195,7 @@ registerEnumType(AnalyticsTable, {
   valuesConfig: {
     DAILY: { description: 'Earn and burn per day and currency.' },
     TIERS: { description: 'Members per tier.' },
+    SEGMENTS: { description: 'Members per segment, as each was last refreshed.' },
     PROGRAMS: { description: 'Liability and breakage per program currency.' },
     SUMMARY: { description: 'The range and the active members.' },
   },

@@ -12,6 +12,7 @@ import * as exchangeErrors from '../gateway/exchange/errors';
 import * as federationErrors from '../gateway/federation/errors';
 import * as feedbackErrors from '../gateway/feedback/errors';
 import * as ledgerErrors from '../gateway/ledger/errors';
+import * as offerErrors from '../gateway/offers/errors';
 import * as programErrors from '../gateway/programs/errors';
 import * as ruleErrors from '../gateway/rules/errors';
 import * as settlementErrors from '../gateway/settlement/errors';
@@ -108,6 +109,7 @@ const errorClasses = [
   tierErrors,
   ruleErrors,
   feedbackErrors,
+  offerErrors,
 ].flatMap((module) => Object.values(module).filter(isErrorClass));
 
 const resultTypeByClass = new Map<ErrorClass, ClassType<ErrorResult>>();

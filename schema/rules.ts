@@ -152,6 +152,13 @@ export class RuleConditionInput {
       'The anniversary of the member’s joining the coalition is within this many days (0-31), from the first anniversary on. Needs match ALL.',
   })
   anniversaryWithinDays?: number;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'The member is in this segment, as its last refresh computed it (see `segments`): a partner’s rule names one of its own segments, the operator’s any. Needs match ALL.',
+  })
+  inSegment?: string;
 }
 
 @InputType({ description: 'How often a rule may give; every field is optional (no limit).' })
@@ -320,7 +327,7 @@ export class CreateEarnRuleInput {
 export class RuleCondition {
   @Field({
     description:
-      '"channel", "lines", "basketTotal", "memberTier", "purchaseNumber", "firstInCoalition" or "event".',
+      '"channel", "lines", "basketTotal", "memberTier", "purchaseNumber", "firstInCoalition", "event", "birthday", "anniversary", "segment" or "activatedOffer".',
   })
   kind!: string;
 
@@ -356,6 +363,19 @@ export class RuleCondition {
 
   @Field(() => Int, { nullable: true })
   anniversaryWithinDays!: number | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: '"segment": the segment the member must be in.',
+  })
+  segmentId!: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      '"activatedOffer": the offer the member must have activated (an offer’s own rule).',
+  })
+  activatedOfferId!: string | null;
 }
 
 @ObjectType({ description: 'One effect of an earning rule.' })

@@ -5,13 +5,20 @@ import type { AnalyticsReport } from './analytics';
 
 /**
  * An analytics report as CSV files (RFC 4180, as settlement's), one per table: `daily` (earn
- * and burn per day and currency), `tiers` (members per tier), `programs` (liability and
- * breakage per program currency) and `summary` (the scope, the range, active members). Each
+ * and burn per day and currency), `tiers` (members per tier), `segments` (members per segment,
+ * as last refreshed), `programs` (liability and breakage per program currency) and `summary`
+ * (the scope, the range, active members). Each
  * row names the scope, so files of several scopes concatenate. Points are integers; the
  * liability is a decimal of the reference unit (EUR), rounded down to the cent.
  */
-export type AnalyticsTable = 'daily' | 'tiers' | 'programs' | 'summary';
-export const analyticsTables: readonly AnalyticsTable[] = ['daily', 'tiers', 'programs', 'summary'];
+export type AnalyticsTable = 'daily' | 'tiers' | 'segments' | 'programs' | 'summary';
+export const analyticsTables: readonly AnalyticsTable[] = [
+  'daily',
+  'tiers',
+  'segments',
+  'programs',
+  'summary',
+];
 
 /** The table's lines: the header first, then one line per row (a generator: streamed as made). */
 export function* analyticsCsv(report: AnalyticsReport, table: AnalyticsTable): Generator<string> {
@@ -45,6 +52,18 @@ export function* analyticsCsv(report: AnalyticsReport, table: AnalyticsTable): G
       yield head(['currency', 'tier_rank', 'tier_code', 'tier_name', 'members']);
       for (const tier of report.membersByTier) {
         yield line([tier.currency, number(tier.rank), tier.code, tier.name, number(tier.members)]);
+      }
+      return;
+    case 'segments':
+      yield head(['segment_id', 'segment_kind', 'segment_name', 'members', 'as_of']);
+      for (const segment of report.membersBySegment) {
+        yield line([
+          segment.segmentId,
+          segment.kind,
+          segment.name,
+          number(segment.members),
+          segment.asOf === null ? null : segment.asOf.toISOString(),
+        ]);
       }
       return;
     case 'programs':

@@ -206,6 +206,33 @@ export async function membersByTier(
   return rows.rows;
 }
 
+/** A segment's member count as its last refresh computed it (gateway/segments). */
+export interface SegmentCount {
+  segmentId: string;
+  kind: string;
+  name: string;
+  members: bigint;
+  /** The time its membership was computed as of; null: never refreshed. */
+  asOf: Date | null;
+}
+
+/**
+ * Members per segment: a partner's segments for a partner's scope; the coalition's otherwise
+ * (segments belong to a partner or to the coalition, not to a program). The stored counts of
+ * the last refresh, by segment id.
+ */
+export async function membersBySegment(
+  sql: Sql,
+  partnerId: string | null,
+): Promise<SegmentCount[]> {
+  const rows = await sql.query<SegmentCount>(
+    `select id as "segmentId", kind, name, member_count as members, as_of as "asOf"
+     from segment where partner_id is not distinct from $1 order by id`,
+    [partnerId],
+  );
+  return rows.rows;
+}
+
 /** The program currencies a scope's liability and breakage are about. */
 export async function scopeCurrencies(
   sql: Sql,

@@ -9,7 +9,9 @@ import {
   type DayFigures,
   dailyFigures,
   issuedAndExpired,
+  membersBySegment,
   membersByTier,
+  type SegmentCount,
   scopeCurrencies,
   type TierCount,
 } from './analytics-queries';
@@ -47,6 +49,8 @@ export interface AnalyticsReport {
   days: DayFigures[];
   activeMembers: bigint;
   membersByTier: TierCount[];
+  /** As of each segment's last refresh: the partner's segments, or the coalition's. */
+  membersBySegment: SegmentCount[];
   /** Now (not at `to`): the programs the scope owns (a partner's), or the scope's programs. */
   liabilities: ProgramLiability[];
   breakage: Breakage[];
@@ -63,7 +67,7 @@ const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 /**
  * Analytics (issue 18, item 5), read-only over the ledger: earn and burn per day, active
  * members, members by tier, liability and breakage, for one partner, one program or the
- * coalition. Members by segment are not here yet: segments are another part of issue 18.
+ * coalition, and members by segment (the counts of gateway/segments' last refresh).
  *
  * Who sees what: a partner (its point-of-sale token or its finance users) sees its own activity
  * and the programs it owns; the operator and the operator's finance users see any scope.
@@ -91,10 +95,11 @@ export class Analytics {
       const scope = await this.scopeFor(ctx, input);
       const currencies = await scopeCurrencies(this.db, scope.partnerId, scope.currency);
       const now = this.clock.now();
-      const [days, active, tiers, liabilities, flows] = await Promise.all([
+      const [days, active, tiers, segments, liabilities, flows] = await Promise.all([
         dailyFigures(this.db, range, scope.partnerId, scope.currency),
         activeMembers(this.db, range, scope.partnerId, scope.currency),
         membersByTier(this.db, scope.partnerId, scope.currency, now),
+        membersBySegment(this.db, scope.partnerId),
         programLiabilities(this.db, scope.partnerId),
         issuedAndExpired(this.db, range, currencies),
       ]);
@@ -105,6 +110,7 @@ export class Analytics {
         days,
         activeMembers: active,
         membersByTier: tiers,
+        membersBySegment: segments,
         liabilities: liabilities.filter((row) => currencies.includes(row.currency)),
         breakage: currencies.map((currency) => breakageOf(currency, flows.get(currency))),
         generatedAt: now,

@@ -4,6 +4,7 @@ import type { RequestContext } from '../shared/context';
 import { DomainError } from '../shared/errors';
 import { seedDemoAgreements } from './agreements';
 import { seedDemoCharity, seedDemoRules } from './rules';
+import { seedDemoSegments } from './segments';
 import { seedDemoTiers } from './tiers';
 
 /**
@@ -110,6 +111,7 @@ export async function seedDemoIfEmpty(app: App): Promise<'seeded' | 'repaired' |
   await seedDemoTiers(app);
   await seedDemoRules(app);
   await seedDemoCharity(app);
+  await seedDemoSegments(app);
   await app.db.query('update demo_seed set completed_at = now()');
   return state ? 'repaired' : 'seeded';
 }

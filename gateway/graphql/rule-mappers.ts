@@ -8,6 +8,7 @@ import {
   type LineConditionInput,
   RuleCondition,
   RuleEffect,
+  type RuleEffectInput,
   RuleLimits,
   type RuleMatch,
   type RuleStacking,
@@ -105,11 +106,12 @@ export function ruleDefinitionOf(
         condition.birthdayMonth,
         condition.birthdayWithinDays,
         condition.anniversaryWithinDays,
+        condition.inSegment,
       ].filter((value) => value !== undefined && value !== null);
       if (given.length !== 1) {
         throw new InvalidInput(
           field,
-          'give exactly one of channels, lines, basketTotalAtLeast, memberTiers, purchaseNumber, firstPurchaseInCoalition, eventTypes, birthdayMonth, birthdayWithinDays, anniversaryWithinDays',
+          'give exactly one of channels, lines, basketTotalAtLeast, memberTiers, purchaseNumber, firstPurchaseInCoalition, eventTypes, birthdayMonth, birthdayWithinDays, anniversaryWithinDays, inSegment',
         );
       }
       if (condition.birthdayMonth != null) {
@@ -124,6 +126,7 @@ export function ruleDefinitionOf(
       if (condition.anniversaryWithinDays != null) {
         return { kind: 'anniversary', days: condition.anniversaryWithinDays };
       }
+      if (condition.inSegment != null) return { kind: 'segment', segmentId: condition.inSegment };
       if (condition.purchaseNumber != null) {
         return { kind: 'purchaseNumber', number: condition.purchaseNumber };
       }
@@ -142,38 +145,7 @@ export function ruleDefinitionOf(
       }
       return { kind: 'memberTier', tiers: condition.memberTiers! };
     }),
-    effects: input.effects.map((effect, index): DomainEffect => {
-      const field = `effects[${index}]`;
-      const given = [
-        effect.multiplyPoints,
-        effect.bonusPoints,
-        effect.discount,
-        effect.voucher,
-      ].filter((value) => value != null);
-      if (given.length !== 1) {
-        throw new InvalidInput(
-          field,
-          'give exactly one of multiplyPoints, bonusPoints, discount, voucher',
-        );
-      }
-      if (effect.bonusPoints != null) return { kind: 'bonus', points: effect.bonusPoints };
-      if (effect.discount) return discountEffect(effect.discount, `${field}.discount`);
-      if (effect.voucher) {
-        return {
-          kind: 'voucher',
-          reward: effect.voucher.reward,
-          sku: effect.voucher.sku ?? null,
-          percentBp: effect.voucher.percentOff == null ? null : effect.voucher.percentOff * 100,
-          validDays: effect.voucher.validDays,
-        };
-      }
-      const multiply = effect.multiplyPoints!;
-      return {
-        kind: 'multiply',
-        multiplierBp: basisPoints(`${field}.multiplyPoints.multiplier`, multiply.multiplier),
-        filter: { skus: multiply.skus ?? [], categories: multiply.categories ?? [] },
-      };
-    }),
+    effects: input.effects.map((effect, index) => ruleEffectOf(effect, `effects[${index}]`)),
     partnerShareBp: share * 100,
     limits: {
       perMember:
@@ -183,6 +155,36 @@ export function ruleDefinitionOf(
       usesMax: input.limits?.usesMax ?? null,
       pointsBudget: input.limits?.pointsBudget ?? null,
     },
+  };
+}
+
+/** A rule effect (an earning rule's, or an offer's) from its input. */
+export function ruleEffectOf(effect: RuleEffectInput, field: string): DomainEffect {
+  const given = [effect.multiplyPoints, effect.bonusPoints, effect.discount, effect.voucher].filter(
+    (value) => value != null,
+  );
+  if (given.length !== 1) {
+    throw new InvalidInput(
+      field,
+      'give exactly one of multiplyPoints, bonusPoints, discount, voucher',
+    );
+  }
+  if (effect.bonusPoints != null) return { kind: 'bonus', points: effect.bonusPoints };
+  if (effect.discount) return discountEffect(effect.discount, `${field}.discount`);
+  if (effect.voucher) {
+    return {
+      kind: 'voucher',
+      reward: effect.voucher.reward,
+      sku: effect.voucher.sku ?? null,
+      percentBp: effect.voucher.percentOff == null ? null : effect.voucher.percentOff * 100,
+      validDays: effect.voucher.validDays,
+    };
+  }
+  const multiply = effect.multiplyPoints!;
+  return {
+    kind: 'multiply',
+    multiplierBp: basisPoints(`${field}.multiplyPoints.multiplier`, multiply.multiplier),
+    filter: { skus: multiply.skus ?? [], categories: multiply.categories ?? [] },
   };
 }
 
@@ -302,8 +304,14 @@ function conditionObject(condition: DomainCondition): RuleCondition {
     birthdayMonth: null,
     birthdayWithinDays: null,
     anniversaryWithinDays: null,
+    segmentId: null,
+    activatedOfferId: null,
   });
   switch (condition.kind) {
+    case 'segment':
+      return Object.assign(object, { segmentId: condition.segmentId });
+    case 'activatedOffer':
+      return Object.assign(object, { activatedOfferId: condition.offerId });
     case 'birthday':
       return Object.assign(
         object,
@@ -339,7 +347,8 @@ function conditionObject(condition: DomainCondition): RuleCondition {
   }
 }
 
-function effectObject(effect: DomainEffect): RuleEffect {
+/** A rule effect as the schema shows it (an earning rule's, or an offer's). */
+export function effectObject(effect: DomainEffect): RuleEffect {
   return Object.assign(new RuleEffect(), {
     kind: effect.kind,
     multiplier: effect.kind === 'multiply' ? decimalOfBasisPoints(effect.multiplierBp) : null,

@@ -17,6 +17,7 @@ import { JobsResolver } from './resolvers/jobs.resolver';
 import { LiabilitiesResolver } from './resolvers/liabilities.resolver';
 import { MemberResolver } from './resolvers/members.resolver';
 import { MembershipResolver } from './resolvers/memberships.resolver';
+import { OfferResolver } from './resolvers/offers.resolver';
 import { PartnerServiceResolver } from './resolvers/partner-services.resolver';
 import { PointsPriceResolver } from './resolvers/points-price.resolver';
 import { CurrencyResolver, ProgramResolver } from './resolvers/programs.resolver';
@@ -25,6 +26,7 @@ import { ReceiptResolver } from './resolvers/receipts.resolver';
 import { RedemptionResolver } from './resolvers/redemptions.resolver';
 import { ReferralResolver } from './resolvers/referrals.resolver';
 import { RuleResolver } from './resolvers/rules.resolver';
+import { SegmentResolver } from './resolvers/segments.resolver';
 import {
   ReconciliationResolver,
   SettlementResolver,
@@ -69,6 +71,8 @@ export const resolvers = [
   LiabilitiesResolver,
   AnalyticsResolver,
   FeedbackResolver,
+  SegmentResolver,
+  OfferResolver,
   TierResolver,
   MembershipResolver,
   AuditResolver,

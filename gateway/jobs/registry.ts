@@ -101,6 +101,16 @@ export const jobDefinitions: readonly JobDefinition[] = Object.freeze([
     run: (app, run) => appendExpiryReminders(app.db, run.asOf),
   },
   {
+    // Hourly: membership is what a rule's segment condition and an offer's targeting read;
+    // each run recomputes every segment as of its business time (idempotent).
+    name: 'segments',
+    description:
+      "every partner's and the coalition's segments are recomputed from the transfers as of the run",
+    intervalMs: () => 3_600_000,
+    timeoutMs: sweepTimeoutMs,
+    run: (app, run) => app.segments.refreshAll(run.asOf),
+  },
+  {
     name: 'prune-webhook-events',
     description: `webhook events over ${webhookEventRetentionDays} days old that every subscription of their partner has received are deleted`,
     intervalMs: () => 6 * 3_600_000,

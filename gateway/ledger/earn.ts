@@ -105,7 +105,11 @@ export interface RuleCandidate {
   birthday: { scope: 'month' | 'days'; days: number } | null;
   /** Only within this many days of the anniversary of the member's joining. */
   anniversaryDays: number | null;
-  /** The earn's date in the rule's time zone (YYYY-MM-DD), for the two above. */
+  /** Only for a member in this segment, as its last refresh computed it (migrations/0071). */
+  segmentId: string | null;
+  /** Only for a member who activated this offer (migrations/0071). */
+  offerId: string | null;
+  /** The earn's date in the rule's time zone (YYYY-MM-DD), for the birthday and anniversary. */
   localDate: string | null;
   timeZone: string;
   /**
@@ -409,7 +413,9 @@ function ruleCandidates(entries: readonly EarnEntry[]): string | null {
         candidate.firstInCoalition ||
         candidate.perMember ||
         candidate.budgeted ||
-        candidate.localDate !== null
+        candidate.localDate !== null ||
+        candidate.segmentId !== null ||
+        candidate.offerId !== null
       ) {
         checked.push({
           o,
@@ -427,6 +433,9 @@ function ruleCandidates(entries: readonly EarnEntry[]): string | null {
             bdd: candidate.birthday?.scope === 'days' ? candidate.birthday.days : null,
             an: candidate.anniversaryDays,
           }),
+          // Sent only when set: other rules' checks stay as they were (migrations/0071).
+          ...(candidate.segmentId !== null && { sg: candidate.segmentId }),
+          ...(candidate.offerId !== null && { ao: candidate.offerId }),
         });
       }
     }

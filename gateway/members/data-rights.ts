@@ -108,6 +108,14 @@ export class MemberDataRights {
     );
     await sql.query('delete from member_link where member_id = $1', [memberId]);
     await sql.query('delete from member_link_code where member_id = $1', [memberId]);
+    // Segments and offers' lists of members forget the member now, not at the next refresh;
+    // activations stay (a purchase's rule use may refer to them) and name no personal data.
+    await sql.query(
+      `with gone as (delete from segment_member where member_id = $1 returning segment_id)
+       update segment s set member_count = s.member_count - 1 from gone where s.id = gone.segment_id`,
+      [memberId],
+    );
+    await sql.query('delete from offer_target_member where member_id = $1', [memberId]);
     // Survey answers stay counted in their partners' results, without the member's words.
     await sql.query(
       `update survey_response set text_value = null
@@ -130,8 +138,8 @@ export class MemberDataRights {
   /**
    * Everything about a member as JSON text, in chunks: profile, partner links, link codes,
    * balances, lots, holds, tiers (standing, grants, VIP terms, tier changes), vouchers,
-   * referrals, receipts, survey answers and the full history with postings. Read page by page,
-   * so a long history never sits in memory at once. Errors (`exportMemberErrors`): InvalidInput,
+   * referrals, receipts, segments, offers, survey answers and the full history with postings.
+   * Read page by page, so a long history never sits in memory at once. Errors (`exportMemberErrors`): InvalidInput,
    * NotFound, Forbidden (another member's, or a caller who is neither), returned before the
    * first chunk.
    */
@@ -243,6 +251,26 @@ export class MemberDataRights {
       [memberId],
     );
     yield `,"receipts":${json(receipts.rows)}`;
+    // Segments and offers (docs/segments-and-offers.md): the segments the member is in as last
+    // refreshed, the offers made to them by name, and the offers they activated.
+    const segments = await this.db.query(
+      `select s.id, s.partner_id as "partnerId", s.kind, s.name, s.as_of as "asOf"
+       from segment_member sm join segment s on s.id = sm.segment_id
+       where sm.member_id = $1 order by s.id`,
+      [memberId],
+    );
+    yield `,"segments":${json(segments.rows)}`;
+    const offers = await this.db.query(
+      `select o.id, o.partner_id as "partnerId", o.name, a.activated_at as "activatedAt",
+              t.member_id is not null as "targetedByName"
+       from offer o
+       left join offer_activation a on a.offer_id = o.id and a.member_id = $1
+       left join offer_target_member t on t.offer_id = o.id and t.member_id = $1
+       where a.member_id is not null or t.member_id is not null
+       order by o.id`,
+      [memberId],
+    );
+    yield `,"offers":${json(offers.rows)}`;
     yield* arraySection('surveyAnswers', (after) => this.surveyAnswersPage(memberId, after));
     yield* arraySection('transfers', async (after) => {
       const page = await this.ledger.transfers({ memberId }, pageSizeMax, after);

@@ -394,8 +394,24 @@ export class PurchaseService {
           joinedAt: new Date(row.created_at),
         };
       }
+      // Segment and activated-offer conditions (migrations/0071), as the batch would find them.
+      const memberOf = new Set<string>();
+      const segmentIds = world.flatMap((c) => (c.segmentId === null ? [] : [c.segmentId]));
+      const offerIds = world.flatMap((c) => (c.offerId === null ? [] : [c.offerId]));
+      if (segmentIds.length + offerIds.length > 0) {
+        const rows = await ctx.em.getConnection().execute<{ id: string }[]>(
+          `select segment_id as id from segment_member where member_id = ? and segment_id = any(?::text[])
+           union all
+           select offer_id from offer_activation where member_id = ? and offer_id = any(?::text[])`,
+          // Array literals: the ids are lower case letters, digits and "_" (no quoting needed).
+          [memberId, `{${segmentIds.join(',')}}`, memberId, `{${offerIds.join(',')}}`],
+        );
+        for (const row of rows) memberOf.add(row.id);
+      }
       const allowed = world.filter(
         (candidate) =>
+          (candidate.segmentId === null || memberOf.has(candidate.segmentId)) &&
+          (candidate.offerId === null || memberOf.has(candidate.offerId)) &&
           (candidate.purchaseNumber === null ||
             candidate.purchaseNumber === history.atPartner + 1) &&
           (!candidate.firstInCoalition || history.anywhere === 0) &&

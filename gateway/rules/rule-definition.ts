@@ -61,7 +61,17 @@ export type RuleCondition =
    * The anniversary of the member's joining the coalition, within `days` days either way, from
    * the first anniversary on.
    */
-  | { kind: 'anniversary'; days: number };
+  | { kind: 'anniversary'; days: number }
+  /**
+   * The member is in this segment, as its last refresh computed it (gateway/segments). A
+   * partner's rule names one of the partner's own segments; the operator's, any.
+   */
+  | { kind: 'segment'; segmentId: string }
+  /**
+   * The member activated this offer (gateway/offers). Only an offer's own rule has it: the
+   * offers service writes it, a caller's rule definition may not.
+   */
+  | { kind: 'activatedOffer'; offerId: string };
 
 /** A member event's type: a built-in one or a partner's own, lower snake case. */
 export const eventTypePattern = /^[a-z][a-z0-9_]{1,39}$/;
@@ -166,15 +176,19 @@ const ledgerConditionKinds: readonly RuleCondition['kind'][] = [
   'firstInCoalition',
   'birthday',
   'anniversary',
+  'segment',
+  'activatedOffer',
 ];
 const voucherValidDaysMax = 730;
+/** A segment's id (migrations/0070): built-in ones name their kind and partner. */
+export const segmentIdPattern = /^seg_[a-z0-9_]{1,80}$/;
 const bonusPointsMax = 1_000_000_000n;
 const listMax = 100;
 
 /** Checks a definition as given by a caller; errors name the field (`conditions[2].lines`...). */
 export function validRuleDefinition(
   input: RuleDefinition,
-  owner: { partnerOwned: boolean },
+  owner: { partnerOwned: boolean; offer?: boolean },
 ): RuleDefinition {
   const name = requireReference('name', input.name.trim(), 120);
   const window = validWindow(input.window);
@@ -195,7 +209,19 @@ export function validRuleDefinition(
   if (input.match === 'any' && conditions.some((c) => ledgerConditionKinds.includes(c.kind))) {
     throw new InvalidInput(
       'match',
-      'a purchaseNumber, firstPurchase, birthday or anniversary condition needs match ALL',
+      'a purchaseNumber, firstPurchase, birthday, anniversary, segment or activatedOffer condition needs match ALL',
+    );
+  }
+  if (conditions.filter((c) => c.kind === 'segment').length > 1) {
+    throw new InvalidInput('conditions', 'at most one inSegment condition');
+  }
+  const offers = conditions.filter((c) => c.kind === 'activatedOffer').length;
+  if (offers !== (owner.offer ? 1 : 0)) {
+    throw new InvalidInput(
+      'conditions',
+      owner.offer
+        ? "an offer's rule has exactly one activatedOffer condition"
+        : "activatedOffer is an offer's own condition: create an offer (createOffer) instead",
     );
   }
   const limits = validLimits(input.limits);
@@ -342,6 +368,16 @@ function validCondition(condition: RuleCondition, field: string): RuleCondition 
     case 'anniversary':
       requireIntegerInRange(`${field}.anniversaryWithinDays`, condition.days, 0, 31);
       return condition;
+    case 'segment':
+      if (!segmentIdPattern.test(condition.segmentId)) {
+        throw new InvalidInput(`${field}.inSegment`, 'not a segment id ("seg_...")');
+      }
+      return { kind: 'segment', segmentId: condition.segmentId };
+    case 'activatedOffer':
+      if (!/^ofr_[a-z0-9]{26}$/.test(condition.offerId)) {
+        throw new InvalidInput(`${field}.activatedOffer`, 'not an offer id ("ofr_...")');
+      }
+      return { kind: 'activatedOffer', offerId: condition.offerId };
     case 'memberTier':
       if (condition.tiers.length === 0) throw new InvalidInput(`${field}.memberTiers`, 'empty');
       return {

@@ -64,6 +64,10 @@ export interface CompiledRule {
     firstInCoalition: boolean;
     birthday: { scope: 'month' | 'days'; days: number } | null;
     anniversaryDays: number | null;
+    /** The member is in this segment (segment_member). */
+    segmentId: string | null;
+    /** The member activated this offer (offer_activation). */
+    offerId: string | null;
   };
   limits: RuleDefinition['limits'];
   /** The time zone of the rule's days, hours and per-member periods. */
@@ -150,6 +154,11 @@ export function compileRule(row: RuleVersionRow): CompiledRule {
       birthday: birthdayGuard(definition.conditions),
       anniversaryDays:
         definition.conditions.find((condition) => condition.kind === 'anniversary')?.days ?? null,
+      segmentId:
+        definition.conditions.find((condition) => condition.kind === 'segment')?.segmentId ?? null,
+      offerId:
+        definition.conditions.find((condition) => condition.kind === 'activatedOffer')?.offerId ??
+        null,
     },
     limits: definition.limits,
     timeZone: definition.window.timeZone,
@@ -270,6 +279,8 @@ function candidateOf(
     budgeted: rule.limits.pointsBudget !== null || rule.limits.usesMax !== null,
     birthday,
     anniversaryDays,
+    segmentId: rule.guards.segmentId,
+    offerId: rule.guards.offerId,
     localDate:
       birthday || anniversaryDays !== null ? localDateString(facts.at, rule.timeZone) : null,
     timeZone: rule.timeZone,
@@ -438,6 +449,8 @@ function compileCondition(condition: RuleCondition): Condition {
     case 'firstInCoalition':
     case 'birthday':
     case 'anniversary':
+    case 'segment':
+    case 'activatedOffer':
       return () => true;
     case 'event': {
       const wanted = new Set(condition.types);

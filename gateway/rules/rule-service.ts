@@ -85,45 +85,60 @@ export class RuleService {
         }
       }
       const definition = validRuleDefinition(input.definition, { partnerOwned: owner !== null });
-      const now = this.clock.now();
-      const id = newId('rul');
       const view = await this.db.transaction(async (sql) => {
-        await sql.query(
-          `insert into earn_rule (id, owner_partner_id, currency_code, version, created_at)
-           values ($1, $2, $3, 1, $4)`,
-          [id, owner, currency.code, now],
-        );
-        await sql.query(
-          `insert into earn_rule_version (rule_id, version, definition, created_by, created_at)
-           values ($1, 1, $2, $3, $4)`,
-          [id, definitionJson(definition), callerName(ctx), now],
-        );
-        const budgetLeft = await splitBudget(sql, id, definition, null);
-        const created: EarnRuleView = {
-          id,
-          ownerPartnerId: owner,
-          currency: currency.code,
-          version: 1,
-          definition,
-          endedAt: null,
-          budgetLeft,
-          createdAt: now,
-          updatedAt: now,
-        };
-        await recordAudit(sql, ctx, {
-          entity: 'earn_rule',
-          entityId: id,
-          action: 'create',
-          before: null,
-          after: created,
-          partnerIds: owner ? [owner] : [],
-          at: now,
-        });
-        return created;
+        await requireVisibleSegments(sql, owner, definition);
+        return this.insertRule(sql, ctx, { owner, currency: currency.code, definition });
       });
       this.clearCaches();
       return view;
     });
+  }
+
+  /**
+   * Writes a new rule, version 1, its budget slots and its audit entry, in the caller's
+   * transaction (createRule's, or an offer's: gateway/offers). The definition is valid; the
+   * caller clears the caches after the commit.
+   */
+  async insertRule(
+    sql: Sql,
+    ctx: RequestContext,
+    input: { owner: string | null; currency: string; definition: RuleDefinition },
+  ): Promise<EarnRuleView> {
+    const { owner, definition } = input;
+    const now = this.clock.now();
+    const id = newId('rul');
+    await sql.query(
+      `insert into earn_rule (id, owner_partner_id, currency_code, version, created_at)
+       values ($1, $2, $3, 1, $4)`,
+      [id, owner, input.currency, now],
+    );
+    await sql.query(
+      `insert into earn_rule_version (rule_id, version, definition, created_by, created_at)
+       values ($1, 1, $2, $3, $4)`,
+      [id, definitionJson(definition), callerName(ctx), now],
+    );
+    const budgetLeft = await splitBudget(sql, id, definition, null);
+    const created: EarnRuleView = {
+      id,
+      ownerPartnerId: owner,
+      currency: input.currency,
+      version: 1,
+      definition,
+      endedAt: null,
+      budgetLeft,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await recordAudit(sql, ctx, {
+      entity: 'earn_rule',
+      entityId: id,
+      action: 'create',
+      before: null,
+      after: created,
+      partnerIds: owner ? [owner] : [],
+      at: now,
+    });
+    return created;
   }
 
   /**
@@ -137,10 +152,14 @@ export class RuleService {
     definition: RuleDefinition,
   ): Promise<EarnRuleView | ErrorOf<typeof manageRuleErrors>> {
     return failsWith(manageRuleErrors, () =>
-      this.changeRule(ctx, ruleId, 'update', (before) => {
+      this.changeRule(ctx, ruleId, 'update', async (sql, before) => {
+        if (before.definition.conditions.some((c) => c.kind === 'activatedOffer')) {
+          throw new InvalidInput('ruleId', 'this rule is an offer’s: it changes with its offer');
+        }
         const valid = validRuleDefinition(definition, {
           partnerOwned: before.ownerPartnerId !== null,
         });
+        await requireVisibleSegments(sql, before.ownerPartnerId, valid);
         return { ...before, version: before.version + 1, definition: valid };
       }),
     );
@@ -152,7 +171,10 @@ export class RuleService {
     ruleId: string,
   ): Promise<EarnRuleView | ErrorOf<typeof manageRuleErrors>> {
     return failsWith(manageRuleErrors, () =>
-      this.changeRule(ctx, ruleId, 'end', (before) => ({ ...before, endedAt: this.clock.now() })),
+      this.changeRule(ctx, ruleId, 'end', async (_sql, before) => ({
+        ...before,
+        endedAt: this.clock.now(),
+      })),
     );
   }
 
@@ -267,7 +289,7 @@ export class RuleService {
     ctx: RequestContext,
     ruleId: string,
     action: 'update' | 'end',
-    change: (before: EarnRuleView) => EarnRuleView,
+    change: (sql: Sql, before: EarnRuleView) => Promise<EarnRuleView>,
   ): Promise<EarnRuleView> {
     const caller = requireCaller(ctx, 'partner', 'operator');
     const view = await this.db.transaction(async (sql) => {
@@ -282,7 +304,7 @@ export class RuleService {
       const before = viewOf(row);
       if (before.endedAt) throw new InvalidInput('ruleId', 'this rule has ended');
       const now = this.clock.now();
-      const after = { ...change(before), updatedAt: now };
+      const after = { ...(await change(sql, before)), updatedAt: now };
       if (after.version !== before.version) {
         await sql.query(
           `insert into earn_rule_version (rule_id, version, definition, created_by, created_at)
@@ -317,6 +339,28 @@ interface PricingSet {
   rules: CompiledRule[];
   /** Each world's tier code at an instant: [null (no tier), rank 0's code, ...]. */
   tiersAt(at: Date): (string | null)[];
+}
+
+/**
+ * A rule's segment condition names a segment its owner sees: a partner's own, or any for the
+ * operator's campaigns. NotFound otherwise (another partner's segment as if it did not exist).
+ */
+async function requireVisibleSegments(
+  sql: Sql,
+  owner: string | null,
+  definition: RuleDefinition,
+): Promise<void> {
+  for (const condition of definition.conditions) {
+    if (condition.kind !== 'segment') continue;
+    const rows = await sql.query<{ partner_id: string | null }>(
+      'select partner_id from segment where id = $1',
+      [condition.segmentId],
+    );
+    const row = rows.rows[0];
+    if (!row || (owner !== null && row.partner_id !== owner)) {
+      throw new NotFound('segment', condition.segmentId);
+    }
+  }
 }
 
 const budgetSlots = 8;

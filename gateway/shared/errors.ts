@@ -101,7 +101,9 @@ export class NotFound extends DomainError {
       | 'voucher'
       | 'referralCode'
       | 'survey'
-      | 'webhookSubscription',
+      | 'webhookSubscription'
+      | 'segment'
+      | 'offer',
     readonly reference: string,
   ) {
     super(`No ${entity} "${reference}" visible to this caller`);

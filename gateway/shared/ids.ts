@@ -19,7 +19,9 @@ export type IdPrefix =
   | 'rct'
   | 'svy'
   | 'ans'
-  | 'whs';
+  | 'whs'
+  | 'seg'
+  | 'ofr';
 
 let lastMs = 0;
 let lastRandom: number[] = [];

@@ -23,7 +23,8 @@ afterAll(async () => {
 });
 
 describe('the finance console’s analytics in a browser', () => {
-  it('shows a partner’s earn and burn per day, active members and breakage', async () => {
+  it('shows a partner’s earn and burn per day, active members, segments and breakage', async () => {
+    await t.app.segments.refreshAll(t.app.clock.now());
     const page = await browser.page({ locale: 'en-GB' });
     page.setViewportSize({ width: 1100, height: 900 });
     await page.goto(`${origin}/finance`);
@@ -47,6 +48,13 @@ describe('the finance console’s analytics in a browser', () => {
       '0',
     ]);
     expect(await analytics.getByTestId('active-members').textContent()).toBe('Active members: 2');
+    // Its segments as refreshed: Alice and Chloe are its active members.
+    expect(
+      await analytics
+        .getByTestId('analytics-segments')
+        .getByRole('row', { name: 'Active members 2' })
+        .count(),
+    ).toBe(1);
     // An earn partner owns no program: no breakage rows.
     expect(await analytics.getByTestId('analytics-breakage').locator('tbody tr').count()).toBe(0);
     await analytics.getByLabel('Partner', { exact: true }).selectOption('');

@@ -137,4 +137,41 @@ describe('the member wallet in a browser', () => {
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     expect(page.problems).toEqual([]);
   });
+
+  it('shows a partner’s offer for the member and activates it', async () => {
+    const now = t.app.clock.now();
+    const offer = await t.app.offers.create(t.app.asPartner('ptr_freshmart'), {
+      currency: 'HTL',
+      name: 'Come back: +300 points',
+      description: 'On your next purchase at FreshMart.',
+      effects: [{ kind: 'bonus', points: 300n }],
+      targetSegmentIds: [],
+      targetMemberIds: ['mbr_bob'],
+      startsAt: now,
+      endsAt: new Date(now.getTime() + 7 * 86_400_000),
+      pointsBudget: null,
+      usesMax: null,
+      perMemberUses: 1,
+    });
+    if (!('ruleId' in offer)) throw new Error(`offer not created: ${offer.message}`);
+    const page = await browser.page();
+    await page.goto(`${origin}/`);
+    await signedIn(page, 'Bob Berg');
+    const card = page.getByTestId(`offer-${offer.id}`);
+    await card.waitFor();
+    expect(await card.textContent()).toContain('On your next purchase at FreshMart.');
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Activate: Come back: +300 points' }).click();
+    await card.getByRole('status').waitFor();
+    expect(await card.getByRole('status').textContent()).toBe(
+      'Activated: it applies at your next purchase',
+    );
+    await screenshot(page, 'wallet-offer');
+    const activated = await t.app.db.query(
+      'select member_id from offer_activation where offer_id = $1',
+      [offer.id],
+    );
+    expect(activated.rows).toEqual([{ member_id: 'mbr_bob' }]);
+    expect(page.problems).toEqual([]);
+  });
 });

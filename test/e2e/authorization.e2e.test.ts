@@ -150,6 +150,39 @@ const operations = (): Operation[] => [
     expect: onlyOperator,
   },
   {
+    name: 'read the members of a segment not the partner’s own',
+    query: `{ segmentMembers(segmentId: "seg_lapsed") ${result} }`,
+    expect: {
+      anonymous: 'UNAUTHENTICATED',
+      partner: denied('NotFoundError'),
+      member: 'FORBIDDEN',
+      finance: 'FORBIDDEN',
+      operator: denied('SegmentMembersPage'),
+    },
+  },
+  {
+    name: 'target an offer at a segment not the partner’s own',
+    query: `mutation { createOffer(input: {currency: "SKY", name: "Poach", effects: [{bonusPoints: "5"}], targetSegmentIds: ["seg_lapsed"], endsAt: "2027-01-01T00:00:00Z"}) ${result} }`,
+    expect: {
+      anonymous: 'UNAUTHENTICATED',
+      partner: denied('NotFoundError'),
+      member: 'FORBIDDEN',
+      finance: 'FORBIDDEN',
+      operator: denied('OfferSuccess'),
+    },
+  },
+  {
+    name: 'activate an offer that is not there',
+    query: `mutation { activateOffer(offerId: "ofr_00000000000000000000000000") ${result} }`,
+    expect: {
+      anonymous: 'UNAUTHENTICATED',
+      partner: 'FORBIDDEN',
+      member: denied('NotFoundError'),
+      finance: 'FORBIDDEN',
+      operator: 'FORBIDDEN',
+    },
+  },
+  {
     name: 'issue a link code for a member',
     query: `mutation { issueLinkCode { code } }`,
     expect: { ...onlyOperator, member: () => true, operator: 'FORBIDDEN' },

@@ -105,7 +105,9 @@ async function settlementTexts(): Promise<string[]> {
 
 /** The ledger's and settlement's rows, without the member's personal rows and the audit log. */
 async function ledgerRows(): Promise<string> {
-  const personal = /^(member|member_link|member_link_code|audit_entry|mikro_orm_migrations):/;
+  // Segment membership and offers' lists of members are about the person, not the ledger.
+  const personal =
+    /^(member|member_link|member_link_code|audit_entry|mikro_orm_migrations|segment|segment_member|offer_target_member):/;
   return (await ledgerFingerprint(t.app.db))
     .split('\n')
     .filter((line) => !personal.test(line))
@@ -114,6 +116,7 @@ async function ledgerRows(): Promise<string> {
 
 describe('exporting a member’s data', () => {
   it('gives a member everything about themself, streamed as one JSON document', async () => {
+    await t.app.segments.refreshAll(t.app.clock.now());
     const response = await exportAs(alice);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(response.headers['cache-control']).toBe('no-store');
@@ -152,6 +155,11 @@ describe('exporting a member’s data', () => {
     expect(data.vouchers).toEqual([]);
     expect(data.referrals).toEqual({ code: null, referredBy: [], referred: [] });
     expect(data.receipts).toEqual([]);
+    // Segments (as last refreshed) and offers.
+    expect(data.segments).toContainEqual(
+      expect.objectContaining({ id: 'seg_active', partnerId: null, kind: 'active' }),
+    );
+    expect(data.offers).toEqual([]);
     for (const section of [
       'tiers',
       'tierGrants',
@@ -223,6 +231,13 @@ describe('erasing a member', () => {
     });
     expect(data.links).toEqual([]);
     expect(data.transfers.length).toBeGreaterThan(0);
+    // She left every segment at once, and their counts with her.
+    expect(data.segments).toEqual([]);
+    const counts = await t.app.db.query<{ stored: bigint; counted: bigint }>(
+      `select (select sum(member_count) from segment)::bigint as stored,
+              (select count(*) from segment_member) as counted`,
+    );
+    expect(counts.rows[0]!.stored).toBe(counts.rows[0]!.counted);
     // A partner no longer finds her by its own customer number.
     const skyair = await t.token('partner', 'ptr_skyair');
     const found = await t.graphql(skyair, '{ member(ref: { externalId: "SK-100001" }) { id } }');

@@ -128,6 +128,7 @@ describe('scheduled jobs', () => {
       'referrals',
       'survey-rewards',
       'points-expiring',
+      'segments',
       'prune-webhook-events',
       'prune-job-runs',
     ]);

@@ -249,7 +249,29 @@ async function bruteForce(
     ).rows.map((v) => [v.currency_code, v.value_micros]),
   );
   const sum = (items: bigint[]) => items.reduce((total, item) => total + item, 0n);
+  // Segments: the scope's partner's, or the coalition's; members counted row by row.
+  const segments = (
+    await app.db.query<{
+      id: string;
+      partner_id: string | null;
+      kind: string;
+      name: string;
+      as_of: Date | null;
+    }>('select id, partner_id, kind, name, as_of from segment order by id')
+  ).rows;
+  const segmentMembers = (
+    await app.db.query<{ segment_id: string }>('select segment_id from segment_member')
+  ).rows;
   return {
+    membersBySegment: segments
+      .filter((segment) => segment.partner_id === scope.partnerId)
+      .map((segment) => ({
+        segmentId: segment.id,
+        kind: segment.kind,
+        name: segment.name,
+        members: BigInt(segmentMembers.filter((m) => m.segment_id === segment.id).length),
+        asOf: segment.as_of,
+      })),
     days: [...days.values()]
       .filter(
         (d) => d.earnedPoints + d.earnReversedPoints + d.burnedPoints + d.burnReversedPoints > 0n,
@@ -311,6 +333,7 @@ function comparable(report: AnalyticsReport) {
     })),
     liabilities: report.liabilities.map(({ ownerPartnerId: _, ...rest }) => rest),
     breakage: report.breakage,
+    membersBySegment: report.membersBySegment,
   };
 }
 
@@ -347,6 +370,8 @@ describe('analytics', () => {
     expect(total('burnReversedPoints')).toBeGreaterThan(0n);
     expect(whole.breakage.some((b) => b.expiredPoints > 0n)).toBe(true);
     expect(whole.membersByTier.length).toBeGreaterThan(0);
+    // Segments as of the end of the activity (the refresh job's work).
+    await app.segments.refreshAll(app.clock.now());
     for (const scope of scopes) {
       for (const [from, to] of ranges) {
         const report = ok(await app.analytics.report(operator(), { ...scope, from, to }));

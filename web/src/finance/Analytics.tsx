@@ -11,7 +11,7 @@ function utcDay(date: Date): string {
 
 /**
  * Analytics of a range of days: earn and burn per day, active members, members per tier and
- * breakage. The operator's finance users choose the whole coalition or one partner; a
+ * per segment (as last refreshed) and breakage. The operator's finance users choose the whole coalition or one partner; a
  * partner's see their own (the API decides). Liability is the table above.
  */
 export function Analytics({
@@ -146,6 +146,27 @@ export function Analytics({
               </tbody>
             </table>
           </div>
+          {data.membersBySegment.length > 0 && (
+            <div className="table-scroll">
+              <table data-testid="analytics-segments">
+                <caption>{t('membersBySegment')}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('segment')}</th>
+                    <th scope="col">{t('members')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.membersBySegment.map((segment) => (
+                    <tr key={segment.segmentId}>
+                      <td>{segment.name}</td>
+                      <td className="number">{number(segment.members)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
           <div className="table-scroll">
             <table data-testid="analytics-breakage">
               <caption>{t('breakage')}</caption>

@@ -6,6 +6,7 @@ import { useI18n } from '../shared/i18n';
 import { Balances } from './Balances';
 import { Convert } from './Convert';
 import { History } from './History';
+import { Offers } from './Offers';
 import { Rewards } from './Rewards';
 import { Tiers } from './Tiers';
 
@@ -30,6 +31,7 @@ export function WalletApp() {
     <div className="wallet">
       <Balances wallet={wallet.data.wallet} />
       <Tiers version={version} />
+      <Offers />
       <Convert balances={balances} onConverted={changed} />
       <Rewards version={version} onRedeemed={changed} />
       <History version={version} balances={balances} />
