@@ -38,6 +38,7 @@ import { Migration0050WebhookOutbox } from './0050-webhook-outbox';
 import { Migration0060MemberSurveys } from './0060-member-surveys';
 import { Migration0070SegmentsAndOffers } from './0070-segments-and-offers';
 import { Migration0071EarnBatchSegmentAndOfferConditions } from './0071-earn-batch-segment-and-offer-conditions';
+import { Migration0072EarnEventsInTheBatch } from './0072-earn-events-in-the-batch';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -100,5 +101,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: '0071-earn-batch-segment-and-offer-conditions',
     class: Migration0071EarnBatchSegmentAndOfferConditions,
+  },
+  {
+    name: '0072-earn-events-in-the-batch',
+    class: Migration0072EarnEventsInTheBatch,
   },
 ];

@@ -27,7 +27,7 @@ export interface GrantEntry {
  * issuance account to the member's (created if missing), a lot with the currency's expiry, the
  * account totals moved. The member's link to the partner is not needed: the caller decides who
  * is rewarded (a referral program), and the caller makes the write once (its own row, locked
- * in the same transaction). Member accounts are locked first, in id order, system accounts
+ * in the same transaction). Each grant appends its `points.earned` webhook event. Member accounts are locked first, in id order, system accounts
  * last (writeTransfers), like every other write.
  */
 export async function postGrants(
@@ -90,4 +90,8 @@ export async function postGrants(
       createdAt: entry.createdAt,
     })),
   );
+  // The partner's points.earned webhook events, as the earn batch writes them (migrations/0072).
+  await sql.query('select outbox_append_earns($1::text[])', [
+    entries.map((entry) => entry.transferId),
+  ]);
 }

@@ -3,9 +3,8 @@
  * database checks the same list (migrations/0050: webhook_event, webhook_subscription).
  */
 export const webhookEventTypes = Object.freeze({
-  // TODO(earn batch): appended by an optional trigger today (outbox_earn_events, off by
-  // default); ledger_earn_batch is to append them in its step 2 (docs/earn-path.md).
-  'points.earned': 'a member earned points at the partner (when earn events are switched on)',
+  // Appended by ledger_earn_batch's step 2, and by postGrants for rewards (migrations/0072).
+  'points.earned': 'a member earned points at the partner (a purchase, a member event or a reward)',
   'points.spent': 'a member paid with points at the partner, or a redemption hold was confirmed',
   'points.refunded': 'a purchase at the partner was refunded: points returned and taken back',
   'points.expiring':

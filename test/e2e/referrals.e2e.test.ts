@@ -143,6 +143,17 @@ describe('referrals through the API', () => {
     expect(await t.app.referrals.rewardDue(t.app.clock.now())).toBe(0);
     expect((await balance('mbr_bob')) - bobBefore).toBe(500n);
     expect(await balance(danaId)).toBe(600n);
+    // Each reward is an earn the program's owner issued: its partner gets points.earned.
+    const rewarded = await t.app.db.query<{ member_id: string; points: number }>(
+      `select e.member_id, (e.data ->> 'points')::integer as points from webhook_event e
+       where e.type = 'points.earned' and e.data ->> 'externalId' like 'referral:%' order by e.id`,
+    );
+    expect(rewarded.rows.map((row) => [row.member_id, row.points]).sort()).toEqual(
+      [
+        ['mbr_bob', 500],
+        [danaId, 500],
+      ].sort(),
+    );
 
     // The cap is 2: one more friend counts, the next is refused.
     const frank = await t.graphql(skyair, enroll, {

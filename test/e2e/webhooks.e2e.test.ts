@@ -101,8 +101,6 @@ beforeAll(async () => {
   app = await createTestApp({ demo: true });
   database = new pg.Client(app.databaseUrl);
   await database.connect();
-  // Earn events are an option of the database (off by default): these tests follow earns.
-  await database.query('select outbox_earn_events(true)');
   // Both processes read the same keys, made here so they do not race to make them.
   const keySet = await loadKeySet({ production: false, dataDir: folder, env: {} });
   issuer = new TokenIssuer(keySet.privateJwk!);
