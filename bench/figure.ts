@@ -63,10 +63,10 @@ export const figureDefinitions: Record<FigureName, { definition: string; target:
       'earns/s with baskets in a tiered program with 20 active earning rules (multipliers, channel and threshold bonuses, tier conditions, stacking) ÷ the same load in the same kind of program without rules, side by side',
     target: { comparison: '>=', value: 0.8, unit: 'ratio' },
   },
-  earn_outbox_vs_none: {
+  earn_with_outbox_vs_plain: {
     definition:
-      'earns/s (the earn_vs_tpcb load) with the outbox trigger appending points.earned events (numbered by the sequencer; subscriptions paused) ÷ the same load with the trigger disabled, same gateway, side by side; with delivery to 20 subscriptions in details',
-    target: { comparison: '>=', value: 0.97, unit: 'ratio' },
+      'earns/s (the earn_vs_tpcb load) with the earn batch appending points.earned events (the default; numbered by the sequencer; subscriptions paused) ÷ the same load with earn events switched off, same gateway, side by side; with delivery to 20 subscriptions in details',
+    target: { comparison: '>=', value: 0.9, unit: 'ratio' },
   },
   webhook_lag_p99: {
     definition:

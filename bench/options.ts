@@ -15,7 +15,7 @@ export const figureNames = [
   'overload_p99',
   'earn_tiers_vs_plain',
   'earn_rules_vs_plain',
-  'earn_outbox_vs_none',
+  'earn_with_outbox_vs_plain',
   'webhook_lag_p99',
 ] as const;
 export type FigureName = (typeof figureNames)[number];

@@ -8,18 +8,18 @@ import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 import { latencyPercentile } from '../webhook-lag';
 
 /**
- * earn_outbox_vs_none and webhook_lag_p99 (issue 18 item 4). Earn events, when switched on
- * (`outbox_earn_events(true)`, migrations/0050), are appended by an AFTER INSERT statement
- * trigger on `posting`, in the earn batch's own statement. One
+ * earn_with_outbox_vs_plain and webhook_lag_p99 (issue 18 item 4). Earn events are appended by
+ * the earn batch in its own statement (migrations/0072; on by default, switched by
+ * `outbox_earn_events(enabled)`). One
  * gateway and database, side by side in each run: the earn_vs_tpcb load (spread over 20
- * partners) and the hot_partner load (one partner), each with the trigger enabled and every
+ * partners) and the hot_partner load (one partner), each with earn events on and every
  * partner subscribed to points.earned (a local subscriber on 127.0.0.1 receiving them), and
- * with the trigger disabled (no events, nothing to deliver). The lag of each event is its
+ * with them off (no events, nothing to deliver). The lag of each event is its
  * receipt at the subscriber minus its `occurredAt` (the earn's time in the gateway, before
  * its batch commits), over every event of the enabled windows.
  */
 export const webhooks: Experiment = {
-  figures: ['earn_outbox_vs_none', 'webhook_lag_p99'],
+  figures: ['earn_with_outbox_vs_plain', 'webhook_lag_p99'],
   async run(context) {
     const url = await context.seededDatabase('webhooks');
     const subscriber = await startSubscriber();
@@ -49,12 +49,12 @@ async function measure(
     succeeded: isAwardSuccess,
   });
   const loads = { spread: load('spread'), hot: load('hot') };
-  // Earn events are an option (off by default, see migrations/0050): created and dropped here.
+  // Earn events: on by default (migrations/0072), switched off for the plain side.
   const trigger = (on: boolean) => client.query('select outbox_earn_events($1)', [on]);
   context.log(`warming up (${options.warmupSeconds} s of earns)`);
   await context.warmUp(gateway, loads.spread);
-  // The ratio's sides run with every subscription paused: the outbox's own cost (the trigger in
-  // the earn's statement, the sequencer numbering events) against none. The delivering side
+  // The ratio's sides run with every subscription paused: the outbox's own cost (the events the
+  // earn's statement inserts, the sequencer numbering them) against none. The delivering side
   // (subscriptions active, the subscriber receiving) gives the lag, and its rate for reference.
   const sides = ['outbox', 'none', 'outboxHot', 'noneHot', 'delivering'] as const;
   const results = await sideBySide(context, sides, async (side) => {
@@ -96,13 +96,13 @@ async function measure(
   };
   if (anyEmptyWindow(results)) {
     return [
-      failed('earn_outbox_vs_none', 'a window completed no earn', details),
+      failed('earn_with_outbox_vs_plain', 'a window completed no earn', details),
       failed('webhook_lag_p99', 'a window completed no earn', details),
     ];
   }
   return [
     measured(
-      'earn_outbox_vs_none',
+      'earn_with_outbox_vs_plain',
       perRunRatios(results.outbox, results.none, (run) => run.ratePerSecond),
       details,
       [],

@@ -63,7 +63,7 @@ describe('npm run bench (smoke)', () => {
         overload_p99: 'measured',
         earn_tiers_vs_plain: 'measured',
         earn_rules_vs_plain: 'measured',
-        earn_outbox_vs_none: 'measured',
+        earn_with_outbox_vs_plain: 'measured',
         webhook_lag_p99: 'measured',
       });
       if (!pgbenchPresent) console.warn('pgbench is not on PATH: earn_vs_tpcb was not taken');
