@@ -9,7 +9,7 @@ import type { ServerProcess } from '../server-process';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 
 /** Headers the bare server must not copy: they describe the connection, not the answer. */
-const connectionHeaders = new Set([
+export const connectionHeaders = new Set([
   'date',
   'connection',
   'keep-alive',
@@ -52,18 +52,32 @@ export const readVsBareHttp: Experiment = {
         succeeded: (status: number, answer: Buffer) =>
           status === 200 && answer.length === reference.body.length,
       };
-      return [await compare(context, { gateway, bare }, load, reference.body.length)];
+      return [
+        await compareWithBare(
+          context,
+          'read_vs_bare_http',
+          { gateway, bare },
+          load,
+          reference.body.length,
+        ),
+      ];
     } finally {
       await context.stopProcess(bare);
     }
   },
 };
 
-async function compare(
+/**
+ * A read through the gateway against the bare server answering its reference body, same
+ * requests, side by side; the figure is gateway req/s ÷ bare req/s per run.
+ */
+export async function compareWithBare(
   context: BenchContext,
+  name: 'read_vs_bare_http' | 'read_uncached_vs_bare_http',
   servers: { gateway: ServerProcess; bare: ServerProcess },
   load: Parameters<BenchContext['load']>[1],
   responseBytes: number,
+  moreDetails: Record<string, unknown> = {},
 ): Promise<FigureResult> {
   context.log(`warming up (${context.options.warmupSeconds} s each)`);
   await context.warmUp(servers.gateway, load);
@@ -80,13 +94,13 @@ async function compare(
     bareCpuMsPerRequest: spreadOver(results.bare, (run) => run.serverCpuMsPerRequest),
     clientCpuMsPerBareRequest: spreadOver(results.bare, (run) => run.clientCpuMsPerRequest),
     responseBytes,
+    ...moreDetails,
     failedRequests: [...results.gateway, ...results.bare].reduce(
       (sum, run) => sum + run.failures,
       0,
     ),
   };
-  if (anyEmptyWindow(results))
-    return failed('read_vs_bare_http', 'a window completed no read', details);
+  if (anyEmptyWindow(results)) return failed(name, 'a window completed no read', details);
   const notes =
     details.clientCpuMsPerBareRequest.median >=
     clientLimitShare * details.bareCpuMsPerRequest.median
@@ -95,7 +109,7 @@ async function compare(
         ]
       : [];
   return measured(
-    'read_vs_bare_http',
+    name,
     perRunRatios(results.gateway, results.bare, (run) => run.ratePerSecond),
     details,
     notes,
