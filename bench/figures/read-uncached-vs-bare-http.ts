@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { benchMemberId } from '../bench-data';
 import { graphqlTarget } from '../context';
 import { type Experiment, failed } from '../figure';
@@ -19,7 +19,9 @@ const tokensPerBatch = 500;
  * carries a nonce variable, so no body has been seen before and the member response cache
  * never answers. Against the bare node:http server answering one member's body with the same
  * headers, same requests, side by side. The gateway has its own database (a copy of the seeded
- * coalition plus the histories), started for this figure and stopped after it.
+ * coalition plus the histories), started for this figure and stopped after it. With
+ * BENCH_BASELINE_GATEWAY (the main.js of another build, e.g. a copy of dist/ before a change)
+ * that build runs beside it on the same database as a third side (details.gatewayOverBaseline).
  */
 export const readUncachedVsBareHttp: Experiment = {
   figures: [figure],
@@ -33,6 +35,11 @@ export const readUncachedVsBareHttp: Experiment = {
     );
     const tokens = await memberTokens(context, members);
     const gateway = await context.startGateway(url, 'reads');
+    // Another build of the gateway beside this one, for a before/after in one run.
+    const baselineScript = process.env.BENCH_BASELINE_GATEWAY;
+    const baseline = baselineScript
+      ? await context.startGateway(url, 'reads-baseline', resolve(baselineScript))
+      : undefined;
     try {
       const headersOf = tokens.map((token) => ({
         ...jsonHeaders,
@@ -82,6 +89,7 @@ export const readUncachedVsBareHttp: Experiment = {
       }
     } finally {
       await context.stopProcess(gateway);
+      if (baseline) await context.stopProcess(baseline);
     }
   },
 };

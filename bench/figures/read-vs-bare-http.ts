@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { walletMemberId } from '../bench-data';
-import { type BenchContext, graphqlTarget } from '../context';
+import { type BenchContext, graphqlTarget, type MeasuredLoad } from '../context';
 import { type Experiment, type FigureResult, failed, measured, spreadOver } from '../figure';
 import { sendOnce } from '../load-generator';
 import { jsonHeaders, walletQuery } from '../requests';
@@ -69,12 +69,14 @@ export const readVsBareHttp: Experiment = {
 
 /**
  * A read through the gateway against the bare server answering its reference body, same
- * requests, side by side; the figure is gateway req/s ÷ bare req/s per run.
+ * requests, side by side; the figure is gateway req/s ÷ bare req/s per run. With a `baseline`
+ * (another build of the gateway on the same database, BENCH_BASELINE_GATEWAY) it is measured
+ * as a third side, for a before/after in one run: its figures go into details.
  */
 export async function compareWithBare(
   context: BenchContext,
   name: 'read_vs_bare_http' | 'read_uncached_vs_bare_http',
-  servers: { gateway: ServerProcess; bare: ServerProcess },
+  servers: { gateway: ServerProcess; bare: ServerProcess; baseline?: ServerProcess },
   load: Parameters<BenchContext['load']>[1],
   responseBytes: number,
   moreDetails: Record<string, unknown> = {},
@@ -82,9 +84,14 @@ export async function compareWithBare(
   context.log(`warming up (${context.options.warmupSeconds} s each)`);
   await context.warmUp(servers.gateway, load);
   await context.warmUp(servers.bare, load);
-  const results = await sideBySide(context, ['gateway', 'bare'], (side) =>
-    context.load(servers[side], load),
+  if (servers.baseline) await context.warmUp(servers.baseline, load);
+  const sides = servers.baseline
+    ? (['gateway', 'bare', 'baseline'] as const)
+    : (['gateway', 'bare'] as const);
+  const results = await sideBySide<'gateway' | 'bare' | 'baseline'>(context, sides, (side) =>
+    context.load(servers[side] as ServerProcess, load),
   );
+  const baseline = results.baseline ?? [];
   const details = {
     gatewayRequestsPerSecond: spreadOver(results.gateway, (run) => run.ratePerSecond),
     bareRequestsPerSecond: spreadOver(results.bare, (run) => run.ratePerSecond),
@@ -95,12 +102,28 @@ export async function compareWithBare(
     clientCpuMsPerBareRequest: spreadOver(results.bare, (run) => run.clientCpuMsPerRequest),
     responseBytes,
     ...moreDetails,
-    failedRequests: [...results.gateway, ...results.bare].reduce(
+    ...(baseline.length > 0
+      ? {
+          baselineRequestsPerSecond: spreadOver(baseline, (run) => run.ratePerSecond),
+          baselineP50Ms: spreadOver(baseline, (run) => run.p50Ms),
+          baselineCpuMsPerRequest: spreadOver(baseline, (run) => run.serverCpuMsPerRequest),
+          baselineOverBare: spreadOver(
+            perRunRatios(baseline, results.bare, (run) => run.ratePerSecond),
+            (ratio) => ratio,
+          ),
+          gatewayOverBaseline: spreadOver(
+            perRunRatios(results.gateway, baseline, (run) => run.ratePerSecond),
+            (ratio) => ratio,
+          ),
+        }
+      : {}),
+    failedRequests: [...results.gateway, ...results.bare, ...baseline].reduce(
       (sum, run) => sum + run.failures,
       0,
     ),
   };
-  if (anyEmptyWindow(results)) return failed(name, 'a window completed no read', details);
+  if (anyEmptyWindow(results as Record<string, MeasuredLoad[]>))
+    return failed(name, 'a window completed no read', details);
   const notes =
     details.clientCpuMsPerBareRequest.median >=
     clientLimitShare * details.bareCpuMsPerRequest.median
