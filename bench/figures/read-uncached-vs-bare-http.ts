@@ -78,11 +78,19 @@ export const readUncachedVsBareHttp: Experiment = {
       };
       try {
         return [
-          await compareWithBare(context, figure, { gateway, bare }, load, reference.body.length, {
-            members,
-            historyTransfers: loaded.transfers,
-            historyLoadSeconds: Number(loaded.seconds.toFixed(1)),
-          }),
+          await compareWithBare(
+            context,
+            figure,
+            { gateway, bare, baseline },
+            load,
+            reference.body.length,
+            {
+              members,
+              historyTransfers: loaded.transfers,
+              historyLoadSeconds: Number(loaded.seconds.toFixed(1)),
+            },
+            url,
+          ),
         ];
       } finally {
         await context.stopProcess(bare);

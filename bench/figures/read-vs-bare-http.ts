@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { walletMemberId } from '../bench-data';
 import { type BenchContext, graphqlTarget, type MeasuredLoad } from '../context';
+import { databaseCpuSeconds } from '../database-cpu';
 import { type Experiment, type FigureResult, failed, measured, spreadOver } from '../figure';
 import { sendOnce } from '../load-generator';
 import { jsonHeaders, walletQuery } from '../requests';
@@ -80,6 +81,8 @@ export async function compareWithBare(
   load: Parameters<BenchContext['load']>[1],
   responseBytes: number,
   moreDetails: Record<string, unknown> = {},
+  /** The gateways' database, for its backends' CPU per read (database-cpu.ts). */
+  databaseUrl?: string,
 ): Promise<FigureResult> {
   context.log(`warming up (${context.options.warmupSeconds} s each)`);
   await context.warmUp(servers.gateway, load);
@@ -88,8 +91,20 @@ export async function compareWithBare(
   const sides = servers.baseline
     ? (['gateway', 'bare', 'baseline'] as const)
     : (['gateway', 'bare'] as const);
-  const results = await sideBySide<'gateway' | 'bare' | 'baseline'>(context, sides, (side) =>
-    context.load(servers[side] as ServerProcess, load),
+  const databaseCpuMs: Record<string, number[]> = { gateway: [], baseline: [] };
+  const results = await sideBySide<'gateway' | 'bare' | 'baseline'>(
+    context,
+    sides,
+    async (side) => {
+      const before =
+        databaseUrl && side !== 'bare' ? await databaseCpuSeconds(databaseUrl) : undefined;
+      const result = await context.load(servers[side] as ServerProcess, load);
+      const after = before === undefined ? undefined : await databaseCpuSeconds(databaseUrl!);
+      if (before !== undefined && after !== undefined) {
+        databaseCpuMs[side]!.push(((after - before) * 1_000) / Math.max(result.answered, 1));
+      }
+      return result;
+    },
   );
   const baseline = results.baseline ?? [];
   const details = {
@@ -102,6 +117,12 @@ export async function compareWithBare(
     clientCpuMsPerBareRequest: spreadOver(results.bare, (run) => run.clientCpuMsPerRequest),
     responseBytes,
     ...moreDetails,
+    ...(databaseCpuMs.gateway!.length > 0
+      ? { databaseCpuMsPerGatewayRequest: spreadOver(databaseCpuMs.gateway!, (ms) => ms) }
+      : {}),
+    ...(databaseCpuMs.baseline!.length > 0
+      ? { databaseCpuMsPerBaselineRequest: spreadOver(databaseCpuMs.baseline!, (ms) => ms) }
+      : {}),
     ...(baseline.length > 0
       ? {
           baselineRequestsPerSecond: spreadOver(baseline, (run) => run.ratePerSecond),

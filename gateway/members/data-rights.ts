@@ -1,5 +1,5 @@
 import { recordAudit } from '../audit/audit-log';
-import type { Sql, SqlDatabase } from '../db/sql';
+import type { NamedStatement, Sql, SqlDatabase } from '../db/sql';
 import type { Ledger } from '../ledger/ledger';
 import { pageSizeMax } from '../ledger/limits';
 import type { Clock } from '../shared/clock';
@@ -48,6 +48,12 @@ export const erasedCheckMs = 5_000;
 const exportPageSize = 500;
 export const erasedDisplayName = 'Erased member';
 
+/** Asked for every member whose token is first seen (within erasedCheckMs): kept prepared. */
+const memberErasedStatement: NamedStatement = {
+  name: 'member_erased',
+  text: 'select 1 from member where id = $1 and erased_at is not null',
+};
+
 export class MemberDataRights {
   private readonly erased = new TtlCache<string, boolean>(erasedCheckMs);
 
@@ -61,10 +67,7 @@ export class MemberDataRights {
   /** Whether the member was erased (then its tokens are refused). Cached for erasedCheckMs. */
   isErased(memberId: string): Promise<boolean> {
     return this.erased.get(memberId, async () => {
-      const rows = await this.db.query(
-        'select 1 from member where id = $1 and erased_at is not null',
-        [memberId],
-      );
+      const rows = await this.db.query(memberErasedStatement, [memberId]);
       return rows.rowCount !== 0;
     });
   }
