@@ -92,20 +92,20 @@ export async function compareWithBare(
     ? (['gateway', 'bare', 'baseline'] as const)
     : (['gateway', 'bare'] as const);
   const databaseCpuMs: Record<string, number[]> = { gateway: [], baseline: [] };
-  const results = await sideBySide<'gateway' | 'bare' | 'baseline'>(
-    context,
-    sides,
-    async (side) => {
-      const before =
-        databaseUrl && side !== 'bare' ? await databaseCpuSeconds(databaseUrl) : undefined;
-      const result = await context.load(servers[side] as ServerProcess, load);
-      const after = before === undefined ? undefined : await databaseCpuSeconds(databaseUrl!);
-      if (before !== undefined && after !== undefined) {
-        databaseCpuMs[side]!.push(((after - before) * 1_000) / Math.max(result.answered, 1));
-      }
-      return result;
-    },
-  );
+  const databaseStatements: Record<string, number[]> = { gateway: [], baseline: [] };
+  const measure = async (side: 'gateway' | 'bare' | 'baseline') => {
+    const watched = databaseUrl !== undefined && side !== 'bare';
+    const before = watched ? await databaseCpuSeconds(databaseUrl) : undefined;
+    const result = await context.load(servers[side] as ServerProcess, load);
+    const after = watched ? await databaseCpuSeconds(databaseUrl) : undefined;
+    if (before && after) {
+      const answered = Math.max(result.answered, 1);
+      databaseCpuMs[side]!.push(((after.cpuSeconds - before.cpuSeconds) * 1_000) / answered);
+      databaseStatements[side]!.push((after.transactions - before.transactions) / answered);
+    }
+    return result;
+  };
+  const results = await sideBySide<'gateway' | 'bare' | 'baseline'>(context, sides, measure);
   const baseline = results.baseline ?? [];
   const details = {
     gatewayRequestsPerSecond: spreadOver(results.gateway, (run) => run.ratePerSecond),
@@ -118,10 +118,16 @@ export async function compareWithBare(
     responseBytes,
     ...moreDetails,
     ...(databaseCpuMs.gateway!.length > 0
-      ? { databaseCpuMsPerGatewayRequest: spreadOver(databaseCpuMs.gateway!, (ms) => ms) }
+      ? {
+          databaseCpuMsPerGatewayRequest: spreadOver(databaseCpuMs.gateway!, (ms) => ms),
+          databaseStatementsPerGatewayRequest: spreadOver(databaseStatements.gateway!, (n) => n),
+        }
       : {}),
     ...(databaseCpuMs.baseline!.length > 0
-      ? { databaseCpuMsPerBaselineRequest: spreadOver(databaseCpuMs.baseline!, (ms) => ms) }
+      ? {
+          databaseCpuMsPerBaselineRequest: spreadOver(databaseCpuMs.baseline!, (ms) => ms),
+          databaseStatementsPerBaselineRequest: spreadOver(databaseStatements.baseline!, (n) => n),
+        }
       : {}),
     ...(baseline.length > 0
       ? {
