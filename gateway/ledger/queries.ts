@@ -38,17 +38,24 @@ export async function memberBalances(
   memberIds: readonly string[],
   expiringBefore: Date,
 ): Promise<MemberBalance[]> {
-  const rows = await sql.query<{
-    member_id: string;
-    currency_code: string;
-    credits_posted: bigint;
-    debits_posted: bigint;
-    debits_pending: bigint;
-    credits_pending: bigint;
-    expiring: bigint | null;
-    next_expiry: Date | null;
-  }>(memberBalancesStatement, [memberIds, expiringBefore]);
-  return rows.rows.map((row) => ({
+  const rows = await sql.query<BalanceRow>(memberBalancesStatement, [memberIds, expiringBefore]);
+  return rows.rows.map((row) => balanceFromRow(row, expiringBefore));
+}
+
+/** A member account's totals and its open lots' expiry, as the balance queries select them. */
+export interface BalanceRow {
+  member_id: string;
+  currency_code: string;
+  credits_posted: bigint;
+  debits_posted: bigint;
+  debits_pending: bigint;
+  credits_pending: bigint;
+  expiring: bigint | null;
+  next_expiry: Date | null;
+}
+
+export function balanceFromRow(row: BalanceRow, expiringBefore: Date): MemberBalance {
+  return {
     memberId: row.member_id,
     currency: row.currency_code,
     availablePoints: row.credits_posted - row.debits_posted - row.debits_pending,
@@ -57,7 +64,7 @@ export async function memberBalances(
     expiringSoonPoints: row.expiring ?? 0n,
     expiringBefore,
     nextExpiryAt: row.next_expiry,
-  }));
+  };
 }
 
 /** How a transfer changed one member's balance in one currency. */
@@ -125,8 +132,20 @@ export async function listTransfers(
     byMember ? transfersByMemberStatement : transfersByPartnerStatement,
     [byMember ? filter.memberId : filter.partnerId, after, first + 1],
   );
+  return pageOfRows(rows.rows, first);
+}
+
+/**
+ * A page from transfer rows joined with their postings (newest transfer first, each one's
+ * postings in order, posting columns null for a transfer without any), `first` + 1 transfers
+ * at most: the one past the page says that another page follows.
+ */
+export function pageOfRows(
+  rows: readonly (TransferRow & NullablePostingRow)[],
+  first: number,
+): Page<TransferView> {
   const transfers: TransferView[] = [];
-  for (const row of rows.rows) {
+  for (const row of rows) {
     let transfer = transfers.at(-1);
     if (transfer?.id !== row.id) {
       transfer = transferView(row, []);
@@ -162,7 +181,7 @@ function transfersWithPostings(column: 'member_id' | 'partner_id'): string {
           order by t.id desc, p.index`;
 }
 
-const postingColumns = `p.transfer_id, p.kind, p.source_account_id, p.target_account_id,
+export const postingColumns = `p.transfer_id, p.kind, p.source_account_id, p.target_account_id,
                  p.currency_code, p.amount_points, s.member_id as source_member_id,
                  a.member_id as target_member_id, s.kind as source_kind, a.kind as target_kind,
                  s.partner_id as source_partner_id, a.partner_id as target_partner_id`;
@@ -226,7 +245,7 @@ export function changesFor(transfer: TransferView, memberId: string): BalanceCha
   return [...changes.values()];
 }
 
-interface TransferRow {
+export interface TransferRow {
   id: string;
   code: TransferCode;
   partner_id: string | null;
@@ -255,7 +274,7 @@ interface PostingRow {
 }
 
 /** A posting row of an outer join: all null when the transfer has none. */
-type NullablePostingRow = { [Column in keyof PostingRow]: PostingRow[Column] | null };
+export type NullablePostingRow = { [Column in keyof PostingRow]: PostingRow[Column] | null };
 
 function postingView(posting: PostingRow): PostingView {
   return {
