@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { walletMemberId } from '../bench-data';
 import { type BenchContext, graphqlTarget, type MeasuredLoad } from '../context';
-import { databaseCpuSeconds } from '../database-cpu';
+import { databaseUsage, usedBetween } from '../database-cpu';
 import { type Experiment, type FigureResult, failed, measured, spreadOver } from '../figure';
 import { sendOnce } from '../load-generator';
 import { jsonHeaders, walletQuery } from '../requests';
@@ -95,13 +95,14 @@ export async function compareWithBare(
   const databaseStatements: Record<string, number[]> = { gateway: [], baseline: [] };
   const measure = async (side: 'gateway' | 'bare' | 'baseline') => {
     const watched = databaseUrl !== undefined && side !== 'bare';
-    const before = watched ? await databaseCpuSeconds(databaseUrl) : undefined;
+    const before = watched ? await databaseUsage(databaseUrl) : undefined;
     const result = await context.load(servers[side] as ServerProcess, load);
-    const after = watched ? await databaseCpuSeconds(databaseUrl) : undefined;
+    const after = watched ? await databaseUsage(databaseUrl) : undefined;
     if (before && after) {
       const answered = Math.max(result.answered, 1);
-      databaseCpuMs[side]!.push(((after.cpuSeconds - before.cpuSeconds) * 1_000) / answered);
-      databaseStatements[side]!.push((after.transactions - before.transactions) / answered);
+      const used = usedBetween(before, after);
+      databaseCpuMs[side]!.push((used.cpuSeconds * 1_000) / answered);
+      databaseStatements[side]!.push(used.transactions / answered);
     }
     return result;
   };
