@@ -36,6 +36,7 @@ import { Migration0037MemberDayDistanceInlined } from './0037-member-day-distanc
 import { Migration0040SettlementLinesOnRead } from './0040-settlement-lines-on-read';
 import { Migration0050WebhookOutbox } from './0050-webhook-outbox';
 import { Migration0060MemberSurveys } from './0060-member-surveys';
+import { Migration0080MemberErasureChangeFeed } from './0080-member-erasure-change-feed';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -94,4 +95,8 @@ export const migrationsList: MigrationObject[] = [
   { name: '0040-settlement-lines-on-read', class: Migration0040SettlementLinesOnRead },
   { name: '0050-webhook-outbox', class: Migration0050WebhookOutbox },
   { name: '0060-member-surveys', class: Migration0060MemberSurveys },
+  {
+    name: '0080-member-erasure-change-feed',
+    class: Migration0080MemberErasureChangeFeed,
+  },
 ];
