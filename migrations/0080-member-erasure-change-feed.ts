@@ -12,6 +12,8 @@ export class Migration0080MemberErasureChangeFeed extends Migration {
     this.addSql(`
 create trigger member_erasure_notifies_coalition_changed after update of erased_at
   on member for each statement execute function notify_coalition_changed();
+-- The set is loaded from this (erased members only: small, however many members there are).
+create index member_erased on member (id) where erased_at is not null;
 `);
   }
 }
