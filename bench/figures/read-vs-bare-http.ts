@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { walletMemberId } from '../bench-data';
 import { type BenchContext, graphqlTarget, type MeasuredLoad } from '../context';
 import { databaseUsage, usedBetween } from '../database-cpu';
@@ -47,6 +47,15 @@ export const readVsBareHttp: Experiment = {
         Object.entries(reference.headers).filter(([name]) => !connectionHeaders.has(name)),
       ),
     );
+    // Another build of the gateway beside the shared one, for a before/after in one run.
+    const baselineScript = process.env.BENCH_BASELINE_GATEWAY;
+    const baseline = baselineScript
+      ? await context.startGateway(
+          await context.ledgerDatabase(),
+          'ledger-baseline',
+          resolve(baselineScript),
+        )
+      : undefined;
     try {
       const load = {
         request: () => ({ body, headers }),
@@ -57,13 +66,14 @@ export const readVsBareHttp: Experiment = {
         await compareWithBare(
           context,
           'read_vs_bare_http',
-          { gateway, bare },
+          { gateway, bare, baseline },
           load,
           reference.body.length,
         ),
       ];
     } finally {
       await context.stopProcess(bare);
+      if (baseline) await context.stopProcess(baseline);
     }
   },
 };
