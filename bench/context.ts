@@ -90,10 +90,14 @@ export class BenchContext {
    * `npm start` and the Dockerfile run it, NODE_ENV=production) on one of the
    * run's databases, trusting the bench's key, with the sweeps off.
    */
-  async startGateway(databaseUrl: string, label: string): Promise<ServerProcess> {
+  async startGateway(
+    databaseUrl: string,
+    label: string,
+    script = gatewayScript,
+  ): Promise<ServerProcess> {
     return this.track(
       await startServerProcess({
-        script: gatewayScript,
+        script,
         nodeArgs: [
           ...gatewayNodeArgs,
           ...(this.options.profile

@@ -6,6 +6,7 @@ export const figureNames = [
   'earn_vs_tpcb',
   'hot_partner',
   'read_vs_bare_http',
+  'read_uncached_vs_bare_http',
   'settle_vs_scan',
   'statement_page_ms',
   'scale_latency',

@@ -83,17 +83,28 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   options.app.ledger.onMembersChanged((memberIds) => memberCache.invalidate(memberIds));
   // Partners' answers were stored under the previous graph's services.
   federation.onSupergraphChange(() => memberCache.reset());
-  const changeFeed = new ChangeFeed(
+  // Erased members known in memory while the feed listens. Not awaited: the feed's next
+  // notifications need not wait for the load, and until it is done (or if it fails) the check
+  // asks the database.
+  const followErasures = () =>
+    void options.app.dataRights
+      .followErasures(changeFeed.listeningNow())
+      .catch((error: unknown) =>
+        options.log(`change feed: erased members not loaded (${(error as Error).message})`),
+      );
+  const changeFeed: ChangeFeed = new ChangeFeed(
     options.app.databaseUrl,
     {
       membersChanged: (memberIds) => memberCache.invalidate(memberIds),
       tableChanged: async (table) => {
         if (table === 'partner_service') await federation.reload(options.log);
+        else if (table === 'member') followErasures();
         else if (table === 'earn_rule' || table === 'tier_ladder_version') {
           options.app.rules.clearCaches();
         } else options.app.catalog.clearCaches();
       },
       reset: async () => {
+        followErasures();
         memberCache.reset();
         options.app.catalog.clearCaches();
         options.app.rules.clearCaches();

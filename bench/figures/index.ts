@@ -4,6 +4,7 @@ import { earnTiersVsPlain } from './earn-tiers-vs-plain';
 import { earnVsTpcb } from './earn-vs-tpcb';
 import { federationOverhead } from './federation-overhead';
 import { hotPartner } from './hot-partner';
+import { readUncachedVsBareHttp } from './read-uncached-vs-bare-http';
 import { readVsBareHttp } from './read-vs-bare-http';
 import { scaleLatency } from './scale-latency';
 import { settleVsScan } from './settle-vs-scan';
@@ -19,6 +20,7 @@ export const experiments: Experiment[] = [
   webhooks,
   stuckPartner,
   readVsBareHttp,
+  readUncachedVsBareHttp,
   federationOverhead,
   settleVsScan,
   scaleLatency,

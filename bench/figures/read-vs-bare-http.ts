@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { walletMemberId } from '../bench-data';
-import { type BenchContext, graphqlTarget } from '../context';
+import { type BenchContext, graphqlTarget, type MeasuredLoad } from '../context';
+import { databaseUsage, usedBetween } from '../database-cpu';
 import { type Experiment, type FigureResult, failed, measured, spreadOver } from '../figure';
 import { sendOnce } from '../load-generator';
 import { jsonHeaders, walletQuery } from '../requests';
@@ -9,7 +10,7 @@ import type { ServerProcess } from '../server-process';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 
 /** Headers the bare server must not copy: they describe the connection, not the answer. */
-const connectionHeaders = new Set([
+export const connectionHeaders = new Set([
   'date',
   'connection',
   'keep-alive',
@@ -46,31 +47,77 @@ export const readVsBareHttp: Experiment = {
         Object.entries(reference.headers).filter(([name]) => !connectionHeaders.has(name)),
       ),
     );
+    // Another build of the gateway beside the shared one, for a before/after in one run.
+    const baselineScript = process.env.BENCH_BASELINE_GATEWAY;
+    const baseline = baselineScript
+      ? await context.startGateway(
+          await context.ledgerDatabase(),
+          'ledger-baseline',
+          resolve(baselineScript),
+        )
+      : undefined;
     try {
       const load = {
         request: () => ({ body, headers }),
         succeeded: (status: number, answer: Buffer) =>
           status === 200 && answer.length === reference.body.length,
       };
-      return [await compare(context, { gateway, bare }, load, reference.body.length)];
+      return [
+        await compareWithBare(
+          context,
+          'read_vs_bare_http',
+          { gateway, bare, baseline },
+          load,
+          reference.body.length,
+        ),
+      ];
     } finally {
       await context.stopProcess(bare);
+      if (baseline) await context.stopProcess(baseline);
     }
   },
 };
 
-async function compare(
+/**
+ * A read through the gateway against the bare server answering its reference body, same
+ * requests, side by side; the figure is gateway req/s ÷ bare req/s per run. With a `baseline`
+ * (another build of the gateway on the same database, BENCH_BASELINE_GATEWAY) it is measured
+ * as a third side, for a before/after in one run: its figures go into details.
+ */
+export async function compareWithBare(
   context: BenchContext,
-  servers: { gateway: ServerProcess; bare: ServerProcess },
+  name: 'read_vs_bare_http' | 'read_uncached_vs_bare_http',
+  servers: { gateway: ServerProcess; bare: ServerProcess; baseline?: ServerProcess },
   load: Parameters<BenchContext['load']>[1],
   responseBytes: number,
+  moreDetails: Record<string, unknown> = {},
+  /** The gateways' database, for its backends' CPU per read (database-cpu.ts). */
+  databaseUrl?: string,
 ): Promise<FigureResult> {
   context.log(`warming up (${context.options.warmupSeconds} s each)`);
   await context.warmUp(servers.gateway, load);
   await context.warmUp(servers.bare, load);
-  const results = await sideBySide(context, ['gateway', 'bare'], (side) =>
-    context.load(servers[side], load),
-  );
+  if (servers.baseline) await context.warmUp(servers.baseline, load);
+  const sides = servers.baseline
+    ? (['gateway', 'bare', 'baseline'] as const)
+    : (['gateway', 'bare'] as const);
+  const databaseCpuMs: Record<string, number[]> = { gateway: [], baseline: [] };
+  const databaseStatements: Record<string, number[]> = { gateway: [], baseline: [] };
+  const measure = async (side: 'gateway' | 'bare' | 'baseline') => {
+    const watched = databaseUrl !== undefined && side !== 'bare';
+    const before = watched ? await databaseUsage(databaseUrl) : undefined;
+    const result = await context.load(servers[side] as ServerProcess, load);
+    const after = watched ? await databaseUsage(databaseUrl) : undefined;
+    if (before && after) {
+      const answered = Math.max(result.answered, 1);
+      const used = usedBetween(before, after);
+      databaseCpuMs[side]!.push((used.cpuSeconds * 1_000) / answered);
+      databaseStatements[side]!.push(used.transactions / answered);
+    }
+    return result;
+  };
+  const results = await sideBySide<'gateway' | 'bare' | 'baseline'>(context, sides, measure);
+  const baseline = results.baseline ?? [];
   const details = {
     gatewayRequestsPerSecond: spreadOver(results.gateway, (run) => run.ratePerSecond),
     bareRequestsPerSecond: spreadOver(results.bare, (run) => run.ratePerSecond),
@@ -80,13 +127,41 @@ async function compare(
     bareCpuMsPerRequest: spreadOver(results.bare, (run) => run.serverCpuMsPerRequest),
     clientCpuMsPerBareRequest: spreadOver(results.bare, (run) => run.clientCpuMsPerRequest),
     responseBytes,
-    failedRequests: [...results.gateway, ...results.bare].reduce(
+    ...moreDetails,
+    ...(databaseCpuMs.gateway!.length > 0
+      ? {
+          databaseCpuMsPerGatewayRequest: spreadOver(databaseCpuMs.gateway!, (ms) => ms),
+          databaseStatementsPerGatewayRequest: spreadOver(databaseStatements.gateway!, (n) => n),
+        }
+      : {}),
+    ...(databaseCpuMs.baseline!.length > 0
+      ? {
+          databaseCpuMsPerBaselineRequest: spreadOver(databaseCpuMs.baseline!, (ms) => ms),
+          databaseStatementsPerBaselineRequest: spreadOver(databaseStatements.baseline!, (n) => n),
+        }
+      : {}),
+    ...(baseline.length > 0
+      ? {
+          baselineRequestsPerSecond: spreadOver(baseline, (run) => run.ratePerSecond),
+          baselineP50Ms: spreadOver(baseline, (run) => run.p50Ms),
+          baselineCpuMsPerRequest: spreadOver(baseline, (run) => run.serverCpuMsPerRequest),
+          baselineOverBare: spreadOver(
+            perRunRatios(baseline, results.bare, (run) => run.ratePerSecond),
+            (ratio) => ratio,
+          ),
+          gatewayOverBaseline: spreadOver(
+            perRunRatios(results.gateway, baseline, (run) => run.ratePerSecond),
+            (ratio) => ratio,
+          ),
+        }
+      : {}),
+    failedRequests: [...results.gateway, ...results.bare, ...baseline].reduce(
       (sum, run) => sum + run.failures,
       0,
     ),
   };
-  if (anyEmptyWindow(results))
-    return failed('read_vs_bare_http', 'a window completed no read', details);
+  if (anyEmptyWindow(results as Record<string, MeasuredLoad[]>))
+    return failed(name, 'a window completed no read', details);
   const notes =
     details.clientCpuMsPerBareRequest.median >=
     clientLimitShare * details.bareCpuMsPerRequest.median
@@ -95,7 +170,7 @@ async function compare(
         ]
       : [];
   return measured(
-    'read_vs_bare_http',
+    name,
     perRunRatios(results.gateway, results.bare, (run) => run.ratePerSecond),
     details,
     notes,

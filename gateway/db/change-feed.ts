@@ -77,6 +77,17 @@ export class ChangeFeed {
   }
 
   /**
+   * A check that holds while the feed listens on the connection it has now: false once that
+   * connection drops, and still false after a reconnect (what was derived from the feed before
+   * may have missed notifications; the reset handler derives it again).
+   */
+  listeningNow(): () => boolean {
+    const client = this.client;
+    if (!this.listening || !client) return () => false;
+    return () => this.listening && this.client === client;
+  }
+
+  /**
    * Resolves true once every change committed before the call has been handled here; false
    * when that cannot be known (the feed is down, or the barrier timed out): answer from the
    * database then, not from memory.

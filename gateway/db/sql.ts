@@ -11,9 +11,25 @@ import {
 /** Something that runs one SQL statement: the pool, or a client inside a transaction. */
 export interface Sql {
   query<Row extends pg.QueryResultRow = pg.QueryResultRow>(
-    text: string,
+    text: string | NamedStatement,
     values?: readonly unknown[],
   ): Promise<pg.QueryResult<Row>>;
+}
+
+/**
+ * A statement each connection parses once and then only binds and executes: the server keeps
+ * it, and after five runs a generic plan, so a hot read pays no parse or plan per call. Only for
+ * fixed text (a name stands for one text on a connection), run on every request.
+ */
+export interface NamedStatement {
+  name: string;
+  text: string;
+}
+
+function statementOf(text: string | NamedStatement, values: readonly unknown[] | undefined) {
+  return typeof text === 'string'
+    ? { text, values: values as unknown[] }
+    : { name: text.name, text: text.text, values: values as unknown[] };
 }
 
 /** Attempts of one transaction before a serialization failure or deadlock is given up. */
@@ -122,10 +138,10 @@ export class SqlDatabase implements Sql {
   }
 
   query<Row extends pg.QueryResultRow = pg.QueryResultRow>(
-    text: string,
+    text: string | NamedStatement,
     values?: readonly unknown[],
   ): Promise<pg.QueryResult<Row>> {
-    return this.pool.query<Row>(text, values as unknown[]);
+    return this.pool.query<Row>(statementOf(text, values));
   }
 
   /**
@@ -216,10 +232,13 @@ export class SqlDatabase implements Sql {
    * again is safe. For hot paths that do all their work in one statement.
    */
   readonly retrying: Sql = {
-    query: async <Row extends pg.QueryResultRow>(text: string, values?: readonly unknown[]) => {
+    query: async <Row extends pg.QueryResultRow>(
+      text: string | NamedStatement,
+      values?: readonly unknown[],
+    ) => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.pool.query<Row>(text, values as unknown[]);
+          return await this.pool.query<Row>(statementOf(text, values));
         } catch (error) {
           if (attempt >= transactionAttemptsMax || !isRetryable(error)) throw error;
           await pauseBeforeRetry(attempt);

@@ -7,6 +7,7 @@ import { MemberRecord } from '../members/member.entity';
 import type { CurrencyRecord } from '../programs/currency.entity';
 import type { PartnerRecord } from '../programs/partner.entity';
 import type { RequestContext } from '../shared/context';
+import { WalletReads } from './wallet-reads';
 
 const dayMs = 86_400_000;
 
@@ -26,6 +27,8 @@ export interface Loaders {
   balances: DataLoader<string, MemberBalance[]>;
   /** Earning rules' receipt lines of earns, by transfer id. */
   ruleLines: DataLoader<string, EarnLine[]>;
+  /** A wallet's balances and first history page, in one statement when asked together. */
+  wallet: WalletReads;
 }
 
 export function createLoaders(app: App, request: RequestContext): Loaders {
@@ -45,6 +48,7 @@ export function createLoaders(app: App, request: RequestContext): Loaders {
       const lines = await app.ledger.ruleLines(transferIds);
       return transferIds.map((id) => lines.get(id) ?? []);
     }),
+    wallet: new WalletReads(app, expiringBefore),
     balances: new DataLoader(async (memberIds) => {
       const rows = await app.ledger.balances(memberIds, expiringBefore);
       return memberIds.map((id) => rows.filter((row) => row.memberId === id));

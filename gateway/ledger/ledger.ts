@@ -40,6 +40,7 @@ import {
 import { postRefund, type RefundEntry, type RefundReceipt } from './refund';
 import { postSpend, type SpendEntry, type SpendReceipt } from './spend';
 import { expireDue, matureDue, type SweepProgress } from './sweeps';
+import { type WalletFirstPage, walletFirstPage } from './wallet-read';
 
 /**
  * The ledger's public face. Every write runs in one transaction (retried whole on serialization
@@ -184,6 +185,11 @@ export class Ledger {
 
   balances(memberIds: readonly string[], expiringBefore: Date): Promise<MemberBalance[]> {
     return memberBalances(this.db, memberIds, expiringBefore);
+  }
+
+  /** A member's balances and newest history page in one statement (wallet-read.ts). */
+  walletFirstPage(memberId: string, expiringBefore: Date, first: number): Promise<WalletFirstPage> {
+    return walletFirstPage(this.db, memberId, expiringBefore, first);
   }
 
   transfers(

@@ -1,4 +1,4 @@
-import type { Sql } from '../db/sql';
+import type { NamedStatement, Sql } from '../db/sql';
 import type { AccountKind, PostingKind, TransferCode } from './model';
 
 /** A member's balance in one currency. */
@@ -18,35 +18,44 @@ export interface MemberBalance {
   nextExpiryAt: Date | null;
 }
 
+const memberBalancesStatement: NamedStatement = {
+  name: 'member_balances',
+  text: `select a.member_id, a.currency_code, a.credits_posted, a.debits_posted, a.debits_pending,
+                a.credits_pending, e.expiring, e.next_expiry
+         from account a
+         left join lateral (
+           select sum(remaining_points) filter (where expires_at < $2)::bigint as expiring,
+                  min(expires_at) as next_expiry
+           from lot where account_id = a.id and remaining_points > 0 and expires_at is not null
+         ) e on true
+         where a.owner_id = any($1::text[]) and a.kind = 'member'
+         order by a.member_id, a.currency_code`,
+};
+
 /** Balances of many members at once (one query; the GraphQL loaders batch through this). */
 export async function memberBalances(
   sql: Sql,
   memberIds: readonly string[],
   expiringBefore: Date,
 ): Promise<MemberBalance[]> {
-  const rows = await sql.query<{
-    member_id: string;
-    currency_code: string;
-    credits_posted: bigint;
-    debits_posted: bigint;
-    debits_pending: bigint;
-    credits_pending: bigint;
-    expiring: bigint | null;
-    next_expiry: Date | null;
-  }>(
-    `select a.member_id, a.currency_code, a.credits_posted, a.debits_posted, a.debits_pending,
-            a.credits_pending, e.expiring, e.next_expiry
-     from account a
-     left join lateral (
-       select sum(remaining_points) filter (where expires_at < $2)::bigint as expiring,
-              min(expires_at) as next_expiry
-       from lot where account_id = a.id and remaining_points > 0 and expires_at is not null
-     ) e on true
-     where a.owner_id = any($1::text[]) and a.kind = 'member'
-     order by a.member_id, a.currency_code`,
-    [memberIds, expiringBefore],
-  );
-  return rows.rows.map((row) => ({
+  const rows = await sql.query<BalanceRow>(memberBalancesStatement, [memberIds, expiringBefore]);
+  return rows.rows.map((row) => balanceFromRow(row, expiringBefore));
+}
+
+/** A member account's totals and its open lots' expiry, as the balance queries select them. */
+export interface BalanceRow {
+  member_id: string;
+  currency_code: string;
+  credits_posted: bigint;
+  debits_posted: bigint;
+  debits_pending: bigint;
+  credits_pending: bigint;
+  expiring: bigint | null;
+  next_expiry: Date | null;
+}
+
+export function balanceFromRow(row: BalanceRow, expiringBefore: Date): MemberBalance {
+  return {
     memberId: row.member_id,
     currency: row.currency_code,
     availablePoints: row.credits_posted - row.debits_posted - row.debits_pending,
@@ -55,7 +64,7 @@ export async function memberBalances(
     expiringSoonPoints: row.expiring ?? 0n,
     expiringBefore,
     nextExpiryAt: row.next_expiry,
-  }));
+  };
 }
 
 /** How a transfer changed one member's balance in one currency. */
@@ -118,25 +127,73 @@ export async function listTransfers(
   first: number,
   after: string | null,
 ): Promise<Page<TransferView>> {
-  const column = 'memberId' in filter ? 'member_id' : 'partner_id';
-  const owner = 'memberId' in filter ? filter.memberId : filter.partnerId;
-  const rows = await sql.query<TransferRow>(
-    `select id, code, partner_id, member_id, external_id, related_id, purchase_amount_minor,
-            purchase_currency, description, created_at
-     from transfer
-     where ${column} = $1 and ($2::text is null or id < $2)
-     order by id desc limit $3`,
-    [owner, after, first + 1],
+  const byMember = 'memberId' in filter;
+  const rows = await sql.query<TransferRow & NullablePostingRow>(
+    byMember ? transfersByMemberStatement : transfersByPartnerStatement,
+    [byMember ? filter.memberId : filter.partnerId, after, first + 1],
   );
-  const hasNextPage = rows.rows.length > first;
-  const pageRows = rows.rows.slice(0, first);
-  const transfers = await withPostings(sql, pageRows);
+  return pageOfRows(rows.rows, first);
+}
+
+/**
+ * A page from transfer rows joined with their postings (newest transfer first, each one's
+ * postings in order, posting columns null for a transfer without any), `first` + 1 transfers
+ * at most: the one past the page says that another page follows.
+ */
+export function pageOfRows(
+  rows: readonly (TransferRow & NullablePostingRow)[],
+  first: number,
+): Page<TransferView> {
+  const transfers: TransferView[] = [];
+  for (const row of rows) {
+    let transfer = transfers.at(-1);
+    if (transfer?.id !== row.id) {
+      transfer = transferView(row, []);
+      transfers.push(transfer);
+    }
+    if (row.transfer_id !== null) transfer.postings.push(postingView(row as PostingRow));
+  }
+  const items = transfers.slice(0, first);
   return {
-    items: transfers,
-    endCursor: transfers.at(-1)?.id ?? null,
-    hasNextPage,
+    items,
+    endCursor: items.at(-1)?.id ?? null,
+    hasNextPage: transfers.length > first,
   };
 }
+
+/**
+ * A page of transfers with their postings, in one round trip (a wallet read made three):
+ * the page (one more than asked, to know whether another follows), newest first, each
+ * transfer's postings in order.
+ */
+function transfersWithPostings(column: 'member_id' | 'partner_id'): string {
+  return `select t.id, t.code, t.partner_id, t.member_id, t.external_id, t.related_id,
+                 t.purchase_amount_minor, t.purchase_currency, t.description, t.created_at,
+                 ${postingColumns}
+          from (select id, code, partner_id, member_id, external_id, related_id,
+                       purchase_amount_minor, purchase_currency, description, created_at
+                from transfer
+                where ${column} = $1 and ($2::text is null or id < $2)
+                order by id desc limit $3) t
+          left join posting p on p.transfer_id = t.id
+          left join account s on s.id = p.source_account_id
+          left join account a on a.id = p.target_account_id
+          order by t.id desc, p.index`;
+}
+
+export const postingColumns = `p.transfer_id, p.kind, p.source_account_id, p.target_account_id,
+                 p.currency_code, p.amount_points, s.member_id as source_member_id,
+                 a.member_id as target_member_id, s.kind as source_kind, a.kind as target_kind,
+                 s.partner_id as source_partner_id, a.partner_id as target_partner_id`;
+
+const transfersByMemberStatement: NamedStatement = {
+  name: 'transfers_by_member',
+  text: transfersWithPostings('member_id'),
+};
+const transfersByPartnerStatement: NamedStatement = {
+  name: 'transfers_by_partner',
+  text: transfersWithPostings('partner_id'),
+};
 
 export async function findTransfers(sql: Sql, ids: readonly string[]): Promise<TransferView[]> {
   const rows = await sql.query<TransferRow>(
@@ -188,7 +245,7 @@ export function changesFor(transfer: TransferView, memberId: string): BalanceCha
   return [...changes.values()];
 }
 
-interface TransferRow {
+export interface TransferRow {
   id: string;
   code: TransferCode;
   partner_id: string | null;
@@ -201,60 +258,50 @@ interface TransferRow {
   created_at: Date;
 }
 
-async function withPostings(sql: Sql, rows: readonly TransferRow[]): Promise<TransferView[]> {
-  if (rows.length === 0) return [];
-  const postings = await sql.query<{
-    transfer_id: string;
-    kind: PostingKind;
-    source_account_id: bigint;
-    target_account_id: bigint;
-    currency_code: string;
-    amount_points: bigint;
-    source_member_id: string | null;
-    target_member_id: string | null;
-    source_kind: AccountKind;
-    target_kind: AccountKind;
-    source_partner_id: string | null;
-    target_partner_id: string | null;
-  }>(
-    `select p.transfer_id, p.kind, p.source_account_id, p.target_account_id, p.currency_code,
-            p.amount_points, s.member_id as source_member_id, t.member_id as target_member_id,
-            s.kind as source_kind, t.kind as target_kind,
-            s.partner_id as source_partner_id, t.partner_id as target_partner_id
-     from posting p
-     join account s on s.id = p.source_account_id
-     join account t on t.id = p.target_account_id
-     where p.transfer_id = any($1::text[])
-     order by p.transfer_id, p.index`,
-    [rows.map((row) => row.id)],
-  );
-  const byTransfer = new Map<string, PostingView[]>();
-  for (const posting of postings.rows) {
-    const list = byTransfer.get(posting.transfer_id) ?? [];
-    list.push({
-      kind: posting.kind,
-      sourceAccountId: posting.source_account_id,
-      targetAccountId: posting.target_account_id,
-      currency: posting.currency_code,
-      amountPoints: posting.amount_points,
-      source: {
-        id: posting.source_account_id,
-        kind: posting.source_kind,
-        memberId: posting.source_member_id,
-        partnerId: posting.source_partner_id,
-      },
-      target: {
-        id: posting.target_account_id,
-        kind: posting.target_kind,
-        memberId: posting.target_member_id,
-        partnerId: posting.target_partner_id,
-      },
-      sourceMemberId: posting.source_member_id,
-      targetMemberId: posting.target_member_id,
-    });
-    byTransfer.set(posting.transfer_id, list);
-  }
-  return rows.map((row) => ({
+interface PostingRow {
+  transfer_id: string;
+  kind: PostingKind;
+  source_account_id: bigint;
+  target_account_id: bigint;
+  currency_code: string;
+  amount_points: bigint;
+  source_member_id: string | null;
+  target_member_id: string | null;
+  source_kind: AccountKind;
+  target_kind: AccountKind;
+  source_partner_id: string | null;
+  target_partner_id: string | null;
+}
+
+/** A posting row of an outer join: all null when the transfer has none. */
+export type NullablePostingRow = { [Column in keyof PostingRow]: PostingRow[Column] | null };
+
+function postingView(posting: PostingRow): PostingView {
+  return {
+    kind: posting.kind,
+    sourceAccountId: posting.source_account_id,
+    targetAccountId: posting.target_account_id,
+    currency: posting.currency_code,
+    amountPoints: posting.amount_points,
+    source: {
+      id: posting.source_account_id,
+      kind: posting.source_kind,
+      memberId: posting.source_member_id,
+      partnerId: posting.source_partner_id,
+    },
+    target: {
+      id: posting.target_account_id,
+      kind: posting.target_kind,
+      memberId: posting.target_member_id,
+      partnerId: posting.target_partner_id,
+    },
+    sourceMemberId: posting.source_member_id,
+    targetMemberId: posting.target_member_id,
+  };
+}
+
+function transferView(row: TransferRow, postings: PostingView[]): TransferView {
+  return {
     id: row.id,
     code: row.code,
     partnerId: row.partner_id,
@@ -265,8 +312,28 @@ async function withPostings(sql: Sql, rows: readonly TransferRow[]): Promise<Tra
     purchaseCurrency: row.purchase_currency,
     description: row.description,
     createdAt: row.created_at,
-    postings: byTransfer.get(row.id) ?? [],
-  }));
+    postings,
+  };
+}
+
+async function withPostings(sql: Sql, rows: readonly TransferRow[]): Promise<TransferView[]> {
+  if (rows.length === 0) return [];
+  const postings = await sql.query<PostingRow>(
+    `select ${postingColumns}
+     from posting p
+     join account s on s.id = p.source_account_id
+     join account a on a.id = p.target_account_id
+     where p.transfer_id = any($1::text[])
+     order by p.transfer_id, p.index`,
+    [rows.map((row) => row.id)],
+  );
+  const byTransfer = new Map<string, PostingView[]>();
+  for (const posting of postings.rows) {
+    const list = byTransfer.get(posting.transfer_id) ?? [];
+    list.push(postingView(posting));
+    byTransfer.set(posting.transfer_id, list);
+  }
+  return rows.map((row) => transferView(row, byTransfer.get(row.id) ?? []));
 }
 
 export interface AccountView {

@@ -1,5 +1,5 @@
 import { recordAudit } from '../audit/audit-log';
-import type { Sql, SqlDatabase } from '../db/sql';
+import type { NamedStatement, Sql, SqlDatabase } from '../db/sql';
 import type { Ledger } from '../ledger/ledger';
 import { pageSizeMax } from '../ledger/limits';
 import type { Clock } from '../shared/clock';
@@ -48,8 +48,23 @@ export const erasedCheckMs = 5_000;
 const exportPageSize = 500;
 export const erasedDisplayName = 'Erased member';
 
+/** Asked for every member whose token is first seen (within erasedCheckMs): kept prepared. */
+const memberErasedStatement: NamedStatement = {
+  name: 'member_erased',
+  text: 'select 1 from member where id = $1 and erased_at is not null',
+};
+
 export class MemberDataRights {
   private readonly erased = new TtlCache<string, boolean>(erasedCheckMs);
+  /**
+   * Every erased member, while the change feed keeps it current (followErasures): then a check
+   * needs no query. `current` turns false when the feed stops listening on the connection the
+   * set was loaded under; each check then asks the database again, as without a feed.
+   */
+  private erasedSet: { ids: Set<string>; current: () => boolean } | undefined;
+  private erasedSetLoads = 0;
+  /** Erased by this process: added to every set loaded, which may have been read before. */
+  private readonly erasedHere = new Set<string>();
 
   constructor(
     private readonly db: SqlDatabase,
@@ -58,15 +73,36 @@ export class MemberDataRights {
     private readonly clock: Clock,
   ) {}
 
-  /** Whether the member was erased (then its tokens are refused). Cached for erasedCheckMs. */
+  /**
+   * Whether the member was erased (then its tokens are refused): from the set the change feed
+   * keeps, or from the database (cached for erasedCheckMs).
+   */
   isErased(memberId: string): Promise<boolean> {
+    const known = this.erasedSet;
+    if (known?.current()) return Promise.resolve(known.ids.has(memberId));
     return this.erased.get(memberId, async () => {
-      const rows = await this.db.query(
-        'select 1 from member where id = $1 and erased_at is not null',
-        [memberId],
-      );
+      const rows = await this.db.query(memberErasedStatement, [memberId]);
       return rows.rowCount !== 0;
     });
+  }
+
+  /**
+   * Loads every erased member, to answer isErased from memory while `current()` holds: called
+   * by the gateway when its change feed (re)connects and whenever an erasure commits anywhere
+   * (migration 0080). Until the load finishes, checks ask the database (the cache of earlier
+   * answers is dropped); a later call supersedes an earlier one still loading.
+   */
+  async followErasures(current: () => boolean): Promise<void> {
+    const load = ++this.erasedSetLoads;
+    this.erasedSet = undefined;
+    this.erased.clear();
+    const rows = await this.db.query<{ id: string }>(
+      'select id from member where erased_at is not null',
+    );
+    if (load !== this.erasedSetLoads || !current()) return;
+    const ids = new Set(rows.rows.map((row) => row.id));
+    for (const memberId of this.erasedHere) ids.add(memberId);
+    this.erasedSet = { ids, current };
   }
 
   /**
@@ -95,6 +131,8 @@ export class MemberDataRights {
         return this.eraseNow(sql, ctx, memberId);
       });
       this.erased.delete(memberId);
+      this.erasedHere.add(memberId);
+      this.erasedSet?.ids.add(memberId);
       this.directory.forgetLinks();
       return receipt;
     });

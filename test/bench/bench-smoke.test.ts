@@ -54,6 +54,7 @@ describe('npm run bench (smoke)', () => {
         earn_vs_tpcb: pgbenchPresent ? 'measured' : 'not available',
         hot_partner: 'measured',
         read_vs_bare_http: 'measured',
+        read_uncached_vs_bare_http: 'measured',
         settle_vs_scan: 'measured',
         statement_page_ms: 'measured',
         scale_latency: 'measured',

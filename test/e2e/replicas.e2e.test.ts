@@ -151,6 +151,33 @@ describe('two gateway processes on one database', () => {
     }
   });
 
+  it('an erasure through one process is refused by it at once and by the other once its feed says so', async () => {
+    const [first, second] = [replicas[0]!, replicas[1]!];
+    const chloe = await issuer.issue({ kind: 'member', subject: 'mbr_chloe' });
+    const wallet = (replica: GatewayProcess) =>
+      fetch(`${replica.origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${chloe}` },
+        body: JSON.stringify({ query: '{ wallet { balances { currency } } }' }),
+      });
+    // Both processes know her as not erased (from their erased-member sets, not the database).
+    expect((await wallet(first)).status).toBe(200);
+    expect((await wallet(second)).status).toBe(200);
+    const erased = await graphql(
+      first,
+      chloe,
+      'mutation { eraseMember(input: {confirm: true}) { __typename } }',
+    );
+    expect(erased.data.eraseMember.__typename).toBe('MemberErasure');
+    expect((await wallet(first)).status).toBe(401);
+    await until(async () => ((await wallet(second)).status === 401 ? true : undefined));
+    // Another member still reads: the set holds the erased member only.
+    const alice = await issuer.issue({ kind: 'member', subject: 'mbr_alice' });
+    expect((await graphql(second, alice, '{ wallet { balances { currency } } }')).errors).toBe(
+      undefined,
+    );
+  });
+
   it('a partner service registered through one process is served by the other at once', async () => {
     const [first, second] = [replicas[0]!, replicas[1]!];
     const alice = await issuer.issue({ kind: 'member', subject: 'mbr_alice' });

@@ -37,7 +37,7 @@ export class WalletResolver {
     expiringWithinDays: number,
   ): Promise<Balance[]> {
     if (expiringWithinDays === expiringSoonDaysDefault) {
-      return (await ctx.loaders.balances.load(wallet.memberId)).map(balanceObject);
+      return (await ctx.loaders.wallet.balances(wallet.memberId)).map(balanceObject);
     }
     if (expiringWithinDays < 1 || expiringWithinDays > expiringSoonDaysMax) {
       throw badInput(`expiringWithinDays must be 1 to ${expiringSoonDaysMax}`);
@@ -71,11 +71,12 @@ export class WalletResolver {
     })
     after: string | null,
   ): Promise<WalletHistory> {
-    const page = await ctx.app.ledger.transfers(
-      { memberId: wallet.memberId },
-      pageSize(first),
-      cursor(after),
-    );
+    const size = pageSize(first);
+    const from = cursor(after);
+    const page =
+      from === null
+        ? await ctx.loaders.wallet.firstPage(wallet.memberId, size)
+        : await ctx.app.ledger.transfers({ memberId: wallet.memberId }, size, from);
     return Object.assign(new WalletHistory(), {
       entries: page.items.map((transfer) => walletEntryObject(transfer, wallet.memberId)),
       pageInfo: Object.assign(new PageInfo(), {
