@@ -1,5 +1,6 @@
 import { rewardsPartner, walletMemberId } from '../bench-data';
 import { type BenchContext, graphqlTarget, type MeasuredLoad } from '../context';
+import { databaseUsage, usedBetween } from '../database-cpu';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
 import { sendOnce } from '../load-generator';
 import { jsonHeaders, walletQuery } from '../requests';
@@ -126,9 +127,19 @@ async function measure(context: BenchContext, gateway: ServerProcess, partner: S
   const partnerCpuMsPerRequest: number[] = [];
   const partnerCpuMsPerUncachedRequest: number[] = [];
   const sides = ['federated', 'coalition', 'uncachedFederated', 'uncachedWallet'] as const;
+  const databaseUrl = await context.ledgerDatabase();
+  const statementsPerRead: Record<string, number[]> = { uncachedFederated: [], uncachedWallet: [] };
   const results = await sideBySide(context, sides, async (side) => {
     const before = await partner.cpuSeconds();
+    const watched = side in statementsPerRead;
+    const usageBefore = watched ? await databaseUsage(databaseUrl) : undefined;
     const result: MeasuredLoad = await context.load(gateway, loads[side]);
+    const usageAfter = watched ? await databaseUsage(databaseUrl) : undefined;
+    if (usageBefore && usageAfter) {
+      statementsPerRead[side]!.push(
+        usedBetween(usageBefore, usageAfter).transactions / Math.max(result.answered, 1),
+      );
+    }
     const partnerMsPerRequest =
       (((await partner.cpuSeconds()) - before) * 1_000) / Math.max(result.answered, 1);
     if (side === 'federated') partnerCpuMsPerRequest.push(partnerMsPerRequest);
@@ -163,6 +174,19 @@ async function measure(context: BenchContext, gateway: ServerProcess, partner: S
       results.uncachedWallet,
       (run) => run.serverCpuMsPerRequest,
     ),
+    ...(statementsPerRead.uncachedFederated!.length > 0 &&
+    statementsPerRead.uncachedWallet!.length > 0
+      ? {
+          databaseStatementsPerUncachedFederated: spreadOver(
+            statementsPerRead.uncachedFederated!,
+            (n) => n,
+          ),
+          databaseStatementsPerUncachedWallet: spreadOver(
+            statementsPerRead.uncachedWallet!,
+            (n) => n,
+          ),
+        }
+      : {}),
     uncachedFederatedOverUncachedWallet: spreadOver(
       perRunRatios(results.uncachedFederated, results.uncachedWallet, (run) => run.p50Ms),
       (ratio) => ratio,

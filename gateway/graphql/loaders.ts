@@ -34,6 +34,10 @@ export interface Loaders {
 export function createLoaders(app: App, request: RequestContext): Loaders {
   // Counted to the end of a UTC day, so the answer is stable within a day (and cacheable).
   const expiringBefore = expiringHorizon(app.clock.now(), expiringSoonDaysDefault);
+  const balances = new DataLoader<string, MemberBalance[]>(async (memberIds) => {
+    const rows = await app.ledger.balances(memberIds, expiringBefore);
+    return memberIds.map((id) => rows.filter((row) => row.memberId === id));
+  });
   return {
     partner: new DataLoader((ids) => Promise.all(ids.map((id) => app.catalog.partner(id)))),
     currency: new DataLoader((codes) =>
@@ -48,10 +52,9 @@ export function createLoaders(app: App, request: RequestContext): Loaders {
       const lines = await app.ledger.ruleLines(transferIds);
       return transferIds.map((id) => lines.get(id) ?? []);
     }),
-    wallet: new WalletReads(app, expiringBefore),
-    balances: new DataLoader(async (memberIds) => {
-      const rows = await app.ledger.balances(memberIds, expiringBefore);
-      return memberIds.map((id) => rows.filter((row) => row.memberId === id));
+    balances,
+    wallet: new WalletReads(app, expiringBefore, (memberId, read) => {
+      balances.prime(memberId, read);
     }),
   };
 }

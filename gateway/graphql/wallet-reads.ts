@@ -21,11 +21,19 @@ export class WalletReads {
   constructor(
     private readonly app: App,
     private readonly expiringBefore: Date,
+    /**
+     * Hands the balances being read to the request's balances loader, so another field of the
+     * same request (a reward's affordability, through the supergraph) does not read them again.
+     */
+    private readonly share: (memberId: string, balances: Promise<MemberBalance[]>) => void,
   ) {}
 
   balances(memberId: string): Promise<MemberBalance[]> {
     const wanted = this.wantedFor(memberId);
-    wanted.balances ??= deferred();
+    if (!wanted.balances) {
+      wanted.balances = deferred();
+      this.share(memberId, wanted.balances.promise);
+    }
     return wanted.balances.promise;
   }
 
