@@ -36,9 +36,11 @@ describe('a connection the server terminates', () => {
       await sql.query('insert into fault_probe values ($1)', [runs]);
       if (runs === 1) {
         // The server ends this backend while the transaction is open and idle: the client
-        // emits 'error' while checked out.
+        // emits 'error' while checked out. Listen before terminating: the client can see its
+        // socket close before the admin's answer arrives, and a late listener waits forever.
+        const ended = once(sql as pg.PoolClient, 'end');
         await terminate(rows[0]!.pid);
-        await once(sql as pg.PoolClient, 'end');
+        await ended;
       }
       await sql.query('select 1');
       return runs;
