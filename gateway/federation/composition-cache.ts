@@ -1,7 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CompositionOutcome, composeSupergraph, type SubgraphDefinition } from './composition';
+import {
+  type CompositionOutcome,
+  composeSupergraph,
+  type SubgraphDefinition,
+  sortedByName,
+} from './composition';
 
 /** Bump when the composed text could differ for the same input (a composition upgrade). */
 const compositionVersion = `apollo-composition-${readComposerVersion()}`;
@@ -72,8 +77,7 @@ export class CompositionCache {
 /** The input in a canonical order (composition sorts by name too), hashed with the version. */
 export function compositionKey(subgraphs: readonly SubgraphDefinition[]): string {
   const hash = createHash('sha256').update(compositionVersion);
-  const sorted = [...subgraphs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const subgraph of sorted) {
+  for (const subgraph of sortedByName(subgraphs)) {
     for (const part of [subgraph.name, subgraph.url, subgraph.sdl]) {
       hash.update(`${Buffer.byteLength(part)}:`).update(part);
     }

@@ -14,13 +14,18 @@ export const coalitionSubgraphUrl = 'local://coalition';
 
 export type CompositionOutcome = { supergraphSdl: string } | { errors: string[] };
 
+/** Subgraphs in composition's order (by name): the same set always gives the same input. */
+export function sortedByName(subgraphs: readonly SubgraphDefinition[]): SubgraphDefinition[] {
+  return [...subgraphs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /**
  * Composes subgraphs into a supergraph in-process with @apollo/composition; on failure returns
  * composition's own messages (`[ptr_acme] Field "Member.id" ...`), so an operator sees what to fix.
  * Subgraphs are sorted by name so the same set always composes to the same text.
  */
 export function composeSupergraph(subgraphs: readonly SubgraphDefinition[]): CompositionOutcome {
-  const sorted = [...subgraphs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = sortedByName(subgraphs);
   const parsed = [];
   for (const subgraph of sorted) {
     try {
