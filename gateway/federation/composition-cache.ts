@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Kind, print } from 'graphql';
 import {
   type CompositionOutcome,
   composeSupergraph,
@@ -8,8 +9,11 @@ import {
   sortedByName,
 } from './composition';
 
-/** Bump when the composed text could differ for the same input (a composition upgrade). */
-const compositionVersion = `apollo-composition-${readComposerVersion()}`;
+/**
+ * Bump when the composed text could differ for the same input (a composition upgrade). The
+ * suffix names the cache's own format: texts kept with placeholder URLs.
+ */
+const compositionVersion = `apollo-composition-${readComposerVersion()}/url-placeholders`;
 const memoryEntries = 16;
 
 /**
@@ -22,6 +26,11 @@ const memoryEntries = 16;
  * renamed, so a reader sees all of it or none; a file whose first line does not name its key is
  * ignored; a folder that cannot be written to costs only the cache. Failed compositions are not
  * remembered: their messages are cheap to recompute and should reflect the running composer.
+ *
+ * A URL only labels its subgraph in the composed text (`@join__graph(name: ..., url: ...)`), so
+ * the key leaves URLs out: the text is composed and kept with placeholder URLs, and the real
+ * ones are put in on the way out. A partner service that moves (or a test's service on a new
+ * port) then reads the kept composition instead of composing again.
  */
 export class CompositionCache {
   private readonly memory = new Map<string, string>();
@@ -29,18 +38,22 @@ export class CompositionCache {
   constructor(private readonly folder?: string) {}
 
   compose(subgraphs: readonly SubgraphDefinition[]): CompositionOutcome {
-    const key = compositionKey(subgraphs);
+    const sorted = sortedByName(subgraphs);
+    const key = compositionKey(sorted);
     const remembered = this.memory.get(key) ?? this.read(key);
     if (remembered !== undefined) {
       this.remember(key, remembered);
-      return { supergraphSdl: remembered };
+      return { supergraphSdl: withUrls(remembered, sorted) };
     }
-    const outcome = composeSupergraph(subgraphs);
-    if ('supergraphSdl' in outcome) {
-      this.remember(key, outcome.supergraphSdl);
-      this.write(key, outcome.supergraphSdl);
+    const outcome = composeSupergraph(
+      sorted.map((subgraph, index) => ({ ...subgraph, url: placeholderUrl(index) })),
+    );
+    if ('errors' in outcome) {
+      return { errors: outcome.errors.map((message) => withUrls(message, sorted, false)) };
     }
-    return outcome;
+    this.remember(key, outcome.supergraphSdl);
+    this.write(key, outcome.supergraphSdl);
+    return { supergraphSdl: withUrls(outcome.supergraphSdl, sorted) };
   }
 
   private remember(key: string, sdl: string): void {
@@ -74,15 +87,40 @@ export class CompositionCache {
   }
 }
 
-/** The input in a canonical order (composition sorts by name too), hashed with the version. */
+/**
+ * The input in a canonical order (composition sorts by name too), without URLs, hashed with
+ * the version.
+ */
 export function compositionKey(subgraphs: readonly SubgraphDefinition[]): string {
   const hash = createHash('sha256').update(compositionVersion);
   for (const subgraph of sortedByName(subgraphs)) {
-    for (const part of [subgraph.name, subgraph.url, subgraph.sdl]) {
+    for (const part of [subgraph.name, subgraph.sdl]) {
       hash.update(`${Buffer.byteLength(part)}:`).update(part);
     }
   }
   return hash.digest('hex');
+}
+
+/** A URL no subgraph has (`.invalid` is reserved), standing for the index-th subgraph's. */
+function placeholderUrl(index: number): string {
+  return `https://subgraph-${index}.composition-cache.invalid/graphql`;
+}
+
+/**
+ * The text with each placeholder URL replaced by its subgraph's: inside the composed SDL as
+ * the GraphQL string literal composition prints, in a message as it is.
+ */
+function withUrls(text: string, sorted: readonly SubgraphDefinition[], quoted = true): string {
+  let result = text;
+  sorted.forEach((subgraph, index) => {
+    const placeholder = placeholderUrl(index);
+    result = quoted
+      ? result
+          .split(JSON.stringify(placeholder))
+          .join(print({ kind: Kind.STRING, value: subgraph.url }))
+      : result.split(placeholder).join(subgraph.url);
+  });
+  return result;
 }
 
 function readComposerVersion(): string {

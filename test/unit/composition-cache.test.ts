@@ -31,6 +31,23 @@ describe('CompositionCache', () => {
     expect(compositionKey([subgraph('a', 'alpha'), subgraph('b', 'gamma')])).not.toBe(key);
   });
 
+  it('keeps URLs out of the key: a subgraph at a new address reads the kept text, with its URL', async () => {
+    const cache = new CompositionCache(folder);
+    cache.compose([subgraph('a', 'alpha'), subgraph('b', 'beta')]);
+    const moved = [
+      { ...subgraph('a', 'alpha'), url: 'http://127.0.0.1:40123/graphql?x="quoted"\\' },
+      { ...subgraph('b', 'beta'), url: 'https://b.example/graphql' },
+    ];
+    expect(compositionKey(moved)).toBe(
+      compositionKey([subgraph('a', 'alpha'), subgraph('b', 'beta')]),
+    );
+    expect(await readdir(folder)).toHaveLength(1);
+    // From memory, and from the file in another process: the same text composition gives.
+    expect(cache.compose(moved)).toEqual(composeSupergraph(moved));
+    expect(new CompositionCache(folder).compose(moved)).toEqual(composeSupergraph(moved));
+    expect(await readdir(folder)).toHaveLength(1);
+  });
+
   it('reads a kept composition in the next process instead of composing again', async () => {
     const input = [subgraph('a', 'alpha')];
     const key = compositionKey(input);
