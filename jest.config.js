@@ -24,5 +24,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 120_000,
-  maxWorkers: 2,
+  // Test files spend much of their time waiting (on PostgreSQL, on child processes they start,
+  // on a timeout they test), so one worker more than the cores keeps the cores busy.
+  maxWorkers: Math.max(2, require('node:os').availableParallelism() + 1),
 };
