@@ -25,8 +25,11 @@ export type Route = 'coalition' | 'federated';
 export interface CoalitionGatewayOptions {
   /** The coalition's type-graphql schema: the direct route executes here. */
   coalitionSchema: GraphQLSchema;
-  /** The same graph as a subgraph (with `_entities`): the query planner's in-process source. */
-  coalitionSubgraphSchema: GraphQLSchema;
+  /**
+   * The same graph as a subgraph (with `_entities`): the query planner's in-process source,
+   * built when a plan first fetches from it.
+   */
+  coalitionSubgraphSchema: () => GraphQLSchema;
   supergraphSdl: string;
   signer: AssertionSigner;
   subgraphTimeoutMs: number;

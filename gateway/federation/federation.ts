@@ -17,6 +17,7 @@ import { subgraphTimeoutMs } from './partner-data-source';
 import { PartnerServiceClient } from './partner-service-client';
 import { PartnerServiceDirectory } from './partner-service-directory';
 import { CallerVerifier, PartnerTokenVerifier } from './partner-tokens';
+import type { FederatedSchema } from './subgraph-schema';
 
 export interface FederationOptions {
   app: App;
@@ -54,7 +55,7 @@ export class Federation implements SupergraphControl, FederationServices {
     options: FederationOptions,
     directory: PartnerServiceDirectory,
     compositions: CompositionCache,
-    coalitionSubgraphSchema: GraphQLSchema,
+    coalitionSubgraph: FederatedSchema,
     subgraphs: SubgraphDefinition[],
     supergraphSdl: string,
   ) {
@@ -65,7 +66,7 @@ export class Federation implements SupergraphControl, FederationServices {
     this.signer = new AssertionSigner(options.assertionKey);
     this.gateway = new CoalitionGateway({
       coalitionSchema: options.coalitionSchema,
-      coalitionSubgraphSchema,
+      coalitionSubgraphSchema: () => coalitionSubgraph.schema,
       supergraphSdl,
       signer: this.signer,
       subgraphTimeoutMs: options.subgraphTimeoutMs ?? subgraphTimeoutMs,
@@ -107,11 +108,14 @@ export class Federation implements SupergraphControl, FederationServices {
       outcome = compositions.compose(subgraphs);
       if ('errors' in outcome) throw new Error(outcome.errors.join('; '));
     }
+    // With partner services, query plans fetch from the coalition in-process: build its
+    // subgraph schema now rather than on the first such request.
+    if (subgraphs.length > 1) void coalitionSubgraph.schema;
     return new Federation(
       options,
       directory,
       compositions,
-      coalitionSubgraph.schema,
+      coalitionSubgraph,
       subgraphs,
       outcome.supergraphSdl,
     );

@@ -15,21 +15,23 @@ export class InProcessDataSource implements GraphQLDataSource<GraphQLContext> {
   private readonly validated = new WeakSet<DocumentNode>();
   private readonly parsed = new Map<string, DocumentNode>();
 
-  constructor(private readonly schema: GraphQLSchema) {}
+  /** The schema is asked for on the first fetch (building it is not free; see FederatedSchema). */
+  constructor(private readonly schemaOf: () => GraphQLSchema) {}
 
   async process(
     options: GraphQLDataSourceProcessOptions<GraphQLContext>,
   ): Promise<GatewayGraphQLResponse> {
     const { request } = options;
+    const schema = this.schemaOf();
     const document =
       ('document' in options ? options.document : undefined) ?? this.parse(request.query ?? '');
     if (!this.validated.has(document)) {
-      const errors = validate(this.schema, document);
+      const errors = validate(schema, document);
       if (errors.length > 0) return { errors: errors.map((error) => error.toJSON()) };
       this.validated.add(document);
     }
     const result = await execute({
-      schema: this.schema,
+      schema,
       document,
       operationName: request.operationName,
       variableValues: request.variables,
