@@ -23,6 +23,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  testSequencer: '<rootDir>/test/helpers/sequencer.js',
   testTimeout: 120_000,
   // Test files spend much of their time waiting (on PostgreSQL, on child processes they start,
   // on a timeout they test), so one worker more than the cores keeps the cores busy.
