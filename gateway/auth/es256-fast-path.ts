@@ -56,7 +56,8 @@ export class Es256FastPath {
       const kid = jwk.kid;
       if (typeof kid !== 'string' || isPrivateJwk(jwk)) continue;
       if (usable.filter((other) => other.kid === kid).length !== 1) continue;
-      this.keys.set(kid, createPublicKey({ key: { ...jwk } as JsonWebKey, format: 'jwk' }));
+      const key = publicKeyOf(jwk);
+      if (key) this.keys.set(kid, key);
     }
   }
 
@@ -122,6 +123,15 @@ function joseWouldUseForEs256(jwk: JWK): boolean {
         new Set(operations).size === operations.length &&
         operations.includes('verify')))
   );
+}
+
+/** The key, or undefined when node cannot import it (jose then answers, as it did before). */
+function publicKeyOf(jwk: JWK): KeyObject | undefined {
+  try {
+    return createPublicKey({ key: { ...jwk } as JsonWebKey, format: 'jwk' });
+  } catch {
+    return undefined;
+  }
 }
 
 /** The bytes of a base64url string in its one canonical form (no padding); else undefined. */
