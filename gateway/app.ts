@@ -6,6 +6,7 @@ import { type DatabaseTimeouts, SqlDatabase } from './db/sql';
 import { CrossProgramPayments } from './exchange/cross-program-payments';
 import { ExchangeAdmin } from './exchange/exchange-admin';
 import { ExchangeService } from './exchange/exchange-service';
+import { RatesInMemory } from './exchange/rates-in-memory';
 import { WalletValuation } from './exchange/wallet-valuation';
 import { SurveyAnswers } from './feedback/survey-answers';
 import { SurveyResultsReader } from './feedback/survey-results';
@@ -50,6 +51,8 @@ export interface App {
   crossProgramPayments: CrossProgramPayments;
   /** The operator's rates, promotions, liquidity floors and reference values. */
   exchangeAdmin: ExchangeAdmin;
+  /** The rates in force, from memory while the change feed listens (a reward's affordability). */
+  exchangeRates: RatesInMemory;
   /** Wallet values in the reference unit and conversion previews. */
   walletValuation: WalletValuation;
   redemptions: RedemptionService;
@@ -115,7 +118,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const purchases = new PurchaseService(ledger, catalog, members, clock, rules);
   const exchange = new ExchangeService(db, ledger, catalog, members, clock);
   const crossProgramPayments = new CrossProgramPayments(db, ledger, catalog, members, clock);
-  const exchangeAdmin = new ExchangeAdmin(db, catalog, clock);
+  const exchangeRates = new RatesInMemory(db);
+  const exchangeAdmin = new ExchangeAdmin(db, catalog, clock, exchangeRates);
   const walletValuation = new WalletValuation(db, clock);
   const redemptions = new RedemptionService(ledger, catalog, members, clock);
   const settlement = new SettlementService(db, clock);
@@ -134,6 +138,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     exchange,
     crossProgramPayments,
     exchangeAdmin,
+    exchangeRates,
     walletValuation,
     redemptions,
     settlement,

@@ -99,12 +99,14 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       tableChanged: async (table) => {
         if (table === 'partner_service') await federation.reload(options.log);
         else if (table === 'member') followErasures();
+        else if (table === 'exchange_rate') options.app.exchangeRates.clear();
         else if (table === 'earn_rule' || table === 'tier_ladder_version') {
           options.app.rules.clearCaches();
         } else options.app.catalog.clearCaches();
       },
       reset: async () => {
         followErasures();
+        options.app.exchangeRates.follow(changeFeed.listeningNow());
         memberCache.reset();
         options.app.catalog.clearCaches();
         options.app.rules.clearCaches();

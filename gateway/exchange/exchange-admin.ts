@@ -88,6 +88,8 @@ export class ExchangeAdmin {
     private readonly db: SqlDatabase,
     private readonly catalog: ProgramCatalog,
     private readonly clock: Clock,
+    /** Dropped once a rate change commits: this process's next read sees the new version. */
+    private readonly ratesInMemory: { clear(): void },
   ) {}
 
   /**
@@ -106,7 +108,7 @@ export class ExchangeAdmin {
         input.targetCurrency,
       );
       const terms = validRateTerms(input);
-      return this.db.transaction(async (sql) => {
+      const rate = await this.db.transaction(async (sql) => {
         await lockRatesForChange(sql);
         const now = this.clock.now();
         const pair = { sourceCurrency: source.code, targetCurrency: target.code };
@@ -151,6 +153,8 @@ export class ExchangeAdmin {
         });
         return rate;
       });
+      this.ratesInMemory.clear();
+      return rate;
     });
   }
 

@@ -86,6 +86,25 @@ export async function ratesInForce(
   return rows.rows.map(rateFromRow);
 }
 
+/**
+ * Every version in force at `from` or later (scheduled ones included), in ratesInForce's order
+ * (by pair, then start); `limit` at most.
+ */
+export async function rateVersionsFrom(
+  sql: Sql,
+  from: Date,
+  limit: number,
+): Promise<ExchangeRate[]> {
+  const rows = await sql.query<RateRow>(
+    `select ${rateColumns} from exchange_rate
+     where effective_to is null or effective_to > $1
+     order by source_currency, target_currency, effective_from
+     limit $2`,
+    [from, limit],
+  );
+  return rows.rows.map(rateFromRow);
+}
+
 /** Every version of a pair, newest first (scheduled ones included). */
 export async function rateHistory(
   sql: Sql,

@@ -16,6 +16,7 @@ import {
   type MemberBalance,
   type TransferView,
 } from '../ledger/queries';
+import type { WalletTransferView } from '../ledger/wallet-read';
 import type { MemberRecord } from '../members/member.entity';
 import type { CurrencyRecord } from '../programs/currency.entity';
 import type { PartnerRecord } from '../programs/partner.entity';
@@ -88,7 +89,7 @@ export const balanceObject = (balance: MemberBalance): Balance =>
     nextExpiryAt: balance.nextExpiryAt,
   });
 
-export function walletEntryObject(transfer: TransferView, memberId: string): WalletEntry {
+export function walletEntryObject(transfer: WalletTransferView, memberId: string): WalletEntry {
   return Object.assign(new WalletEntry(), {
     id: transfer.id,
     code: transfer.code as TransferCode,

@@ -1,10 +1,11 @@
 import type { App } from '../app';
-import type { MemberBalance, Page, TransferView } from '../ledger/queries';
+import type { MemberBalance, Page } from '../ledger/queries';
+import type { WalletTransferView } from '../ledger/wallet-read';
 
 interface Wanted {
   balances?: Deferred<MemberBalance[]>;
   /** First history pages by page size. */
-  pages: Map<number, Deferred<Page<TransferView>>>;
+  pages: Map<number, Deferred<Page<WalletTransferView>>>;
 }
 
 /**
@@ -37,7 +38,7 @@ export class WalletReads {
     return wanted.balances.promise;
   }
 
-  firstPage(memberId: string, first: number): Promise<Page<TransferView>> {
+  firstPage(memberId: string, first: number): Promise<Page<WalletTransferView>> {
     const pages = this.wantedFor(memberId).pages;
     let page = pages.get(first);
     if (!page) {

@@ -75,7 +75,8 @@ export interface BalanceChange {
   heldPoints: bigint;
 }
 
-export interface TransferView {
+/** A transfer with its postings, as a page of history shows it. */
+export interface TransferOf<Posting> {
   id: string;
   code: TransferCode;
   partnerId: string | null;
@@ -86,20 +87,30 @@ export interface TransferView {
   purchaseCurrency: string | null;
   description: string;
   createdAt: Date;
-  postings: PostingView[];
+  postings: Posting[];
 }
 
-export interface PostingView {
+export type TransferView = TransferOf<PostingView>;
+
+/**
+ * What a member's view of a posting needs (changesFor): amount, kind, currency, and whether
+ * the source or target account is a member's. A wallet's history reads only this
+ * (wallet-read.ts); a member id there is the wallet's member's, or null for anyone else's.
+ */
+export interface MemberPosting {
   kind: PostingKind;
-  sourceAccountId: bigint;
-  targetAccountId: bigint;
   currency: string;
   amountPoints: bigint;
-  source: AccountOwner;
-  target: AccountOwner;
   /** The member owning the source/target account, when it is a member account. */
   sourceMemberId: string | null;
   targetMemberId: string | null;
+}
+
+export interface PostingView extends MemberPosting {
+  sourceAccountId: bigint;
+  targetAccountId: bigint;
+  source: AccountOwner;
+  target: AccountOwner;
 }
 
 /** Whose an account is, as shown beside a posting. */
@@ -144,14 +155,23 @@ export function pageOfRows(
   rows: readonly (TransferRow & NullablePostingRow)[],
   first: number,
 ): Page<TransferView> {
-  const transfers: TransferView[] = [];
+  return pageOf(rows, first, (row) => postingView(row as PostingRow));
+}
+
+/** pageOfRows with the postings as `postingOf` makes them (a row whose transfer_id is set). */
+export function pageOf<Row extends TransferRow & { transfer_id: string | null }, Posting>(
+  rows: readonly Row[],
+  first: number,
+  postingOf: (row: Row) => Posting,
+): Page<TransferOf<Posting>> {
+  const transfers: TransferOf<Posting>[] = [];
   for (const row of rows) {
     let transfer = transfers.at(-1);
     if (transfer?.id !== row.id) {
       transfer = transferView(row, []);
       transfers.push(transfer);
     }
-    if (row.transfer_id !== null) transfer.postings.push(postingView(row as PostingRow));
+    if (row.transfer_id !== null) transfer.postings.push(postingOf(row));
   }
   const items = transfers.slice(0, first);
   return {
@@ -206,7 +226,10 @@ export async function findTransfers(sql: Sql, ids: readonly string[]): Promise<T
 }
 
 /** The change a transfer made to one member's balances, per currency. */
-export function changesFor(transfer: TransferView, memberId: string): BalanceChange[] {
+export function changesFor(
+  transfer: { postings: readonly MemberPosting[] },
+  memberId: string,
+): BalanceChange[] {
   const changes = new Map<string, BalanceChange>();
   const change = (currency: string) => {
     let value = changes.get(currency);
@@ -300,7 +323,7 @@ function postingView(posting: PostingRow): PostingView {
   };
 }
 
-function transferView(row: TransferRow, postings: PostingView[]): TransferView {
+function transferView<Posting>(row: TransferRow, postings: Posting[]): TransferOf<Posting> {
   return {
     id: row.id,
     code: row.code,

@@ -1,7 +1,6 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { Affordability, ConversionRoute, PointsPrice } from '../../../schema/redemptions';
 import type { ExchangeRate } from '../../exchange/exchange-model';
-import { ratesInForce } from '../../exchange/rate-book';
 import { affordabilityOf } from '../../redemptions/affordability';
 import type { GraphQLContext } from '../context';
 
@@ -9,7 +8,7 @@ import type { GraphQLContext } from '../context';
  * The coalition's part of a partner's price: whether the calling member can afford it. Partner
  * services return `PointsPrice { currency points }`; the gateway asks this subgraph for
  * `affordability` through `_entities`, and the balances loader reads every member balance of
- * the request in one query however many rewards are listed (the rates too: once per request).
+ * the request in one query however many rewards are listed (the rates from memory: RatesInMemory).
  */
 @Resolver(() => PointsPrice)
 export class PointsPriceResolver {
@@ -37,11 +36,14 @@ export class PointsPriceResolver {
 
 const ratesByRequest = new WeakMap<GraphQLContext, Promise<ExchangeRate[]>>();
 
-/** The rates in force, read once per request however many prices it lists. */
+/**
+ * The rates in force, once per request however many prices it lists: from memory while the
+ * change feed listens (RatesInMemory), else a statement.
+ */
 function ratesOf(ctx: GraphQLContext): Promise<ExchangeRate[]> {
   let rates = ratesByRequest.get(ctx);
   if (!rates) {
-    rates = ratesInForce(ctx.app.db, ctx.app.clock.now());
+    rates = ctx.app.exchangeRates.inForce(ctx.app.clock.now());
     ratesByRequest.set(ctx, rates);
   }
   return rates;
