@@ -323,14 +323,15 @@ cross join lateral (
   where l.currency_code = v.currency_code
     and l.kind in (v.kind, v.kind || '_fee', v.kind || '_funding')
 ) o
+-- A lateral aggregate, not a scalar subquery: a correlated subquery is parallel restricted and
+-- cost a close twice as much per reversal.
 cross join lateral (
-  select o.points + coalesce((
-    select sum(-x.points) from settlement_reversal_parts x
-    where x.related_id = v.related_id and x.transfer_id <> v.transfer_id
-      and x.kind = v.kind and x.currency_code = v.currency_code
-      and settlement_reversal_precedes(x.transfer_id, x.created_at, x.writer_xid,
-                                       v.period_starts_at, v.created_at, v.transfer_id)
-  ), 0)::bigint as points_before
+  select o.points + coalesce(sum(-x.points), 0)::bigint as points_before
+  from settlement_reversal_parts x
+  where x.related_id = v.related_id and x.transfer_id <> v.transfer_id
+    and x.kind = v.kind and x.currency_code = v.currency_code
+    and settlement_reversal_precedes(x.transfer_id, x.created_at, x.writer_xid,
+                                     v.period_starts_at, v.created_at, v.transfer_id)
 ) b`;
 }
 
@@ -353,10 +354,12 @@ from ${members} r
 cross join lateral (
   select k.kind, p.currency_code, -sum(p.amount_points)::bigint as points
   from posting p
+  -- Joined, not read by scalar subqueries: those ran twice per posting (the filter and the
+  -- grouping each computed the kind), four account probes where two do.
+  join account source on source.id = p.source_account_id
+  join account target on target.id = p.target_account_id
   cross join lateral (
-    select settlement_reversal_kind(
-      (select a.kind from account a where a.id = p.source_account_id),
-      (select a.kind from account a where a.id = p.target_account_id), p.kind) as kind) k
+    select settlement_reversal_kind(source.kind, target.kind, p.kind) as kind) k
   where p.transfer_id = r.transfer_id and k.kind is not null
   group by k.kind, p.currency_code
 ) x
