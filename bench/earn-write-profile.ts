@@ -78,6 +78,8 @@ async function main(): Promise<void> {
       let commitsBefore: number;
       try {
         await run(500, 'warm');
+        // The seed's and the warm-up's events numbered now: what the measured earns add, later.
+        await sequenceAll(admin);
         await admin.query('checkpoint');
         // Backends flush their table statistics within 10 s of going idle.
         await new Promise((resolve) => setTimeout(resolve, 11_000));
@@ -127,6 +129,16 @@ async function main(): Promise<void> {
         ).rows;
       }
       const perEarn = (value: number) => (value / earns).toFixed(2);
+      // The outbox's sequencer (gateway/webhooks/delivery.ts, every gateway process) numbers
+      // each points.earned event after its commit: an update per earn outside the batch.
+      const sequenceStarted = process.hrtime.bigint();
+      const sequenced = await sequenceAll(admin);
+      const sequenceMs = Number(process.hrtime.bigint() - sequenceStarted) / 1e6;
+      const walSequenced = (await admin.query('select pg_current_wal_lsn() as lsn')).rows[0].lsn;
+      const sequenceWal = Number(
+        (await admin.query('select pg_wal_lsn_diff($2, $1) as d', [walAfter, walSequenced])).rows[0]
+          .d,
+      );
       console.log(`${earns} earns of ${currency}, ${concurrency} at a time, ${ms.toFixed(0)} ms`);
       if (usage) {
         console.log(
@@ -152,6 +164,9 @@ async function main(): Promise<void> {
           );
         }
       }
+      console.log(
+        `then the sequencer numbered ${sequenced} events in ${sequenceMs.toFixed(0)} ms: WAL ${perEarn(sequenceWal)} bytes per earn more`,
+      );
       console.log('table                     ins/earn  upd/earn  hot/earn');
       let rows = 0;
       for (const [table, after] of tablesAfter) {
@@ -172,6 +187,18 @@ async function main(): Promise<void> {
     await server.dropDatabases();
   } finally {
     await server.stop();
+  }
+}
+
+/** Numbers every event the outbox holds unnumbered, as the sequencer does; how many. */
+async function sequenceAll(client: pg.Client): Promise<number> {
+  let sequenced = 0;
+  for (;;) {
+    const numbered = Number(
+      (await client.query('select outbox_sequence(1000) as n')).rows[0].n as string,
+    );
+    sequenced += numbered;
+    if (numbered < 1000) return sequenced;
   }
 }
 
