@@ -200,7 +200,10 @@ export interface EarnReceipt {
  * (the `ledger_earn_batch` function, migrations/0006): claim the keys, create missing member
  * accounts, lock them in id order, write transfers, postings and lots (or pending rows), move the
  * member totals, then lock and move the issuance accounts once for the whole batch. Entries
- * whose key was already used are answered from the stored response and write nothing.
+ * whose key was already used are answered from the stored response and write nothing. An earn
+ * under its transaction id claims its key with its transfer row, which keeps its request's hash
+ * and receipt lines (migrations/0081); member events and earns under an explicit key claim
+ * theirs in idempotency_key with their receipt.
  *
  * The rules are asserted here before the call and enforced again by the database: positive
  * amounts within the limit, keys and transaction ids unique within the batch. An entry under a
@@ -606,7 +609,9 @@ function receiptOf(entry: EarnEntry): EarnReceipt {
 
 /**
  * Earn receipts as stored with their key (by ledger_earn_batch, in the statement that posts): as
- * the caller priced them; a tiered earn's tier parts are added from its transfer on replay.
+ * the caller priced them; a tiered earn's tier parts are added from its transfer on replay. An
+ * earn claimed on its transfer (migrations/0081) stores no receipt: the batch rebuilds it in
+ * this shape from the row (receipt_lines, matures_at, lot_expires_at) for a replay.
  */
 export const earnReceiptCodec = receiptCodec<EarnReceipt>({
   points: 'bigint',
