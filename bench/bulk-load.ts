@@ -82,7 +82,7 @@ export async function bulkLoadEarns(
     }
     const loadSeconds = (performance.now() - started) / 1_000;
     const settleStarted = performance.now();
-    for (const table of ['transfer', 'posting', 'lot', 'idempotency_key', 'account']) {
+    for (const table of ['transfer', 'posting', 'lot', 'account']) {
       await client.query(`vacuum (analyze) ${table}`);
     }
     if (superuser) await client.query('checkpoint');
@@ -139,10 +139,15 @@ with rows as materialized (
   join bench_member_index m on m.position = g % $3::int
   join bench_partner_index p on p.position = (g + g / $3::int) % ${benchPartnerCount}
 ), transfers as (
+  -- Each earn's idempotency claim on its row, as ledger_earn_batch writes it (migrations/0081).
   insert into transfer (id, code, partner_id, member_id, external_id, related_id,
-                        purchase_amount_minor, purchase_currency, description, created_at)
+                        purchase_amount_minor, purchase_currency, description, created_at,
+                        request_hash, receipt_lines, lot_expires_at)
   select transfer_id, 'earn', partner_id, member_id, external_id, null, 4200, 'EUR',
-         'Earned at Bench Partner (42.00 EUR)', created_at
+         'Earned at Bench Partner (42.00 EUR)', created_at, md5(external_id),
+         jsonb_build_array(jsonb_build_object('kind', 'base', 'points', '${bulkEarnPoints}',
+                                              'description', '1 per 100 minor units of EUR')),
+         created_at + interval '${expiryMonths} months'
   from rows
 ), postings as (
   insert into posting (transfer_id, index, kind, source_account_id, target_account_id,
@@ -154,16 +159,6 @@ with rows as materialized (
   insert into lot (account_id, transfer_id, amount_points, remaining_points, expires_at, created_at)
   select member_account_id, transfer_id, ${bulkEarnPoints}, ${bulkEarnPoints},
          created_at + interval '${expiryMonths} months', created_at
-  from rows
-), keys as (
-  insert into idempotency_key (scope, operation, key, request_hash, response, created_at)
-  select partner_id, 'earn', external_id, md5(external_id),
-         jsonb_build_object('transferId', transfer_id, 'memberId', member_id,
-                            'currency', '${earnCurrency}', 'points', '${bulkEarnPoints}',
-                            'maturesAt', null,
-                            'expiresAt', created_at + interval '${expiryMonths} months',
-                            'createdAt', created_at),
-         created_at
   from rows
 ), credited as (
   update account a set credits_posted = a.credits_posted + s.points

@@ -40,6 +40,7 @@ import { Migration0070SegmentsAndOffers } from './0070-segments-and-offers';
 import { Migration0071EarnBatchSegmentAndOfferConditions } from './0071-earn-batch-segment-and-offer-conditions';
 import { Migration0072EarnEventsInTheBatch } from './0072-earn-events-in-the-batch';
 import { Migration0080MemberErasureChangeFeed } from './0080-member-erasure-change-feed';
+import { Migration0081EarnClaimOnTheTransfer } from './0081-earn-claim-on-the-transfer';
 import { Migration0095ExchangeRateChangeFeed } from './0095-exchange-rate-change-feed';
 
 /**
@@ -112,6 +113,7 @@ export const migrationsList: MigrationObject[] = [
     name: '0080-member-erasure-change-feed',
     class: Migration0080MemberErasureChangeFeed,
   },
+  { name: '0081-earn-claim-on-the-transfer', class: Migration0081EarnClaimOnTheTransfer },
   {
     name: '0095-exchange-rate-change-feed',
     class: Migration0095ExchangeRateChangeFeed,

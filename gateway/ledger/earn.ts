@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { Sql } from '../db/sql';
 import { type DomainError, NotFound } from '../shared/errors';
 import { required } from '../shared/invariant';
+import { toJson } from '../shared/json';
 import { IdempotencyKeyReused, isTransactionConflictReason, TransactionConflict } from './errors';
 import { claimString, type IdempotencyClaim } from './idempotency';
 import { receiptCodec } from './idempotent-write';
@@ -199,7 +200,10 @@ export interface EarnReceipt {
  * (the `ledger_earn_batch` function, migrations/0006): claim the keys, create missing member
  * accounts, lock them in id order, write transfers, postings and lots (or pending rows), move the
  * member totals, then lock and move the issuance accounts once for the whole batch. Entries
- * whose key was already used are answered from the stored response and write nothing.
+ * whose key was already used are answered from the stored response and write nothing. An earn
+ * under its transaction id claims its key with its transfer row, which keeps its request's hash
+ * and receipt lines (migrations/0081); member events and earns under an explicit key claim
+ * theirs in idempotency_key with their receipt.
  *
  * The rules are asserted here before the call and enforced again by the database: positive
  * amounts within the limit, keys and transaction ids unique within the batch. An entry under a
@@ -223,6 +227,12 @@ export async function postEarns(
       entry.points >= least && entry.points <= pointsPerTransferMax,
       'amount_must_be_positive',
     );
+    if (claimedOnTransfer(entry)) {
+      // Its receipt is stored as its lines (transfer.receipt_lines): the points are their sum.
+      assert.ok(entry.points >= 1n, 'an earn moves points');
+      assert.equal(entry.claim.scope, entry.partnerId, "an earn's key is its partner's");
+      assert.equal(sumPoints(entry.lines), entry.points, "an earn's points are its lines'");
+    }
   }
   const receipts = entries.map(receiptOf);
   const rows = await sql.query<{
@@ -242,7 +252,7 @@ export async function postEarns(
        $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
        $8::bigint[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
        $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19,
-       $20::bigint[], $21::jsonb)`,
+       $20::bigint[], $21::jsonb, $22::jsonb[])`,
     [
       entries.map((entry) => entry.transferId),
       entries.map((entry) => entry.partnerId),
@@ -261,11 +271,21 @@ export async function postEarns(
       entries.map((entry) => entry.claim.operation),
       entries.map((entry) => entry.claim.key),
       entries.map((entry) => entry.claim.requestHash),
-      receipts.map((receipt) => JSON.stringify(earnReceiptCodec.encode(receipt))),
+      // A member event's receipt, stored with its key in idempotency_key; an earn's is its row.
+      receipts.map((receipt, index) =>
+        claimedOnTransfer(entries[index]!)
+          ? null
+          : JSON.stringify(earnReceiptCodec.encode(receipt)),
+      ),
       options.skipLocked ?? false,
       // What is not the base line (earning rules' bonuses): the tier multiplier skips it.
       entries.map((entry) => bonusPoints(entry.lines)),
       ruleCandidates(entries),
+      // An earn's claim is stored on its transfer (migrations/0081), with the lines its receipt
+      // lists before the tier and rule lines.
+      entries.map((entry) =>
+        claimedOnTransfer(entry) ? JSON.stringify(toJson(entry.lines)) : null,
+      ),
     ],
   );
   assert.equal(rows.rowCount, entries.length, 'one outcome per entry');
@@ -557,6 +577,16 @@ function bonusPoints(lines: readonly EarnLine[]): bigint {
   return bonus;
 }
 
+/**
+ * Whether an entry's key is claimed with its transfer row (migrations/0081: a purchase's earn
+ * under its transaction id, which always moves points) rather than in idempotency_key with its
+ * receipt (a member event, which may move none and then writes no transfer; an earn under an
+ * explicit idempotencyKey).
+ */
+function claimedOnTransfer(entry: EarnEntry): boolean {
+  return entry.claim.operation === 'earn' && entry.claim.key === entry.transactionId;
+}
+
 /** The purchase an earn belongs to: the partner and its transaction id. */
 export function purchaseKey(entry: EarnEntry): string {
   return `${entry.partnerId}\u0000${entry.transactionId}`;
@@ -579,7 +609,9 @@ function receiptOf(entry: EarnEntry): EarnReceipt {
 
 /**
  * Earn receipts as stored with their key (by ledger_earn_batch, in the statement that posts): as
- * the caller priced them; a tiered earn's tier parts are added from its transfer on replay.
+ * the caller priced them; a tiered earn's tier parts are added from its transfer on replay. An
+ * earn claimed on its transfer (migrations/0081) stores no receipt: the batch rebuilds it in
+ * this shape from the row (receipt_lines, matures_at, lot_expires_at) for a replay.
  */
 export const earnReceiptCodec = receiptCodec<EarnReceipt>({
   points: 'bigint',

@@ -57,9 +57,11 @@ describe('bulk-loading history for the scale figures', () => {
     ).toEqual({ lots: 100, open: 4_200 });
     expect(
       await value(
-        "select count(*)::int as keys from idempotency_key where key like 'BULK-%' and operation = 'earn'",
+        `select count(*)::int as keys,
+                count(*) filter (where request_hash is not null and receipt_lines is not null)::int as claimed
+         from transfer where external_id like 'BULK-%'`,
       ),
-    ).toEqual({ keys: 100 });
+    ).toEqual({ keys: 100, claimed: 100 });
   });
 
   it('spreads the earns evenly over the 20 partners and every member', async () => {

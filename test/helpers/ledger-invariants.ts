@@ -129,6 +129,20 @@ export async function ledgerViolations(sql: Sql): Promise<string[]> {
                      and not (t.member_id = v.member_id and t.partner_id = v.partner_id
                               and t.rule_grants @> jsonb_build_array(v.grant_item)))`,
   );
+  // An earn claimed on its transfer (migrations/0081): its key is not claimed in
+  // idempotency_key too, and its receipt's lines (the base, before the tier and rule lines) are
+  // part of what it posted.
+  await check(
+    'earn_claim_on_its_transfer',
+    `select t.id, t.partner_id, t.external_id as key
+     from transfer t join posting p on p.transfer_id = t.id and p.index = 0
+     where t.request_hash is not null
+       and (t.receipt_lines is null
+            or (select coalesce(sum((l ->> 'points')::bigint), 0) from jsonb_array_elements(t.receipt_lines) l)
+               not between 1 and p.amount_points
+            or exists (select 1 from idempotency_key k where k.scope = t.partner_id and k.operation = 'earn'
+                         and k.key = t.external_id))`,
+  );
   // An earn's rule grants are part of what it posted (the rest: base and tier line), all of it
   // for a member event (no base); each positive and funded within itself; only earns have them.
   await check(

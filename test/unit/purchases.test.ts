@@ -1,3 +1,4 @@
+import { demoTerms } from '../../gateway/demo/seed';
 import {
   IdempotencyKeyReused,
   InsufficientPoints,
@@ -60,6 +61,42 @@ describe('earning', () => {
       await app.purchases.award(app.asPartner('ptr_fuelco'), { ...request, purchase: eur(11n) }),
     );
     expect(conflict).toBeInstanceOf(IdempotencyKeyReused);
+  });
+
+  it('returns the original receipt after the partner’s earn rate changed (the request is what is hashed)', async () => {
+    const request = {
+      member: { externalId: 'FC-0001' },
+      transactionId: 'EARN-REPLAY-RATE-1',
+      currency: 'SKY',
+      purchase: eur(10n),
+    };
+    const first = ok(await app.purchases.award(app.asPartner('ptr_fuelco'), request));
+    const terms = demoTerms.find(
+      (term) => term.partnerId === 'ptr_fuelco' && term.currency === 'SKY',
+    )!;
+    const system = app.systemContext('test');
+    ok(
+      await app.catalog.setPartnerCurrency(system, {
+        ...terms,
+        moneyCurrency: 'EUR',
+        earnRatePoints: terms.earnRatePoints * 3n,
+      }),
+    );
+    try {
+      const again = ok(await app.purchases.award(app.asPartner('ptr_fuelco'), request));
+      expect(again).toEqual(first);
+      // A new purchase is priced at the new rate.
+      const next = ok(
+        await app.purchases.award(app.asPartner('ptr_fuelco'), {
+          ...request,
+          transactionId: 'EARN-REPLAY-RATE-2',
+        }),
+      );
+      expect(next.points).toBe(first.points * 3n);
+      expect(next.lines[0]!.description).not.toBe(first.lines[0]!.description);
+    } finally {
+      ok(await app.catalog.setPartnerCurrency(system, { ...terms, moneyCurrency: 'EUR' }));
+    }
   });
 });
 
