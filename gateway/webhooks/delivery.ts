@@ -49,6 +49,8 @@ interface Claimed {
   /** The replay request's time as text (full precision), to clear exactly that request. */
   replay_requested_at: string | null;
   retries_requested: boolean;
+  /** Its next attempt is due (not waiting out a backoff). */
+  due: boolean;
 }
 
 interface EventRow {
@@ -151,6 +153,8 @@ export class WebhookDelivery {
       async (sql) => {
         const claimed = await claim(sql);
         if (!claimed) return undefined;
+        // Found due on a stale view (see claim) and nothing to do on the current one.
+        if (!claimed.due && !claimed.retries_requested && !claimed.replay_requested_at) return 0;
         const redelivery = claimed.retries_requested;
         const cursor = (redelivery ? null : claimed.replay_after) ?? claimed.cursor;
         const events = redelivery
@@ -271,14 +275,17 @@ export class WebhookDelivery {
 /**
  * The due subscription with the oldest next attempt that another process does not hold: active,
  * and with something to do (events after its cursor, a replay, dead letters to retry).
+ *
+ * Two statements, on purpose. The first finds and locks the delivery row. When it had to wait
+ * for another process's delivery to commit, PostgreSQL re-reads the locked row but not the
+ * subscription or the dead letters joined to it: those come from the statement's snapshot, from
+ * before that commit. A replay the other process had just started and cleared looked still
+ * requested, and its first batch went out twice (seen in webhooks.e2e under load). The second
+ * statement starts after the lock is held, so it sees every commit before it.
  */
 async function claim(sql: Sql): Promise<Claimed | undefined> {
-  const rows = await sql.query<Claimed>(
-    `select d.subscription_id, s.partner_id, s.url, s.event_types, d.cursor, d.attempts,
-            s.replay_after, s.replay_requested_at::text as replay_requested_at,
-            (select l.position from webhook_dead_letter l
-             where l.subscription_id = d.subscription_id and l.retry_requested_at is not null
-             limit 1) is not null as retries_requested
+  const locked = await sql.query<{ subscription_id: string }>(
+    `select d.subscription_id
      from webhook_delivery d join webhook_subscription s on s.id = d.subscription_id
      where s.status = 'active'
        and (s.replay_requested_at is not null
@@ -295,6 +302,19 @@ async function claim(sql: Sql): Promise<Claimed | undefined> {
      order by d.next_attempt_at
      limit 1
      for update of d skip locked`,
+  );
+  const subscriptionId = locked.rows[0]?.subscription_id;
+  if (subscriptionId === undefined) return undefined;
+  const rows = await sql.query<Claimed>(
+    `select d.subscription_id, s.partner_id, s.url, s.event_types, d.cursor, d.attempts,
+            s.replay_after, s.replay_requested_at::text as replay_requested_at,
+            exists (select from webhook_dead_letter l
+                    where l.subscription_id = d.subscription_id
+                      and l.retry_requested_at is not null) as retries_requested,
+            d.next_attempt_at <= now() as due
+     from webhook_delivery d join webhook_subscription s on s.id = d.subscription_id
+     where d.subscription_id = $1 and s.status = 'active'`,
+    [subscriptionId],
   );
   return rows.rows[0];
 }
