@@ -44,6 +44,8 @@ runChild('apollo gateway', async () => {
       }
     }
   }
+  // As the project's gateway does (coalition-gateway.ts): no host report to Apollo.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: composed.supergraphSdl,
     buildService: ({ name, url }) => {

@@ -37,6 +37,17 @@ export interface CoalitionGatewayOptions {
 }
 
 /**
+ * ApolloGateway, unless APOLLO_TELEMETRY_DISABLED is `true` or `1` when it is constructed,
+ * probes the cloud metadata endpoints (AWS, GCP, Azure, Alibaba) and sends the host's OS, CPU
+ * count and speed, memory and uptime to Apollo's usage-reporting endpoint every hour. A ledger
+ * sends nothing to a third party unless its operator asks, so it is off unless the variable is
+ * set (`APOLLO_TELEMETRY_DISABLED=false` turns it on; docs/operations.md).
+ */
+export function apolloTelemetryOffUnlessAsked(env: NodeJS.ProcessEnv = process.env): void {
+  env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+}
+
+/**
  * Apollo Server's gateway: an ApolloGateway over the supergraph, with a fast lane. An operation
  * that the coalition's own schema can answer entirely (every field it selects exists there, and
  * it asks no introspection) is executed straight on that schema: no query plan, no `_entities`,
@@ -62,6 +73,7 @@ export class CoalitionGateway implements GatewayInterface {
   directRouteEnabled = true;
 
   constructor(private readonly options: CoalitionGatewayOptions) {
+    apolloTelemetryOffUnlessAsked();
     this.inner = new ApolloGateway({
       supergraphSdl: async ({ update }) => {
         this.pushSupergraph = update;
