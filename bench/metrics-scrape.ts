@@ -15,6 +15,9 @@ export interface MetricsScrape {
   earnBatchSizeMean: number;
   /** The ledger pool's gauges at the scrape. */
   ledgerPool: { total: number; idle: number; waiting: number };
+  /** Earns whose rules were priced so far, and the seconds it took (issue 14). */
+  rulePricings: number;
+  rulePricingSeconds: number;
 }
 
 /**
@@ -62,5 +65,7 @@ export async function scrapeMetrics(server: ServerProcess): Promise<MetricsScrap
     earnsOk: value('coalition_requests_total\\{operation="awardPoints",outcome="ok"\\}'),
     earnBatchSizeMean: Math.round((batchSum / batchCount) * 10) / 10,
     ledgerPool: { total: pool('total'), idle: pool('idle'), waiting: pool('waiting') },
+    rulePricings: value('coalition_rule_pricings_total'),
+    rulePricingSeconds: value('coalition_rule_pricing_seconds_total'),
   };
 }

@@ -3,7 +3,9 @@ import { createApp } from '../../gateway/app';
 import { noLimits, type RuleDefinition } from '../../gateway/rules/rule-definition';
 import { DomainError } from '../../gateway/shared/errors';
 import { rulesCurrency, seedTieredProgram, tieredCurrency } from '../bench-data';
+import { databaseUsage, usedBetween } from '../database-cpu';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
+import { scrapeMetrics } from '../metrics-scrape';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 
@@ -37,9 +39,28 @@ export const earnRulesVsPlain: Experiment = {
     context.log(`warming up (${options.warmupSeconds} s of earns in each program)`);
     await context.warmUp(gateway, loads.rules);
     await context.warmUp(gateway, loads.plain);
-    const results = await sideBySide(context, ['rules', 'plain'], (side) =>
-      context.load(gateway, loads[side]),
-    );
+    // The database backends' CPU per earn on each side: with the gateway's, it says where the
+    // rules' cost lies (the load generator's is the same on both sides).
+    // The rules' own evaluation in the gateway, from its metrics (rule-service.ts).
+    const databaseCpuMs: Record<'rules' | 'plain', number[]> = { rules: [], plain: [] };
+    const rulePricingMs: number[] = [];
+    const results = await sideBySide(context, ['rules', 'plain'], async (side) => {
+      const before = await databaseUsage(url);
+      const metricsBefore = side === 'rules' ? await scrapeMetrics(gateway) : undefined;
+      const result = await context.load(gateway, loads[side]);
+      const metricsAfter = side === 'rules' ? await scrapeMetrics(gateway) : undefined;
+      const after = await databaseUsage(url);
+      if (before && after) {
+        const used = usedBetween(before, after);
+        databaseCpuMs[side].push((used.cpuSeconds * 1_000) / Math.max(result.answered, 1));
+      }
+      if (metricsBefore && metricsAfter) {
+        const priced = metricsAfter.rulePricings - metricsBefore.rulePricings;
+        const seconds = metricsAfter.rulePricingSeconds - metricsBefore.rulePricingSeconds;
+        if (priced > 0) rulePricingMs.push(Math.round((seconds * 1e6) / priced) / 1_000);
+      }
+      return result;
+    });
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     let grants = { earns: 0, grants: 0, points: 0 };
@@ -61,6 +82,22 @@ export const earnRulesVsPlain: Experiment = {
       plainP50Ms: spreadOver(results.plain, (run) => run.p50Ms),
       rulesGatewayCpuMsPerEarn: spreadOver(results.rules, (run) => run.serverCpuMsPerRequest),
       plainGatewayCpuMsPerEarn: spreadOver(results.plain, (run) => run.serverCpuMsPerRequest),
+      // What the rules add to one earn's gateway CPU (evaluation, the candidates' JSON, the
+      // receipt's lines), run by run.
+      ruleGatewayCpuMsPerEarn: spreadOver(
+        results.rules.map(
+          (run, index) => run.serverCpuMsPerRequest - results.plain[index]!.serverCpuMsPerRequest,
+        ),
+        (ms) => ms,
+      ),
+      ...(rulePricingMs.length > 0 && {
+        rulePricingMsPerEarn: spreadOver(rulePricingMs, (ms) => ms),
+      }),
+      ...(databaseCpuMs.rules.length > 0 &&
+        databaseCpuMs.plain.length > 0 && {
+          rulesDatabaseCpuMsPerEarn: spreadOver(databaseCpuMs.rules, (ms) => ms),
+          plainDatabaseCpuMsPerEarn: spreadOver(databaseCpuMs.plain, (ms) => ms),
+        }),
       earnsWithGrants: grants.earns,
       grants: grants.grants,
       grantedPoints: grants.points,

@@ -53,6 +53,22 @@ export const earnBatchSize = new Histogram({
   registers: [metricsRegistry],
 });
 
+/**
+ * Earning rules priced in this process (issue 14): the earns and the time spent evaluating the
+ * rules in force and making their candidates (synchronous work, so about its CPU time).
+ */
+export const rulePricings = new Counter({
+  name: 'coalition_rule_pricings_total',
+  help: 'Earns whose earning rules were priced (a program with rules in force).',
+  registers: [metricsRegistry],
+});
+
+export const rulePricingSeconds = new Counter({
+  name: 'coalition_rule_pricing_seconds_total',
+  help: 'Time spent evaluating earning rules and making their candidates, over every earn priced.',
+  registers: [metricsRegistry],
+});
+
 export const cacheLookups = new Counter({
   name: 'coalition_cache_lookups_total',
   help: 'Lookups in the gateway’s caches, by cache and result (hit or miss).',

@@ -1,6 +1,7 @@
 import { recordAudit } from '../audit/audit-log';
 import type { Sql, SqlDatabase } from '../db/sql';
 import type { RuleWorlds } from '../ledger/earn';
+import { rulePricingSeconds, rulePricings } from '../observability/metrics';
 import type { ProgramCatalog } from '../programs/program-catalog';
 import type { Clock } from '../shared/clock';
 import { callerName, type RequestContext, requireCaller } from '../shared/context';
@@ -223,12 +224,15 @@ export class RuleService {
   ): Promise<RuleWorlds | null> {
     const set = await this.pricingSet(partnerId, currency);
     if (set.rules.length === 0) return null;
+    const startedAt = performance.now();
     const rules = set.rules.filter(
       (rule) =>
         rule.inForceAt(facts.at) && (!options.coalitionOnly || rule.ownerPartnerId === null),
     );
-    if (rules.length === 0) return null;
-    return priceRules(rules, facts, set.tiersAt(facts.at));
+    const priced = rules.length === 0 ? null : priceRules(rules, facts, set.tiersAt(facts.at));
+    rulePricingSeconds.inc((performance.now() - startedAt) / 1_000);
+    rulePricings.inc();
+    return priced;
   }
 
   /** The tier codes of the program's ladder at `at`, by rank (empty: no ladder). */

@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { createApp } from '../gateway/app';
+import { asPartner } from '../gateway/demo/seed';
+import { DomainError } from '../gateway/shared/errors';
+import {
+  benchExternalId,
+  benchPartnerCount,
+  benchPartnerId,
+  rulesCurrency,
+  seedBenchData,
+  seedTieredProgram,
+  tieredCurrency,
+} from './bench-data';
+import { databaseUsage, usedBetween } from './database-cpu';
+import { openBenchServer } from './database-server';
+import { seedRules } from './figures/earn-rules-vs-plain';
+
+/**
+ * Where an earn with rules spends its CPU (issue 14): the earn_rules_vs_plain load (baskets,
+ * channels, BRU with 20 campaigns against BTR without) posted through the purchase service,
+ * C at a time, in rounds that alternate the sides, reporting per earn the database backends'
+ * CPU and this process's (pricing, batching, the driver). With EARN_RULES_SQL, a variant of
+ * ledger_earn_batch is a third side, swapped in and out around its windows on the same data.
+ *
+ *   npm run build && node dist/bench/rules-database-cpu.js [earns per window] [rounds] [concurrency]
+ *
+ * CPU times move less with the machine's load than rates do, but alternate and compare medians.
+ */
+async function main(): Promise<void> {
+  const earns = Number(process.argv[2] ?? 2000);
+  const rounds = Number(process.argv[3] ?? 5);
+  const concurrency = Number(process.argv[4] ?? 10);
+  const members = 10_000;
+  const server = await openBenchServer({
+    databaseUrl: process.env.DATABASE_URL,
+    prefix: 'rulescpu',
+    log: (line) => console.error(line),
+  });
+  try {
+    const url = await server.recreateDatabase('profile');
+    await seedBenchData(url, members);
+    await seedTieredProgram(url, members, tieredCurrency);
+    await seedTieredProgram(url, members, rulesCurrency);
+    await seedRules(url);
+    const admin = new pg.Client(url);
+    await admin.connect();
+    const current = (
+      await admin.query<{ d: string }>(
+        `select pg_get_functiondef(p.oid) as d from pg_proc p where p.proname = 'ledger_earn_batch'`,
+      )
+    ).rows;
+    if (current.length !== 1) throw new Error('one ledger_earn_batch expected');
+    const currentSql = current[0]!.d;
+    const variantFile = process.env.EARN_RULES_SQL;
+    const variantSql = variantFile ? readFileSync(variantFile, 'utf8') : null;
+    await admin.query('vacuum (freeze, analyze)');
+    const app = await createApp({ databaseUrl: url, migrate: false });
+    const contexts = Array.from({ length: benchPartnerCount }, (_, index) =>
+      asPartner(app, benchPartnerId(index)),
+    );
+    let sent = 0;
+    const channels = ['store', 'online', 'app'] as const;
+    const run = async (count: number, currency: string) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < count) {
+            next++;
+            const n = sent++;
+            const outcome = await app.purchases.award(
+              contexts[Math.floor(Math.random() * benchPartnerCount)]!,
+              {
+                member: { externalId: benchExternalId(Math.floor(Math.random() * members)) },
+                transactionId: `RCPU-${n}`,
+                currency,
+                purchase: { amountMinor: 4200n, currency: 'EUR' },
+                channel: channels[n % 3],
+                basket: [
+                  { sku: 'TOY-7', category: 'toys', quantity: 2, unitPriceMinor: 850n },
+                  { sku: 'FOOD-3', category: 'food', quantity: 1, unitPriceMinor: 2000n },
+                  { sku: 'GIFT-5', category: 'gift cards', quantity: 1, unitPriceMinor: 500n },
+                ],
+              },
+            );
+            if (outcome instanceof DomainError) throw outcome;
+          }
+        }),
+      );
+    };
+    const sides: { name: string; currency: string; sql: string | null }[] = [
+      { name: 'plain', currency: tieredCurrency, sql: null },
+      { name: 'rules', currency: rulesCurrency, sql: currentSql },
+      ...(variantSql ? [{ name: 'variant', currency: rulesCurrency, sql: variantSql }] : []),
+    ];
+    const measured: Record<string, { database: number[]; process: number[] }> = {};
+    try {
+      await run(1000, tieredCurrency);
+      await run(1000, rulesCurrency);
+      for (let round = 0; round < rounds; round++) {
+        const order = [
+          ...sides.slice(round % sides.length),
+          ...sides.slice(0, round % sides.length),
+        ];
+        for (const side of order) {
+          if (side.sql) await admin.query(side.sql);
+          const before = await databaseUsage(url);
+          const cpuBefore = process.cpuUsage();
+          await run(earns, side.currency);
+          const cpu = process.cpuUsage(cpuBefore);
+          const after = await databaseUsage(url);
+          const used = before && after ? usedBetween(before, after).cpuSeconds : Number.NaN;
+          const entry = measured[side.name] ?? { database: [], process: [] };
+          measured[side.name] = entry;
+          entry.database.push((used * 1_000) / earns);
+          entry.process.push((cpu.user + cpu.system) / 1_000 / earns);
+          console.log(
+            `round ${round + 1} ${side.name}: database ${((used * 1_000) / earns).toFixed(3)} ms/earn, process ${((cpu.user + cpu.system) / 1_000 / earns).toFixed(3)} ms/earn`,
+          );
+        }
+      }
+    } finally {
+      await app.close();
+      await admin.query(currentSql);
+      await admin.end();
+    }
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)]!;
+    };
+    for (const [name, { database, process: gateway }] of Object.entries(measured)) {
+      console.log(
+        `${name}: database ${median(database).toFixed(3)} ms/earn (${Math.min(...database).toFixed(3)}-${Math.max(...database).toFixed(3)}), process ${median(gateway).toFixed(3)} ms/earn (${Math.min(...gateway).toFixed(3)}-${Math.max(...gateway).toFixed(3)})`,
+      );
+    }
+    if (process.env.RULES_CPU_HOLD) {
+      // Keeps the server up for a look with psql or auto_explain, until SIGINT or SIGTERM.
+      console.log(`holding ${url}`);
+      await new Promise((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
