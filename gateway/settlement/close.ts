@@ -1,14 +1,9 @@
 import type { Sql, SqlDatabase } from '../db/sql';
 import type { Clock } from '../shared/clock';
+import { closeDirectGrossSql, closeGrossSql } from './close-sql';
 import { AgreementMissing, PeriodStateConflict } from './errors';
 import { lateTransferLookbackMs } from './limits';
-import {
-  conversionSources,
-  type ExchangeSources,
-  grossSql,
-  linesSql,
-  periodMembersSql,
-} from './line-sql';
+import { conversionSources, type ExchangeSources, linesSql, periodMembersSql } from './line-sql';
 import type { Period } from './model';
 import { findPeriod, lockSettlement } from './periods';
 
@@ -156,17 +151,40 @@ interface GrossRow {
 }
 
 /**
- * The period's gross matrix in one aggregate over its derived lines (a plain SELECT, so the
- * planner may run it in parallel; only its few rows come back). A line that needed terms no
- * agreement gives fails the close with AgreementMissing, naming the first such transfer.
+ * The period's gross matrix, in two aggregates over its derived lines (close-sql.ts): earns,
+ * redemptions, conversions and adjustments first, then the reversals, which add the first
+ * one's rows (a few: one per flow). Each is a plain SELECT the planner runs in parallel; only
+ * their few rows come back. A line that needed terms no agreement gives fails the close with
+ * AgreementMissing, naming the first such transfer.
  */
 async function grossMatrix(
   sql: Sql,
   window: unknown[],
   sources: ExchangeSources,
 ): Promise<GrossRow[]> {
-  const gross = await sql.query<GrossRow>(grossSql(periodMembersSql(), sources), window);
-  if (gross.rows.every((row) => row.unpriced === 0n)) return gross.rows;
+  const direct = await sql.query<GrossRow>(
+    closeDirectGrossSql(periodMembersSql(), sources),
+    window,
+  );
+  if (direct.rows.every((row) => row.unpriced === 0n)) {
+    // The reversals are few (a refund or cancel each) and each is found by index: nested loops
+    // in the workers. Left to itself the planner hashes every transfer and posting to join
+    // them, and sorts by agreement to group, which keeps the joins in the leader.
+    await sql.query('set local enable_hashjoin = off');
+    await sql.query('set local enable_incremental_sort = off');
+    const gross = await sql.query<GrossRow>(closeGrossSql(periodMembersSql()), [
+      ...window,
+      direct.rows.map((flow) => flow.settlement_currency),
+      direct.rows.map((flow) => flow.debtor_id),
+      direct.rows.map((flow) => flow.creditor_id),
+      direct.rows.map((flow) => flow.amount_minor),
+      direct.rows.map((flow) => flow.lines),
+      direct.rows.map((flow) => flow.unpriced),
+    ]);
+    await sql.query('set local enable_hashjoin to default');
+    await sql.query('set local enable_incremental_sort to default');
+    return gross.rows;
+  }
   const lines = linesSql(periodMembersSql(), sources);
   const missing = await sql.query<{
     partner_id: string;

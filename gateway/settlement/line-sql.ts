@@ -1,7 +1,8 @@
 /**
  * The set-based SQL that derives settlement lines (obligations) from transfers. Nothing is
- * stored per transfer: a close runs it once over its period to write the gross matrix, and a
- * statement runs it over the few transfers of the page it shows (see statements.ts). Its inputs
+ * stored per transfer: a statement runs it over the few transfers of the page it shows (see
+ * statements.ts), and a close sums the same lines by the same rules (close-sql.ts; the
+ * settlement tests check the two agree). Its inputs
  * never change once a period is closed: transfers and postings are immutable, agreements cannot
  * reach back into a closed period, and a period's membership is fixed by its cut-off (below).
  *
@@ -229,56 +230,6 @@ function movedSql(source: string, sources: ExchangeSources): string {
   ${sources.join}
   where b.code in ('earn', 'redeem', 'post', 'convert')
     and (b.code <> 'post' or p.kind = 'post_pending')`;
-}
-
-/**
- * The gross matrix of the transfers in `members`: what linesSql's lines sum to per settlement
- * currency, debtor and creditor (amount, number of lines, lines lacking an agreement). Direct
- * obligations are counted per agreement, kind, parties and points first: a line's amount
- * depends on nothing else, so each distinct amount is computed once, not once per transfer.
- */
-export function grossSql(members: string, sources: ExchangeSources): string {
-  return `
-select settlement_currency, debtor_id, creditor_id, sum(amount_minor)::bigint as amount_minor,
-       sum(lines)::bigint as lines, sum(unpriced)::bigint as unpriced
-from (
-  select l.settlement_currency, l.debtor_id, l.creditor_id, l.amount_minor * g.n as amount_minor,
-         g.n as lines, case when g.agreement_id is null and l.kind not like '%fee' then g.n else 0 end
-           as unpriced
-  from (
-    select m.kind, m.agreement_partner_id, m.debtor_id, m.creditor_id, m.points, a.id as agreement_id,
-           m.funded, count(*) as n
-    from (${movedSql(members, sources)}) m
-    ${agreementJoin('span')}
-    where m.debtor_id <> m.creditor_id and m.points > 0
-    group by 1, 2, 3, 4, 5, 6, 7
-  ) g
-  left join settlement_agreement_span a on a.id = g.agreement_id
-  cross join lateral (select case g.kind when 'issuance' then a.issuance_unit
-                                         when 'reimbursement' then a.reimbursement_unit
-                                         else a.exchange_unit end as unit_price) u
-  cross join lateral (values
-    (g.kind, g.debtor_id, g.creditor_id, coalesce(a.settlement_currency, ''),
-     coalesce(settlement_amount_minor(g.points, u.unit_price * a.minor_factor), 0), true),
-    (g.kind || '_fee', g.agreement_partner_id, 'operator', a.settlement_currency,
-     settlement_amount_minor(g.points, u.unit_price * a.fee_share * a.minor_factor),
-     u.unit_price * a.fee_share > 0),
-    ('transfer_fee', g.agreement_partner_id, 'operator', a.settlement_currency,
-     a.operator_fee_per_transfer_minor, a.operator_fee_per_transfer_minor > 0),
-    ('issuance_funding', 'operator', g.debtor_id, a.settlement_currency,
-     settlement_amount_minor(g.points, ${fundingUnit('u.unit_price', 'g.funded', 'g.points')} * a.minor_factor),
-     g.kind = 'issuance' and g.funded > 0)
-  ) l(kind, debtor_id, creditor_id, settlement_currency, amount_minor, included)
-  where l.included
-  union all
-  select settlement_currency, debtor_id, creditor_id, amount_minor, 1,
-         case when agreement_id is null and kind <> 'adjustment' then 1 else 0 end
-  from (${reversalLinesSql(members, sources)}
-        union all
-        ${adjustmentLinesSql(members)}) r
-) lines
-group by settlement_currency, debtor_id, creditor_id
-order by settlement_currency, debtor_id, creditor_id`;
 }
 
 /**

@@ -1,0 +1,253 @@
+import type { ExchangeSources } from './line-sql';
+
+/**
+ * The close's aggregates: the gross matrix of a period, what the lines line-sql.ts derives sum
+ * to per settlement currency, debtor and creditor (amount, number of lines, lines lacking an
+ * agreement). Statements derive lines one by one (linesSql); a close needs only their sums, so
+ * these queries compute the same amounts by the same rules, shaped so PostgreSQL runs nearly
+ * all of the work in parallel workers:
+ *
+ * - Every row is priced where it is joined (in a worker) and summed per flow (settlement
+ *   currency, parties, the agreement's partner): a few groups the planner estimates well, so
+ *   each worker aggregates its share and only partial sums cross the Gather. Grouping per
+ *   points first (each distinct amount computed once) left the planner expecting as many
+ *   groups as rows, so the leader alone grouped every row.
+ * - Nothing correlated is left: PostgreSQL evaluates a correlated subquery, and a lateral one
+ *   it cannot pull up (GROUP BY, LIMIT, OFFSET), in the leader only. What needs one calls a
+ *   parallel-safe function instead (migration 0086), which a worker runs.
+ * - A flow's lines (the obligation, its percentage fee, the fixed fee per transfer, the
+ *   operator's funding) are summed as separate columns and spread into rows after the
+ *   aggregate, on a few rows.
+ *
+ * Two statements, as the two halves want different plans (close.ts runs them in the closing
+ * transaction): closeDirectGrossSql scans the whole period (hash joins), closeGrossSql derives
+ * the period's few reversals by index (nested loops) and adds the first one's rows, passed
+ * back as arrays, to return the gross matrix. Both read the same rows: transfers and postings
+ * never change, the period's members are fixed by its cut-off, and agreements change only
+ * under the settlement lock the close holds.
+ *
+ * $1 period id, $2 takes_from, $3 starts_at, $4 ends_at, $5 cut-off snapshot (periodMembersSql);
+ * `members` is the period's transfers.
+ */
+export function closeDirectGrossSql(members: string, sources: ExchangeSources): string {
+  return `
+select settlement_currency, debtor_id, creditor_id, sum(amount_minor)::bigint as amount_minor,
+       sum(lines)::bigint as lines, sum(unpriced)::bigint as unpriced
+from (
+  select l.settlement_currency, l.debtor_id, l.creditor_id, l.amount_minor, l.lines, l.unpriced
+  from (${directFlowsSql(members, sources)}) f
+  cross join lateral (values ${spreadLines})
+    l(settlement_currency, debtor_id, creditor_id, amount_minor, lines, unpriced)
+  where l.lines > 0
+  union all
+  select a.settlement_currency, a.debtor_id, a.creditor_id, a.amount_minor, 1, 0
+  from ${members} m
+  join settlement_adjustment a on a.transfer_id = m.transfer_id
+  where m.code = 'adjust'
+) lines
+group by settlement_currency, debtor_id, creditor_id`;
+}
+
+/**
+ * The gross matrix: the reversals' flows of `members` plus the rows closeDirectGrossSql
+ * returned, as arrays $6 settlement currencies, $7 debtors, $8 creditors, $9 amounts, $10 lines,
+ * $11 unpriced lines.
+ */
+export function closeGrossSql(members: string): string {
+  return `
+select settlement_currency, debtor_id, creditor_id, sum(amount_minor)::bigint as amount_minor,
+       sum(lines)::bigint as lines, sum(unpriced)::bigint as unpriced
+from (
+  select l.settlement_currency, l.debtor_id, l.creditor_id, l.amount_minor, l.lines, l.unpriced
+  from (${reversalFlowsSql(members)}) f
+  cross join lateral (values ${spreadLines})
+    l(settlement_currency, debtor_id, creditor_id, amount_minor, lines, unpriced)
+  where l.lines > 0
+  union all
+  select * from unnest($6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[],
+                       $11::bigint[])
+) lines
+group by settlement_currency, debtor_id, creditor_id
+order by settlement_currency, debtor_id, creditor_id`;
+}
+
+/**
+ * A flow's four kinds of line as rows: the obligation itself (debtor to creditor), the
+ * percentage fee and the fixed fee per transfer (the agreement's partner to the operator), the
+ * operator's funding of a campaign's points (the operator to the earning partner).
+ */
+const spreadLines = `
+    (f.settlement_currency, f.debtor_id, f.creditor_id, f.base_minor, f.base_lines, f.unpriced),
+    (f.settlement_currency, f.agreement_partner_id, 'operator', f.fee_minor, f.fee_lines, 0::bigint),
+    (f.settlement_currency, f.agreement_partner_id, 'operator', f.transfer_fee_minor,
+     f.transfer_fee_lines, 0::bigint),
+    (f.settlement_currency, 'operator', f.debtor_id, f.funding_minor, f.funding_lines, 0::bigint)`;
+
+/**
+ * Earns, redemptions and conversions: each priced as directLinesSql prices it (line-sql.ts),
+ * summed per flow. A transfer without an agreement counts as an unpriced obligation line (the
+ * close then refuses), with no fee lines.
+ */
+function directFlowsSql(members: string, sources: ExchangeSources): string {
+  const unit = `case m.kind when 'issuance' then a.issuance_unit
+                            when 'reimbursement' then a.reimbursement_unit
+                            else a.exchange_unit end`;
+  return `
+select coalesce(a.settlement_currency, '') as settlement_currency, m.debtor_id, m.creditor_id,
+       m.agreement_partner_id,
+       sum(coalesce(settlement_amount_minor(m.points, (${unit}) * a.minor_factor), 0))::bigint
+         as base_minor,
+       count(*) as base_lines,
+       count(*) filter (where a.id is null) as unpriced,
+       coalesce(sum(settlement_amount_minor(m.points, (${unit}) * a.fee_share * a.minor_factor))
+         filter (where (${unit}) * a.fee_share > 0), 0)::bigint as fee_minor,
+       count(*) filter (where (${unit}) * a.fee_share > 0) as fee_lines,
+       coalesce(sum(a.operator_fee_per_transfer_minor)
+         filter (where a.operator_fee_per_transfer_minor > 0), 0)::bigint as transfer_fee_minor,
+       count(*) filter (where a.operator_fee_per_transfer_minor > 0) as transfer_fee_lines,
+       coalesce(sum(settlement_amount_minor(m.points,
+                      round((${unit}) * m.funded / m.points, 12) * a.minor_factor))
+         filter (where m.kind = 'issuance' and m.funded > 0), 0)::bigint as funding_minor,
+       count(*) filter (where m.kind = 'issuance' and m.funded > 0) as funding_lines
+from (${movedSql(members, sources)}) m
+left join settlement_agreement_span a
+  on a.partner_id = m.agreement_partner_id and a.currency_code = m.currency_code
+ and m.created_at >= a.effective_from
+ and (a.effective_until is null or m.created_at < a.effective_until)
+where m.debtor_id <> m.creditor_id and m.points > 0
+group by 1, 2, 3, 4`;
+}
+
+/** What movedSql (line-sql.ts) reads of each earn, redemption or conversion. */
+function movedSql(members: string, sources: ExchangeSources): string {
+  return `
+  select b.transfer_id, b.created_at,
+         case b.code when 'earn' then 'issuance' when 'convert' then 'exchange'
+                     else 'reimbursement' end as kind,
+         case b.code when 'convert' then target.currency_code else p.currency_code end as currency_code,
+         case b.code when 'convert' then ${sources.base} else p.amount_points end as points,
+         case b.code when 'convert' then currency.owner_partner_id
+                     else b.partner_id end as agreement_partner_id,
+         case b.code when 'earn' then b.partner_id
+                     else currency.owner_partner_id end as debtor_id,
+         case b.code when 'earn' then currency.owner_partner_id
+                     when 'convert' then target_currency.owner_partner_id
+                     else b.partner_id end as creditor_id,
+         ${fundedSql('b')} as funded
+  from ${members} b
+  join posting p on p.transfer_id = b.transfer_id and p.index = 0
+  join currency on currency.code = p.currency_code
+  left join posting target on b.code = 'convert' and target.transfer_id = b.transfer_id
+                          and target.index = 1
+  left join currency target_currency on target_currency.code = target.currency_code
+  ${sources.join}
+  where b.code in ('earn', 'redeem', 'post', 'convert')
+    and (b.code <> 'post' or p.kind = 'post_pending')`;
+}
+
+/**
+ * The earning rules' points the operator funds, as movedSql (line-sql.ts) reads them, by a
+ * function call a worker runs (a subquery would run in the leader; migration 0086), made only
+ * for an earn that carries grants.
+ */
+function fundedSql(transfer: string): string {
+  return `case when ${transfer}.code = 'earn' and ${transfer}.rule_grants is not null
+              then settlement_operator_funded(${transfer}.rule_grants) end`;
+}
+
+/**
+ * Refunds and cancels, as reversalLinesSql (line-sql.ts) derives them, summed per flow. A
+ * reversal yields, per kind it reverses (issuance, reimbursement), the negative of its origin's
+ * lines of that kind in the origin's currency, at the origin's prices, by the cumulative rule:
+ * round((points before + these) x price) - round(points before x price), the points before
+ * being the origin's less every reversal of it that comes first. The origin must belong to a
+ * closed period (this one's cut-off is already set) and have an agreement; its fixed fee per
+ * transfer is never reversed.
+ */
+function reversalFlowsSql(members: string): string {
+  const reversed = (
+    unitMinor: string,
+  ) => `settlement_amount_minor(v.before + v.points, ${unitMinor})
+         - settlement_amount_minor(v.before, ${unitMinor})`;
+  return `
+select v.settlement_currency, v.debtor_id, v.creditor_id, v.agreement_partner_id,
+       sum(${reversed('v.unit * v.minor_factor')})::bigint as base_minor,
+       count(*) as base_lines, 0::bigint as unpriced,
+       coalesce(sum(${reversed('v.unit * v.fee_share * v.minor_factor')})
+         filter (where v.unit * v.fee_share > 0), 0)::bigint as fee_minor,
+       count(*) filter (where v.unit * v.fee_share > 0) as fee_lines,
+       0::bigint as transfer_fee_minor, 0::bigint as transfer_fee_lines,
+       coalesce(sum(${reversed('round(v.unit * v.funded / v.origin_points, 12) * v.minor_factor')})
+         filter (where v.kind = 'issuance' and v.funded > 0), 0)::bigint as funding_minor,
+       count(*) filter (where v.kind = 'issuance' and v.funded > 0) as funding_lines
+from (${reversalPartsSql(members)}) v
+group by 1, 2, 3, 4`;
+}
+
+/**
+ * Each reversal of `members` per kind it reverses, with what its origin's lines of that kind
+ * need: parties, prices, the origin's points and the points before this reversal. Grouped per
+ * reversal and kind, as the reversal's postings of that kind are summed (a refund may take
+ * back earned points and void pending ones of the same earn). Under the grouping there are
+ * only joins and calls of parallel-safe functions (migration 0086), no correlated subquery, so
+ * the workers derive the reversals and only one row per posting crosses the Gather.
+ *
+ * The origin: a cancel's hold's post; for spent points a refund returns, the purchase's first
+ * redemption (same partner, transaction id and member) unless it relates to one; else the
+ * transfer it relates to. It must belong to a closed period: this one (created in its window
+ * and seen by its cut-off, the common case, tested first) or any other
+ * (settlement_period_of, a call per origin from an earlier period).
+ */
+function reversalPartsSql(members: string): string {
+  return `
+select x.kind, a.settlement_currency, o.partner_id as agreement_partner_id,
+       case o.code when 'earn' then o.partner_id else c.owner_partner_id end as debtor_id,
+       case o.code when 'earn' then c.owner_partner_id else o.partner_id end as creditor_id,
+       case x.kind when 'issuance' then a.issuance_unit else a.reimbursement_unit end as unit,
+       a.minor_factor, a.fee_share, op.amount_points as origin_points,
+       ${fundedSql('o')} as funded,
+       -sum(x.amount_points)::bigint as points,
+       -- In an aggregate, so the workers compute it as they join (the grouping is the leader's).
+       op.amount_points + coalesce(min(settlement_reversed_before(x.related_id, x.transfer_id,
+         x.kind, op.currency_code, x.period_starts_at, x.created_at)), 0) as before
+from (${reversalPostingsSql(members)}) x
+join transfer related on related.id = x.related_id
+left join transfer post on related.code = 'hold' and post.related_id = related.id
+                       and post.code = 'post'
+join transfer o
+  on o.id = case when related.code = 'hold' then post.id
+                 when x.kind = 'reimbursement' and related.code <> 'redeem'
+                   then settlement_first_redemption(related.partner_id, related.external_id,
+                                                    related.member_id)
+                 else x.related_id end
+join posting op on op.transfer_id = o.id and op.index = 0 and op.currency_code = x.currency_code
+join currency c on c.code = op.currency_code
+join settlement_agreement_span a
+  on a.partner_id = o.partner_id and a.currency_code = op.currency_code
+ and o.created_at >= a.effective_from
+ and (a.effective_until is null or o.created_at < a.effective_until)
+where (x.kind = 'issuance' and o.code = 'earn'
+       or x.kind = 'reimbursement' and (o.code = 'redeem'
+                                        or o.code = 'post' and op.kind = 'post_pending'))
+  and (case o.code when 'earn' then o.partner_id else c.owner_partner_id end)
+      <> (case o.code when 'earn' then c.owner_partner_id else o.partner_id end)
+  and op.amount_points > 0
+  and (o.created_at >= $3::timestamptz and o.created_at < $4::timestamptz
+       and (o.writer_xid is null or pg_visible_in_snapshot(o.writer_xid, $5::pg_snapshot))
+       or settlement_period_of(o.id, o.created_at, o.writer_xid) is not null)
+group by x.transfer_id, x.related_id, x.created_at, x.period_starts_at, x.kind, o.id, c.code,
+         a.id, op.transfer_id, op.index`;
+}
+
+/** Each posting of the reversals of `members` that reverses an obligation, with its kind. */
+function reversalPostingsSql(members: string): string {
+  return `
+select r.transfer_id, r.related_id, r.created_at, r.period_starts_at, p.currency_code,
+       p.amount_points, settlement_reversal_kind(source.kind, target.kind, p.kind) as kind
+from ${members} r
+join posting p on p.transfer_id = r.transfer_id
+join account source on source.id = p.source_account_id
+join account target on target.id = p.target_account_id
+where r.code in ('refund', 'cancel')
+  and settlement_reversal_kind(source.kind, target.kind, p.kind) is not null`;
+}
