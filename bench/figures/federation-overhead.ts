@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { rewardsPartner, walletMemberId } from '../bench-data';
 import { type BenchContext, graphqlTarget, type MeasuredLoad } from '../context';
 import { databaseUsage, usedBetween } from '../database-cpu';
@@ -40,7 +41,10 @@ const registerMutation = `mutation Register($input: RegisterPartnerServiceInput!
  * before: an unused variable), so the whole path runs: planner, partner, ledger. Nordic Hotels'
  * subgraph runs in its own process (`npm run partner`) and is onboarded as an operator would
  * (`registerPartnerService`: the gateway fetches its SDL and keys and recomposes the
- * supergraph); it is stopped afterwards.
+ * supergraph); it is stopped afterwards. With BENCH_BASELINE_GATEWAY (the main.js of another
+ * build) that build runs beside it on the same database, learns the partner from the shared
+ * registry, and its two uncached reads are measured as further sides
+ * (details.baselineUncached*).
  */
 export const federationOverhead: Experiment = {
   figures: ['federation_overhead'],
@@ -50,7 +54,19 @@ export const federationOverhead: Experiment = {
     try {
       const problem = await register(context, gateway, partner);
       if (problem) return [failed('federation_overhead', `registering the partner: ${problem}`)];
-      return await measure(context, gateway, partner);
+      const baselineScript = process.env.BENCH_BASELINE_GATEWAY;
+      const baseline = baselineScript
+        ? await context.startGateway(
+            await context.ledgerDatabase(),
+            'ledger-baseline',
+            resolve(baselineScript),
+          )
+        : undefined;
+      try {
+        return await measure(context, gateway, partner, baseline);
+      } finally {
+        if (baseline) await context.stopProcess(baseline);
+      }
     } finally {
       await context.stopProcess(partner);
     }
@@ -90,7 +106,12 @@ async function register(
     : `HTTP ${answer.status}: ${text.slice(0, 300)}`;
 }
 
-async function measure(context: BenchContext, gateway: ServerProcess, partner: ServerProcess) {
+async function measure(
+  context: BenchContext,
+  gateway: ServerProcess,
+  partner: ServerProcess,
+  baseline: ServerProcess | undefined,
+) {
   const token = await context.keys.issuer.issue({ kind: 'member', subject: walletMemberId });
   const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
   const bodies = {
@@ -124,16 +145,33 @@ async function measure(context: BenchContext, gateway: ServerProcess, partner: S
     },
   };
   for (const load of Object.values(loads)) await context.warmUp(gateway, load);
+  if (baseline) {
+    const answer = await sendOnce(graphqlTarget(baseline), headers, bodies.federated);
+    const baselineProblem = federatedProblem(answer.status, answer.body);
+    if (baselineProblem) return [failed('federation_overhead', `baseline: ${baselineProblem}`)];
+    await context.warmUp(baseline, loads.uncachedFederated);
+    await context.warmUp(baseline, loads.uncachedWallet);
+  }
   const partnerCpuMsPerRequest: number[] = [];
   const partnerCpuMsPerUncachedRequest: number[] = [];
-  const sides = ['federated', 'coalition', 'uncachedFederated', 'uncachedWallet'] as const;
+  const ownSides = ['federated', 'coalition', 'uncachedFederated', 'uncachedWallet'] as const;
+  const baselineSides = ['baselineUncachedFederated', 'baselineUncachedWallet'] as const;
+  const sides = baseline ? [...ownSides, ...baselineSides] : ownSides;
+  const serverOf = (side: (typeof sides)[number]) =>
+    side.startsWith('baseline') && baseline ? baseline : gateway;
+  const loadOf = (side: (typeof sides)[number]) =>
+    side === 'baselineUncachedFederated'
+      ? loads.uncachedFederated
+      : side === 'baselineUncachedWallet'
+        ? loads.uncachedWallet
+        : loads[side as (typeof ownSides)[number]];
   const databaseUrl = await context.ledgerDatabase();
   const statementsPerRead: Record<string, number[]> = { uncachedFederated: [], uncachedWallet: [] };
-  const results = await sideBySide(context, sides, async (side) => {
+  const results = await sideBySide(context, sides as typeof ownSides, async (side) => {
     const before = await partner.cpuSeconds();
     const watched = side in statementsPerRead;
     const usageBefore = watched ? await databaseUsage(databaseUrl) : undefined;
-    const result: MeasuredLoad = await context.load(gateway, loads[side]);
+    const result: MeasuredLoad = await context.load(serverOf(side), loadOf(side));
     const usageAfter = watched ? await databaseUsage(databaseUrl) : undefined;
     if (usageBefore && usageAfter) {
       statementsPerRead[side]!.push(
@@ -191,6 +229,7 @@ async function measure(context: BenchContext, gateway: ServerProcess, partner: S
       perRunRatios(results.uncachedFederated, results.uncachedWallet, (run) => run.p50Ms),
       (ratio) => ratio,
     ),
+    ...baselineDetails(results as Record<string, MeasuredLoad[]>),
     clientCpuMsPerFederatedRequest: spreadOver(
       results.federated,
       (run) => run.clientCpuMsPerRequest,
@@ -213,6 +252,26 @@ async function measure(context: BenchContext, gateway: ServerProcess, partner: S
       `p50 ${details.federatedP50Ms.median} ms with ${rewardsPartner.name}' rewards (CPU ${details.gatewayCpuMsPerFederatedRequest.median} ms gateway + ${details.partnerCpuMsPerFederatedRequest.median} ms partner) vs ${details.coalitionP50Ms.median} ms for the wallet alone (${details.gatewayCpuMsPerCoalitionRequest.median} ms)`,
     ),
   ];
+}
+
+/** The baseline build's uncached reads, when it ran (BENCH_BASELINE_GATEWAY). */
+function baselineDetails(results: Record<string, MeasuredLoad[]>) {
+  const federated = results.baselineUncachedFederated;
+  const wallet = results.baselineUncachedWallet;
+  if (!federated?.length || !wallet?.length) return {};
+  return {
+    baselineUncachedFederatedP50Ms: spreadOver(federated, (run) => run.p50Ms),
+    baselineGatewayCpuMsPerUncachedFederated: spreadOver(
+      federated,
+      (run) => run.serverCpuMsPerRequest,
+    ),
+    baselineUncachedWalletP50Ms: spreadOver(wallet, (run) => run.p50Ms),
+    baselineGatewayCpuMsPerUncachedWallet: spreadOver(wallet, (run) => run.serverCpuMsPerRequest),
+    baselineUncachedFederatedOverUncachedWallet: spreadOver(
+      perRunRatios(federated, wallet, (run) => run.p50Ms),
+      (ratio) => ratio,
+    ),
+  };
 }
 
 /** Why the federated answer is not the wallet plus every reward with its affordability. */

@@ -7,13 +7,13 @@ import type {
   GatewaySchemaLoadOrUpdateCallback,
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
-import { type DocumentNode, execute, GraphQLError, type GraphQLSchema } from 'graphql';
+import { type DocumentNode, execute, type GraphQLSchema } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { isCoalitionOnly } from '../graphql/coalition-only';
 import type { GraphQLContext } from '../graphql/context';
 import type { AssertionSigner } from './assertions';
 import { coalitionSubgraphName } from './composition';
-import { InProcessDataSource } from './in-process-data-source';
+import { InProcessDataSource, withExtensions } from './in-process-data-source';
 import { PartnerDataSource } from './partner-data-source';
 import { type RootSplit, splitRootFields } from './root-split';
 
@@ -256,16 +256,4 @@ function quietLogger(log: (line: string) => void) {
     warn: (message: unknown) => log(`gateway: ${String(message)}`),
     error: (message: unknown) => log(`gateway: ${String(message)}`),
   };
-}
-
-/** The same error as graphql-js would build it: `extensions` always an object. */
-function withExtensions(error: GraphQLError): GraphQLError {
-  if (error.extensions !== undefined) return error;
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError ?? undefined,
-  });
 }

@@ -22,7 +22,7 @@ import { cacheLookups } from '../observability/metrics';
  */
 export const memberResponseCacheMembersMax = 50_000;
 /**
- * Bytes of cached bodies at most (string length, ASCII JSON): the gateway runs with a 256 MB
+ * Bytes of cached bodies at most (a string's length counts as bytes: ASCII JSON): the gateway runs with a 256 MB
  * old space (package.json `start`), so the cache gets a quarter of it.
  */
 export const memberResponseCacheBytesMax = 64 * 1024 * 1024;
@@ -30,7 +30,8 @@ export const responsesPerMemberMax = 8;
 export const entryTtlMsMax = 10 * 60_000;
 
 interface CachedResponse {
-  body: string;
+  /** The answer's bytes (a Buffer from the HTTP layer, outside the garbage collector's copies). */
+  body: string | Uint8Array;
   headers: [string, string][];
   /** The operation's metrics label, so a hit is counted under it without parsing. */
   operation?: string;

@@ -442,19 +442,22 @@ async function send(
     for (const [name, value] of answer.headers) response.setHeader(name, value);
     response.setHeader('cache-control', 'no-store');
     response.statusCode = answer.status;
+    // A retryable error inside the answer (a lock or statement timeout): say when to retry.
+    if (answer.body.includes('"retryable":true')) response.setHeader('retry-after', '1');
+    // Encoded once, outside V8's heap: the socket writes these bytes and the cache keeps them, so
+    // the garbage collector never copies a stored answer (8 KB for a wallet) from young to old.
+    const body = Buffer.from(answer.body);
     const validUntilMs =
       ticket && memberRead && reusableUntilMs(memberRead.kind, context, incoming.nowMs);
     if (validUntilMs && answer.status === 200 && !answer.body.includes('"errors"')) {
       memberRead.cache.store(
         ticket,
-        { body: answer.body, headers: answer.headers, operation: record.operation },
+        { body, headers: answer.headers, operation: record.operation },
         incoming.nowMs,
         validUntilMs,
       );
     }
-    // A retryable error inside the answer (a lock or statement timeout): say when to retry.
-    if (answer.body.includes('"retryable":true')) response.setHeader('retry-after', '1');
-    response.end(answer.body);
+    response.end(body);
     return;
   }
   const streamed = required(result, 'an Apollo result when no complete answer was made');
