@@ -1,4 +1,4 @@
-import type { ExchangeSources } from './line-sql';
+import { type ExchangeSources, movedTransfersSql } from './line-sql';
 
 /**
  * The close's aggregates: the gross matrix of a period, what the lines line-sql.ts derives sum
@@ -120,29 +120,10 @@ group by 1, 2, 3, 4`;
 
 /** What movedSql (line-sql.ts) reads of each earn, redemption or conversion. */
 function movedSql(members: string, sources: ExchangeSources): string {
-  return `
-  select b.transfer_id, b.created_at,
-         case b.code when 'earn' then 'issuance' when 'convert' then 'exchange'
-                     else 'reimbursement' end as kind,
-         case b.code when 'convert' then target.currency_code else p.currency_code end as currency_code,
-         case b.code when 'convert' then ${sources.base} else p.amount_points end as points,
-         case b.code when 'convert' then currency.owner_partner_id
-                     else b.partner_id end as agreement_partner_id,
-         case b.code when 'earn' then b.partner_id
-                     else currency.owner_partner_id end as debtor_id,
-         case b.code when 'earn' then currency.owner_partner_id
-                     when 'convert' then target_currency.owner_partner_id
-                     else b.partner_id end as creditor_id,
-         ${fundedSql('b')} as funded
-  from ${members} b
-  join posting p on p.transfer_id = b.transfer_id and p.index = 0
-  join currency on currency.code = p.currency_code
-  left join posting target on b.code = 'convert' and target.transfer_id = b.transfer_id
-                          and target.index = 1
-  left join currency target_currency on target_currency.code = target.currency_code
-  ${sources.join}
-  where b.code in ('earn', 'redeem', 'post', 'convert')
-    and (b.code <> 'post' or p.kind = 'post_pending')`;
+  return movedTransfersSql(members, sources, {
+    columns: 'b.transfer_id, b.created_at',
+    funded: fundedSql('b'),
+  });
 }
 
 /**

@@ -200,9 +200,32 @@ const unitPriceSql = `
 
 /** Each earn, redemption or conversion of `source` with its kind, currency, points and parties. */
 function movedSql(source: string, sources: ExchangeSources): string {
+  return movedTransfersSql(source, sources, {
+    columns: `b.period_id, b.transfer_id, b.code, b.created_at,
+         coalesce(b.external_id, b.transfer_id) as reference`,
+    // The earning rules' points the operator funds (issue 14): the grants' 'o' (points
+    // less the partner-funded part), which earns carry since operator funding is billed;
+    // earns recorded before it (in periods closed without it) have none, so their lines
+    // never change. Null for every other transfer and for earns without rules.
+    funded: `case when b.code = 'earn' then (
+           select nullif(sum((g ->> 'o')::bigint), 0)
+           from jsonb_array_elements(b.rule_grants) g) end`,
+  });
+}
+
+/**
+ * The earns, redemptions and conversions of `source` (aliased `b`) classified: kind, currency,
+ * points, agreement partner, debtor and creditor. One definition for the lines read here and
+ * for the close's aggregate (close-sql.ts), so a statement and the gross matrix never disagree
+ * on who owes whom; each caller adds its own `columns` of `b` and its `funded` expression.
+ */
+export function movedTransfersSql(
+  source: string,
+  sources: ExchangeSources,
+  select: { columns: string; funded: string },
+): string {
   return `
-  select b.period_id, b.transfer_id, b.code, b.created_at,
-         coalesce(b.external_id, b.transfer_id) as reference,
+  select ${select.columns},
          case b.code when 'earn' then 'issuance' when 'convert' then 'exchange'
                      else 'reimbursement' end as kind,
          case b.code when 'convert' then target.currency_code else p.currency_code end as currency_code,
@@ -214,13 +237,7 @@ function movedSql(source: string, sources: ExchangeSources): string {
          case b.code when 'earn' then currency.owner_partner_id
                      when 'convert' then target_currency.owner_partner_id
                      else b.partner_id end as creditor_id,
-         -- The earning rules' points the operator funds (issue 14): the grants' 'o' (points
-         -- less the partner-funded part), which earns carry since operator funding is billed;
-         -- earns recorded before it (in periods closed without it) have none, so their lines
-         -- never change. Null for every other transfer and for earns without rules.
-         case when b.code = 'earn' then (
-           select nullif(sum((g ->> 'o')::bigint), 0)
-           from jsonb_array_elements(b.rule_grants) g) end as funded
+         ${select.funded} as funded
   from ${source} b
   join posting p on p.transfer_id = b.transfer_id and p.index = 0
   join currency on currency.code = p.currency_code
