@@ -86,6 +86,19 @@ export class BenchContext {
   }
 
   /**
+   * Another build of the gateway beside the one under test, on the same database, for a
+   * before/after in one run: BENCH_BASELINE_GATEWAY names its main.js (e.g. a copy of dist/
+   * before a change). Undefined when the variable is unset.
+   */
+  async startBaselineGateway(
+    databaseUrl: string,
+    label: string,
+  ): Promise<ServerProcess | undefined> {
+    const script = process.env.BENCH_BASELINE_GATEWAY;
+    return script ? this.startGateway(databaseUrl, label, resolve(script)) : undefined;
+  }
+
+  /**
    * The gateway as deployed (`node --max-old-space-size=256 dist/gateway/main.js`, as
    * `npm start` and the Dockerfile run it, NODE_ENV=production) on one of the
    * run's databases, trusting the bench's key, with the sweeps off.

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { rewardsPartner, walletMemberId } from '../bench-data';
 import { type BenchContext, graphqlTarget, type MeasuredLoad } from '../context';
 import { databaseUsage, usedBetween } from '../database-cpu';
@@ -54,14 +53,10 @@ export const federationOverhead: Experiment = {
     try {
       const problem = await register(context, gateway, partner);
       if (problem) return [failed('federation_overhead', `registering the partner: ${problem}`)];
-      const baselineScript = process.env.BENCH_BASELINE_GATEWAY;
-      const baseline = baselineScript
-        ? await context.startGateway(
-            await context.ledgerDatabase(),
-            'ledger-baseline',
-            resolve(baselineScript),
-          )
-        : undefined;
+      const baseline = await context.startBaselineGateway(
+        await context.ledgerDatabase(),
+        'ledger-baseline',
+      );
       try {
         return await measure(context, gateway, partner, baseline);
       } finally {

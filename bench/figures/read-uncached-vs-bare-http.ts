@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { benchMemberId } from '../bench-data';
 import { graphqlTarget } from '../context';
 import { type Experiment, failed } from '../figure';
@@ -36,10 +36,7 @@ export const readUncachedVsBareHttp: Experiment = {
     const tokens = await memberTokens(context, members);
     const gateway = await context.startGateway(url, 'reads');
     // Another build of the gateway beside this one, for a before/after in one run.
-    const baselineScript = process.env.BENCH_BASELINE_GATEWAY;
-    const baseline = baselineScript
-      ? await context.startGateway(url, 'reads-baseline', resolve(baselineScript))
-      : undefined;
+    const baseline = await context.startBaselineGateway(url, 'reads-baseline');
     try {
       const headersOf = tokens.map((token) => ({
         ...jsonHeaders,

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { walletMemberId } from '../bench-data';
 import { type BenchContext, graphqlTarget, type MeasuredLoad } from '../context';
 import { databaseUsage, usedBetween } from '../database-cpu';
@@ -48,14 +48,10 @@ export const readVsBareHttp: Experiment = {
       ),
     );
     // Another build of the gateway beside the shared one, for a before/after in one run.
-    const baselineScript = process.env.BENCH_BASELINE_GATEWAY;
-    const baseline = baselineScript
-      ? await context.startGateway(
-          await context.ledgerDatabase(),
-          'ledger-baseline',
-          resolve(baselineScript),
-        )
-      : undefined;
+    const baseline = await context.startBaselineGateway(
+      await context.ledgerDatabase(),
+      'ledger-baseline',
+    );
     try {
       const load = {
         request: () => ({ body, headers }),
