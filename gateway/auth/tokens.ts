@@ -8,6 +8,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
+import { BoundedMap } from '../shared/bounded-map';
 import type { Caller } from '../shared/context';
 import { idPatterns } from '../shared/ids';
 import { Es256FastPath, signatureFailed, undecided } from './es256-fast-path';
@@ -76,14 +77,15 @@ export class TokenVerifier {
    * lives until the token's exp or verifiedTokenCacheMs, whichever is first, so a retired key
    * stops working within that time. Failures are never cached.
    */
-  private readonly verified = new Map<string, { caller: Caller; validUntilMs: number }>();
+  private readonly verified = new BoundedMap<string, { caller: Caller; validUntilMs: number }>(
+    verifiedTokensMax,
+  );
 
   async verify(token: string): Promise<Caller> {
     const cached = this.cached(token);
     if (cached) return cached;
     const now = Date.now();
     const { caller, expiresAtMs } = await this.verifyNow(token);
-    if (this.verified.size >= verifiedTokensMax) this.verified.clear();
     this.verified.set(token, {
       caller,
       validUntilMs: Math.min(expiresAtMs, now + verifiedTokenCacheMs),

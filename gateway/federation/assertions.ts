@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { importJWK, type JWK, SignJWT } from 'jose';
 import { generateSigningKey, isPrivateJwk, signingAlgorithm } from '../auth/keys';
+import { BoundedMap } from '../shared/bounded-map';
 import type { Caller } from '../shared/context';
 
 /**
@@ -25,7 +26,9 @@ const assertionReuseSecondsMin = 30;
 const assertionCacheSizeMax = 10_000;
 
 export class AssertionSigner {
-  private readonly cache = new Map<string, { token: string; expiresAtMs: number }>();
+  private readonly cache = new BoundedMap<string, { token: string; expiresAtMs: number }>(
+    assertionCacheSizeMax,
+  );
   private key: ReturnType<typeof importJWK> | undefined;
 
   constructor(private readonly privateJwk: JWK) {}
@@ -55,7 +58,6 @@ export class AssertionSigner {
       .setIssuedAt(issuedAt)
       .setExpirationTime(issuedAt + assertionLifetimeSeconds)
       .sign(await this.key);
-    if (this.cache.size >= assertionCacheSizeMax) this.cache.clear();
     this.cache.set(cacheKey, { token, expiresAtMs: (issuedAt + assertionLifetimeSeconds) * 1000 });
     return token;
   }

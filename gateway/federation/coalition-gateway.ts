@@ -11,6 +11,7 @@ import { type DocumentNode, execute, type GraphQLSchema } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { isCoalitionOnly } from '../graphql/coalition-only';
 import type { GraphQLContext } from '../graphql/context';
+import { BoundedMap } from '../shared/bounded-map';
 import type { AssertionSigner } from './assertions';
 import { coalitionSubgraphName } from './composition';
 import { InProcessDataSource, withExtensions } from './in-process-data-source';
@@ -64,9 +65,11 @@ export function apolloTelemetryOffUnlessAsked(env: NodeJS.ProcessEnv = process.e
  */
 export class CoalitionGateway implements GatewayInterface {
   private readonly inner: ApolloGateway;
-  private readonly routes = new Map<string, Route>();
-  private readonly compiledQueries = new Map<string, CompiledQuery | null>();
-  private readonly splits = new Map<string, RootSplit | null>();
+  private readonly routes = new BoundedMap<string, Route>(routeCacheSizeMax);
+  private readonly compiledQueries = new BoundedMap<string, CompiledQuery | null>(
+    routeCacheSizeMax,
+  );
+  private readonly splits = new BoundedMap<string, RootSplit | null>(routeCacheSizeMax);
   private federatedExecutor: GatewayExecutor | null = null;
   private pushSupergraph: ((supergraphSdl: string) => void) | undefined;
   /** Off sends every operation through query planning (to measure what the fast lane saves). */
@@ -119,12 +122,9 @@ export class CoalitionGateway implements GatewayInterface {
 
   /** Which way an operation goes (exposed for tests and diagnostics). */
   routeOf(document: DocumentNode, queryHash: string): Route {
-    let route = this.routes.get(queryHash);
-    if (route) return route;
-    route = isCoalitionOnly(this.options.coalitionSchema, document) ? 'coalition' : 'federated';
-    if (this.routes.size >= routeCacheSizeMax) this.routes.clear();
-    this.routes.set(queryHash, route);
-    return route;
+    return this.routes.getOrSet(queryHash, () =>
+      isCoalitionOnly(this.options.coalitionSchema, document) ? 'coalition' : 'federated',
+    );
   }
 
   private async execute(request: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> {
@@ -185,17 +185,9 @@ export class CoalitionGateway implements GatewayInterface {
    */
   private splitOf(request: GatewayGraphQLRequestContext): RootSplit | null {
     const key = `${request.queryHash}:${request.operationName ?? ''}`;
-    let split = this.splits.get(key);
-    if (split === undefined) {
-      split = splitRootFields(
-        this.options.coalitionSchema,
-        request.document,
-        request.operationName,
-      );
-      if (this.splits.size >= routeCacheSizeMax) this.splits.clear();
-      this.splits.set(key, split);
-    }
-    return split;
+    return this.splits.getOrSet(key, () =>
+      splitRootFields(this.options.coalitionSchema, request.document, request.operationName),
+    );
   }
 
   /**
@@ -209,18 +201,15 @@ export class CoalitionGateway implements GatewayInterface {
     operationName: string | null,
   ): CompiledQuery | undefined {
     const key = `${queryHash}:${operationName ?? ''}`;
-    if (this.compiledQueries.has(key)) return this.compiledQueries.get(key) ?? undefined;
-    const result = compileQuery(
-      this.options.coalitionSchema,
-      document,
-      operationName ?? undefined,
-      {
-        disableLeafSerialization: false,
-      },
-    );
-    const compiled = isCompiledQuery(result) ? result : null;
-    if (this.compiledQueries.size >= routeCacheSizeMax) this.compiledQueries.clear();
-    this.compiledQueries.set(key, compiled);
+    const compiled = this.compiledQueries.getOrSet(key, () => {
+      const result = compileQuery(
+        this.options.coalitionSchema,
+        document,
+        operationName ?? undefined,
+        { disableLeafSerialization: false },
+      );
+      return isCompiledQuery(result) ? result : null;
+    });
     return compiled ?? undefined;
   }
 }

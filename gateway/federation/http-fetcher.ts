@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { BoundedMap } from '../shared/bounded-map';
 
 /** Connections kept open to one partner service (requests beyond this queue). */
 export const partnerSocketsMax = 64;
@@ -43,16 +44,8 @@ export function createHttpFetcher(timeoutMs: number) {
   type Init = { method?: string; headers?: Record<string, string>; body?: string };
   // A partner's URL is parsed once, not per request (WHATWG URL and its conversion back to
   // request options were 2 % of a federated read's gateway time).
-  const targets = new Map<string, Target>();
-  const targetOf = (url: string): Target => {
-    let target = targets.get(url);
-    if (!target) {
-      target = targetFromUrl(url);
-      if (targets.size >= targetsMax) targets.clear();
-      targets.set(url, target);
-    }
-    return target;
-  };
+  const targets = new BoundedMap<string, Target>(targetsMax);
+  const targetOf = (url: string): Target => targets.getOrSet(url, targetFromUrl);
   const fetcher = async (url: string, init: Init): Promise<FetcherResponseLike> => {
     const deadline = Date.now() + timeoutMs;
     try {

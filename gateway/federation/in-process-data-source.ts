@@ -10,6 +10,7 @@ import {
 } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { GraphQLContext } from '../graphql/context';
+import { BoundedMap } from '../shared/bounded-map';
 
 /** Subgraph operations parsed from text (health checks); the query plan hands over documents. */
 const parsedCacheSizeMax = 1_000;
@@ -26,7 +27,7 @@ export class InProcessDataSource implements GraphQLDataSource<GraphQLContext> {
   private readonly validated = new WeakSet<DocumentNode>();
   /** By document and operation name; null: graphql-jit refused it, graphql-js runs it. */
   private readonly compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
-  private readonly parsed = new Map<string, DocumentNode>();
+  private readonly parsed = new BoundedMap<string, DocumentNode>(parsedCacheSizeMax);
 
   /** The schema is asked for on the first fetch (building it is not free; see FederatedSchema). */
   constructor(private readonly schemaOf: () => GraphQLSchema) {}
@@ -81,13 +82,7 @@ export class InProcessDataSource implements GraphQLDataSource<GraphQLContext> {
   }
 
   private parse(query: string): DocumentNode {
-    let document = this.parsed.get(query);
-    if (!document) {
-      document = parse(query);
-      if (this.parsed.size >= parsedCacheSizeMax) this.parsed.clear();
-      this.parsed.set(query, document);
-    }
-    return document;
+    return this.parsed.getOrSet(query, (text) => parse(text));
   }
 }
 

@@ -10,6 +10,7 @@ import {
   visit,
   visitWithTypeInfo,
 } from 'graphql';
+import { BoundedMap } from '../shared/bounded-map';
 
 /**
  * Which members' requests may be answered from MemberResponseCache: read-only operations that
@@ -60,19 +61,13 @@ const classificationsMax = 1_000;
 
 /** Classifies documents once each (by text and operation name) against the coalition schema. */
 export class OperationClassifier {
-  private readonly kinds = new Map<string, OperationKind>();
+  private readonly kinds = new BoundedMap<string, OperationKind>(classificationsMax);
 
   constructor(private readonly schema: GraphQLSchema) {}
 
   kindOf(query: string, operationName: string | undefined): OperationKind {
     const key = `${operationName ?? ''}\u0000${query}`;
-    let kind = this.kinds.get(key);
-    if (kind === undefined) {
-      kind = this.classify(query, operationName);
-      if (this.kinds.size >= classificationsMax) this.kinds.clear();
-      this.kinds.set(key, kind);
-    }
-    return kind;
+    return this.kinds.getOrSet(key, () => this.classify(query, operationName));
   }
 
   private classify(query: string, operationName: string | undefined): OperationKind {

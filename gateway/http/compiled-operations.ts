@@ -5,6 +5,7 @@ import { isCoalitionOnly } from '../graphql/coalition-only';
 import type { GraphQLContext } from '../graphql/context';
 import { hasVariablePageSize } from '../graphql/page-size-cost';
 import { cacheLookups } from '../observability/metrics';
+import { BoundedMap } from '../shared/bounded-map';
 
 const hits = cacheLookups.labels('compiled_operations', 'hit');
 const misses = cacheLookups.labels('compiled_operations', 'miss');
@@ -31,7 +32,7 @@ export interface CompiledAnswer {
  * batches, GET, content negotiation other than JSON) keeps going through Apollo.
  */
 export class CompiledOperations {
-  private readonly operations = new Map<string, CompiledQuery | null>();
+  private readonly operations = new BoundedMap<string, CompiledQuery | null>(compiledOperationsMax);
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -47,10 +48,7 @@ export class CompiledOperations {
 
   /** Called after Apollo answered the operation with 200: compile it if it qualifies. */
   learn(query: string, operationName: string | undefined): void {
-    const key = keyOf(query, operationName);
-    if (this.operations.has(key)) return;
-    if (this.operations.size >= compiledOperationsMax) this.operations.clear();
-    this.operations.set(key, this.compile(query, operationName));
+    this.operations.getOrSet(keyOf(query, operationName), () => this.compile(query, operationName));
   }
 
   async run(

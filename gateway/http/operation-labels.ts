@@ -7,6 +7,7 @@ import {
   parse,
 } from 'graphql';
 import { operationLimits } from '../graphql/apollo';
+import { BoundedMap } from '../shared/bounded-map';
 
 /** Labels remembered; the map is emptied when it grows past this. */
 const labelsMax = 1_000;
@@ -27,7 +28,7 @@ export interface OperationDescription {
 }
 
 export class OperationLabels {
-  private readonly descriptions = new Map<string, OperationDescription>();
+  private readonly descriptions = new BoundedMap<string, OperationDescription>(labelsMax);
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -36,13 +37,7 @@ export class OperationLabels {
 
   describe(query: string, operationName: string | undefined): OperationDescription {
     const key = `${operationName ?? ''}\u0000${query}`;
-    let description = this.descriptions.get(key);
-    if (description === undefined) {
-      description = this.parsed(query, operationName);
-      if (this.descriptions.size >= labelsMax) this.descriptions.clear();
-      this.descriptions.set(key, description);
-    }
-    return description;
+    return this.descriptions.getOrSet(key, () => this.parsed(query, operationName));
   }
 
   private parsed(query: string, operationName: string | undefined): OperationDescription {

@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { PartnerRecord } from '../programs/partner.entity';
 import { ReferralRefused } from '../rules/errors';
 import type { Referrals } from '../rules/referrals';
+import { BoundedMap } from '../shared/bounded-map';
 import type { Clock } from '../shared/clock';
 import { type RequestContext, requireCaller } from '../shared/context';
 import {
@@ -86,7 +87,9 @@ export const createMemberErrors = [InvalidInput, AlreadyExists] as const;
 /** Members and their links to partners. */
 export class MemberDirectory {
   /** Partner links found, by partner and reference: the earn path resolves one per request. */
-  private readonly links = new Map<string, { memberId: string; cachedAtMs: number }>();
+  private readonly links = new BoundedMap<string, { memberId: string; cachedAtMs: number }>(
+    linkCacheSizeMax,
+  );
 
   constructor(
     private readonly clock: Clock,
@@ -316,7 +319,6 @@ export class MemberDirectory {
     if (!link) throw new NotFound('member', reference);
     // Links are removed only by an erasure, so a found link can be remembered for a while (a
     // missing one cannot: the member may enrol a moment later).
-    if (this.links.size >= linkCacheSizeMax) this.links.clear();
     this.links.set(cacheKey, { memberId: link.memberId, cachedAtMs: Date.now() });
     return link.memberId;
   }

@@ -5,6 +5,7 @@ import {
   ruleCandidatesMax,
 } from '../ledger/earn';
 import type { Money } from '../ledger/model';
+import { BoundedMap } from '../shared/bounded-map';
 import { humanCode } from '../shared/ids';
 import { formatMoneyAmount } from '../shared/money';
 import type {
@@ -306,17 +307,13 @@ function candidateOf(
  */
 function localDateString(at: Date, timeZone: string): string {
   const key = `${timeZone}\u0000${Math.floor(at.getTime() / 900_000)}`;
-  let found = localDates.get(key);
-  if (found === undefined) {
+  return localDates.getOrSet(key, () => {
     const { year, month, day } = localDate(at, timeZone);
-    found = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-    if (localDates.size >= 1_000) localDates.clear();
-    localDates.set(key, found);
-  }
-  return found;
+    return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  });
 }
 
-const localDates = new Map<string, string>();
+const localDates = new BoundedMap<string, string>(1_000);
 
 /** A member's dates that birthday and anniversary conditions look at. */
 export interface MemberDates {
