@@ -29,4 +29,4 @@ USER node
 ENV COALITION_DATA_DIR=/data HOST=0.0.0.0
 EXPOSE 4000 4101 4102 4103
 # The heap cap is the one `npm start` uses (see package.json; the bench measures with it).
-CMD ["node", "--max-old-space-size=256", "dist/gateway/main.js"]
+CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=32", "dist/gateway/main.js"]

@@ -10,7 +10,7 @@ import { type LoadOptions, type LoadResult, type LoadTarget, runLoad } from './l
 import { benchMetricsToken } from './metrics-scrape';
 import type { BenchOptions } from './options';
 import type { BenchKeys } from './requests';
-import { type ServerProcess, startServerProcess } from './server-process';
+import { gatewayNodeArgs, type ServerProcess, startServerProcess } from './server-process';
 
 export const gatewayScript = resolve(projectRoot, 'dist/gateway/main.js');
 /**
@@ -18,7 +18,6 @@ export const gatewayScript = resolve(projectRoot, 'dist/gateway/main.js');
  * space. Without it V8 let the heap grow to 226-291 MB of RSS under earn load (about 167 MB with
  * it, earns/s no lower), since a 24 GB machine gives a default limit of gigabytes.
  */
-export const gatewayNodeArgs = ['--max-old-space-size=256'];
 /** The database seeded once per run that the others are copied from. */
 const seedTemplatePurpose = 'seed';
 export const bareHttpScript = resolve(projectRoot, 'dist/bench/bare-http-server.js');
@@ -99,9 +98,9 @@ export class BenchContext {
   }
 
   /**
-   * The gateway as deployed (`node --max-old-space-size=256 dist/gateway/main.js`, as
-   * `npm start` and the Dockerfile run it, NODE_ENV=production) on one of the
-   * run's databases, trusting the bench's key, with the sweeps off.
+   * The gateway as deployed (`node` with `gatewayNodeArgs`, as `npm start` and the
+   * Dockerfile run it, NODE_ENV=production) on one of the run's databases, trusting the
+   * bench's key, with the sweeps off.
    */
   async startGateway(
     databaseUrl: string,

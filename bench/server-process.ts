@@ -5,6 +5,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 
+/**
+ * Node's options for the gateway as deployed (package.json's start, the Dockerfile; README,
+ * "Configuration"): the old generation capped, the young generation twice node's default.
+ */
+export const gatewayNodeArgs = ['--max-old-space-size=256', '--max-semi-space-size=32'];
+
 const readyTimeoutMs = 60_000;
 const readyPollMs = 100;
 const stopTimeoutMs = 15_000;

@@ -8,7 +8,7 @@ import { loadKeySet } from '../../gateway/auth/keys';
 import { TokenIssuer } from '../../gateway/auth/tokens';
 import { defaultDatabaseName } from '../../gateway/db/database';
 import { SqlDatabase } from '../../gateway/db/sql';
-import { freePort } from '../server-process';
+import { freePort, gatewayNodeArgs } from '../server-process';
 
 const gatewayScript = resolve(__dirname, '../../gateway/main.js');
 const readyTimeoutMs = 120_000;
@@ -54,7 +54,7 @@ export class ChaosEnvironment {
   async startGateway(): Promise<void> {
     const logFile = openSync(join(this.dataDir, 'gateway.log'), 'a');
     try {
-      this.gateway = spawn(process.execPath, ['--max-old-space-size=256', gatewayScript], {
+      this.gateway = spawn(process.execPath, [...gatewayNodeArgs, gatewayScript], {
         env: {
           ...withoutDatabaseUrl(process.env),
           COALITION_DATA_DIR: this.dataDir,
