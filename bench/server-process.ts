@@ -4,6 +4,7 @@ import { closeSync, openSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { exitWithParentEnv } from '../gateway/lifecycle';
 
 /**
  * Node's options for the gateway as deployed (package.json's start, the Dockerfile; README,
@@ -58,7 +59,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   try {
     child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
       // The server stops by itself if the harness dies without stopping it.
-      env: { ...options.env, HOST: host, PORT: String(port), EXIT_WITH_PARENT: '1' },
+      env: { ...options.env, HOST: host, PORT: String(port), ...exitWithParentEnv() },
       stdio: ['ignore', log, log],
     });
   } finally {

@@ -57,21 +57,39 @@ export class StartInterrupted extends Error {
   }
 }
 
+/** What a process starting a child it wants stopped with it adds to the child's environment. */
+export function exitWithParentEnv(): { EXIT_WITH_PARENT: string } {
+  return { EXIT_WITH_PARENT: String(process.pid) };
+}
+
 /** How often a child started with EXIT_WITH_PARENT checks that its parent is still there. */
 const parentCheckIntervalMs = 500;
 
 /**
- * For processes started by tests and harnesses (EXIT_WITH_PARENT=1): calls `onParentGone` once
+ * For processes started by tests and harnesses (EXIT_WITH_PARENT): calls `onParentGone` once
  * when the process that started this one has exited, however it exited (a test runner killed on
  * a timeout runs no cleanup of its own). A dead parent's children are re-parented, so a changed
  * parent pid says it; no signal or pipe is needed.
+ *
+ * EXIT_WITH_PARENT is the starting process's pid (`exitWithParentEnv`), so a parent that died
+ * while this process was still loading, before this check began, is noticed too: a partner
+ * service whose bench was killed during its start lived on otherwise. Any other value (`1`)
+ * means whichever process is the parent when the check begins. Once read, it is set to `1` in
+ * `environment`, so this process's own children (cluster workers) watch this process.
  */
 export function exitWithParent(
   environment: NodeJS.ProcessEnv,
   onParentGone: () => void,
 ): { stop(): void } {
-  if (!environment.EXIT_WITH_PARENT) return { stop: () => undefined };
-  const parentPid = process.ppid;
+  const declared = environment.EXIT_WITH_PARENT;
+  if (!declared) return { stop: () => undefined };
+  const declaredPid = /^\d+$/.test(declared) ? Number(declared) : 0;
+  const parentPid = declaredPid > 1 ? declaredPid : process.ppid;
+  environment.EXIT_WITH_PARENT = '1';
+  if (process.ppid !== parentPid) {
+    setImmediate(onParentGone);
+    return { stop: () => undefined };
+  }
   const timer = setInterval(() => {
     if (process.ppid === parentPid) return;
     clearInterval(timer);

@@ -22,7 +22,16 @@ async function main(): Promise<void> {
     throw new Error(`PARTNER must be one of ${known}`);
   }
   const log = (line: string) => console.log(`[${definition.partnerId}] ${line}`);
-  const [partner] = await startPartnerServices([definition], {
+  // Before the start: a harness killed while this process starts sends no signal later.
+  let partner: Awaited<ReturnType<typeof startPartnerServices>>[number] | undefined;
+  const stop = async () => {
+    await partner?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  exitWithParent(env, () => void stop());
+  [partner] = await startPartnerServices([definition], {
     gatewayKeys: gatewayKeys({
       url: env.GATEWAY_JWKS_URL ?? 'http://127.0.0.1:4000/.well-known/gateway-jwks.json',
     }),
@@ -33,13 +42,6 @@ async function main(): Promise<void> {
     log,
   });
   log(`${definition.name} subgraph ready at ${partner!.url}`);
-  const stop = async () => {
-    await partner!.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
-  exitWithParent(env, () => void stop());
 }
 
 main().catch((error: unknown) => {

@@ -8,6 +8,7 @@ import { loadKeySet } from '../../gateway/auth/keys';
 import { TokenIssuer } from '../../gateway/auth/tokens';
 import { defaultDatabaseName } from '../../gateway/db/database';
 import { SqlDatabase } from '../../gateway/db/sql';
+import { exitWithParentEnv } from '../../gateway/lifecycle';
 import { freePort, gatewayNodeArgs } from '../server-process';
 
 const gatewayScript = resolve(__dirname, '../../gateway/main.js');
@@ -63,7 +64,7 @@ export class ChaosEnvironment {
           DEMO_PARTNERS: 'off',
           SWEEP_INTERVAL_MS: '0',
           // If the suite dies, the gateway (and its database) stop by themselves.
-          EXIT_WITH_PARENT: '1',
+          ...exitWithParentEnv(),
         },
         stdio: ['ignore', logFile, logFile],
       });

@@ -113,6 +113,36 @@ describe('the gateway process', () => {
   });
 });
 
+describe('a partner service process', () => {
+  it('stops by itself when the process that started it died while it was starting', async () => {
+    // The parent starts the partner and exits at once, long before the partner has loaded its
+    // modules: a harness killed during a start. The partner must not outlive it.
+    const partnerScript = join(__dirname, '../../dist/partners/main.js');
+    const parentScript = `
+      const { spawn } = require('node:child_process');
+      const child = spawn(process.execPath, [${JSON.stringify(partnerScript)}], {
+        env: { ...process.env, EXIT_WITH_PARENT: String(process.pid) },
+        stdio: 'ignore', detached: false,
+      });
+      console.log('partner pid ' + child.pid);
+      process.exit(0);`;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PARTNER: 'ptr_nordic',
+      PORT: String(await freePort('127.0.0.1')),
+      COALITION_DATA_DIR: dataDir,
+    };
+    const parent = spawnChild(process.execPath, ['-e', parentScript], { env });
+    const output = outputOf(parent);
+    await exitCode(parent);
+    const partnerPid = Number(/partner pid (\d+)/.exec(output.text())![1]);
+    grandchildPid = partnerPid;
+    // As long as it takes; before the fix it lived on with init as its parent.
+    while (isAlive(partnerPid)) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(isAlive(partnerPid)).toBe(false);
+  });
+});
+
 async function answers(port: number): Promise<boolean> {
   try {
     const response = await fetch(`http://127.0.0.1:${port}/health`);

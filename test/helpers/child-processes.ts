@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { exitWithParentEnv } from '../../gateway/lifecycle';
 
 /**
  * Every process a test starts goes through here, so none outlives the test (issue 11.5):
@@ -7,9 +8,10 @@ import { once } from 'node:events';
  *   SIGKILL after `stopTimeoutMs`;
  * - when the Jest worker exits without that (a failure before afterAll, a force exit), an
  *   'exit' hook kills what is left;
- * - each is started with EXIT_WITH_PARENT=1: the gateway, the partner services and the bench
- *   harness stop by themselves when their parent is gone, which covers a worker killed with
- *   SIGKILL, where no hook runs. Their own children get the same, so the chain unwinds.
+ * - each is started with EXIT_WITH_PARENT (this process's pid): the gateway, the partner
+ *   services and the bench harness stop by themselves when their parent is gone, even while
+ *   they are still starting, which covers a worker killed with SIGKILL, where no hook runs.
+ *   Their own children get the same, so the chain unwinds.
  */
 const children = new Set<ChildProcess>();
 const stopTimeoutMs = 15_000;
@@ -25,7 +27,7 @@ export function spawnChild(
 ): ChildProcess {
   const child = spawn(command, args, {
     cwd: options.cwd,
-    env: { ...(options.env ?? process.env), EXIT_WITH_PARENT: '1' },
+    env: { ...(options.env ?? process.env), ...exitWithParentEnv() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
