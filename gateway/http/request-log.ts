@@ -75,7 +75,7 @@ function finishRequest(
   // Probes and assets are debug lines; every GraphQL request is an info line.
   const level = graphql ? 'info' : 'debug';
   if (!logger.isLevelEnabled(level)) return;
-  logger[level](
+  requestLineLogger(logger)[level](
     {
       requestId: record.requestId,
       method: request.method,
@@ -89,6 +89,24 @@ function finishRequest(
     },
     'request',
   );
+}
+
+const requestLineLoggers = new WeakMap<Logger, Logger>();
+
+/**
+ * The logger's child for request lines, without the redaction paths: every field of the line
+ * is set above from an id, a status, a validated name or a duration, never from a header, a
+ * token or variables, so there is nothing for redaction to find, and scanning for it (wildcard
+ * paths) was most of a line's cost: 7.0 -> 2.4 us a line with the timestamp below (logger.ts),
+ * about 5 % of a cached read's CPU. Other lines keep the parent's redaction.
+ */
+function requestLineLogger(logger: Logger): Logger {
+  let child = requestLineLoggers.get(logger);
+  if (!child) {
+    child = logger.child({}, { redact: [] });
+    requestLineLoggers.set(logger, child);
+  }
+  return child;
 }
 
 /** The caller's kind and id; ids only, never a name or an address. */

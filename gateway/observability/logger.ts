@@ -45,7 +45,7 @@ export function createLogger(
   const options: pino.LoggerOptions = {
     level: settings.level,
     base,
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTimeOncePerMillisecond,
     formatters: { level: (label) => ({ level: label }) },
     redact: {
       paths: ['authorization', 'token', '*.authorization', '*.token', 'headers', 'variables'],
@@ -61,6 +61,21 @@ export function createLogger(
   }
   // Buffered (4 KB, flushed on exit): a line per request costs no write system call of its own.
   return pino(options, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+}
+
+let isoTimeMs = 0;
+let isoTimeField = '';
+/**
+ * pino's `isoTime`, formatted once per millisecond: at thousands of request lines a second most
+ * lines share their millisecond, and `toISOString` was 3 % of a cached read's CPU.
+ */
+function isoTimeOncePerMillisecond(): string {
+  const now = Date.now();
+  if (now !== isoTimeMs) {
+    isoTimeMs = now;
+    isoTimeField = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return isoTimeField;
 }
 
 /** The `log(line)` callbacks the composition root hands down, as info lines of `logger`. */
