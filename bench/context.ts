@@ -13,11 +13,6 @@ import type { BenchKeys } from './requests';
 import { gatewayNodeArgs, type ServerProcess, startServerProcess } from './server-process';
 
 export const gatewayScript = resolve(projectRoot, 'dist/gateway/main.js');
-/**
- * Node options the gateway is deployed with (package.json `start`, Dockerfile): a 256 MB old
- * space. Without it V8 let the heap grow to 226-291 MB of RSS under earn load (about 167 MB with
- * it, earns/s no lower), since a 24 GB machine gives a default limit of gigabytes.
- */
 /** The database seeded once per run that the others are copied from. */
 const seedTemplatePurpose = 'seed';
 export const bareHttpScript = resolve(projectRoot, 'dist/bench/bare-http-server.js');
