@@ -13,6 +13,8 @@ export interface MetricsScrape {
   earnsOk: number;
   /** Mean earns per batch so far (coalition_earn_batch_size sum / count, shared batches). */
   earnBatchSizeMean: number;
+  /** Earns and batches so far, per queue: shared batches, and partner lanes (rows busy). */
+  earnBatches: Record<'shared' | 'lane', { earns: number; batches: number }>;
   /** The ledger pool's gauges at the scrape. */
   ledgerPool: { total: number; idle: number; waiting: number };
   /** Earns whose rules were priced so far, and the seconds it took (issue 14). */
@@ -58,12 +60,18 @@ export async function scrapeMetrics(server: ServerProcess): Promise<MetricsScrap
     value(`coalition_db_pool_connections\\{pool="ledger",state="${state}"\\}`);
   const batchSum = value('coalition_earn_batch_size_sum\\{queue="shared"\\}');
   const batchCount = value('coalition_earn_batch_size_count\\{queue="shared"\\}');
+  // A queue that never posted has no series yet: none.
+  const batches = (queue: string) => ({
+    earns: value(`coalition_earn_batch_size_sum\\{queue="${queue}"\\}`) || 0,
+    batches: value(`coalition_earn_batch_size_count\\{queue="${queue}"\\}`) || 0,
+  });
   return {
     status,
     scrapeMs: Math.round(scrapeMs * 100) / 100,
     bytes: Buffer.byteLength(text),
     earnsOk: value('coalition_requests_total\\{operation="awardPoints",outcome="ok"\\}'),
     earnBatchSizeMean: Math.round((batchSum / batchCount) * 10) / 10,
+    earnBatches: { shared: batches('shared'), lane: batches('lane') },
     ledgerPool: { total: pool('total'), idle: pool('idle'), waiting: pool('waiting') },
     rulePricings: value('coalition_rule_pricings_total'),
     rulePricingSeconds: value('coalition_rule_pricing_seconds_total'),

@@ -26,6 +26,8 @@ import { seedRules } from './figures/earn-rules-vs-plain';
  *   npm run build && node dist/bench/rules-database-cpu.js [earns per window] [rounds] [concurrency]
  *
  * CPU times move less with the machine's load than rates do, but alternate and compare medians.
+ * RULES_CPU_SIDES=rules measures one side only (for a profiler attached after the line
+ * `measuring`); RULES_CPU_SETUP_SQL runs a file of statements after the seed.
  */
 async function main(): Promise<void> {
   const earns = Number(process.argv[2] ?? 2000);
@@ -54,6 +56,11 @@ async function main(): Promise<void> {
     const currentSql = current[0]!.d;
     const variantFile = process.env.EARN_RULES_SQL;
     const variantSql = variantFile ? readFileSync(variantFile, 'utf8') : null;
+    // RULES_CPU_SETUP_SQL: a file of statements run after the seed (a table setting, an index),
+    // for an experiment on the whole run.
+    if (process.env.RULES_CPU_SETUP_SQL) {
+      await admin.query(readFileSync(process.env.RULES_CPU_SETUP_SQL, 'utf8'));
+    }
     await admin.query('vacuum (freeze, analyze)');
     const app = await createApp({ databaseUrl: url, migrate: false });
     const contexts = Array.from({ length: benchPartnerCount }, (_, index) =>
@@ -88,15 +95,22 @@ async function main(): Promise<void> {
         }),
       );
     };
+    // RULES_CPU_SIDES=rules (a comma-separated list) measures only those, for a profiler.
+    const only = process.env.RULES_CPU_SIDES?.split(',');
     const sides: { name: string; currency: string; sql: string | null }[] = [
       { name: 'plain', currency: tieredCurrency, sql: null },
       { name: 'rules', currency: rulesCurrency, sql: currentSql },
       ...(variantSql ? [{ name: 'variant', currency: rulesCurrency, sql: variantSql }] : []),
-    ];
+    ].filter((side) => !only || only.includes(side.name));
     const measured: Record<string, { database: number[]; process: number[] }> = {};
     try {
       await run(1000, tieredCurrency);
       await run(1000, rulesCurrency);
+      // Statistics of the warmed-up tables: the seed's transfers are one member's, and a plan
+      // made on them (the generic plans of ledger_earn_batch) scans every transfer per probe,
+      // which the HTTP bench (no statistics: autovacuum off) never does.
+      await admin.query('analyze');
+      console.log('measuring');
       for (let round = 0; round < rounds; round++) {
         const order = [
           ...sides.slice(round % sides.length),

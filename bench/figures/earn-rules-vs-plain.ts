@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import pg from 'pg';
 import { createApp } from '../../gateway/app';
 import { noLimits, type RuleDefinition } from '../../gateway/rules/rule-definition';
@@ -44,17 +45,46 @@ export const earnRulesVsPlain: Experiment = {
     // The rules' own evaluation in the gateway, from its metrics (rule-service.ts).
     const databaseCpuMs: Record<'rules' | 'plain', number[]> = { rules: [], plain: [] };
     const rulePricingMs: number[] = [];
+    // How the earns were posted (the batcher's metrics, every gateway process): mean earns per
+    // shared batch, and the share of earns that found a row busy and waited in a partner's lane.
+    const batching: Record<'rules' | 'plain', { sharedBatchSize: number[]; laneShare: number[] }> =
+      {
+        rules: { sharedBatchSize: [], laneShare: [] },
+        plain: { sharedBatchSize: [], laneShare: [] },
+      };
+    // The machine's CPU the side used (gateway, database, load generator) per core: near 1, the
+    // cores were the limit; well below, the earns waited on each other (batches, locks, commits).
+    const busyShare: Record<'rules' | 'plain', number[]> = { rules: [], plain: [] };
+    const cores = availableParallelism();
     const results = await sideBySide(context, ['rules', 'plain'], async (side) => {
       const before = await databaseUsage(url);
-      const metricsBefore = side === 'rules' ? await scrapeMetrics(gateway) : undefined;
+      const metricsBefore = await scrapeMetrics(gateway);
       const result = await context.load(gateway, loads[side]);
-      const metricsAfter = side === 'rules' ? await scrapeMetrics(gateway) : undefined;
+      const metricsAfter = await scrapeMetrics(gateway);
       const after = await databaseUsage(url);
+      let databaseMs = 0;
       if (before && after) {
         const used = usedBetween(before, after);
-        databaseCpuMs[side].push((used.cpuSeconds * 1_000) / Math.max(result.answered, 1));
+        databaseMs = (used.cpuSeconds * 1_000) / Math.max(result.answered, 1);
+        databaseCpuMs[side].push(databaseMs);
       }
-      if (metricsBefore && metricsAfter) {
+      const cpuMsPerEarn = result.serverCpuMsPerRequest + result.clientCpuMsPerRequest + databaseMs;
+      busyShare[side].push(
+        Math.round(((cpuMsPerEarn * result.ratePerSecond) / 1_000 / cores) * 100) / 100,
+      );
+      const posted = (queue: 'shared' | 'lane') => ({
+        earns: metricsAfter.earnBatches[queue].earns - metricsBefore.earnBatches[queue].earns,
+        batches: metricsAfter.earnBatches[queue].batches - metricsBefore.earnBatches[queue].batches,
+      });
+      const shared = posted('shared');
+      const lane = posted('lane');
+      if (shared.batches > 0) {
+        batching[side].sharedBatchSize.push(Math.round((shared.earns / shared.batches) * 10) / 10);
+        batching[side].laneShare.push(
+          Math.round((lane.earns / Math.max(shared.earns, 1)) * 1_000) / 1_000,
+        );
+      }
+      if (side === 'rules') {
         const priced = metricsAfter.rulePricings - metricsBefore.rulePricings;
         const seconds = metricsAfter.rulePricingSeconds - metricsBefore.rulePricingSeconds;
         if (priced > 0) rulePricingMs.push(Math.round((seconds * 1e6) / priced) / 1_000);
@@ -98,6 +128,13 @@ export const earnRulesVsPlain: Experiment = {
           rulesDatabaseCpuMsPerEarn: spreadOver(databaseCpuMs.rules, (ms) => ms),
           plainDatabaseCpuMsPerEarn: spreadOver(databaseCpuMs.plain, (ms) => ms),
         }),
+      rulesSharedBatchSize: spreadOver(batching.rules.sharedBatchSize, (n) => n),
+      plainSharedBatchSize: spreadOver(batching.plain.sharedBatchSize, (n) => n),
+      // Earns that waited in a partner's lane, per earn posted in a shared batch.
+      rulesLaneShare: spreadOver(batching.rules.laneShare, (n) => n),
+      plainLaneShare: spreadOver(batching.plain.laneShare, (n) => n),
+      rulesMachineBusyShare: spreadOver(busyShare.rules, (n) => n),
+      plainMachineBusyShare: spreadOver(busyShare.plain, (n) => n),
       earnsWithGrants: grants.earns,
       grants: grants.grants,
       grantedPoints: grants.points,
