@@ -41,6 +41,7 @@ import { Migration0071EarnBatchSegmentAndOfferConditions } from './0071-earn-bat
 import { Migration0072EarnEventsInTheBatch } from './0072-earn-events-in-the-batch';
 import { Migration0080MemberErasureChangeFeed } from './0080-member-erasure-change-feed';
 import { Migration0081EarnClaimOnTheTransfer } from './0081-earn-claim-on-the-transfer';
+import { Migration0082EarnBatchPlansByIndex } from './0082-earn-batch-plans-by-index';
 import { Migration0086SettlementCloseInWorkers } from './0086-settlement-close-in-workers';
 import { Migration0095ExchangeRateChangeFeed } from './0095-exchange-rate-change-feed';
 
@@ -115,6 +116,7 @@ export const migrationsList: MigrationObject[] = [
     class: Migration0080MemberErasureChangeFeed,
   },
   { name: '0081-earn-claim-on-the-transfer', class: Migration0081EarnClaimOnTheTransfer },
+  { name: '0082-earn-batch-plans-by-index', class: Migration0082EarnBatchPlansByIndex },
   { name: '0086-settlement-close-in-workers', class: Migration0086SettlementCloseInWorkers },
   {
     name: '0095-exchange-rate-change-feed',
