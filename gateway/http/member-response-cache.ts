@@ -54,19 +54,27 @@ export class MemberResponseCache {
   private epoch = 0;
   private bytes = 0;
 
-  lookup(memberId: string, key: string, nowMs: number): CachedResponse | undefined {
+  /** The answer held for this read while it is valid (an expired one is dropped); uncounted. */
+  peek(memberId: string, key: string, nowMs: number): CachedResponse | undefined {
     const cached = this.responses.get(memberId)?.get(key);
-    if (!cached) {
-      misses.inc();
-      return undefined;
-    }
+    if (!cached) return undefined;
     if (cached.expiresAtMs <= nowMs) {
       this.drop(memberId, key);
-      misses.inc();
       return undefined;
     }
-    hits.inc();
     return cached;
+  }
+
+  /** The same, counted once in coalition_cache_lookups_total (a hit or a miss). */
+  lookup(memberId: string, key: string, nowMs: number): CachedResponse | undefined {
+    const cached = this.peek(memberId, key, nowMs);
+    (cached ? hits : misses).inc();
+    return cached;
+  }
+
+  /** Counts a read answered from the database that was not looked up (see `lookup`). */
+  countMiss(): void {
+    misses.inc();
   }
 
   /** Taken before a read executes; `store` accepts its answer only if nothing changed since. */

@@ -308,9 +308,17 @@ async function answeredFromMemory(
   if (!reads || caller.kind !== 'member' || raw === undefined || !isJson(request)) {
     return false;
   }
-  if (!reads.cache.lookup(caller.memberId, raw, incoming.nowMs)) return false;
+  // Looked at twice, counted once: an answer in memory is worth the freshness check, and the
+  // check may drop it.
+  if (!reads.cache.peek(caller.memberId, raw, incoming.nowMs)) {
+    reads.cache.countMiss();
+    return false;
+  }
   // A write another process acknowledged before this request must have dropped the entry.
-  if (reads.fresh && !(await reads.fresh())) return false;
+  if (reads.fresh && !(await reads.fresh())) {
+    reads.cache.countMiss();
+    return false;
+  }
   const cached = reads.cache.lookup(caller.memberId, raw, incoming.nowMs);
   if (!cached) return false;
   record.operation = cached.operation;

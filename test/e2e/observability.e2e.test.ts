@@ -176,6 +176,32 @@ describe('/metrics', () => {
     expect(text).not.toContain('operation="Award"');
   });
 
+  it('counts a member read once in the cache lookups: the first a miss, each repeat a hit', async () => {
+    const lookups = async () => {
+      const text = (
+        await request(t.server).get('/metrics').set('authorization', `Bearer ${metricsToken}`)
+      ).text;
+      const count = (result: string) =>
+        Number(
+          new RegExp(
+            `coalition_cache_lookups_total\\{cache="member_response",result="${result}"\\} (\\d+)`,
+          ).exec(text)?.[1] ?? 0,
+        );
+      return { hit: count('hit'), miss: count('miss') };
+    };
+    const alice = await t.token('member', 'mbr_alice');
+    const before = await lookups();
+    for (const _ of [1, 2, 3]) {
+      const answered = await post(alice, '{ wallet { balances { available currency } } }', {});
+      expect(answered.status).toBe(200);
+    }
+    const after = await lookups();
+    expect({ hit: after.hit - before.hit, miss: after.miss - before.miss }).toEqual({
+      hit: 2,
+      miss: 1,
+    });
+  });
+
   it('needs the bearer token when one is set; is not served in production without one', async () => {
     expect((await request(t.server).get('/metrics')).status).toBe(401);
     const wrong = await request(t.server).get('/metrics').set('authorization', 'Bearer nope');
