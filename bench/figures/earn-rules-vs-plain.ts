@@ -1,12 +1,15 @@
-import { availableParallelism } from 'node:os';
 import pg from 'pg';
 import { createApp } from '../../gateway/app';
 import { noLimits, type RuleDefinition } from '../../gateway/rules/rule-definition';
 import { DomainError } from '../../gateway/shared/errors';
 import { rulesCurrency, seedTieredProgram, tieredCurrency } from '../bench-data';
-import { databaseUsage, usedBetween } from '../database-cpu';
+import {
+  batchingDetails,
+  type ObservedEarnWindow,
+  observedEarnWindow,
+  windowFigures,
+} from '../earn-window';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
-import { scrapeMetrics } from '../metrics-scrape';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 
@@ -40,57 +43,24 @@ export const earnRulesVsPlain: Experiment = {
     context.log(`warming up (${options.warmupSeconds} s of earns in each program)`);
     await context.warmUp(gateway, loads.rules);
     await context.warmUp(gateway, loads.plain);
-    // The database backends' CPU per earn on each side: with the gateway's, it says where the
-    // rules' cost lies (the load generator's is the same on both sides).
-    // The rules' own evaluation in the gateway, from its metrics (rule-service.ts).
-    const databaseCpuMs: Record<'rules' | 'plain', number[]> = { rules: [], plain: [] };
+    // Per window: the database backends' CPU per earn (with the gateway's, it says where the
+    // rules' cost lies; the load generator's is the same on both sides), how the earns were
+    // batched and how busy the machine was (earn-window.ts); for the side with rules, the rules'
+    // own evaluation in the gateway, from its metrics (rule-service.ts).
+    const windows: Record<'rules' | 'plain', ObservedEarnWindow[]> = { rules: [], plain: [] };
     const rulePricingMs: number[] = [];
-    // How the earns were posted (the batcher's metrics, every gateway process): mean earns per
-    // shared batch, and the share of earns that found a row busy and waited in a partner's lane.
-    const batching: Record<'rules' | 'plain', { sharedBatchSize: number[]; laneShare: number[] }> =
-      {
-        rules: { sharedBatchSize: [], laneShare: [] },
-        plain: { sharedBatchSize: [], laneShare: [] },
-      };
-    // The machine's CPU the side used (gateway, database, load generator) per core: near 1, the
-    // cores were the limit; well below, the earns waited on each other (batches, locks, commits).
-    const busyShare: Record<'rules' | 'plain', number[]> = { rules: [], plain: [] };
-    const cores = availableParallelism();
     const results = await sideBySide(context, ['rules', 'plain'], async (side) => {
-      const before = await databaseUsage(url);
-      const metricsBefore = await scrapeMetrics(gateway);
-      const result = await context.load(gateway, loads[side]);
-      const metricsAfter = await scrapeMetrics(gateway);
-      const after = await databaseUsage(url);
-      let databaseMs = 0;
-      if (before && after) {
-        const used = usedBetween(before, after);
-        databaseMs = (used.cpuSeconds * 1_000) / Math.max(result.answered, 1);
-        databaseCpuMs[side].push(databaseMs);
-      }
-      const cpuMsPerEarn = result.serverCpuMsPerRequest + result.clientCpuMsPerRequest + databaseMs;
-      busyShare[side].push(
-        Math.round(((cpuMsPerEarn * result.ratePerSecond) / 1_000 / cores) * 100) / 100,
-      );
-      const posted = (queue: 'shared' | 'lane') => ({
-        earns: metricsAfter.earnBatches[queue].earns - metricsBefore.earnBatches[queue].earns,
-        batches: metricsAfter.earnBatches[queue].batches - metricsBefore.earnBatches[queue].batches,
-      });
-      const shared = posted('shared');
-      const lane = posted('lane');
-      if (shared.batches > 0) {
-        batching[side].sharedBatchSize.push(Math.round((shared.earns / shared.batches) * 10) / 10);
-        batching[side].laneShare.push(
-          Math.round((lane.earns / Math.max(shared.earns, 1)) * 1_000) / 1_000,
-        );
-      }
+      const window = await observedEarnWindow(context, gateway, url, loads[side]);
+      windows[side].push(window);
       if (side === 'rules') {
+        const { metricsBefore, metricsAfter } = window;
         const priced = metricsAfter.rulePricings - metricsBefore.rulePricings;
         const seconds = metricsAfter.rulePricingSeconds - metricsBefore.rulePricingSeconds;
         if (priced > 0) rulePricingMs.push(Math.round((seconds * 1e6) / priced) / 1_000);
       }
-      return result;
+      return window.result;
     });
+    const observed = { rules: windowFigures(windows.rules), plain: windowFigures(windows.plain) };
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     let grants = { earns: 0, grants: 0, points: 0 };
@@ -123,18 +93,13 @@ export const earnRulesVsPlain: Experiment = {
       ...(rulePricingMs.length > 0 && {
         rulePricingMsPerEarn: spreadOver(rulePricingMs, (ms) => ms),
       }),
-      ...(databaseCpuMs.rules.length > 0 &&
-        databaseCpuMs.plain.length > 0 && {
-          rulesDatabaseCpuMsPerEarn: spreadOver(databaseCpuMs.rules, (ms) => ms),
-          plainDatabaseCpuMsPerEarn: spreadOver(databaseCpuMs.plain, (ms) => ms),
+      ...(observed.rules.databaseCpuMs.length > 0 &&
+        observed.plain.databaseCpuMs.length > 0 && {
+          rulesDatabaseCpuMsPerEarn: spreadOver(observed.rules.databaseCpuMs, (ms) => ms),
+          plainDatabaseCpuMsPerEarn: spreadOver(observed.plain.databaseCpuMs, (ms) => ms),
         }),
-      rulesSharedBatchSize: spreadOver(batching.rules.sharedBatchSize, (n) => n),
-      plainSharedBatchSize: spreadOver(batching.plain.sharedBatchSize, (n) => n),
-      // Earns that waited in a partner's lane, per earn posted in a shared batch.
-      rulesLaneShare: spreadOver(batching.rules.laneShare, (n) => n),
-      plainLaneShare: spreadOver(batching.plain.laneShare, (n) => n),
-      rulesMachineBusyShare: spreadOver(busyShare.rules, (n) => n),
-      plainMachineBusyShare: spreadOver(busyShare.plain, (n) => n),
+      ...batchingDetails('rules', observed.rules),
+      ...batchingDetails('plain', observed.plain),
       earnsWithGrants: grants.earns,
       grants: grants.grants,
       grantedPoints: grants.points,

@@ -1,5 +1,11 @@
 import pg from 'pg';
 import { earnCurrency, seedTieredProgram, tieredCurrency } from '../bench-data';
+import {
+  batchingDetails,
+  type ObservedEarnWindow,
+  observedEarnWindow,
+  windowFigures,
+} from '../earn-window';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
@@ -26,9 +32,14 @@ export const earnTiersVsPlain: Experiment = {
     context.log(`warming up (${options.warmupSeconds} s of earns in each program)`);
     await context.warmUp(gateway, loads.tiers);
     await context.warmUp(gateway, loads.plain);
-    const results = await sideBySide(context, ['tiers', 'plain'], (side) =>
-      context.load(gateway, loads[side]),
-    );
+    // How the earns were batched and how busy the machine was, per window (earn-window.ts).
+    const windows: Record<'tiers' | 'plain', ObservedEarnWindow[]> = { tiers: [], plain: [] };
+    const results = await sideBySide(context, ['tiers', 'plain'], async (side) => {
+      const window = await observedEarnWindow(context, gateway, url, loads[side]);
+      windows[side].push(window);
+      return window.result;
+    });
+    const observed = { tiers: windowFigures(windows.tiers), plain: windowFigures(windows.plain) };
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     let tierChanges = 0;
@@ -52,6 +63,13 @@ export const earnTiersVsPlain: Experiment = {
       plainP50Ms: spreadOver(results.plain, (run) => run.p50Ms),
       tiersGatewayCpuMsPerEarn: spreadOver(results.tiers, (run) => run.serverCpuMsPerRequest),
       plainGatewayCpuMsPerEarn: spreadOver(results.plain, (run) => run.serverCpuMsPerRequest),
+      ...(observed.tiers.databaseCpuMs.length > 0 &&
+        observed.plain.databaseCpuMs.length > 0 && {
+          tiersDatabaseCpuMsPerEarn: spreadOver(observed.tiers.databaseCpuMs, (ms) => ms),
+          plainDatabaseCpuMsPerEarn: spreadOver(observed.plain.databaseCpuMs, (ms) => ms),
+        }),
+      ...batchingDetails('tiers', observed.tiers),
+      ...batchingDetails('plain', observed.plain),
       tieredEarns,
       upgradesDuringTheRun: tierChanges,
       failedRequests: [...results.tiers, ...results.plain].reduce(

@@ -1,0 +1,100 @@
+import { availableParallelism } from 'node:os';
+import type { BenchContext, MeasuredLoad } from './context';
+import { databaseUsage, usedBetween } from './database-cpu';
+import { spreadOver } from './figure';
+import { type MetricsScrape, scrapeMetrics } from './metrics-scrape';
+import type { ServerProcess } from './server-process';
+import type { Spread } from './summary';
+
+/** One earn window with what the gateway's metrics and the database's backends say around it. */
+export interface ObservedEarnWindow {
+  result: MeasuredLoad;
+  /** The bench database's backends' CPU per earn answered (undefined: /proc unreadable). */
+  databaseCpuMs: number | undefined;
+  /** Mean earns per shared batch in the window (undefined: no shared batch). */
+  sharedBatchSize: number | undefined;
+  /** Earns that found a row busy and waited in a partner's lane, per earn in a shared batch. */
+  laneShare: number | undefined;
+  /**
+   * The machine's CPU the window used (gateway, database, load generator) per core: near 1, the
+   * cores were the limit; well below, the earns waited on each other (batches, locks, commits).
+   */
+  machineBusyShare: number;
+  metricsBefore: MetricsScrape;
+  metricsAfter: MetricsScrape;
+}
+
+/** Runs `load` against `gateway` for one window, observing the batcher and the database. */
+export async function observedEarnWindow(
+  context: BenchContext,
+  gateway: ServerProcess,
+  databaseUrl: string,
+  load: Parameters<BenchContext['load']>[1],
+): Promise<ObservedEarnWindow> {
+  const before = await databaseUsage(databaseUrl);
+  const metricsBefore = await scrapeMetrics(gateway);
+  const result = await context.load(gateway, load);
+  const metricsAfter = await scrapeMetrics(gateway);
+  const after = await databaseUsage(databaseUrl);
+  const databaseCpuMs =
+    before && after
+      ? (usedBetween(before, after).cpuSeconds * 1_000) / Math.max(result.answered, 1)
+      : undefined;
+  const cpuMsPerEarn =
+    result.serverCpuMsPerRequest + result.clientCpuMsPerRequest + (databaseCpuMs ?? 0);
+  const posted = (queue: 'shared' | 'lane') => ({
+    earns: metricsAfter.earnBatches[queue].earns - metricsBefore.earnBatches[queue].earns,
+    batches: metricsAfter.earnBatches[queue].batches - metricsBefore.earnBatches[queue].batches,
+  });
+  const shared = posted('shared');
+  const lane = posted('lane');
+  return {
+    result,
+    databaseCpuMs,
+    sharedBatchSize:
+      shared.batches > 0 ? Math.round((shared.earns / shared.batches) * 10) / 10 : undefined,
+    laneShare:
+      shared.batches > 0
+        ? Math.round((lane.earns / Math.max(shared.earns, 1)) * 1_000) / 1_000
+        : undefined,
+    machineBusyShare:
+      Math.round(((cpuMsPerEarn * result.ratePerSecond) / 1_000 / availableParallelism()) * 100) /
+      100,
+    metricsBefore,
+    metricsAfter,
+  };
+}
+
+/** What a side's windows say, for a figure's details (present values only). */
+export function windowFigures(windows: readonly ObservedEarnWindow[]): {
+  databaseCpuMs: number[];
+  sharedBatchSize: number[];
+  laneShare: number[];
+  machineBusyShare: number[];
+} {
+  const present = (values: (number | undefined)[]) =>
+    values.filter((value): value is number => value !== undefined);
+  return {
+    databaseCpuMs: present(windows.map((window) => window.databaseCpuMs)),
+    sharedBatchSize: present(windows.map((window) => window.sharedBatchSize)),
+    laneShare: present(windows.map((window) => window.laneShare)),
+    machineBusyShare: windows.map((window) => window.machineBusyShare),
+  };
+}
+
+/**
+ * A side's batching in a figure's details: `<side>SharedBatchSize`, `<side>LaneShare` (earns
+ * that waited in a partner's lane per earn in a shared batch), `<side>MachineBusyShare`.
+ */
+export function batchingDetails(
+  side: string,
+  figures: ReturnType<typeof windowFigures>,
+): Record<string, Spread> {
+  const details: Record<string, Spread> = {};
+  if (figures.sharedBatchSize.length > 0) {
+    details[`${side}SharedBatchSize`] = spreadOver(figures.sharedBatchSize, (n) => n);
+    details[`${side}LaneShare`] = spreadOver(figures.laneShare, (n) => n);
+  }
+  details[`${side}MachineBusyShare`] = spreadOver(figures.machineBusyShare, (n) => n);
+  return details;
+}
