@@ -65,36 +65,36 @@ export async function observedEarnWindow(
   };
 }
 
-/** What a side's windows say, for a figure's details (present values only). */
-export function windowFigures(windows: readonly ObservedEarnWindow[]): {
-  databaseCpuMs: number[];
-  sharedBatchSize: number[];
-  laneShare: number[];
-  machineBusyShare: number[];
-} {
+/**
+ * What each side's windows say, for a figure's details: `<side>DatabaseCpuMsPerEarn` (when every
+ * side has it, so the sides compare), then per side `<side>SharedBatchSize` and `<side>LaneShare`
+ * (when it posted shared batches) and `<side>MachineBusyShare`.
+ */
+export function windowDetails(
+  windows: Record<string, readonly ObservedEarnWindow[]>,
+): Record<string, Spread> {
   const present = (values: (number | undefined)[]) =>
     values.filter((value): value is number => value !== undefined);
-  return {
-    databaseCpuMs: present(windows.map((window) => window.databaseCpuMs)),
-    sharedBatchSize: present(windows.map((window) => window.sharedBatchSize)),
-    laneShare: present(windows.map((window) => window.laneShare)),
-    machineBusyShare: windows.map((window) => window.machineBusyShare),
-  };
-}
-
-/**
- * A side's batching in a figure's details: `<side>SharedBatchSize`, `<side>LaneShare` (earns
- * that waited in a partner's lane per earn in a shared batch), `<side>MachineBusyShare`.
- */
-export function batchingDetails(
-  side: string,
-  figures: ReturnType<typeof windowFigures>,
-): Record<string, Spread> {
+  const sides = Object.entries(windows);
   const details: Record<string, Spread> = {};
-  if (figures.sharedBatchSize.length > 0) {
-    details[`${side}SharedBatchSize`] = spreadOver(figures.sharedBatchSize, (n) => n);
-    details[`${side}LaneShare`] = spreadOver(figures.laneShare, (n) => n);
+  const databaseCpuMs = sides.map(
+    ([side, observed]) => [side, present(observed.map((window) => window.databaseCpuMs))] as const,
+  );
+  if (databaseCpuMs.every(([, values]) => values.length > 0)) {
+    for (const [side, values] of databaseCpuMs) {
+      details[`${side}DatabaseCpuMsPerEarn`] = spreadOver(values, (ms) => ms);
+    }
   }
-  details[`${side}MachineBusyShare`] = spreadOver(figures.machineBusyShare, (n) => n);
+  for (const [side, observed] of sides) {
+    const batchSizes = present(observed.map((window) => window.sharedBatchSize));
+    if (batchSizes.length > 0) {
+      details[`${side}SharedBatchSize`] = spreadOver(batchSizes, (n) => n);
+      details[`${side}LaneShare`] = spreadOver(
+        present(observed.map((window) => window.laneShare)),
+        (n) => n,
+      );
+    }
+    details[`${side}MachineBusyShare`] = spreadOver(observed, (window) => window.machineBusyShare);
+  }
   return details;
 }

@@ -58,20 +58,19 @@ export async function scrapeMetrics(server: ServerProcess): Promise<MetricsScrap
     Number(new RegExp(`^${pattern} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
   const pool = (state: string) =>
     value(`coalition_db_pool_connections\\{pool="ledger",state="${state}"\\}`);
-  const batchSum = value('coalition_earn_batch_size_sum\\{queue="shared"\\}');
-  const batchCount = value('coalition_earn_batch_size_count\\{queue="shared"\\}');
   // A queue that never posted has no series yet: none.
   const batches = (queue: string) => ({
     earns: value(`coalition_earn_batch_size_sum\\{queue="${queue}"\\}`) || 0,
     batches: value(`coalition_earn_batch_size_count\\{queue="${queue}"\\}`) || 0,
   });
+  const shared = batches('shared');
   return {
     status,
     scrapeMs: Math.round(scrapeMs * 100) / 100,
     bytes: Buffer.byteLength(text),
     earnsOk: value('coalition_requests_total\\{operation="awardPoints",outcome="ok"\\}'),
-    earnBatchSizeMean: Math.round((batchSum / batchCount) * 10) / 10,
-    earnBatches: { shared: batches('shared'), lane: batches('lane') },
+    earnBatchSizeMean: Math.round((shared.earns / shared.batches) * 10) / 10,
+    earnBatches: { shared, lane: batches('lane') },
     ledgerPool: { total: pool('total'), idle: pool('idle'), waiting: pool('waiting') },
     rulePricings: value('coalition_rule_pricings_total'),
     rulePricingSeconds: value('coalition_rule_pricing_seconds_total'),

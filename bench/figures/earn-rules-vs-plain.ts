@@ -3,12 +3,7 @@ import { createApp } from '../../gateway/app';
 import { noLimits, type RuleDefinition } from '../../gateway/rules/rule-definition';
 import { DomainError } from '../../gateway/shared/errors';
 import { rulesCurrency, seedTieredProgram, tieredCurrency } from '../bench-data';
-import {
-  batchingDetails,
-  type ObservedEarnWindow,
-  observedEarnWindow,
-  windowFigures,
-} from '../earn-window';
+import { type ObservedEarnWindow, observedEarnWindow, windowDetails } from '../earn-window';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
@@ -60,7 +55,6 @@ export const earnRulesVsPlain: Experiment = {
       }
       return window.result;
     });
-    const observed = { rules: windowFigures(windows.rules), plain: windowFigures(windows.plain) };
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     let grants = { earns: 0, grants: 0, points: 0 };
@@ -93,13 +87,7 @@ export const earnRulesVsPlain: Experiment = {
       ...(rulePricingMs.length > 0 && {
         rulePricingMsPerEarn: spreadOver(rulePricingMs, (ms) => ms),
       }),
-      ...(observed.rules.databaseCpuMs.length > 0 &&
-        observed.plain.databaseCpuMs.length > 0 && {
-          rulesDatabaseCpuMsPerEarn: spreadOver(observed.rules.databaseCpuMs, (ms) => ms),
-          plainDatabaseCpuMsPerEarn: spreadOver(observed.plain.databaseCpuMs, (ms) => ms),
-        }),
-      ...batchingDetails('rules', observed.rules),
-      ...batchingDetails('plain', observed.plain),
+      ...windowDetails(windows),
       earnsWithGrants: grants.earns,
       grants: grants.grants,
       grantedPoints: grants.points,

@@ -1,11 +1,6 @@
 import pg from 'pg';
 import { earnCurrency, seedTieredProgram, tieredCurrency } from '../bench-data';
-import {
-  batchingDetails,
-  type ObservedEarnWindow,
-  observedEarnWindow,
-  windowFigures,
-} from '../earn-window';
+import { type ObservedEarnWindow, observedEarnWindow, windowDetails } from '../earn-window';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
 import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
@@ -39,7 +34,6 @@ export const earnTiersVsPlain: Experiment = {
       windows[side].push(window);
       return window.result;
     });
-    const observed = { tiers: windowFigures(windows.tiers), plain: windowFigures(windows.plain) };
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     let tierChanges = 0;
@@ -63,13 +57,7 @@ export const earnTiersVsPlain: Experiment = {
       plainP50Ms: spreadOver(results.plain, (run) => run.p50Ms),
       tiersGatewayCpuMsPerEarn: spreadOver(results.tiers, (run) => run.serverCpuMsPerRequest),
       plainGatewayCpuMsPerEarn: spreadOver(results.plain, (run) => run.serverCpuMsPerRequest),
-      ...(observed.tiers.databaseCpuMs.length > 0 &&
-        observed.plain.databaseCpuMs.length > 0 && {
-          tiersDatabaseCpuMsPerEarn: spreadOver(observed.tiers.databaseCpuMs, (ms) => ms),
-          plainDatabaseCpuMsPerEarn: spreadOver(observed.plain.databaseCpuMs, (ms) => ms),
-        }),
-      ...batchingDetails('tiers', observed.tiers),
-      ...batchingDetails('plain', observed.plain),
+      ...windowDetails(windows),
       tieredEarns,
       upgradesDuringTheRun: tierChanges,
       failedRequests: [...results.tiers, ...results.plain].reduce(

@@ -308,14 +308,13 @@ async function answeredFromMemory(
   if (!reads || caller.kind !== 'member' || raw === undefined || !isJson(request)) {
     return false;
   }
-  // Looked at twice, counted once: an answer in memory is worth the freshness check, and the
+  // Looked at twice, counted once: an answer in memory is worth the freshness check (a write
+  // another process acknowledged before this request must have dropped the entry), and the
   // check may drop it.
-  if (!reads.cache.peek(caller.memberId, raw, incoming.nowMs)) {
-    reads.cache.countMiss();
-    return false;
-  }
-  // A write another process acknowledged before this request must have dropped the entry.
-  if (reads.fresh && !(await reads.fresh())) {
+  if (
+    !reads.cache.peek(caller.memberId, raw, incoming.nowMs) ||
+    (reads.fresh && !(await reads.fresh()))
+  ) {
     reads.cache.countMiss();
     return false;
   }
