@@ -7,6 +7,7 @@ import {
   benchExternalId,
   benchPartnerCount,
   benchPartnerId,
+  earnCurrency,
   rulesCurrency,
   seedBenchData,
   seedTieredProgram,
@@ -29,6 +30,9 @@ import { seedRules } from './figures/earn-rules-vs-plain';
  * RULES_CPU_SIDES=rules measures one side only (for a profiler attached after the line
  * `measuring`); RULES_CPU_SETUP_SQL runs a file of statements after the seed; RULES_CPU_SKEWED
  * keeps the seed's statistics (one member's transfers) instead of analyzing after the warm-up.
+ * RULES_CPU_SIDES=untiered adds BPT (no ladder, no rules): with 'plain', the tiers' own cost.
+ * RULES_CPU_VARIANT_OF=plain runs the variant in BTR (tiers without rules) instead of BRU,
+ * =untiered in BPT.
  */
 async function main(): Promise<void> {
   const earns = Number(process.argv[2] ?? 2000);
@@ -99,14 +103,36 @@ async function main(): Promise<void> {
     // RULES_CPU_SIDES=rules (a comma-separated list) measures only those, for a profiler.
     const only = process.env.RULES_CPU_SIDES?.split(',');
     const sides: { name: string; currency: string; sql: string | null }[] = [
-      { name: 'plain', currency: tieredCurrency, sql: null },
+      // With a variant, every other side restores the current function before its window.
+      { name: 'plain', currency: tieredCurrency, sql: variantSql ? currentSql : null },
+      // The tiers' own cost (earn_tiers_vs_plain): BPT has no ladder. Only when asked for.
+      ...(only?.includes('untiered')
+        ? [{ name: 'untiered', currency: earnCurrency, sql: variantSql ? currentSql : null }]
+        : []),
       { name: 'rules', currency: rulesCurrency, sql: currentSql },
-      ...(variantSql ? [{ name: 'variant', currency: rulesCurrency, sql: variantSql }] : []),
+      // RULES_CPU_VARIANT_OF=plain: the variant earns in the tiered program without rules.
+      ...(variantSql
+        ? [
+            {
+              name: 'variant',
+              currency:
+                process.env.RULES_CPU_VARIANT_OF === 'plain'
+                  ? tieredCurrency
+                  : process.env.RULES_CPU_VARIANT_OF === 'untiered'
+                    ? earnCurrency
+                    : rulesCurrency,
+              sql: variantSql,
+            },
+          ]
+        : []),
     ].filter((side) => !only || only.includes(side.name));
     const measured: Record<string, { database: number[]; process: number[] }> = {};
     try {
       await run(1000, tieredCurrency);
       await run(1000, rulesCurrency);
+      if (only?.includes('untiered') || process.env.RULES_CPU_VARIANT_OF === 'untiered') {
+        await run(1000, earnCurrency);
+      }
       // Statistics of the warmed-up tables: the seed's transfers are one member's, which is
       // what a generic plan sees otherwise. RULES_CPU_SKEWED=1 keeps those statistics: before
       // migrations/0082 the batch's history probes then scanned every transfer.
