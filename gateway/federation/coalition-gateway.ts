@@ -12,6 +12,7 @@ import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { isCoalitionOnly } from '../graphql/coalition-only';
 import type { GraphQLContext } from '../graphql/context';
 import { BoundedMap } from '../shared/bounded-map';
+import type { Clock } from '../shared/clock';
 import type { AssertionSigner } from './assertions';
 import { coalitionSubgraphName } from './composition';
 import { InProcessDataSource, withExtensions } from './in-process-data-source';
@@ -34,6 +35,8 @@ export interface CoalitionGatewayOptions {
   supergraphSdl: string;
   signer: AssertionSigner;
   subgraphTimeoutMs: number;
+  /** When a partner's public answers expire (the app's clock, so tests can move it). */
+  clock?: Clock;
   log: (line: string) => void;
 }
 
@@ -72,6 +75,8 @@ export class CoalitionGateway implements GatewayInterface {
   private readonly splits = new BoundedMap<string, RootSplit | null>(routeCacheSizeMax);
   private federatedExecutor: GatewayExecutor | null = null;
   private pushSupergraph: ((supergraphSdl: string) => void) | undefined;
+  /** Each partner's current data source (the latest Apollo built for its name). */
+  private readonly partnerSources = new Map<string, PartnerDataSource>();
   /** Off sends every operation through query planning (to measure what the fast lane saves). */
   directRouteEnabled = true;
 
@@ -85,7 +90,7 @@ export class CoalitionGateway implements GatewayInterface {
       buildService: ({ name, url }) =>
         name === coalitionSubgraphName
           ? new InProcessDataSource(options.coalitionSubgraphSchema)
-          : new PartnerDataSource(name, url!, options.signer, options.subgraphTimeoutMs),
+          : this.partnerSource(name, url!),
       logger: quietLogger(options.log),
       // Every supergraph here was composed in this code base (or read back from its cache by a
       // checked key), and composition validates it. Apollo re-validates by default outside
@@ -93,6 +98,13 @@ export class CoalitionGateway implements GatewayInterface {
       // production does.
       validateSupergraph: false,
     });
+  }
+
+  private partnerSource(name: string, url: string): PartnerDataSource {
+    const { signer, subgraphTimeoutMs, clock } = this.options;
+    const source = new PartnerDataSource(name, url, signer, subgraphTimeoutMs, clock);
+    this.partnerSources.set(name, source);
+    return source;
   }
 
   async load(options: Parameters<GatewayInterface['load']>[0]) {
@@ -117,6 +129,9 @@ export class CoalitionGateway implements GatewayInterface {
   /** Serves a new supergraph from the next operation on; in-flight ones finish on the old. */
   swap(supergraphSdl: string): void {
     if (!this.pushSupergraph) throw new Error('the gateway has not loaded yet');
+    // A swap is how a partner says its service changed (re-registered, even with the same
+    // graph, which Apollo then keeps serving without new data sources): its public answers go.
+    for (const source of this.partnerSources.values()) source.dropSharedAnswers();
     this.pushSupergraph(supergraphSdl);
   }
 

@@ -70,6 +70,7 @@ export class Federation implements SupergraphControl, FederationServices {
       supergraphSdl,
       signer: this.signer,
       subgraphTimeoutMs: options.subgraphTimeoutMs ?? subgraphTimeoutMs,
+      clock: options.app.clock,
       log: options.log,
     });
     this.onboarding = new Onboarding(

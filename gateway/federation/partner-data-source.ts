@@ -2,11 +2,14 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { GraphQLContext } from '../graphql/context';
 import {
+  cacheLookups,
   secondsSince,
   subgraphFailuresTotal,
   subgraphRequestDuration,
 } from '../observability/metrics';
 import { injectTraceContext, inSpan, SpanKind, SpanStatusCode } from '../observability/tracing';
+import { BoundedMap } from '../shared/bounded-map';
+import { type Clock, systemClock } from '../shared/clock';
 import { type AssertionSigner, assertionHeader } from './assertions';
 import { createHttpFetcher } from './http-fetcher';
 
@@ -14,6 +17,17 @@ import { createHttpFetcher } from './http-fetcher';
 export const subgraphTimeoutMs = 2_000;
 /** The error code of a partner's part of a query that could not be fetched. */
 export const subgraphUnavailableCode = 'SUBGRAPH_UNAVAILABLE';
+/** Public answers a partner's data source keeps; the map is emptied when it grows past this. */
+export const sharedAnswersMax = 1_000;
+
+const sharedHits = cacheLookups.labels('partner_answers', 'hit');
+const sharedMisses = cacheLookups.labels('partner_answers', 'miss');
+
+/** A public answer as the partner sent it (text: each use parses its own copy). */
+interface SharedAnswer {
+  body: string;
+  expiresAtMs: number;
+}
 
 /**
  * A partner's subgraph over HTTP. Every request carries a fresh assertion of who is calling,
@@ -27,12 +41,20 @@ export const subgraphUnavailableCode = 'SUBGRAPH_UNAVAILABLE';
  */
 export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
   private readonly fetcher: ReturnType<typeof createHttpFetcher>['fetcher'];
+  /**
+   * Answers the partner marked `public` (the same whoever asks, a catalogue), by request
+   * (query, operation name, variables), until their max-age: any caller's identical request is
+   * answered from here without calling the partner. Dropped when the graph is swapped (a
+   * partner re-registered: CoalitionGateway.swap).
+   */
+  private readonly shared = new BoundedMap<string, SharedAnswer>(sharedAnswersMax);
 
   constructor(
     private readonly partnerId: string,
     private readonly url: string,
     private readonly signer: AssertionSigner,
     private readonly timeoutMs: number,
+    private readonly clock: Clock = systemClock,
   ) {
     this.fetcher = createHttpFetcher(timeoutMs).fetcher;
   }
@@ -44,6 +66,8 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
   process(
     options: GraphQLDataSourceProcessOptions<GraphQLContext>,
   ): Promise<GatewayGraphQLResponse> {
+    const reused = this.sharedAnswer(options);
+    if (reused) return Promise.resolve(reused);
     const startedAt = performance.now();
     return inSpan(`subgraph ${this.partnerId}`, SpanKind.CLIENT, async (span) => {
       const { response, failure } = await this.fetch(options);
@@ -59,10 +83,42 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
     });
   }
 
+  /** Bumped by each drop, so that a fetch begun before it stores nothing after it. */
+  private sharedGeneration = 0;
+
+  /** Forgets every public answer (the graph changed). */
+  dropSharedAnswers(): void {
+    this.sharedGeneration++;
+    this.shared.clear();
+  }
+
+  /**
+   * A public answer to this very request that has not expired, as a fresh object (the gateway
+   * merges later fetches into what a fetch returned, so no two requests may share one), with
+   * the seconds it has left recorded as this call's max-age.
+   */
+  private sharedAnswer(
+    options: GraphQLDataSourceProcessOptions<GraphQLContext>,
+  ): GatewayGraphQLResponse | undefined {
+    if (this.shared.size === 0) return undefined;
+    const key = sharedKey(options);
+    const found = this.shared.get(key);
+    const nowMs = this.clock.now().getTime();
+    if (!found || found.expiresAtMs <= nowMs) {
+      if (found) this.shared.delete(key);
+      sharedMisses.inc();
+      return undefined;
+    }
+    sharedHits.inc();
+    recordMaxAge(options.context, Math.floor((found.expiresAtMs - nowMs) / 1000));
+    return JSON.parse(found.body) as GatewayGraphQLResponse;
+  }
+
   private async fetch(
     options: GraphQLDataSourceProcessOptions<GraphQLContext>,
   ): Promise<{ response: GatewayGraphQLResponse; failure?: 'timeout' | 'error' }> {
     const { query, variables, operationName, extensions } = options.request;
+    const generation = this.sharedGeneration;
     try {
       const headers: Record<string, string> = {
         'content-type': 'application/json',
@@ -76,12 +132,32 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
         body: JSON.stringify({ query, variables, operationName, extensions }),
       });
       if (!response.ok) throw new Error(`${response.status}: ${response.statusText}`);
-      recordMaxAge(options.context, maxAgeSeconds(response.headers.get('cache-control')));
-      const body = await response.json().catch(() => undefined);
+      const cacheControl = response.headers.get('cache-control');
+      const maxAge = maxAgeSeconds(cacheControl);
+      recordMaxAge(options.context, maxAge);
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw new Error('the answer is not a JSON object');
       }
-      return { response: body as GatewayGraphQLResponse };
+      const answer = body as GatewayGraphQLResponse;
+      if (
+        maxAge > 0 &&
+        isPublic(cacheControl) &&
+        !answer.errors?.length &&
+        generation === this.sharedGeneration
+      ) {
+        this.shared.set(sharedKey(options), {
+          body: text,
+          expiresAtMs: this.clock.now().getTime() + maxAge * 1000,
+        });
+      }
+      return { response: answer };
     } catch (error) {
       recordMaxAge(options.context, 0);
       const timedOut = (error as Error).name === 'TimeoutError';
@@ -108,6 +184,17 @@ export function maxAgeSeconds(header: string | null): number {
   if (!header || /no-store|no-cache/i.test(header)) return 0;
   const maxAge = /(?:^|,)\s*max-age=(\d+)\s*(?:,|$)/i.exec(header);
   return maxAge ? Number(maxAge[1]) : 0;
+}
+
+/** Whether a partner's `cache-control` lets any caller be given the answer (`public`). */
+export function isPublic(header: string | null): boolean {
+  return header !== null && /(?:^|,)\s*public\s*(?:,|$)/i.test(header);
+}
+
+/** A subgraph request's identity: its text, operation and variables (not who asks). */
+function sharedKey(options: GraphQLDataSourceProcessOptions<GraphQLContext>): string {
+  const { query, operationName, variables } = options.request;
+  return JSON.stringify([query, operationName ?? null, variables ?? null]);
 }
 
 /** Into the request's context (health checks and composition call without one). */

@@ -141,8 +141,9 @@ export const skyAir: PartnerDefinition = {
   partnerId: 'ptr_skyair',
   name: 'SkyAir',
   defaultPort: 4101,
-  // The catalogue changes rarely; rewards left may show up to 10 s late (a booking re-checks).
-  cacheHints: { skyAirAwardFlights: 10 },
+  // The catalogue changes rarely and is the same whoever asks, so any caller may be answered
+  // from it (public); rewards left may show up to 10 s late (a booking re-checks).
+  cacheHints: { skyAirAwardFlights: { maxAgeSeconds: 10, scope: 'public' } },
   build: async () => {
     const inventory = new RewardInventory('SKY-TKT', awardSeats);
     const schema = await buildSchema({

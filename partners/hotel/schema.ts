@@ -129,8 +129,9 @@ export const nordicHotels: PartnerDefinition = {
   partnerId: 'ptr_nordic',
   name: 'Nordic Hotels',
   defaultPort: 4102,
-  // The catalogue changes rarely; rewards left may show up to 10 s late (a booking re-checks).
-  cacheHints: { nordicHotelRewards: 10 },
+  // The catalogue changes rarely and is the same whoever asks, so any caller may be answered
+  // from it (public); rewards left may show up to 10 s late (a booking re-checks).
+  cacheHints: { nordicHotelRewards: { maxAgeSeconds: 10, scope: 'public' } },
   build: async () => {
     const inventory = new RewardInventory('NH-BKG', roomsAvailable);
     const schema = await buildSchema({

@@ -120,8 +120,9 @@ export const freshMart: PartnerDefinition = {
   partnerId: 'ptr_freshmart',
   name: 'FreshMart',
   defaultPort: 4103,
-  // The catalogue changes rarely; rewards left may show up to 10 s late (a booking re-checks).
-  cacheHints: { freshMartRewards: 10 },
+  // The catalogue changes rarely and is the same whoever asks, so any caller may be answered
+  // from it (public); rewards left may show up to 10 s late (a booking re-checks).
+  cacheHints: { freshMartRewards: { maxAgeSeconds: 10, scope: 'public' } },
   build: async () => {
     const inventory = new RewardInventory('FM-VCH', vouchersAvailable);
     const schema = await buildSchema({

@@ -18,6 +18,7 @@ import { bodyBytesMax } from '../../gateway/http/server';
 import { AssertionVerifier } from './assertion-verifier';
 import { CoalitionClient } from './coalition-client';
 import type { PartnerContext, PartnerFaults } from './context';
+import type { CacheHint } from './definition';
 import { publicJwksOf } from './partner-keys';
 
 /** Parsed and validated documents kept per service; the gateway sends a handful of shapes. */
@@ -39,8 +40,8 @@ export interface PartnerServerOptions {
   /** The coalition gateway's GraphQL URL. */
   coalitionUrl: string;
   faults?: PartnerFaults;
-  /** Root fields whose answers may be reused, with for how long (see PartnerDefinition). */
-  cacheHints?: Record<string, number>;
+  /** Root fields whose answers may be reused, for how long and by whom (see CacheHint). */
+  cacheHints?: Record<string, CacheHint>;
   log: (line: string) => void;
 }
 
@@ -110,10 +111,13 @@ export async function startPartnerServer(
         faults: options.faults ?? {},
       } satisfies PartnerContext,
     });
-    const maxAge = result.errors
+    const reuse = result.errors
       ? undefined
-      : maxAgeOf(document, body.operationName, options.cacheHints ?? {});
-    response.setHeader('cache-control', maxAge ? `private, max-age=${maxAge}` : 'no-store');
+      : reuseOf(document, body.operationName, options.cacheHints ?? {});
+    response.setHeader(
+      'cache-control',
+      reuse ? `${reuse.scope}, max-age=${reuse.maxAgeSeconds}` : 'no-store',
+    );
     sendJson(response, 200, {
       ...result,
       ...(result.errors
@@ -140,23 +144,30 @@ export async function startPartnerServer(
   };
 }
 
-/** The smallest hint over the operation's root fields, when it is a query hinting every one. */
-function maxAgeOf(
+/**
+ * The smallest hint over the operation's root fields, when it is a query hinting every one;
+ * public only when every field is.
+ */
+function reuseOf(
   document: DocumentNode,
   operationName: string | undefined,
-  hints: Record<string, number>,
-): number | undefined {
+  hints: Record<string, CacheHint>,
+): { maxAgeSeconds: number; scope: 'public' | 'private' } | undefined {
   const operation = getOperationAST(document, operationName || null);
   if (operation?.operation !== OperationTypeNode.QUERY) return undefined;
-  let maxAge = Number.POSITIVE_INFINITY;
+  let maxAgeSeconds = Number.POSITIVE_INFINITY;
+  let scope: 'public' | 'private' = 'public';
   for (const selection of operation.selectionSet.selections) {
     if (selection.kind !== Kind.FIELD) return undefined;
     if (selection.name.value === '__typename') continue;
     const hint = hints[selection.name.value];
-    if (!hint || hint <= 0) return undefined;
-    maxAge = Math.min(maxAge, hint);
+    if (hint === undefined) return undefined;
+    const seconds = typeof hint === 'number' ? hint : hint.maxAgeSeconds;
+    if (!(seconds > 0)) return undefined;
+    maxAgeSeconds = Math.min(maxAgeSeconds, seconds);
+    if (typeof hint === 'number' || hint.scope !== 'public') scope = 'private';
   }
-  return Number.isFinite(maxAge) ? maxAge : undefined;
+  return Number.isFinite(maxAgeSeconds) ? { maxAgeSeconds, scope } : undefined;
 }
 
 interface GraphQLBody {

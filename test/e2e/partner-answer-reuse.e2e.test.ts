@@ -1,19 +1,22 @@
-import { maxAgeSeconds } from '../../gateway/federation/partner-data-source';
+import { isPublic, maxAgeSeconds } from '../../gateway/federation/partner-data-source';
 import { createTestFederation, type TestFederation } from '../helpers/test-federation';
 
 /**
  * A member's read that reaches a partner's service is answered again from memory for as long as
  * the partner's `cache-control: max-age` allows (10 s for the demo catalogues), and dropped at
- * once when the member's points move or the graph changes. To see where an answer came from,
- * the tests change the partner's stock behind the gateway's back: a reused answer still shows
- * the old count.
+ * once when the member's points move or the graph changes. A partner's answer marked `public`
+ * (the demo catalogues: the same whoever asks) also answers every other caller's identical
+ * subgraph request until its max-age. To see where an answer came from, the tests change the
+ * partner's stock behind the gateway's back: a reused answer still shows the old count.
  */
 let t: TestFederation;
 let alice: string;
+let bob: string;
 beforeAll(async () => {
   // Long enough that a normal answer never times out on a busy machine.
   t = await createTestFederation({ subgraphTimeoutMs: 5_000 });
   alice = await t.token('member', 'mbr_alice');
+  bob = await t.token('member', 'mbr_bob');
 });
 afterAll(() => t.close());
 
@@ -22,14 +25,14 @@ const walletAndRooms = `{
   nordicHotelRewards { id roomsLeft price { currency points affordability { affordable } } }
 }`;
 
-async function read(query = walletAndRooms) {
-  const { status, body } = await t.graphql(alice, query);
+async function read(query = walletAndRooms, token = alice) {
+  const { status, body } = await t.graphql(token, query);
   expect(status).toBe(200);
   return body;
 }
 
-async function roomsLeftInOslo(query = walletAndRooms): Promise<number> {
-  const body = await read(query);
+async function roomsLeftInOslo(query = walletAndRooms, token = alice): Promise<number> {
+  const body = await read(query, token);
   expect(body.errors).toBeUndefined();
   return body.data.nordicHotelRewards.find((reward: { id: string }) => reward.id === 'nh_osl_1n')
     .roomsLeft;
@@ -74,6 +77,10 @@ describe('partner answers reused within their max-age', () => {
     expect(earn.body.data.awardPoints.__typename).toBe('AwardPointsSuccess');
     const after = await read();
     expect(BigInt(htl(after)!) - BigInt(htl(before)!)).toBe(7n);
+    // The member's part is read again; Nordic's catalogue is public, so its answer of a moment
+    // ago still serves (rooms left may lag up to its max-age, as documented).
+    expect(await roomsLeftInOslo()).toBe(3);
+    t.app.clock.advance(10_500);
     expect(await roomsLeftInOslo()).toBe(2);
   });
 
@@ -104,9 +111,84 @@ describe('partner answers reused within their max-age', () => {
   });
 });
 
+describe('public partner answers, shared by every caller', () => {
+  beforeEach(() => {
+    t.app.clock.advance(60_000);
+    t.proxies.ptr_nordic!.privateAnswers = false;
+  });
+  afterAll(() => {
+    t.proxies.ptr_nordic!.privateAnswers = false;
+  });
+
+  /** Each reward's affordability, checked against the reader's own HTL balance. */
+  function expectOwnAffordability(body: Awaited<ReturnType<typeof read>>): void {
+    const available = BigInt(htl(body) ?? '0');
+    for (const reward of body.data.nordicHotelRewards as {
+      price: { currency: string; points: string; affordability: { affordable: boolean } };
+    }[]) {
+      expect(reward.price.currency).toBe('HTL');
+      expect(reward.price.affordability.affordable).toBe(available >= BigInt(reward.price.points));
+    }
+  }
+
+  it('calls the partner once for two members’ reads within its max-age', async () => {
+    setOsloRooms(5);
+    const calls = t.proxies.ptr_nordic!.requests;
+    const alices = await read(walletAndRooms, alice);
+    expect(t.proxies.ptr_nordic!.requests).toBe(calls + 1);
+    setOsloRooms(4);
+    const bobs = await read(walletAndRooms, bob);
+    // Bob's read was answered with the catalogue Alice's read fetched: no call, the old count.
+    expect(t.proxies.ptr_nordic!.requests).toBe(calls + 1);
+    expect(await roomsLeftInOslo(walletAndRooms, bob)).toBe(5);
+    // Each member's own part is their own: balances and affordability are not shared.
+    expect(htl(bobs)).not.toBe(htl(alices));
+    expectOwnAffordability(alices);
+    expectOwnAffordability(bobs);
+    t.app.clock.advance(10_500);
+    expect(await roomsLeftInOslo(walletAndRooms, bob)).toBe(4);
+    expect(t.proxies.ptr_nordic!.requests).toBe(calls + 2);
+  });
+
+  it('asks a partner whose answers are private again for each member', async () => {
+    t.proxies.ptr_nordic!.privateAnswers = true;
+    setOsloRooms(9);
+    const calls = t.proxies.ptr_nordic!.requests;
+    expect(await roomsLeftInOslo(walletAndRooms, alice)).toBe(9);
+    setOsloRooms(8);
+    expect(await roomsLeftInOslo(walletAndRooms, bob)).toBe(8);
+    expect(t.proxies.ptr_nordic!.requests).toBe(calls + 2);
+    // Alice's own answer is still reused for her (private reuse).
+    expect(await roomsLeftInOslo(walletAndRooms, alice)).toBe(9);
+  });
+
+  it('never shares an answer with a partner’s error', async () => {
+    setOsloRooms(6);
+    t.proxies.ptr_nordic!.mode = 'down';
+    try {
+      const failed = await read(walletAndRooms, alice);
+      expect(failed.errors?.[0]?.extensions?.code).toBeDefined();
+    } finally {
+      t.proxies.ptr_nordic!.mode = 'pass';
+    }
+    expect(await roomsLeftInOslo(walletAndRooms, bob)).toBe(6);
+  });
+});
+
 describe('reading a partner’s cache-control', () => {
   it.each([
+    ['public, max-age=10', true],
+    ['max-age=10, public', true],
+    ['private, max-age=10', false],
+    ['publicity, max-age=10', false],
+    [null, false],
+  ])('%s is public: %s', (header, expected) => {
+    expect(isPublic(header)).toBe(expected);
+  });
+
+  it.each([
     ['private, max-age=10', 10],
+    ['public, max-age=10', 10],
     ['max-age=3', 3],
     ['no-store', 0],
     ['private, max-age=10, no-cache', 0],

@@ -17,21 +17,32 @@ export interface SwitchableProxy {
   mode: 'pass' | 'hang' | 'down';
   /** The headers of the last request it received (a test reads what the gateway sent). */
   lastHeaders?: IncomingHttpHeaders;
+  /** Requests received so far, whatever the mode. */
+  requests: number;
+  /** Passes the service's answers on as `private` where they said `public` (a test's partner). */
+  privateAnswers: boolean;
   close(): Promise<void>;
 }
 
 export async function startSwitchableProxy(target: string): Promise<SwitchableProxy> {
   const targetUrl = new URL(target);
   const sockets = new Set<Socket>();
-  const proxy: SwitchableProxy = { url: '', mode: 'pass', close: async () => undefined };
+  const proxy: SwitchableProxy = {
+    url: '',
+    mode: 'pass',
+    requests: 0,
+    privateAnswers: false,
+    close: async () => undefined,
+  };
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     proxy.lastHeaders = request.headers;
+    proxy.requests++;
     if (proxy.mode === 'hang') return; // never answers
     if (proxy.mode === 'down') {
       request.socket.destroy();
       return;
     }
-    void forward(targetUrl, request, response);
+    void forward(targetUrl, request, response, proxy.privateAnswers);
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -49,7 +60,12 @@ export async function startSwitchableProxy(target: string): Promise<SwitchablePr
   return proxy;
 }
 
-async function forward(target: URL, request: IncomingMessage, response: ServerResponse) {
+async function forward(
+  target: URL,
+  request: IncomingMessage,
+  response: ServerResponse,
+  privateAnswers: boolean,
+) {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -65,9 +81,10 @@ async function forward(target: URL, request: IncomingMessage, response: ServerRe
       headers,
       body: request.method === 'GET' ? undefined : Buffer.concat(chunks),
     });
+    const cacheControl = answer.headers.get('cache-control') ?? 'no-store';
     response.writeHead(answer.status, {
       'content-type': answer.headers.get('content-type') ?? '',
-      'cache-control': answer.headers.get('cache-control') ?? 'no-store',
+      'cache-control': privateAnswers ? cacheControl.replace(/public/i, 'private') : cacheControl,
     });
     response.end(Buffer.from(await answer.arrayBuffer()));
   } catch {
