@@ -48,6 +48,8 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
    * partner re-registered: CoalitionGateway.swap).
    */
   private readonly shared = new BoundedMap<string, SharedAnswer>(sharedAnswersMax);
+  /** Bumped by each drop, so that a fetch begun before it stores nothing after it. */
+  private sharedGeneration = 0;
 
   constructor(
     private readonly partnerId: string,
@@ -82,9 +84,6 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
       return response;
     });
   }
-
-  /** Bumped by each drop, so that a fetch begun before it stores nothing after it. */
-  private sharedGeneration = 0;
 
   /** Forgets every public answer (the graph changed). */
   dropSharedAnswers(): void {
@@ -191,10 +190,10 @@ export function isPublic(header: string | null): boolean {
   return header !== null && /(?:^|,)\s*public\s*(?:,|$)/i.test(header);
 }
 
-/** A subgraph request's identity: its text, operation and variables (not who asks). */
+/** A subgraph request's identity: all it sends but who asks (the assertion, the trace). */
 function sharedKey(options: GraphQLDataSourceProcessOptions<GraphQLContext>): string {
-  const { query, operationName, variables } = options.request;
-  return JSON.stringify([query, operationName ?? null, variables ?? null]);
+  const { query, operationName, variables, extensions } = options.request;
+  return JSON.stringify([query, operationName ?? null, variables ?? null, extensions ?? null]);
 }
 
 /** Into the request's context (health checks and composition call without one). */
