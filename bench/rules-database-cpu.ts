@@ -102,6 +102,9 @@ async function main(): Promise<void> {
     };
     // RULES_CPU_SIDES=rules (a comma-separated list) measures only those, for a profiler.
     const only = process.env.RULES_CPU_SIDES?.split(',');
+    const variantOf = process.env.RULES_CPU_VARIANT_OF;
+    const variantCurrency =
+      variantOf === 'plain' ? tieredCurrency : variantOf === 'untiered' ? earnCurrency : undefined;
     const sides: { name: string; currency: string; sql: string | null }[] = [
       // With a variant, every other side restores the current function before its window.
       { name: 'plain', currency: tieredCurrency, sql: variantSql ? currentSql : null },
@@ -115,12 +118,7 @@ async function main(): Promise<void> {
         ? [
             {
               name: 'variant',
-              currency:
-                process.env.RULES_CPU_VARIANT_OF === 'plain'
-                  ? tieredCurrency
-                  : process.env.RULES_CPU_VARIANT_OF === 'untiered'
-                    ? earnCurrency
-                    : rulesCurrency,
+              currency: variantCurrency ?? rulesCurrency,
               sql: variantSql,
             },
           ]
@@ -130,7 +128,7 @@ async function main(): Promise<void> {
     try {
       await run(1000, tieredCurrency);
       await run(1000, rulesCurrency);
-      if (only?.includes('untiered') || process.env.RULES_CPU_VARIANT_OF === 'untiered') {
+      if (only?.includes('untiered') || variantCurrency === earnCurrency) {
         await run(1000, earnCurrency);
       }
       // Statistics of the warmed-up tables: the seed's transfers are one member's, which is

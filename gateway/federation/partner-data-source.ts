@@ -43,7 +43,7 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
   private readonly fetcher: ReturnType<typeof createHttpFetcher>['fetcher'];
   /**
    * Answers the partner marked `public` (the same whoever asks, a catalogue), by request
-   * (query, operation name, variables), until their max-age: any caller's identical request is
+   * (sharedKey: all it sends but who asks), until their max-age: any caller's identical request is
    * answered from here without calling the partner. Dropped when the graph is swapped (a
    * partner re-registered: CoalitionGateway.swap).
    */
