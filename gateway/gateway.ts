@@ -129,7 +129,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       fresh: () => changeFeed.fresh(),
     },
     propagate: () => changeFeed.propagate(),
-    compiled: new CompiledOperations(schema, errorLog),
+    compiled: new CompiledOperations(schema, errorLog, federation.gateway),
     apollo,
     verifier: federation.callerVerifier(new TokenVerifier(options.keySet)),
     corsOrigins: options.corsOrigins,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
 import type {
   GatewayExecutionResult,
@@ -7,10 +8,19 @@ import type {
   GatewaySchemaLoadOrUpdateCallback,
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
-import { type DocumentNode, execute, type GraphQLSchema } from 'graphql';
+import {
+  type DocumentNode,
+  execute,
+  type GraphQLSchema,
+  getOperationAST,
+  type OperationDefinitionNode,
+  OperationTypeNode,
+  visit,
+} from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { isCoalitionOnly } from '../graphql/coalition-only';
 import type { GraphQLContext } from '../graphql/context';
+import { hasVariablePageSize } from '../graphql/page-size-cost';
 import { BoundedMap } from '../shared/bounded-map';
 import type { Clock } from '../shared/clock';
 import type { AssertionSigner } from './assertions';
@@ -23,6 +33,21 @@ import { type RootSplit, splitRootFields } from './root-split';
 export const routeCacheSizeMax = 5_000;
 
 export type Route = 'coalition' | 'federated';
+
+/**
+ * A query that asks partners, as Apollo Server once answered it with 200 under the graph now
+ * served (parsed within the token limit, every validation rule passed): run again by
+ * `runLearned`, straight from the HTTP layer (compiled-operations.ts).
+ */
+export interface LearnedQuery {
+  readonly document: DocumentNode;
+  readonly operation: OperationDefinitionNode;
+  readonly source: string;
+  /** As Apollo Server hashes the text, so query plans are shared with its path. */
+  readonly queryHash: string;
+  /** The graph it was validated against (CoalitionGateway.graphVersion). */
+  readonly graphVersion: number;
+}
 
 export interface CoalitionGatewayOptions {
   /** The coalition's type-graphql schema: the direct route executes here. */
@@ -79,9 +104,26 @@ export class CoalitionGateway implements GatewayInterface {
   private readonly partnerSources = new Map<string, PartnerDataSource>();
   /** Off sends every operation through query planning (to measure what the fast lane saves). */
   directRouteEnabled = true;
+  /**
+   * Bumped whenever the served graph changes (a swap): a query learned under an earlier graph
+   * was validated against fields that may be gone, so it goes through Apollo Server again.
+   */
+  private graphVersionNow = 0;
+  /** The API schema served (Apollo's), for the request contexts `runLearned` builds. */
+  private apiSchema: GraphQLSchema | undefined;
+  private readonly logger: ReturnType<typeof quietLogger>;
+  /**
+   * A learned query's result with errors, handed to Apollo Server to answer (`handOver`), by the
+   * request (Apollo Server copies the context object it is given; `request` is the same).
+   */
+  private readonly handedOver = new WeakMap<
+    GraphQLContext['request'],
+    { queryHash: string; result: GatewayExecutionResult }
+  >();
 
   constructor(private readonly options: CoalitionGatewayOptions) {
     apolloTelemetryOffUnlessAsked();
+    this.logger = quietLogger(options.log);
     this.inner = new ApolloGateway({
       supergraphSdl: async ({ update }) => {
         this.pushSupergraph = update;
@@ -91,7 +133,7 @@ export class CoalitionGateway implements GatewayInterface {
         name === coalitionSubgraphName
           ? new InProcessDataSource(options.coalitionSubgraphSchema)
           : this.partnerSource(name, url!),
-      logger: quietLogger(options.log),
+      logger: this.logger,
       // Every supergraph here was composed in this code base (or read back from its cache by a
       // checked key), and composition validates it. Apollo re-validates by default outside
       // NODE_ENV=production (0.4 s of CPU per load); tests and development now load it as
@@ -108,7 +150,12 @@ export class CoalitionGateway implements GatewayInterface {
   }
 
   async load(options: Parameters<GatewayInterface['load']>[0]) {
-    const { executor } = await this.inner.load(options);
+    this.inner.onSchemaLoadOrUpdate(({ apiSchema }) => {
+      this.apiSchema = apiSchema;
+      this.graphVersionNow++;
+    });
+    const { executor, schema } = await this.inner.load(options);
+    this.apiSchema = schema;
     this.federatedExecutor = executor;
     return { executor: (request: GatewayGraphQLRequestContext) => this.execute(request) };
   }
@@ -132,7 +179,66 @@ export class CoalitionGateway implements GatewayInterface {
     // A swap is how a partner says its service changed (re-registered, even with the same
     // graph, which Apollo then keeps serving without new data sources): its public answers go.
     for (const source of this.partnerSources.values()) source.dropSharedAnswers();
+    this.graphVersionNow++;
     this.pushSupergraph(supergraphSdl);
+  }
+
+  /** Changes with every graph served: see LearnedQuery. */
+  get graphVersion(): number {
+    return this.graphVersionNow;
+  }
+
+  /**
+   * The query `source` (already answered 200 by Apollo Server under `graphVersion`) prepared to
+   * run without Apollo Server; null when it must keep Apollo's path: not a query (a mutation's
+   * fields run in order, and a fallback must never run a write twice), a query only the
+   * coalition answers (CompiledOperations has those), `@defer`/`@stream`, page sizes given as
+   * variables (their cost is checked per request), or a graph swapped since.
+   */
+  learn(
+    document: DocumentNode,
+    source: string,
+    operationName: string | undefined,
+    graphVersion: number,
+  ): LearnedQuery | null {
+    if (graphVersion !== this.graphVersionNow) return null;
+    const operation = getOperationAST(document, operationName ?? null);
+    if (!operation || operation.operation !== OperationTypeNode.QUERY) return null;
+    if (isCoalitionOnly(this.options.coalitionSchema, document)) return null;
+    if (hasVariablePageSize(document) || hasIncrementalDelivery(document)) return null;
+    const queryHash = createHash('sha256').update(source).digest('hex');
+    return { document, operation, source, queryHash, graphVersion };
+  }
+
+  /**
+   * A learned query executed as Apollo Server would have handed it to this gateway (the same
+   * routes: split, planned, cached plans), without its request pipeline. Undefined when the
+   * graph has changed since it was learned.
+   */
+  runLearned(
+    learned: LearnedQuery,
+    context: GraphQLContext,
+    variables: Record<string, unknown> | undefined,
+  ): Promise<GatewayExecutionResult> | undefined {
+    if (learned.graphVersion !== this.graphVersionNow || !this.apiSchema) return undefined;
+    const operationName = learned.operation.name?.value ?? null;
+    return this.execute({
+      request: { query: learned.source, operationName: operationName ?? undefined, variables },
+      document: learned.document,
+      source: learned.source,
+      queryHash: learned.queryHash,
+      operation: learned.operation,
+      operationName,
+      context,
+      schema: this.apiSchema,
+      schemaHash: '' as GatewayGraphQLRequestContext['schemaHash'],
+      // Read by neither the executor nor these data sources (they report reuse on the context).
+      cache: noCache,
+      overallCachePolicy: undefined,
+      metrics: {},
+      logger: this.logger,
+      requestIsBatched: false,
+    });
   }
 
   /** Which way an operation goes (exposed for tests and diagnostics). */
@@ -142,7 +248,22 @@ export class CoalitionGateway implements GatewayInterface {
     );
   }
 
+  /**
+   * A learned query's result that the HTTP layer will not answer itself (errors, extensions):
+   * Apollo Server is then asked the same request with the same context, and this gateway hands
+   * it this result instead of executing again, so errors are formatted, masked and given their
+   * HTTP status in one place, and nothing runs twice (a partner's timeout is not waited twice).
+   */
+  handOver(context: GraphQLContext, learned: LearnedQuery, result: GatewayExecutionResult): void {
+    this.handedOver.set(context.request, { queryHash: learned.queryHash, result });
+  }
+
   private async execute(request: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> {
+    const handed = this.handedOver.get((request.context as GraphQLContext).request);
+    if (handed && handed.queryHash === request.queryHash) {
+      this.handedOver.delete((request.context as GraphQLContext).request);
+      return handed.result;
+    }
     if (!this.directRouteEnabled) return this.federatedExecutor!(request);
     if (this.routeOf(request.document, request.queryHash) === 'coalition') {
       return this.onCoalition(request.document, request.queryHash, request);
@@ -252,6 +373,23 @@ function merged(
   }
   return { data, ...(errors.length > 0 ? { errors } : {}), ...extensions };
 }
+
+/** Whether the document asks for incremental delivery, which only Apollo Server's path answers. */
+function hasIncrementalDelivery(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Directive(node) {
+      if (node.name.value === 'defer' || node.name.value === 'stream') found = true;
+    },
+  });
+  return found;
+}
+
+const noCache: GatewayGraphQLRequestContext['cache'] = {
+  get: async () => undefined,
+  set: async () => undefined,
+  delete: async () => true,
+};
 
 function quietLogger(log: (line: string) => void) {
   return {

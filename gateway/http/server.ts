@@ -43,7 +43,7 @@ export interface HttpOptions {
   publicJwks: unknown;
   /** The keys partner services verify the gateway's assertions with (federation). */
   gatewayJwks?: unknown;
-  /** Coalition-only operations Apollo has answered once, run compiled (CompiledOperations). */
+  /** Operations Apollo has answered once, run past its pipeline (CompiledOperations). */
   compiled?: CompiledOperations;
   /** Members' cacheable reads answered from memory (see MemberResponseCache). */
   memberReads?: {
@@ -376,7 +376,9 @@ async function execute(
       ? memberRead.cache.ticket(memberRead.memberId, raw)
       : undefined;
   const operation = plainOperation(options, request, body);
-  const compiled = operation && options.compiled?.get(operation.query, operation.operationName);
+  const learned = operation && options.compiled?.get(operation.query, operation.operationName);
+  // Taken before Apollo runs it: an operation validated under a graph swapped since is not learned.
+  const graphVersion = options.compiled?.graphVersion() ?? 0;
 
   let release: () => void;
   try {
@@ -392,10 +394,13 @@ async function execute(
   });
   const executed: Executed = { context, memberRead, ticket };
   const execution = inSpan(`graphql ${record.operation}`, SpanKind.INTERNAL, async () => {
-    if (compiled && operation && options.compiled) {
-      const ran = await options.compiled.run(compiled, context, operation.variables);
-      executed.answer = { ...ran, headers: [['content-type', jsonContentType]] };
-      return;
+    if (learned && operation && options.compiled) {
+      const ran = await options.compiled.run(learned, context, operation.variables);
+      if (ran) {
+        executed.answer = { ...ran, headers: [['content-type', jsonContentType]] };
+        return;
+      }
+      // A partners' query whose result Apollo is to answer (errors), or a graph swapped since.
     }
     const result = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
@@ -414,7 +419,7 @@ async function execute(
       body: result.body.string,
     };
     if (operation && executed.answer.status === 200) {
-      options.compiled?.learn(operation.query, operation.operationName);
+      options.compiled?.learn(operation.query, operation.operationName, graphVersion);
     }
   });
   // The slot stays taken until the work stops, even when the caller was answered before.
