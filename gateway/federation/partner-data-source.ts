@@ -8,8 +8,8 @@ import {
   subgraphRequestDuration,
 } from '../observability/metrics';
 import { injectTraceContext, inSpan, SpanKind, SpanStatusCode } from '../observability/tracing';
-import { BoundedMap } from '../shared/bounded-map';
 import { type Clock, systemClock } from '../shared/clock';
+import { TtlCache } from '../shared/ttl-cache';
 import { type AssertionSigner, assertionHeader } from './assertions';
 import { createHttpFetcher } from './http-fetcher';
 
@@ -22,12 +22,6 @@ export const sharedAnswersMax = 1_000;
 
 const sharedHits = cacheLookups.labels('partner_answers', 'hit');
 const sharedMisses = cacheLookups.labels('partner_answers', 'miss');
-
-/** A public answer as the partner sent it (text: each use parses its own copy). */
-interface SharedAnswer {
-  body: string;
-  expiresAtMs: number;
-}
 
 /**
  * A partner's subgraph over HTTP. Every request carries a fresh assertion of who is calling,
@@ -43,13 +37,12 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
   private readonly fetcher: ReturnType<typeof createHttpFetcher>['fetcher'];
   /**
    * Answers the partner marked `public` (the same whoever asks, a catalogue), by request
-   * (sharedKey: all it sends but who asks), until their max-age: any caller's identical request is
-   * answered from here without calling the partner. Dropped when the graph is swapped (a
-   * partner re-registered: CoalitionGateway.swap).
+   * (sharedKey: all it sends but who asks), each for its max-age: any caller's identical request
+   * is answered from here without calling the partner. Kept as the partner sent them (text: each
+   * use parses its own copy). Dropped when the graph is swapped (a partner re-registered:
+   * CoalitionGateway.swap); a fetch begun before a drop stores nothing after it.
    */
-  private readonly shared = new BoundedMap<string, SharedAnswer>(sharedAnswersMax);
-  /** Bumped by each drop, so that a fetch begun before it stores nothing after it. */
-  private sharedGeneration = 0;
+  private readonly shared: TtlCache<string, string>;
 
   constructor(
     private readonly partnerId: string,
@@ -59,6 +52,8 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
     private readonly clock: Clock = systemClock,
   ) {
     this.fetcher = createHttpFetcher(timeoutMs).fetcher;
+    // No lifetime of its own: each answer is stored for the max-age its partner gave.
+    this.shared = new TtlCache(0, sharedAnswersMax, () => this.clock.now().getTime());
   }
 
   /**
@@ -68,11 +63,13 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
   process(
     options: GraphQLDataSourceProcessOptions<GraphQLContext>,
   ): Promise<GatewayGraphQLResponse> {
-    const reused = this.sharedAnswer(options);
+    // Only when something is shared: most partners' answers are private.
+    const key = this.shared.size > 0 ? sharedKey(options) : undefined;
+    const reused = key === undefined ? undefined : this.sharedAnswer(key, options.context);
     if (reused) return Promise.resolve(reused);
     const startedAt = performance.now();
     return inSpan(`subgraph ${this.partnerId}`, SpanKind.CLIENT, async (span) => {
-      const { response, failure } = await this.fetch(options);
+      const { response, failure } = await this.fetch(options, key);
       const outcome = failure ?? 'ok';
       subgraphRequestDuration.observe(
         { subgraph: this.partnerId, outcome },
@@ -87,7 +84,6 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
 
   /** Forgets every public answer (the graph changed). */
   dropSharedAnswers(): void {
-    this.sharedGeneration++;
     this.shared.clear();
   }
 
@@ -97,27 +93,26 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
    * the seconds it has left recorded as this call's max-age.
    */
   private sharedAnswer(
-    options: GraphQLDataSourceProcessOptions<GraphQLContext>,
+    key: string,
+    context: Partial<GraphQLContext> | undefined,
   ): GatewayGraphQLResponse | undefined {
-    if (this.shared.size === 0) return undefined;
-    const key = sharedKey(options);
-    const found = this.shared.get(key);
-    const nowMs = this.clock.now().getTime();
-    if (!found || found.expiresAtMs <= nowMs) {
-      if (found) this.shared.delete(key);
+    const found = this.shared.peek(key);
+    if (!found) {
       sharedMisses.inc();
       return undefined;
     }
     sharedHits.inc();
-    recordMaxAge(options.context, Math.floor((found.expiresAtMs - nowMs) / 1000));
-    return JSON.parse(found.body) as GatewayGraphQLResponse;
+    recordMaxAge(context, Math.floor(found.remainingMs / 1000));
+    return JSON.parse(found.value) as GatewayGraphQLResponse;
   }
 
+  /** `key`: the request's sharedKey when the lookup already made it. */
   private async fetch(
     options: GraphQLDataSourceProcessOptions<GraphQLContext>,
+    key: string | undefined,
   ): Promise<{ response: GatewayGraphQLResponse; failure?: 'timeout' | 'error' }> {
     const { query, variables, operationName, extensions } = options.request;
-    const generation = this.sharedGeneration;
+    const ticket = this.shared.ticket();
     try {
       const headers: Record<string, string> = {
         'content-type': 'application/json',
@@ -145,16 +140,8 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
         throw new Error('the answer is not a JSON object');
       }
       const answer = body as GatewayGraphQLResponse;
-      if (
-        maxAge > 0 &&
-        isPublic(cacheControl) &&
-        !answer.errors?.length &&
-        generation === this.sharedGeneration
-      ) {
-        this.shared.set(sharedKey(options), {
-          body: text,
-          expiresAtMs: this.clock.now().getTime() + maxAge * 1000,
-        });
+      if (maxAge > 0 && isPublic(cacheControl) && !answer.errors?.length) {
+        this.shared.store(key ?? sharedKey(options), text, ticket, maxAge * 1000);
       }
       return { response: answer };
     } catch (error) {
