@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
 import type {
   GatewayExecutionResult,
@@ -27,7 +26,7 @@ import type { AssertionSigner } from './assertions';
 import { coalitionSubgraphName } from './composition';
 import { InProcessDataSource, withExtensions } from './in-process-data-source';
 import { PartnerDataSource } from './partner-data-source';
-import { type RootSplit, splitRootFields } from './root-split';
+import { queryHashOf, type RootSplit, splitRootFields } from './root-split';
 
 /** Routing decisions remembered (by query hash); the cache is emptied when it grows past this. */
 export const routeCacheSizeMax = 5_000;
@@ -179,6 +178,7 @@ export class CoalitionGateway implements GatewayInterface {
     // A swap is how a partner says its service changed (re-registered, even with the same
     // graph, which Apollo then keeps serving without new data sources): its public answers go.
     for (const source of this.partnerSources.values()) source.dropSharedAnswers();
+    // Also here: Apollo calls its schema listeners (load) only when the graph's text changed.
     this.graphVersionNow++;
     this.pushSupergraph(supergraphSdl);
   }
@@ -206,8 +206,7 @@ export class CoalitionGateway implements GatewayInterface {
     if (!operation || operation.operation !== OperationTypeNode.QUERY) return null;
     if (isCoalitionOnly(this.options.coalitionSchema, document)) return null;
     if (hasVariablePageSize(document) || hasIncrementalDelivery(document)) return null;
-    const queryHash = createHash('sha256').update(source).digest('hex');
-    return { document, operation, source, queryHash, graphVersion };
+    return { document, operation, source, queryHash: queryHashOf(source), graphVersion };
   }
 
   /**

@@ -112,7 +112,12 @@ function reduced(
 
 function hashed(part: Pick<OperationPart, 'document' | 'operation'>): OperationPart {
   const source = print(part.document);
-  return { ...part, source, queryHash: createHash('sha256').update(source).digest('hex') };
+  return { ...part, source, queryHash: queryHashOf(source) };
+}
+
+/** An operation's text hashed as Apollo Server hashes it, so both paths share query plans. */
+export function queryHashOf(source: string): string {
+  return createHash('sha256').update(source).digest('hex');
 }
 
 function responseKey(field: FieldNode): string {
