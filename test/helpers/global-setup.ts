@@ -1,7 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { EmbeddedPostgres } from '../../gateway/db/embedded-postgres';
-import { runPrefixVariable, serverUrlVariable, templateVariable } from './test-environment';
+import {
+  runIdVariable,
+  runPrefixVariable,
+  serverUrlVariable,
+  templateVariable,
+} from './test-environment';
 
 declare global {
   var embeddedTestServer: EmbeddedPostgres | undefined;
@@ -36,6 +42,7 @@ export default async function globalSetup(): Promise<void> {
   process.env[serverUrlVariable] = serverUrl;
   process.env[templateVariable] = template;
   process.env[runPrefixVariable] = runPrefix;
+  process.env[runIdVariable] = randomUUID();
 }
 
 /** Drops the databases of earlier runs whose Jest process is gone (killed, crashed). */

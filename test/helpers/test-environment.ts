@@ -5,3 +5,5 @@
 export const serverUrlVariable = 'COALITION_TEST_SERVER_URL';
 export const templateVariable = 'COALITION_TEST_TEMPLATE';
 export const runPrefixVariable = 'COALITION_TEST_RUN';
+/** A random id of this Jest run (a database prefix can repeat: it is the process id). */
+export const runIdVariable = 'COALITION_TEST_RUN_ID';
