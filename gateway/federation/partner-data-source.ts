@@ -8,6 +8,7 @@ import {
   subgraphRequestDuration,
 } from '../observability/metrics';
 import { injectTraceContext, inSpan, SpanKind, SpanStatusCode } from '../observability/tracing';
+import { BoundedMap } from '../shared/bounded-map';
 import { type Clock, systemClock } from '../shared/clock';
 import { TtlCache } from '../shared/ttl-cache';
 import { type AssertionSigner, assertionHeader } from './assertions';
@@ -22,6 +23,11 @@ export const sharedAnswersMax = 1_000;
 
 const sharedHits = cacheLookups.labels('partner_answers', 'hit');
 const sharedMisses = cacheLookups.labels('partner_answers', 'miss');
+/** A miss that waited for the same public request already on its way to the partner. */
+const sharedJoins = cacheLookups.labels('partner_answers', 'joined');
+
+/** A fetch of a public request in flight, which identical requests wait for. */
+type Flight = Promise<{ response: GatewayGraphQLResponse; failure?: 'timeout' | 'error' }>;
 
 /**
  * A partner's subgraph over HTTP. Every request carries a fresh assertion of who is calling,
@@ -43,6 +49,14 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
    * CoalitionGateway.swap); a fetch begun before a drop stores nothing after it.
    */
   private readonly shared: TtlCache<string, string>;
+  /**
+   * Requests whose last answer was public, and the fetch of each that is on its way: when a
+   * public answer expires, the callers asking for it meanwhile wait for one fetch instead of
+   * each calling the partner (a catalogue read by every member expires for all at once). Only
+   * requests known to be public are joined: a private answer is fetched per caller.
+   */
+  private readonly publicRequests = new BoundedMap<string, true>(sharedAnswersMax);
+  private readonly flights = new Map<string, Flight>();
 
   constructor(
     private readonly partnerId: string,
@@ -63,13 +77,34 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
   process(
     options: GraphQLDataSourceProcessOptions<GraphQLContext>,
   ): Promise<GatewayGraphQLResponse> {
-    // Only when something is shared: most partners' answers are private.
-    const key = this.shared.size > 0 ? sharedKey(options) : undefined;
+    // Only when something is or was shared: most partners' answers are private.
+    const key =
+      this.shared.size > 0 || this.publicRequests.size > 0 ? sharedKey(options) : undefined;
     const reused = key === undefined ? undefined : this.sharedAnswer(key, options.context);
     if (reused) return Promise.resolve(reused);
+    const flight = key === undefined ? undefined : this.flights.get(key);
+    if (key !== undefined && flight) return this.joined(key, flight, options);
+    return this.called(options, key);
+  }
+
+  /** Calls the partner; identical requests known to be public wait for this call. */
+  private called(
+    options: GraphQLDataSourceProcessOptions<GraphQLContext>,
+    key: string | undefined,
+  ): Promise<GatewayGraphQLResponse> {
     const startedAt = performance.now();
+    // The span's work starts synchronously, so the flight is registered before any other
+    // request can look for it; the fetch runs in the span (its traceparent names it).
     return inSpan(`subgraph ${this.partnerId}`, SpanKind.CLIENT, async (span) => {
-      const { response, failure } = await this.fetch(options, key);
+      const fetched = this.fetch(options, key);
+      if (key !== undefined && this.publicRequests.has(key)) {
+        this.flights.set(key, fetched);
+        const land = () => {
+          if (this.flights.get(key) === fetched) this.flights.delete(key);
+        };
+        void fetched.then(land, land);
+      }
+      const { response, failure } = await fetched;
       const outcome = failure ?? 'ok';
       subgraphRequestDuration.observe(
         { subgraph: this.partnerId, outcome },
@@ -82,9 +117,36 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
     });
   }
 
+  /**
+   * Waits for the identical request in flight. Its answer, if it was stored as public, answers
+   * this one too; its failure (a partner down or too slow) is this one's as well, rather than a
+   * second wait; an answer it could not share (private after all, or with errors) sends this
+   * request on its own.
+   */
+  private async joined(
+    key: string,
+    flight: Flight,
+    options: GraphQLDataSourceProcessOptions<GraphQLContext>,
+  ): Promise<GatewayGraphQLResponse> {
+    sharedJoins.inc();
+    const { response, failure } = await flight;
+    if (failure) {
+      recordMaxAge(options.context, 0);
+      // A copy: the gateway merges into what a fetch returns.
+      return structuredClone(response);
+    }
+    const found = this.shared.peek(key);
+    if (found) {
+      recordMaxAge(options.context, Math.floor(found.remainingMs / 1000));
+      return JSON.parse(found.value) as GatewayGraphQLResponse;
+    }
+    return this.called(options, key);
+  }
+
   /** Forgets every public answer (the graph changed). */
   dropSharedAnswers(): void {
     this.shared.clear();
+    this.publicRequests.clear();
   }
 
   /**
@@ -141,7 +203,9 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
       }
       const answer = body as GatewayGraphQLResponse;
       if (maxAge > 0 && isPublic(cacheControl) && !answer.errors?.length) {
-        this.shared.store(key ?? sharedKey(options), text, ticket, maxAge * 1000);
+        const shared = key ?? sharedKey(options);
+        this.shared.store(shared, text, ticket, maxAge * 1000);
+        this.publicRequests.set(shared, true);
       }
       return { response: answer };
     } catch (error) {

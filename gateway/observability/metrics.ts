@@ -71,7 +71,7 @@ export const rulePricingSeconds = new Counter({
 
 export const cacheLookups = new Counter({
   name: 'coalition_cache_lookups_total',
-  help: 'Lookups in the gateway’s caches, by cache and result (hit or miss).',
+  help: 'Lookups in the gateway’s caches, by cache and result (hit, miss, or joined: a miss that waited for the same fetch in flight).',
   labelNames: ['cache', 'result'] as const,
   registers: [metricsRegistry],
 });

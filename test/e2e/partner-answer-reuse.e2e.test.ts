@@ -1,4 +1,5 @@
 import { isPublic, maxAgeSeconds } from '../../gateway/federation/partner-data-source';
+import { cacheLookups } from '../../gateway/observability/metrics';
 import { createTestFederation, type TestFederation } from '../helpers/test-federation';
 
 /**
@@ -150,6 +151,31 @@ describe('public partner answers, shared by every caller', () => {
     expect(t.proxies.ptr_nordic!.requests).toBe(calls + 2);
   });
 
+  it('calls the partner once when a shared answer has expired and members ask at once', async () => {
+    setOsloRooms(7);
+    expect(await roomsLeftInOslo(walletAndRooms, alice)).toBe(7);
+    t.app.clock.advance(10_500);
+    setOsloRooms(6);
+    const calls = t.proxies.ptr_nordic!.requests;
+    const joinsBefore = await partnerAnswerJoins();
+    const release = t.proxies.ptr_nordic!.hold();
+    let reads: Promise<number>[] = [];
+    try {
+      reads = [roomsLeftInOslo(walletAndRooms, alice), roomsLeftInOslo(walletAndRooms, bob)];
+      // One read's call is held at the partner and the other waits for it, or (the fault this
+      // guards against) both reach the partner. Either way the loop ends, with no timing.
+      for (;;) {
+        const sent = t.proxies.ptr_nordic!.requests - calls;
+        if (sent >= 2 || (sent === 1 && (await partnerAnswerJoins()) > joinsBefore)) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } finally {
+      release();
+    }
+    expect(await Promise.all(reads)).toEqual([6, 6]);
+    expect(t.proxies.ptr_nordic!.requests).toBe(calls + 1);
+  });
+
   it('asks a partner whose answers are private again for each member', async () => {
     t.proxies.ptr_nordic!.privateAnswers = true;
     setOsloRooms(9);
@@ -174,6 +200,16 @@ describe('public partner answers, shared by every caller', () => {
     expect(await roomsLeftInOslo(walletAndRooms, bob)).toBe(6);
   });
 });
+
+/** Partner answer lookups that waited for the same fetch in flight, so far. */
+async function partnerAnswerJoins(): Promise<number> {
+  const { values } = await cacheLookups.get();
+  return (
+    values.find(
+      (value) => value.labels.cache === 'partner_answers' && value.labels.result === 'joined',
+    )?.value ?? 0
+  );
+}
 
 describe('reading a partner’s cache-control', () => {
   it.each([

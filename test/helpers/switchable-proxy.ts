@@ -21,17 +21,30 @@ export interface SwitchableProxy {
   requests: number;
   /** Passes the service's answers on as `private` where they said `public` (a test's partner). */
   privateAnswers: boolean;
+  /**
+   * Holds every request passed on from now until the returned function is called (a slow
+   * partner whose answer a test decides when to give).
+   */
+  hold(): () => void;
   close(): Promise<void>;
 }
 
 export async function startSwitchableProxy(target: string): Promise<SwitchableProxy> {
   const targetUrl = new URL(target);
   const sockets = new Set<Socket>();
+  let held: Promise<void> = Promise.resolve();
   const proxy: SwitchableProxy = {
     url: '',
     mode: 'pass',
     requests: 0,
     privateAnswers: false,
+    hold: () => {
+      let release: () => void = () => undefined;
+      held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return () => release();
+    },
     close: async () => undefined,
   };
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -42,7 +55,8 @@ export async function startSwitchableProxy(target: string): Promise<SwitchablePr
       request.socket.destroy();
       return;
     }
-    void forward(targetUrl, request, response, proxy.privateAnswers);
+    const privateAnswers = proxy.privateAnswers;
+    void held.then(() => forward(targetUrl, request, response, privateAnswers));
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
