@@ -26,8 +26,12 @@ const sharedMisses = cacheLookups.labels('partner_answers', 'miss');
 /** A miss that waited for the same public request already on its way to the partner. */
 const sharedJoins = cacheLookups.labels('partner_answers', 'joined');
 
-/** A fetch of a public request in flight, which identical requests wait for. */
-type Flight = Promise<{ response: GatewayGraphQLResponse; failure?: 'timeout' | 'error' }>;
+/**
+ * A fetch of a public request in flight, which identical requests wait for: whether it failed,
+ * and then its error answer as text (taken before the caller that made the fetch is handed the
+ * object, which the gateway merges into).
+ */
+type Flight = Promise<{ failedWith?: string }>;
 
 /**
  * A partner's subgraph over HTTP. Every request carries a fresh assertion of who is calling,
@@ -98,11 +102,17 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
     return inSpan(`subgraph ${this.partnerId}`, SpanKind.CLIENT, async (span) => {
       const fetched = this.fetch(options, key);
       if (key !== undefined && this.publicRequests.has(key)) {
-        this.flights.set(key, fetched);
-        const land = () => {
-          if (this.flights.get(key) === fetched) this.flights.delete(key);
-        };
-        void fetched.then(land, land);
+        // Registered before this call awaits its fetch, so it runs first when the fetch
+        // settles. (fetch answers its failures; were it to throw, those waiting ask again.)
+        const flight: Flight = fetched
+          .then(({ response, failure }) =>
+            failure ? { failedWith: JSON.stringify(response) } : {},
+          )
+          .catch(() => ({}))
+          .finally(() => {
+            if (this.flights.get(key) === flight) this.flights.delete(key);
+          });
+        this.flights.set(key, flight);
       }
       const { response, failure } = await fetched;
       const outcome = failure ?? 'ok';
@@ -129,11 +139,10 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
     options: GraphQLDataSourceProcessOptions<GraphQLContext>,
   ): Promise<GatewayGraphQLResponse> {
     sharedJoins.inc();
-    const { response, failure } = await flight;
-    if (failure) {
+    const { failedWith } = await flight;
+    if (failedWith !== undefined) {
       recordMaxAge(options.context, 0);
-      // A copy: the gateway merges into what a fetch returns.
-      return structuredClone(response);
+      return JSON.parse(failedWith) as GatewayGraphQLResponse;
     }
     const found = this.shared.peek(key);
     if (found) {

@@ -162,18 +162,34 @@ describe('public partner answers, shared by every caller', () => {
     let reads: Promise<number>[] = [];
     try {
       reads = [roomsLeftInOslo(walletAndRooms, alice), roomsLeftInOslo(walletAndRooms, bob)];
-      // One read's call is held at the partner and the other waits for it, or (the fault this
-      // guards against) both reach the partner. Either way the loop ends, with no timing.
-      for (;;) {
-        const sent = t.proxies.ptr_nordic!.requests - calls;
-        if (sent >= 2 || (sent === 1 && (await partnerAnswerJoins()) > joinsBefore)) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await oneCallAndOneJoin(calls, joinsBefore);
     } finally {
       release();
     }
     expect(await Promise.all(reads)).toEqual([6, 6]);
     expect(t.proxies.ptr_nordic!.requests).toBe(calls + 1);
+  });
+
+  it('gives those waiting for a call that fails the same error, without calling again', async () => {
+    setOsloRooms(7);
+    expect(await roomsLeftInOslo(walletAndRooms, alice)).toBe(7);
+    t.app.clock.advance(10_500);
+    const calls = t.proxies.ptr_nordic!.requests;
+    const release = t.proxies.ptr_nordic!.hold();
+    let reads: Promise<Awaited<ReturnType<typeof read>>>[] = [];
+    try {
+      reads = [read(walletAndRooms, alice), read(walletAndRooms, bob)];
+      await oneCallAndOneJoin(calls, await partnerAnswerJoins());
+    } finally {
+      release('fail');
+    }
+    for (const body of await Promise.all(reads)) {
+      expect(body.errors?.[0]?.extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
+      expect(body.data.nordicHotelRewards).toBeNull();
+    }
+    expect(t.proxies.ptr_nordic!.requests).toBe(calls + 1);
+    // Nothing was kept: the next read calls the partner again and gets the catalogue.
+    expect(await roomsLeftInOslo(walletAndRooms, bob)).toBe(7);
   });
 
   it('asks a partner whose answers are private again for each member', async () => {
@@ -200,6 +216,18 @@ describe('public partner answers, shared by every caller', () => {
     expect(await roomsLeftInOslo(walletAndRooms, bob)).toBe(6);
   });
 });
+
+/**
+ * Returns once one read's call is held at Nordic's proxy and another read waits for it, or
+ * (the fault this guards against) two calls reached the partner: either way, with no timing.
+ */
+async function oneCallAndOneJoin(callsBefore: number, joinsBefore: number): Promise<void> {
+  for (;;) {
+    const sent = t.proxies.ptr_nordic!.requests - callsBefore;
+    if (sent >= 2 || (sent === 1 && (await partnerAnswerJoins()) > joinsBefore)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 /** Partner answer lookups that waited for the same fetch in flight, so far. */
 async function partnerAnswerJoins(): Promise<number> {

@@ -23,27 +23,34 @@ export interface SwitchableProxy {
   privateAnswers: boolean;
   /**
    * Holds every request passed on from now until the returned function is called (a slow
-   * partner whose answer a test decides when to give).
+   * partner whose answer a test decides when to give), then passes them on, or with `'fail'`
+   * answers each 502 (a failure the gateway does not retry, as it does a reset connection).
    */
-  hold(): () => void;
+  hold(): (outcome?: 'pass' | 'fail') => void;
   close(): Promise<void>;
 }
 
 export async function startSwitchableProxy(target: string): Promise<SwitchableProxy> {
   const targetUrl = new URL(target);
   const sockets = new Set<Socket>();
-  let held: Promise<void> = Promise.resolve();
+  const passing = Promise.resolve<'pass' | 'fail'>('pass');
+  let held = passing;
   const proxy: SwitchableProxy = {
     url: '',
     mode: 'pass',
     requests: 0,
     privateAnswers: false,
     hold: () => {
-      let release: () => void = () => undefined;
-      held = new Promise<void>((resolve) => {
+      let release: (outcome: 'pass' | 'fail') => void = () => undefined;
+      const holding = new Promise<'pass' | 'fail'>((resolve) => {
         release = resolve;
       });
-      return () => release();
+      held = holding;
+      return (outcome = 'pass') => {
+        release(outcome);
+        // Only the requests held so far: later ones pass.
+        if (held === holding) held = passing;
+      };
     },
     close: async () => undefined,
   };
@@ -56,7 +63,10 @@ export async function startSwitchableProxy(target: string): Promise<SwitchablePr
       return;
     }
     const privateAnswers = proxy.privateAnswers;
-    void held.then(() => forward(targetUrl, request, response, privateAnswers));
+    void held.then((outcome) => {
+      if (outcome === 'fail') response.writeHead(502).end();
+      else void forward(targetUrl, request, response, privateAnswers);
+    });
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
