@@ -84,10 +84,16 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
     // Only when something is or was shared: most partners' answers are private.
     const key =
       this.shared.size > 0 || this.publicRequests.size > 0 ? sharedKey(options) : undefined;
-    const reused = key === undefined ? undefined : this.sharedAnswer(key, options.context);
-    if (reused) return Promise.resolve(reused);
-    const flight = key === undefined ? undefined : this.flights.get(key);
-    if (key !== undefined && flight) return this.joined(key, flight, options);
+    if (key !== undefined) {
+      const reused = this.sharedAnswer(key, options.context);
+      if (reused) {
+        sharedHits.inc();
+        return Promise.resolve(reused);
+      }
+      sharedMisses.inc();
+      const flight = this.flights.get(key);
+      if (flight) return this.joined(key, flight, options);
+    }
     return this.called(options, key);
   }
 
@@ -144,12 +150,7 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
       recordMaxAge(options.context, 0);
       return JSON.parse(failedWith) as GatewayGraphQLResponse;
     }
-    const found = this.shared.peek(key);
-    if (found) {
-      recordMaxAge(options.context, Math.floor(found.remainingMs / 1000));
-      return JSON.parse(found.value) as GatewayGraphQLResponse;
-    }
-    return this.called(options, key);
+    return this.sharedAnswer(key, options.context) ?? this.called(options, key);
   }
 
   /** Forgets every public answer (the graph changed). */
@@ -168,11 +169,7 @@ export class PartnerDataSource implements GraphQLDataSource<GraphQLContext> {
     context: Partial<GraphQLContext> | undefined,
   ): GatewayGraphQLResponse | undefined {
     const found = this.shared.peek(key);
-    if (!found) {
-      sharedMisses.inc();
-      return undefined;
-    }
-    sharedHits.inc();
+    if (!found) return undefined;
     recordMaxAge(context, Math.floor(found.remainingMs / 1000));
     return JSON.parse(found.value) as GatewayGraphQLResponse;
   }

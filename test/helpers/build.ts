@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { runChild } from './child-processes';
@@ -14,8 +15,8 @@ const staleLockMs = 5 * 60_000;
  * It compiles tsconfig.json, as `npm run typecheck` (run by `npm test` first) does, so in a
  * test run it only confirms that nothing changed instead of compiling the project again.
  * Even that takes tsc about 5 s of CPU, and six files call it: the first build of a Jest run
- * leaves a marker named after the run (a random id the global setup draws), and later calls in the same run
- * return at once, since the sources do not change during a run.
+ * leaves a marker named after the run (a random id the global setup draws), and later calls
+ * in the same run return at once, since the sources do not change during a run.
  */
 export async function buildDist(): Promise<void> {
   const dist = resolve(projectRoot, 'dist');
@@ -37,7 +38,7 @@ export async function buildDist(): Promise<void> {
     }
   }
   try {
-    if (marker && (await exists(marker))) return;
+    if (marker && existsSync(marker)) return;
     const tsc = resolve(projectRoot, 'node_modules/typescript/bin/tsc');
     await runChild(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: projectRoot });
     if (marker) {
@@ -50,11 +51,4 @@ export async function buildDist(): Promise<void> {
   } finally {
     await rm(lock, { recursive: true, force: true });
   }
-}
-
-function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
