@@ -6,6 +6,10 @@ COPY package.json package-lock.json ./
 # No install scripts: the image needs none (no embedded PostgreSQL, no test tooling), and npm 10
 # in this image would run them all (npm 11's allowScripts list is ignored).
 RUN npm ci --ignore-scripts
+# Our one patch to a dependency (patches/: @apollo/gateway loads its telemetry's exporters and
+# cloud detectors only when that telemetry is on); patch-package is a dev dependency, so here.
+COPY patches patches
+RUN npx patch-package
 COPY tsconfig.json tsconfig.build.json ./
 COPY gateway gateway
 COPY partners partners

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import {
   apolloTelemetryOffUnlessAsked,
   CoalitionGateway,
@@ -32,5 +33,30 @@ describe("Apollo's usage reporting", () => {
       if (before === undefined) delete process.env.APOLLO_TELEMETRY_DISABLED;
       else process.env.APOLLO_TELEMETRY_DISABLED = before;
     }
+  });
+
+  it('loads its exporters and cloud detectors only when it reports (patches/)', () => {
+    // A fresh process: Jest's registry would hide what plain require() loads.
+    const script = `
+      const { ApolloGateway } = require('@apollo/gateway');
+      const telemetry = require('@apollo/gateway/dist/utilities/opentelemetry');
+      const loaded = () => Object.keys(require.cache).filter((path) =>
+        /@opentelemetry\\/(sdk-metrics|resources|resource-detector-|exporter-metrics-otlp-http)|semantic-conventions\\/build\\/src\\/index-incubating/.test(path));
+      const before = loaded().length;
+      // What ApolloGateway calls when telemetry is on; an exporter that drops everything.
+      const exporter = { export: (_metrics, done) => done({ code: 0 }), forceFlush: async () => {},
+        shutdown: async () => {}, selectAggregationTemporality: () => 1 };
+      const provider = telemetry.createDataCollectionMeterProvider(exporter);
+      provider.shutdown().then(() => console.log(JSON.stringify({ before, after: loaded().length,
+        constructs: typeof ApolloGateway })));
+    `;
+    const result = JSON.parse(
+      execFileSync(process.execPath, ['-e', script], {
+        cwd: `${__dirname}/../..`,
+        encoding: 'utf8',
+      }),
+    );
+    expect(result).toEqual({ before: 0, after: expect.any(Number), constructs: 'function' });
+    expect(result.after).toBeGreaterThan(0);
   });
 });
