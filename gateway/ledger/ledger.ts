@@ -78,8 +78,8 @@ export class Ledger {
   /**
    * Listens to this process's own committed changes, by member, told synchronously before the
    * write's caller gets its answer (the database's change feed tells every process, a little
-   * later). Earns, payments, refunds, holds and their settlement (the hold sweep's too) report
-   * here; the maturity and expiry sweeps rely on the change feed.
+   * later). Earns, payments, refunds, holds and their settlement, and every sweep (holds,
+   * maturity, expiry) report here.
    */
   onMembersChanged(listener: MembersChanged): void {
     this.listeners.push(listener);
@@ -169,12 +169,16 @@ export class Ledger {
 
   /** Matures pending earns due by `asOf` (default now); returns how many. */
   matureDue(asOf: Date = this.clock.now(), progress?: SweepProgress): Promise<number> {
-    return matureDue(this.db, this.clock, asOf, progress);
+    return matureDue(this.db, this.clock, asOf, progress, (memberIds) =>
+      this.reportMembersChanged(memberIds),
+    );
   }
 
   /** Expires lots due by `asOf` (default now); returns how many accounts lost points. */
   expireDue(asOf: Date = this.clock.now(), progress?: SweepProgress): Promise<number> {
-    return expireDue(this.db, this.accounts, this.clock, asOf, progress);
+    return expireDue(this.db, this.accounts, this.clock, asOf, progress, (memberIds) =>
+      this.reportMembersChanged(memberIds),
+    );
   }
 
   /** Creates system accounts (idempotent); called when partners and currencies are set up. */

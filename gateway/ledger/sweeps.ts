@@ -16,6 +16,12 @@ import { writeTransfers } from './transfers';
  */
 
 export type SweepProgress = (done: number) => void;
+/**
+ * Told, after each batch commits, the members whose balances it changed, so this process's
+ * member caches drop them before the sweep returns (the change feed tells every process a
+ * little later: a read right after a sweep must not be answered from before it).
+ */
+export type SweepChanged = (memberIds: string[]) => void;
 
 /** Posts every pending earn due by `asOf`: its points become spendable, as a new lot. */
 export async function matureDue(
@@ -23,24 +29,30 @@ export async function matureDue(
   clock: Clock,
   asOf: Date,
   progress?: SweepProgress,
+  changed?: SweepChanged,
 ): Promise<number> {
   let total = 0;
   for (;;) {
-    const done = await db.transaction((sql) => matureBatch(sql, clock, asOf));
+    const memberIds = await db.transaction((sql) => matureBatch(sql, clock, asOf));
+    const done = memberIds.length;
     total += done;
-    if (done > 0) progress?.(total);
+    if (done > 0) {
+      changed?.(memberIds);
+      progress?.(total);
+    }
     if (done < sweepBatchSize) return total;
   }
 }
 
-async function matureBatch(sql: Sql, clock: Clock, asOf: Date): Promise<number> {
+/** Matures one batch; the member of each earn it matured. */
+async function matureBatch(sql: Sql, clock: Clock, asOf: Date): Promise<string[]> {
   const due = await sql.query<{ target_account_id: bigint }>(
     `select target_account_id from pending_transfer
      where kind = 'earn' and remaining_points > 0 and due_at <= $1
      order by due_at limit $2`,
     [asOf, sweepBatchSize],
   );
-  if (due.rowCount === 0) return 0;
+  if (due.rowCount === 0) return [];
   await lockAccounts(
     sql,
     due.rows.map((row) => row.target_account_id),
@@ -105,7 +117,7 @@ async function matureBatch(sql: Sql, clock: Clock, asOf: Date): Promise<number> 
     `update pending_transfer set remaining_points = 0 where transfer_id = any($1::text[])`,
     [rows.rows.map((row) => row.transfer_id)],
   );
-  return rows.rowCount ?? 0;
+  return rows.rows.map((row) => required(row.member_id, 'the member of a pending earn'));
 }
 
 /** Expires every lot due by `asOf`: one expire transfer per member account, to breakage. */
@@ -115,28 +127,34 @@ export async function expireDue(
   clock: Clock,
   asOf: Date,
   progress?: SweepProgress,
+  changed?: SweepChanged,
 ): Promise<number> {
   let total = 0;
   for (;;) {
-    const done = await db.transaction((sql) => expireBatch(sql, accounts, clock, asOf));
+    const memberIds = await db.transaction((sql) => expireBatch(sql, accounts, clock, asOf));
+    const done = memberIds.length;
     total += done;
-    if (done > 0) progress?.(total);
+    if (done > 0) {
+      changed?.(memberIds);
+      progress?.(total);
+    }
     if (done < sweepBatchSize) return total;
   }
 }
 
+/** Expires one batch; the member of each account that lost points. */
 async function expireBatch(
   sql: Sql,
   accounts: AccountDirectory,
   clock: Clock,
   asOf: Date,
-): Promise<number> {
+): Promise<string[]> {
   const due = await sql.query<{ account_id: bigint }>(
     `select distinct account_id from lot
      where remaining_points > 0 and expires_at <= $1 limit $2`,
     [asOf, sweepBatchSize],
   );
-  if (due.rowCount === 0) return 0;
+  if (due.rowCount === 0) return [];
   const locked = await lockAccounts(
     sql,
     due.rows.map((row) => row.account_id),
@@ -202,5 +220,7 @@ async function expireBatch(
       required(byAccount.get(accountId), 'the expiring lots of an account').movements,
     );
   }
-  return byAccount.size;
+  return accountIds.map((accountId) =>
+    required(memberOf.get(accountId), 'the member of an expiring account'),
+  );
 }

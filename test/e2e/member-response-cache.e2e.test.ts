@@ -114,4 +114,18 @@ describe('cached wallet reads', () => {
       'HTL',
     ]);
   });
+
+  it('drops a member’s answers before this process’s expiry sweep returns, not when the feed tells it', async () => {
+    const shown = await availableSky();
+    expect(shown).not.toBe('0');
+    // The ledger's own report, which the change feed does not call: told means told in time.
+    const told: string[] = [];
+    t.app.ledger.onMembersChanged((memberIds) => told.push(...memberIds));
+    const pastEveryExpiry = new Date(t.app.clock.now().getTime() + 40 * 365 * 24 * 3_600_000);
+    expect(await t.app.ledger.expireDue(pastEveryExpiry)).toBeGreaterThan(0);
+    expect(told).toContain('mbr_alice');
+    const truth = await skyInDatabase();
+    expect(truth).not.toBe(shown);
+    expect(await availableSky()).toBe(truth);
+  });
 });
