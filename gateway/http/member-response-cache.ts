@@ -11,7 +11,8 @@ import { cacheLookups } from '../observability/metrics';
  *   when other gateway processes share the database, a hit first waits for the feed's barrier
  *   (ChangeFeed.fresh), so it never misses a write acknowledged before the read arrived.
  *   This process's own earns, payments and refunds drop them synchronously before answering,
- *   and so does any mutation a member makes here, so a caller always reads its own writes.
+ *   its sweeps (holds, maturity, expiry) before they return, and so does any mutation a member
+ *   makes here, so a caller always reads its own writes.
  * - A read records the member's generation before executing and stores its answer only if no
  *   invalidation happened meanwhile, so a slow read can never store a stale answer over a
  *   newer invalidation.
