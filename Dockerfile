@@ -7,7 +7,7 @@ COPY package.json package-lock.json ./
 # in this image would run them all (npm 11's allowScripts list is ignored).
 RUN npm ci --ignore-scripts
 # Our one patch to a dependency (patches/: @apollo/gateway loads its telemetry's exporters and
-# cloud detectors only when that telemetry is on); patch-package is a dev dependency, so here.
+# cloud detectors only when that telemetry is on): the install above ran no scripts, so here.
 COPY patches patches
 RUN npx patch-package
 COPY tsconfig.json tsconfig.build.json ./
