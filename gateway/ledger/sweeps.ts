@@ -23,17 +23,19 @@ export type SweepProgress = (done: number) => void;
  */
 export type SweepChanged = (memberIds: string[]) => void;
 
-/** Posts every pending earn due by `asOf`: its points become spendable, as a new lot. */
-export async function matureDue(
+/**
+ * Runs `batch` in its own transaction until one does less than a full batch; after each commit
+ * tells `changed` the members the batch returned (one per item done), then `progress` the total.
+ */
+async function inBatches(
   db: SqlDatabase,
-  clock: Clock,
-  asOf: Date,
-  progress?: SweepProgress,
-  changed?: SweepChanged,
+  batch: (sql: Sql) => Promise<string[]>,
+  progress: SweepProgress | undefined,
+  changed: SweepChanged | undefined,
 ): Promise<number> {
   let total = 0;
   for (;;) {
-    const memberIds = await db.transaction((sql) => matureBatch(sql, clock, asOf));
+    const memberIds = await db.transaction(batch);
     const done = memberIds.length;
     total += done;
     if (done > 0) {
@@ -42,6 +44,17 @@ export async function matureDue(
     }
     if (done < sweepBatchSize) return total;
   }
+}
+
+/** Posts every pending earn due by `asOf`: its points become spendable, as a new lot. */
+export async function matureDue(
+  db: SqlDatabase,
+  clock: Clock,
+  asOf: Date,
+  progress?: SweepProgress,
+  changed?: SweepChanged,
+): Promise<number> {
+  return inBatches(db, (sql) => matureBatch(sql, clock, asOf), progress, changed);
 }
 
 /** Matures one batch; the member of each earn it matured. */
@@ -129,17 +142,7 @@ export async function expireDue(
   progress?: SweepProgress,
   changed?: SweepChanged,
 ): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const memberIds = await db.transaction((sql) => expireBatch(sql, accounts, clock, asOf));
-    const done = memberIds.length;
-    total += done;
-    if (done > 0) {
-      changed?.(memberIds);
-      progress?.(total);
-    }
-    if (done < sweepBatchSize) return total;
-  }
+  return inBatches(db, (sql) => expireBatch(sql, accounts, clock, asOf), progress, changed);
 }
 
 /** Expires one batch; the member of each account that lost points. */
