@@ -1,5 +1,6 @@
 import { createApp } from '../gateway/app';
 import { asPartner } from '../gateway/demo/seed';
+import type { AwardInput } from '../gateway/purchases/purchase-service';
 import { DomainError } from '../gateway/shared/errors';
 
 /**
@@ -242,4 +243,44 @@ export async function seedTieredProgram(
   } finally {
     await app.close();
   }
+}
+
+/**
+ * The spread earn load in this process, through the purchase service as the gateway posts it
+ * (so batches form as under the bench's HTTP load): each earn from a random bench partner for a
+ * random one of `members`, `clients` at a time, transaction ids `<prefix>-<n>` numbered across
+ * calls. `extra` adds fields to the n-th award (a channel, a basket).
+ */
+export function spreadAwards(
+  app: Awaited<ReturnType<typeof createApp>>,
+  members: number,
+  prefix: string,
+  extra: (n: number) => Partial<AwardInput> = () => ({}),
+): (count: number, currency: string, clients: number) => Promise<void> {
+  const contexts = Array.from({ length: benchPartnerCount }, (_, index) =>
+    asPartner(app, benchPartnerId(index)),
+  );
+  let sent = 0;
+  return async (count, currency, clients) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (next < count) {
+          next++;
+          const n = sent++;
+          const outcome = await app.purchases.award(
+            contexts[Math.floor(Math.random() * benchPartnerCount)]!,
+            {
+              member: { externalId: benchExternalId(Math.floor(Math.random() * members)) },
+              transactionId: `${prefix}-${n}`,
+              currency,
+              purchase: { amountMinor: 4200n, currency: 'EUR' },
+              ...extra(n),
+            },
+          );
+          if (outcome instanceof DomainError) throw outcome;
+        }
+      }),
+    );
+  };
 }

@@ -2,15 +2,11 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { createApp } from '../gateway/app';
-import { asPartner } from '../gateway/demo/seed';
-import { DomainError } from '../gateway/shared/errors';
 import {
-  benchExternalId,
-  benchPartnerCount,
-  benchPartnerId,
   earnCurrency,
   seedBenchData,
   seedTieredProgram,
+  spreadAwards,
   tieredCurrency,
 } from './bench-data';
 import { openBenchServer } from './database-server';
@@ -83,31 +79,10 @@ async function main(): Promise<void> {
     } as typeof pg.Client.prototype.query;
     const app = await createApp({ databaseUrl: url, migrate: false });
     try {
-      const contexts = Array.from({ length: benchPartnerCount }, (_, index) =>
-        asPartner(app, benchPartnerId(index)),
-      );
-      let sent = 0;
-      const run = async (count: number, currency: string, clients: number) => {
+      const spread = spreadAwards(app, members, 'REPLAY');
+      const run = (count: number, currency: string, clients: number) => {
         capturing = `${currency}×${clients}`;
-        let next = 0;
-        await Promise.all(
-          Array.from({ length: clients }, async () => {
-            while (next < count) {
-              next++;
-              const n = sent++;
-              const outcome = await app.purchases.award(
-                contexts[Math.floor(Math.random() * benchPartnerCount)]!,
-                {
-                  member: { externalId: benchExternalId(Math.floor(Math.random() * members)) },
-                  transactionId: `REPLAY-${n}`,
-                  currency,
-                  purchase: { amountMinor: 4200n, currency: 'EUR' },
-                },
-              );
-              if (outcome instanceof DomainError) throw outcome;
-            }
-          }),
-        );
+        return spread(count, currency, clients);
       };
       // Enough earns that each side has its batches after the warm-up's.
       for (const clients of batchSizes) {

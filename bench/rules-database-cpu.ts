@@ -1,16 +1,12 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createApp } from '../gateway/app';
-import { asPartner } from '../gateway/demo/seed';
-import { DomainError } from '../gateway/shared/errors';
 import {
-  benchExternalId,
-  benchPartnerCount,
-  benchPartnerId,
   earnCurrency,
   rulesCurrency,
   seedBenchData,
   seedTieredProgram,
+  spreadAwards,
   tieredCurrency,
 } from './bench-data';
 import { databaseUsage, usedBetween } from './database-cpu';
@@ -68,38 +64,16 @@ async function main(): Promise<void> {
     }
     await admin.query('vacuum (freeze, analyze)');
     const app = await createApp({ databaseUrl: url, migrate: false });
-    const contexts = Array.from({ length: benchPartnerCount }, (_, index) =>
-      asPartner(app, benchPartnerId(index)),
-    );
-    let sent = 0;
     const channels = ['store', 'online', 'app'] as const;
-    const run = async (count: number, currency: string) => {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < count) {
-            next++;
-            const n = sent++;
-            const outcome = await app.purchases.award(
-              contexts[Math.floor(Math.random() * benchPartnerCount)]!,
-              {
-                member: { externalId: benchExternalId(Math.floor(Math.random() * members)) },
-                transactionId: `RCPU-${n}`,
-                currency,
-                purchase: { amountMinor: 4200n, currency: 'EUR' },
-                channel: channels[n % 3],
-                basket: [
-                  { sku: 'TOY-7', category: 'toys', quantity: 2, unitPriceMinor: 850n },
-                  { sku: 'FOOD-3', category: 'food', quantity: 1, unitPriceMinor: 2000n },
-                  { sku: 'GIFT-5', category: 'gift cards', quantity: 1, unitPriceMinor: 500n },
-                ],
-              },
-            );
-            if (outcome instanceof DomainError) throw outcome;
-          }
-        }),
-      );
-    };
+    const spread = spreadAwards(app, members, 'RCPU', (n) => ({
+      channel: channels[n % 3],
+      basket: [
+        { sku: 'TOY-7', category: 'toys', quantity: 2, unitPriceMinor: 850n },
+        { sku: 'FOOD-3', category: 'food', quantity: 1, unitPriceMinor: 2000n },
+        { sku: 'GIFT-5', category: 'gift cards', quantity: 1, unitPriceMinor: 500n },
+      ],
+    }));
+    const run = (count: number, currency: string) => spread(count, currency, concurrency);
     // RULES_CPU_SIDES=rules (a comma-separated list) measures only those, for a profiler.
     const only = process.env.RULES_CPU_SIDES?.split(',');
     const variantOf = process.env.RULES_CPU_VARIANT_OF;
