@@ -4,12 +4,14 @@ import pg from 'pg';
 import { createApp } from '../gateway/app';
 import {
   earnCurrency,
+  rulesCurrency,
   seedBenchData,
   seedTieredProgram,
   spreadAwards,
   tieredCurrency,
 } from './bench-data';
 import { openBenchServer } from './database-server';
+import { rulesBasket, seedRules } from './figures/earn-rules-vs-plain';
 
 /**
  * A process's CPU time in seconds, from /proc/<pid>/schedstat (nanoseconds, as the scheduler
@@ -23,7 +25,8 @@ async function cpuSeconds(pid: number): Promise<number> {
 /**
  * The database's CPU per earn batch, to a few per cent on a noisy machine: batches of
  * `ledger_earn_batch` are captured from the purchase service (the spread earn load, C clients,
- * in BPT without a ladder and in BTR with one), then replayed one at a time on one connection
+ * in BPT without a ladder, in BTR with one, and in BRU with one and the 20 campaigns of
+ * `earn_rules_vs_plain`, its baskets and channels), then replayed one at a time on one connection
  * with fresh transfer ids, transaction ids and keys, each its own transaction. The sides
  * alternate every 10 batches and the backend's CPU is read around each chunk from
  * /proc/<pid>/schedstat (the server must run on this machine), so a change in the machine's
@@ -35,8 +38,9 @@ async function cpuSeconds(pid: number): Promise<number> {
  *
  * EARN_BATCH_SQL names a variant of `ledger_earn_batch` (`create or replace function
  * ledger_earn_batch(...)`, e.g. from `pg_get_functiondef`): it is installed beside the function
- * as `ledger_earn_batch_variant` and replays BTR's batches as a third side (BPT's with
- * EARN_BATCH_VARIANT_OF=untiered). EARN_BATCH_SIZES=5,20 captures both programs' batches at
+ * as `ledger_earn_batch_variant` and replays BTR's batches as another side (BPT's with
+ * EARN_BATCH_VARIANT_OF=untiered, BRU's with =rules). Each batch replays with the statement
+ * text it was captured with, so the tool measures whatever arguments the gateway sends. EARN_BATCH_SIZES=5,20 captures both programs' batches at
  * each number of clients and splits a batch's cost into its fixed part and its part per earn.
  * Runs on the bench's embedded PostgreSQL or DATABASE_URL's server, in `replay_batches`, dropped
  * at the end.
@@ -58,8 +62,10 @@ async function main(): Promise<void> {
     const url = await server.recreateDatabase('batches');
     await seedBenchData(url, members);
     await seedTieredProgram(url, members, tieredCurrency);
+    await seedTieredProgram(url, members, rulesCurrency);
+    await seedRules(url);
     // Batches by the load that formed them: `${currency}×${clients}`.
-    const captured = new Map<string, unknown[][]>();
+    const captured = new Map<string, { text: string; values: unknown[] }[]>();
     let capturing = '';
     // Every call of the batch function the app makes, with its parameters as sent.
     const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
@@ -73,21 +79,23 @@ async function main(): Promise<void> {
       if (config?.text?.includes('from ledger_earn_batch(') && config.values) {
         const batches = captured.get(capturing) ?? [];
         captured.set(capturing, batches);
-        batches.push(structuredClone(config.values));
+        batches.push({ text: config.text, values: structuredClone(config.values) });
       }
       return query.apply(this, args);
     } as typeof pg.Client.prototype.query;
     const app = await createApp({ databaseUrl: url, migrate: false });
     try {
       const spread = spreadAwards(app, members, 'REPLAY');
+      const spreadWithRules = spreadAwards(app, members, 'REPLAY-RULES', rulesBasket);
       const run = (count: number, currency: string, clients: number) => {
         capturing = `${currency}×${clients}`;
-        return spread(count, currency, clients);
+        return (currency === rulesCurrency ? spreadWithRules : spread)(count, currency, clients);
       };
       // Enough earns that each side has its batches after the warm-up's.
       for (const clients of batchSizes) {
         await run(batchesPerSide * clients * 2, earnCurrency, clients);
         await run(batchesPerSide * clients * 2, tieredCurrency, clients);
+        await run(batchesPerSide * clients * 2, rulesCurrency, clients);
       }
     } finally {
       await app.close();
@@ -96,7 +104,7 @@ async function main(): Promise<void> {
     const sideBatches = (currency: string, clients = concurrency) =>
       (captured.get(`${currency}×${clients}`) ?? [])
         .slice(-batchesPerSide)
-        .map((params) => ({ params }));
+        .map(({ text, values }) => ({ text, params: values }));
     const client = new pg.Client(url);
     await client.connect();
     try {
@@ -116,32 +124,30 @@ async function main(): Promise<void> {
       }
       const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!
         .pid;
-      const statement = (fn: string) =>
-        `select entry, status from ${fn}(
-           $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
-           $8::bigint[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
-           $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19,
-           $20::bigint[], $21::jsonb, $22::jsonb[])`;
       const sides = [
         ...batchSizes.flatMap((clients) =>
           [
             ['untiered', earnCurrency],
             ['tiered', tieredCurrency],
+            ['rules', rulesCurrency],
           ].map(([name, currency]) => ({
             name: batchSizes.length > 1 ? `${name}×${clients}` : name!,
             batches: sideBatches(currency!, clients),
-            text: statement('ledger_earn_batch'),
+            function: 'ledger_earn_batch',
           })),
         ),
         ...(variantFile
           ? [
               {
                 name: 'variant',
-                // EARN_BATCH_VARIANT_OF=untiered: the variant replays BPT's batches instead.
+                // EARN_BATCH_VARIANT_OF=untiered or rules: the variant replays BPT's or BRU's
+                // batches instead.
                 batches: sideBatches(
-                  process.env.EARN_BATCH_VARIANT_OF === 'untiered' ? earnCurrency : tieredCurrency,
+                  { untiered: earnCurrency, rules: rulesCurrency }[
+                    process.env.EARN_BATCH_VARIANT_OF ?? ''
+                  ] ?? tieredCurrency,
                 ),
-                text: statement('ledger_earn_batch_variant'),
+                function: 'ledger_earn_batch_variant',
               },
             ]
           : []),
@@ -164,8 +170,14 @@ async function main(): Promise<void> {
         copy[9] = (params[9] as unknown[]).map(() => new Date());
         return copy;
       };
-      const post = async (side: (typeof sides)[number], batch: { params: unknown[] }) => {
-        const result = await client.query<{ status: string }>(side.text, replayed(batch.params));
+      const post = async (
+        side: (typeof sides)[number],
+        batch: { text: string; params: unknown[] },
+      ) => {
+        const result = await client.query<{ status: string }>(
+          batch.text.replace('from ledger_earn_batch(', `from ${side.function}(`),
+          replayed(batch.params),
+        );
         const claimed = result.rows.filter((row) => row.status === 'claimed').length;
         if (claimed !== result.rowCount) {
           throw new Error(`${side.name}: ${(result.rowCount ?? 0) - claimed} entries not claimed`);
@@ -215,7 +227,7 @@ async function main(): Promise<void> {
       }
       // Two batch sizes: each program's batch cost as a fixed part plus a part per earn.
       if (batchSizes.length === 2) {
-        for (const name of ['untiered', 'tiered']) {
+        for (const name of ['untiered', 'tiered', 'rules']) {
           const [small, large] = batchSizes.map((clients) => measured[`${name}×${clients}`]!);
           const batchUs = (side: { perEarn: number[]; size: number }) =>
             median(side.perEarn) * side.size;

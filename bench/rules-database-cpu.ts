@@ -11,7 +11,7 @@ import {
 } from './bench-data';
 import { databaseUsage, usedBetween } from './database-cpu';
 import { openBenchServer } from './database-server';
-import { seedRules } from './figures/earn-rules-vs-plain';
+import { rulesBasket, seedRules } from './figures/earn-rules-vs-plain';
 
 /**
  * Where an earn with rules spends its CPU (issue 14): the earn_rules_vs_plain load (baskets,
@@ -64,15 +64,7 @@ async function main(): Promise<void> {
     }
     await admin.query('vacuum (freeze, analyze)');
     const app = await createApp({ databaseUrl: url, migrate: false });
-    const channels = ['store', 'online', 'app'] as const;
-    const spread = spreadAwards(app, members, 'RCPU', (n) => ({
-      channel: channels[n % 3],
-      basket: [
-        { sku: 'TOY-7', category: 'toys', quantity: 2, unitPriceMinor: 850n },
-        { sku: 'FOOD-3', category: 'food', quantity: 1, unitPriceMinor: 2000n },
-        { sku: 'GIFT-5', category: 'gift cards', quantity: 1, unitPriceMinor: 500n },
-      ],
-    }));
+    const spread = spreadAwards(app, members, 'RCPU', rulesBasket);
     const run = (count: number, currency: string) => spread(count, currency, concurrency);
     // RULES_CPU_SIDES=rules (a comma-separated list) measures only those, for a profiler.
     const only = process.env.RULES_CPU_SIDES?.split(',');
