@@ -42,6 +42,8 @@ async function cpuSeconds(pid: number): Promise<number> {
  * EARN_BATCH_VARIANT_OF=untiered, BRU's with =rules). Each batch replays with the statement
  * text it was captured with, so the tool measures whatever arguments the gateway sends. EARN_BATCH_SIZES=5,20 captures both programs' batches at
  * each number of clients and splits a batch's cost into its fixed part and its part per earn.
+ * EARN_BATCH_EXPLAIN=rules (a side's name) prints the plan of every statement of one of its
+ * batches, with times (auto_explain), instead of measuring.
  * Runs on the bench's embedded PostgreSQL or DATABASE_URL's server, in `replay_batches`, dropped
  * at the end.
  */
@@ -187,6 +189,23 @@ async function main(): Promise<void> {
       // Each side once, unmeasured: plans made and caches warm.
       for (const side of sides) {
         for (const batch of side.batches.slice(0, 20)) await post(side, batch);
+      }
+      // EARN_BATCH_EXPLAIN=<side>: the plan of each statement of one of its batches, with
+      // row counts and times (auto_explain, nested statements, as notices), then stop.
+      const explained = sides.find((side) => side.name === process.env.EARN_BATCH_EXPLAIN);
+      if (explained) {
+        client.on('notice', (notice) => console.log(notice.message));
+        await client.query(`load 'auto_explain'`);
+        for (const setting of [
+          'log_min_duration = 0',
+          'log_analyze = on',
+          'log_nested_statements = on',
+          'log_level = notice',
+        ]) {
+          await client.query(`set auto_explain.${setting}`);
+        }
+        await post(explained, explained.batches[20]!);
+        return;
       }
       // Sides alternate every `chunk` batches, so a change in the machine's speed falls on all
       // of them alike; each side's CPU is the sum over its chunks.

@@ -44,6 +44,7 @@ import { Migration0081EarnClaimOnTheTransfer } from './0081-earn-claim-on-the-tr
 import { Migration0082EarnBatchPlansByIndex } from './0082-earn-batch-plans-by-index';
 import { Migration0086SettlementCloseInWorkers } from './0086-settlement-close-in-workers';
 import { Migration0095ExchangeRateChangeFeed } from './0095-exchange-rate-change-feed';
+import { Migration0096EarnRulesAsArrays } from './0096-earn-rules-as-arrays';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -122,4 +123,5 @@ export const migrationsList: MigrationObject[] = [
     name: '0095-exchange-rate-change-feed',
     class: Migration0095ExchangeRateChangeFeed,
   },
+  { name: '0096-earn-rules-as-arrays', class: Migration0096EarnRulesAsArrays },
 ];

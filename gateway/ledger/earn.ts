@@ -235,6 +235,7 @@ export async function postEarns(
     }
   }
   const receipts = entries.map(receiptOf);
+  const rules = batchRules(entries);
   const rows = await sql.query<{
     entry: number;
     status: string;
@@ -252,7 +253,8 @@ export async function postEarns(
        $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
        $8::bigint[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
        $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19,
-       $20::bigint[], $21::jsonb, $22::jsonb[])`,
+       $20::bigint[], $21::bigint[], $22::jsonb[], $23::bigint[], $24::bigint[], $25::text,
+       $26::bigint[], $27::jsonb)`,
     [
       entries.map((entry) => entry.transferId),
       entries.map((entry) => entry.partnerId),
@@ -280,12 +282,17 @@ export async function postEarns(
       options.skipLocked ?? false,
       // What is not the base line (earning rules' bonuses): the tier multiplier skips it.
       entries.map((entry) => bonusPoints(entry.lines)),
-      ruleCandidates(entries),
+      rules?.worldMasks ?? null,
       // An earn's claim is stored on its transfer (migrations/0081), with the lines its receipt
       // lists before the tier and rule lines.
       entries.map((entry) =>
         claimedOnTransfer(entry) ? JSON.stringify(toJson(entry.lines)) : null,
       ),
+      rules?.stopMasks ?? null,
+      rules?.exclusiveMasks ?? null,
+      rules?.grants ?? null,
+      rules?.points ?? null,
+      rules?.checks ?? null,
     ],
   );
   assert.equal(rows.rowCount, entries.length, 'one outcome per entry');
@@ -391,32 +398,74 @@ function tierPartsKey(currency: string, version: number): string {
 }
 
 /**
- * The batch's rule candidates as one JSON array, one element per entry with rules (null when no
- * entry has any, so a plain batch skips step 1d). Candidate o is bit o of the masks: `h` has
- * each world's, `stop` and `excl` the stacking; `g` holds the grants as stored, and `st` what
- * only the batch can check, for the candidates that have any (migrations/0029, step 1d).
+ * The batch's earning rules as `ledger_earn_batch` takes them (migrations/0096): array literals
+ * built here, as their elements are numbers and nothing needs quoting (the driver quotes and
+ * escapes every element of a JS array: twice this function's cost).
  */
-function ruleCandidates(entries: readonly EarnEntry[]): string | null {
-  if (!entries.some((entry) => entry.rules)) return null;
-  const perEntry: unknown[] = [];
-  for (const [e, entry] of entries.entries()) {
+interface BatchRules {
+  /** Per entry, each world's candidates as a mask (bit o: candidate o): entries by worlds. */
+  worldMasks: string;
+  /** Per entry, which candidates are 'stop' and which 'exclusive' (masks). */
+  stopMasks: string;
+  exclusiveMasks: string;
+  /** Per entry and candidate, its points: entries by candidates. */
+  points: string;
+  /** The grants as stored (JSON texts), in the same order, separated by U+001E. */
+  grants: string;
+  /** What only the batch can check, for the candidates that have any (JSON, 'e' the entry). */
+  checks: string;
+}
+
+/**
+ * JSON text never holds this control character unescaped (JSON.stringify writes \u001e), so
+ * it separates the grants without quoting or escaping on either side.
+ */
+const grantSeparator = '\u001e';
+
+/**
+ * The batch's rule candidates (null when no entry has any, so a plain batch skips step 1d).
+ * Candidate o is bit o of an entry's masks. Arrays are rectangular: an entry's last world is
+ * repeated to the batch's widest (it stands for every rank above it), an entry without rules
+ * has no candidate in any world, and past an entry's last candidate its points are 0 and its
+ * grants empty. Only the checks travel as JSON objects: a few per earn, where the grants are
+ * most of the bytes (migrations/0029 and 0096, step 1d).
+ */
+function batchRules(entries: readonly EarnEntry[]): BatchRules | null {
+  let widestWorlds = 1;
+  let widestCandidates = 0;
+  for (const entry of entries) {
     if (!entry.rules) continue;
-    const { candidates, worlds } = entry.rules;
+    widestWorlds = Math.max(widestWorlds, entry.rules.worlds.length);
+    widestCandidates = Math.max(widestCandidates, entry.rules.candidates.length);
+  }
+  if (widestCandidates === 0) return null;
+  const worldRows: string[] = [];
+  const stops: number[] = [];
+  const exclusives: number[] = [];
+  const pointRows: string[] = [];
+  const grants: string[] = [];
+  const checks: unknown[] = [];
+  for (const [e, entry] of entries.entries()) {
+    const candidates = entry.rules?.candidates ?? [];
     assert.ok(candidates.length <= ruleCandidatesMax, 'at most 52 rule candidates per earn');
     let stop = 0;
     let excl = 0;
-    const grants: unknown[] = [];
-    const checked: unknown[] = [];
-    for (const [o, candidate] of candidates.entries()) {
+    const points: string[] = [];
+    for (let o = 0; o < widestCandidates; o++) {
+      const candidate = candidates[o];
+      if (!candidate) {
+        points.push('0');
+        grants.push('');
+        continue;
+      }
       const bit = 2 ** o;
       if (candidate.stacking === 'stop') stop += bit;
       else if (candidate.stacking === 'exclusive') excl += bit;
       // JSON numbers: a grant is at most the transfer limit (10^12), exact in a double.
-      const points = Number(candidate.points);
       const grant: StoredGrant = {
         r: candidate.ruleId,
         v: candidate.version,
-        p: points,
+        p: Number(candidate.points),
         f: Number(candidate.partnerFundedPoints),
         d: candidate.description,
       };
@@ -427,7 +476,8 @@ function ruleCandidates(entries: readonly EarnEntry[]): string | null {
       if (candidate.threshold !== null) grant.th = Number(candidate.threshold);
       const operatorFunded = candidate.points - candidate.partnerFundedPoints;
       if (operatorFunded > 0n) grant.o = Number(operatorFunded);
-      grants.push(grant);
+      grants.push(JSON.stringify(grant));
+      points.push(candidate.points.toString());
       if (
         candidate.purchaseNumber !== null ||
         candidate.firstInCoalition ||
@@ -437,10 +487,11 @@ function ruleCandidates(entries: readonly EarnEntry[]): string | null {
         candidate.segmentId !== null ||
         candidate.offerId !== null
       ) {
-        checked.push({
+        checks.push({
+          e: e + 1,
           o,
           r: candidate.ruleId,
-          p: points,
+          p: Number(candidate.points),
           n: candidate.purchaseNumber,
           c1: candidate.firstInCoalition || null,
           cap: candidate.perMember?.uses ?? null,
@@ -459,20 +510,28 @@ function ruleCandidates(entries: readonly EarnEntry[]): string | null {
         });
       }
     }
-    perEntry.push({
-      e,
-      t: worlds.length - 1,
-      h: worlds.map((indexes) => indexes.reduce((mask, index) => mask + 2 ** index, 0)),
-      stop,
-      excl,
-      g: grants,
-      st: checked,
+    const masks: number[] = (entry.rules?.worlds ?? [[]]).map((indexes) => {
+      let mask = 0;
+      for (const index of indexes) mask += 2 ** index;
+      return mask;
     });
+    while (masks.length < widestWorlds) masks.push(masks[masks.length - 1]!);
+    worldRows.push(`{${masks.join(',')}}`);
+    pointRows.push(`{${points.join(',')}}`);
+    stops.push(stop);
+    exclusives.push(excl);
   }
-  return JSON.stringify(perEntry);
+  return {
+    worldMasks: `{${worldRows.join(',')}}`,
+    stopMasks: `{${stops.join(',')}}`,
+    exclusiveMasks: `{${exclusives.join(',')}}`,
+    points: `{${pointRows.join(',')}}`,
+    grants: grants.join(grantSeparator),
+    checks: JSON.stringify(checks),
+  };
 }
 
-/** Candidates are bits of a JSON number in the batch (exact up to 2^53). */
+/** Candidates are bits of a number in the batch, exact in a double up to 2^53. */
 export const ruleCandidatesMax = 52;
 
 /** A claimed earn's receipt with the lines of the candidates the batch applied (a bit mask). */

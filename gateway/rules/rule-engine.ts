@@ -234,8 +234,8 @@ export function priceRules(
   const candidates: RuleCandidate[] = [];
   const worlds: number[][] = worldTiers.map(() => []);
   for (const rule of rules) {
-    // The batch takes the first 52 (bits of a JSON number); more holding for one purchase
-    // would be a configuration mistake, and the lowest-priority ones are left out.
+    // The batch takes the first 52 (bits of a mask, exact in a double); more holding for one
+    // purchase would be a configuration mistake, and the lowest-priority ones are left out.
     if (candidates.length === ruleCandidatesMax) break;
     // A rule's candidate is the same in every world where it holds: only whether it holds
     // depends on the tier.

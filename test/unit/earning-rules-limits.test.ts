@@ -222,4 +222,51 @@ describe('earning rules decided by the ledger', () => {
     expect(restored.lines.some((line) => line.description.startsWith('Once ever'))).toBe(true);
     expect(await ledgerViolations(app.db)).toEqual([]);
   });
+
+  it('stores and answers a grant whose description holds quotes, backslashes and accents', async () => {
+    // The batch receives grants as JSON texts separated by U+001E (migrations/0096; names
+    // refuse control characters, and JSON.stringify would escape one): what JSON escapes must
+    // come back unchanged.
+    const operator = {
+      ...app.systemContext('test'),
+      caller: { kind: 'operator' as const, userId: 'ops-1' },
+    };
+    const name = 'Odd "name" \\ with {braces}, a comma and café';
+    ok(
+      await app.rules.createRule(operator, {
+        currency: 'HTL',
+        definition: {
+          name,
+          window: {
+            startsAt: app.clock.now(),
+            endsAt: null,
+            daysOfWeek: [],
+            hours: null,
+            timeZone: 'UTC',
+          },
+          priority: 0,
+          stacking: 'stackable',
+          match: 'all',
+          conditions: [],
+          effects: [{ kind: 'bonus', points: 7n }],
+          partnerShareBp: 0,
+          limits: noLimits,
+        },
+      }),
+    );
+    const input = { transactionId: 'HTL-ODD-NAME', currency: 'HTL', purchase: eur(10) };
+    const receipt = ok(await award('ptr_freshmart', input));
+    const line = receipt.lines.find((found) => found.description.startsWith(name));
+    expect(line?.points).toBe(7n);
+    const stored = await app.db.query<{ d: string }>(
+      `select g ->> 'd' as d from transfer t, jsonb_array_elements(t.rule_grants) g
+       where t.id = $1 and g ->> 'd' like 'Odd%'`,
+      [receipt.transferId],
+    );
+    expect(stored.rows.map((row) => row.d)).toEqual([line!.description]);
+    // A replay answers the same lines, read back from the stored grants.
+    const replay = ok(await award('ptr_freshmart', input));
+    expect(replay.lines).toEqual(receipt.lines);
+    expect(await ledgerViolations(app.db)).toEqual([]);
+  });
 });
