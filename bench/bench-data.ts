@@ -284,3 +284,21 @@ export function spreadAwards(
     );
   };
 }
+
+const benchChannels = ['store', 'online', 'app'] as const;
+
+/**
+ * The n-th earn's basket and channel when a load sends baskets (earn_rules_vs_plain's rules
+ * match it): 42.00 EUR of 2 toys, groceries and a gift card; the channel rotates. The HTTP load
+ * sends it as GraphQL variables (bench/requests.ts), the in-process tools as it is.
+ */
+export function benchBasket(n: number): Required<Pick<AwardInput, 'channel' | 'basket'>> {
+  return {
+    channel: benchChannels[n % benchChannels.length]!,
+    basket: [
+      { sku: 'TOY-7', category: 'toys', quantity: 2, unitPriceMinor: 850n },
+      { sku: 'FOOD-3', category: 'food', quantity: 1, unitPriceMinor: 2000n },
+      { sku: 'GIFT-5', category: 'gift cards', quantity: 1, unitPriceMinor: 500n },
+    ],
+  };
+}

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { createApp } from '../gateway/app';
 import {
+  benchBasket,
   earnCurrency,
   rulesCurrency,
   seedBenchData,
@@ -11,7 +12,7 @@ import {
   tieredCurrency,
 } from './bench-data';
 import { openBenchServer } from './database-server';
-import { rulesBasket, seedRules } from './figures/earn-rules-vs-plain';
+import { seedRules } from './figures/earn-rules-vs-plain';
 
 /**
  * A process's CPU time in seconds, from /proc/<pid>/schedstat (nanoseconds, as the scheduler
@@ -40,8 +41,9 @@ async function cpuSeconds(pid: number): Promise<number> {
  * ledger_earn_batch(...)`, e.g. from `pg_get_functiondef`): it is installed beside the function
  * as `ledger_earn_batch_variant` and replays BTR's batches as another side (BPT's with
  * EARN_BATCH_VARIANT_OF=untiered, BRU's with =rules). Each batch replays with the statement
- * text it was captured with, so the tool measures whatever arguments the gateway sends. EARN_BATCH_SIZES=5,20 captures both programs' batches at
- * each number of clients and splits a batch's cost into its fixed part and its part per earn.
+ * text it was captured with, so the tool measures whatever arguments the gateway sends.
+ * EARN_BATCH_SIZES=5,20 captures every program's batches at each number of clients and splits
+ * a batch's cost into its fixed part and its part per earn.
  * EARN_BATCH_EXPLAIN=rules (a side's name) prints the plan of every statement of one of its
  * batches, with times (auto_explain), instead of measuring.
  * Runs on the bench's embedded PostgreSQL or DATABASE_URL's server, in `replay_batches`, dropped
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
     const app = await createApp({ databaseUrl: url, migrate: false });
     try {
       const spread = spreadAwards(app, members, 'REPLAY');
-      const spreadWithRules = spreadAwards(app, members, 'REPLAY-RULES', rulesBasket);
+      const spreadWithRules = spreadAwards(app, members, 'REPLAY-RULES', benchBasket);
       const run = (count: number, currency: string, clients: number) => {
         capturing = `${currency}×${clients}`;
         return (currency === rulesCurrency ? spreadWithRules : spread)(count, currency, clients);

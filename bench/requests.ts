@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import { generateSigningKey, loadKeySet } from '../gateway/auth/keys';
 import { TokenIssuer } from '../gateway/auth/tokens';
-import { benchExternalId, benchPartnerCount, benchPartnerId, earnCurrency } from './bench-data';
+import { formatMoneyAmount } from '../gateway/shared/money';
+import {
+  benchBasket,
+  benchExternalId,
+  benchPartnerCount,
+  benchPartnerId,
+  earnCurrency,
+} from './bench-data';
 import type { OutgoingRequest } from './load-generator';
 
 /**
@@ -97,7 +104,7 @@ export function earnRequests(options: {
             transactionId: `BENCH-${tag}-${sent++}`,
             currency: options.currency ?? earnCurrency,
             purchase: { amount: '42.00', currency: 'EUR' },
-            ...(options.baskets ? benchBasket(sent) : {}),
+            ...(options.baskets ? basketVariables(sent) : {}),
           },
         },
       }),
@@ -105,18 +112,15 @@ export function earnRequests(options: {
   };
 }
 
-const salesChannels = ['STORE', 'ONLINE', 'APP'] as const;
+/** The bench basket's lines (bench-data.ts) as the awardPoints mutation's variables. */
+const basketLineVariables = benchBasket(0).basket.map(({ unitPriceMinor, ...line }) => ({
+  ...line,
+  unitPrice: formatMoneyAmount(unitPriceMinor, 'EUR'),
+}));
 
-/** A 42.00 EUR basket: 2 toys, groceries and a gift card; the channel rotates. */
-function benchBasket(sent: number) {
-  return {
-    channel: salesChannels[sent % salesChannels.length],
-    basket: [
-      { sku: 'TOY-7', category: 'toys', quantity: 2, unitPrice: '8.50' },
-      { sku: 'FOOD-3', category: 'food', quantity: 1, unitPrice: '20.00' },
-      { sku: 'GIFT-5', category: 'gift cards', quantity: 1, unitPrice: '5.00' },
-    ],
-  };
+/** The n-th request's basket and channel (its GraphQL enum value). */
+function basketVariables(sent: number) {
+  return { channel: benchBasket(sent).channel.toUpperCase(), basket: basketLineVariables };
 }
 
 export function isAwardSuccess(status: number, body: Buffer): boolean {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createApp } from '../gateway/app';
 import {
+  benchBasket,
   earnCurrency,
   rulesCurrency,
   seedBenchData,
@@ -11,7 +12,7 @@ import {
 } from './bench-data';
 import { databaseUsage, usedBetween } from './database-cpu';
 import { openBenchServer } from './database-server';
-import { rulesBasket, seedRules } from './figures/earn-rules-vs-plain';
+import { seedRules } from './figures/earn-rules-vs-plain';
 
 /**
  * Where an earn with rules spends its CPU (issue 14): the earn_rules_vs_plain load (baskets,
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     }
     await admin.query('vacuum (freeze, analyze)');
     const app = await createApp({ databaseUrl: url, migrate: false });
-    const spread = spreadAwards(app, members, 'RCPU', rulesBasket);
+    const spread = spreadAwards(app, members, 'RCPU', benchBasket);
     const run = (count: number, currency: string) => spread(count, currency, concurrency);
     // RULES_CPU_SIDES=rules (a comma-separated list) measures only those, for a profiler.
     const only = process.env.RULES_CPU_SIDES?.split(',');

@@ -1,6 +1,5 @@
 import pg from 'pg';
 import { createApp } from '../../gateway/app';
-import type { AwardInput } from '../../gateway/purchases/purchase-service';
 import { noLimits, type RuleDefinition } from '../../gateway/rules/rule-definition';
 import { DomainError } from '../../gateway/shared/errors';
 import { rulesCurrency, seedTieredProgram, tieredCurrency } from '../bench-data';
@@ -110,24 +109,6 @@ export const earnRulesVsPlain: Experiment = {
     ];
   },
 };
-
-const rulesChannels = ['store', 'online', 'app'] as const;
-
-/**
- * The n-th in-process award's basket and channel (bench/rules-database-cpu.ts,
- * bench/earn-batch-replay.ts): the HTTP load's 42.00 EUR basket (bench/requests.ts), the
- * channel rotating.
- */
-export function rulesBasket(n: number): Partial<AwardInput> {
-  return {
-    channel: rulesChannels[n % 3],
-    basket: [
-      { sku: 'TOY-7', category: 'toys', quantity: 2, unitPriceMinor: 850n },
-      { sku: 'FOOD-3', category: 'food', quantity: 1, unitPriceMinor: 2000n },
-      { sku: 'GIFT-5', category: 'gift cards', quantity: 1, unitPriceMinor: 500n },
-    ],
-  };
-}
 
 /**
  * 20 coalition campaigns in BRU, of the kinds partners run: product multipliers (some for a

@@ -462,10 +462,11 @@ function batchRules(entries: readonly EarnEntry[]): BatchRules | null {
       if (candidate.stacking === 'stop') stop += bit;
       else if (candidate.stacking === 'exclusive') excl += bit;
       // JSON numbers: a grant is at most the transfer limit (10^12), exact in a double.
+      const grantPoints = Number(candidate.points);
       const grant: StoredGrant = {
         r: candidate.ruleId,
         v: candidate.version,
-        p: Number(candidate.points),
+        p: grantPoints,
         f: Number(candidate.partnerFundedPoints),
         d: candidate.description,
       };
@@ -491,7 +492,7 @@ function batchRules(entries: readonly EarnEntry[]): BatchRules | null {
           e: e + 1,
           o,
           r: candidate.ruleId,
-          p: Number(candidate.points),
+          p: grantPoints,
           n: candidate.purchaseNumber,
           c1: candidate.firstInCoalition || null,
           cap: candidate.perMember?.uses ?? null,
