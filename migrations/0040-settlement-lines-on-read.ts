@@ -1,10 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
-import {
-  closedPeriodsMembersSql,
-  conversionSources,
-  lineColumns,
-  linesSql,
-} from '../gateway/settlement/line-sql';
+import { conversionSources, lineColumns, linesSql } from '../gateway/settlement/line-sql';
 
 /**
  * Settlement lines derived on read (issue 16, part 2). A close used to write a settlement_item
@@ -113,6 +108,19 @@ returns boolean language sql stable parallel safe as $$
 $$;
 `;
 
+/**
+ * closedPeriodsMembersSql (line-sql.ts) as this migration's schema has it: periods had no
+ * reversal_rounding yet (migration 0097 adds it and replaces this view), and every one rounded
+ * as 'added_before_0097'. This migration reads line-sql.ts as it is today, so what it reads must
+ * not name a column added after it.
+ */
+const closedPeriodsMembersAt0040 = `(select t.id as transfer_id, t.code, t.partner_id,
+          t.external_id, t.related_id, t.created_at, p.id as period_id,
+          p.starts_at as period_starts_at, t.rule_grants,
+          'added_before_0097'::text as reversal_rounding
+   from transfer t
+   join settlement_period p on p.id = settlement_period_of(t.id, t.created_at, t.writer_xid))`;
+
 const views = `
 -- Each agreement with the time its terms end (the next agreement's start) and its unit prices,
 -- kept by a trigger as agreements are added (they are never changed or removed). A table, not
@@ -190,7 +198,7 @@ where settlement_period_of(t.id, t.created_at, t.writer_xid) is not null;
 
 -- Every line of every closed period, derived as statements derive them.
 create view settlement_obligation as
-select ${lineColumns} from (${linesSql(closedPeriodsMembersSql, conversionSources)}) lines;
+select ${lineColumns} from (${linesSql(closedPeriodsMembersAt0040, conversionSources)}) lines;
 
 create function settlement_derived_is_immutable() returns trigger language plpgsql as $$
 begin

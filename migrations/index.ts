@@ -45,6 +45,7 @@ import { Migration0082EarnBatchPlansByIndex } from './0082-earn-batch-plans-by-i
 import { Migration0086SettlementCloseInWorkers } from './0086-settlement-close-in-workers';
 import { Migration0095ExchangeRateChangeFeed } from './0095-exchange-rate-change-feed';
 import { Migration0096EarnRulesAsArrays } from './0096-earn-rules-as-arrays';
+import { Migration0097SettlementReversalsFromPointsLeft } from './0097-settlement-reversals-from-points-left';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -124,4 +125,8 @@ export const migrationsList: MigrationObject[] = [
     class: Migration0095ExchangeRateChangeFeed,
   },
   { name: '0096-earn-rules-as-arrays', class: Migration0096EarnRulesAsArrays },
+  {
+    name: '0097-settlement-reversals-from-points-left',
+    class: Migration0097SettlementReversalsFromPointsLeft,
+  },
 ];

@@ -188,8 +188,10 @@ select x.kind, a.settlement_currency, o.partner_id as agreement_partner_id,
        a.minor_factor, a.fee_share, op.amount_points as origin_points,
        ${fundedSql('o')} as funded,
        -sum(x.amount_points)::bigint as points,
+       -- The points left before this reversal: the origin's less what earlier reversals took
+       -- (the period being closed is open, so never 'added_before_0097': migration 0097).
        -- In an aggregate, so the workers compute it as they join (the grouping is the leader's).
-       op.amount_points + coalesce(min(settlement_reversed_before(x.related_id, x.transfer_id,
+       op.amount_points - coalesce(min(settlement_reversed_before(x.related_id, x.transfer_id,
          x.kind, op.currency_code, x.period_starts_at, x.created_at)), 0) as before
 from (${reversalPostingsSql(members)}) x
 join transfer related on related.id = x.related_id

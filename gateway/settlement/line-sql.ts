@@ -57,7 +57,7 @@ export const conversionSources: ExchangeSources = {
  */
 export const closedPeriodsMembersSql = `(select t.id as transfer_id, t.code, t.partner_id,
           t.external_id, t.related_id, t.created_at, p.id as period_id,
-          p.starts_at as period_starts_at, t.rule_grants
+          p.starts_at as period_starts_at, t.rule_grants, p.reversal_rounding
    from transfer t
    join settlement_period p on p.id = settlement_period_of(t.id, t.created_at, t.writer_xid))`;
 
@@ -78,7 +78,9 @@ export const lineColumns = `period_id, transfer_id, kind, currency_code, origin_
  */
 export function periodMembersSql(extra = ''): string {
   return `(select t.id as transfer_id, t.code, t.partner_id, t.external_id, t.related_id,
-          t.created_at, $1::text as period_id, $3::timestamptz as period_starts_at, t.rule_grants
+          t.created_at, $1::text as period_id, $3::timestamptz as period_starts_at, t.rule_grants,
+          (select p.reversal_rounding from settlement_period p where p.id = $1::text)
+            as reversal_rounding
    from transfer t
    where t.created_at >= $2::timestamptz and t.created_at < $4::timestamptz ${extra}
      and case when t.created_at >= $3::timestamptz
@@ -89,7 +91,8 @@ export function periodMembersSql(extra = ''): string {
 
 /**
  * Every line of the transfers in `members` (a relation with transfer_id, code, partner_id,
- * external_id, related_id, created_at, period_id, period_starts_at). `members` appears once in
+ * external_id, related_id, created_at, period_id, period_starts_at, rule_grants, and the period's
+ * reversal_rounding, migration 0097). `members` appears once in
  * each of the three branches, so each stays a plain scan the planner may run in parallel.
  */
 export function linesSql(members: string, sources: ExchangeSources): string {
@@ -294,7 +297,11 @@ cross join lateral (
 -- A lateral aggregate, not a scalar subquery: a correlated subquery is parallel restricted and
 -- cost a close twice as much per reversal.
 cross join lateral (
-  select o.points + coalesce(sum(-x.points), 0)::bigint as points_before
+  -- x.points are negative (points taken back): the points left before this reversal are the
+  -- origin's less what earlier reversals took. Periods closed before migration 0097 added
+  -- them instead, and their lines stay as they were billed (settlement_period.reversal_rounding).
+  select o.points + coalesce(sum(x.points), 0)::bigint
+           * case v.reversal_rounding when 'points_left' then 1 else -1 end as points_before
   from settlement_reversal_parts x
   where x.related_id = v.related_id and x.transfer_id <> v.transfer_id
     and x.kind = v.kind and x.currency_code = v.currency_code
@@ -306,7 +313,7 @@ cross join lateral (
 /** Each reversal of `members`, per kind and currency, with the origin it reverses. */
 function reversedSql(members: string): string {
   return `
-select r.period_id, r.period_starts_at, r.transfer_id, r.code, r.created_at,
+select r.period_id, r.period_starts_at, r.reversal_rounding, r.transfer_id, r.code, r.created_at,
        coalesce(r.external_id, r.transfer_id) as reference, r.related_id, x.kind,
        x.currency_code, x.points,
        -- A refund relates to the purchase's earn when there is one; spent points it returns

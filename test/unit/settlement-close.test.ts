@@ -263,6 +263,58 @@ describe('pricing obligations', () => {
     expect((await obligationsOf(rest))[0]).toMatchObject({ points: -5n, amount_minor: -6n });
   });
 
+  it('prices each partial refund from the points left, so a full refund in parts nets to zero', async () => {
+    const period = await openNextPeriod(app, 1);
+    // 0.0025 EUR per point: 6 points bill 0.015, rounded to 0.02; 3 points 0.0075, to 0.01.
+    ok(
+      await app.settlement.setAgreement(system(), {
+        partnerId: 'ptr_fuelco',
+        currency: 'SKY',
+        settlementCurrency: 'EUR',
+        effectiveFrom: period.startsAt,
+        issuancePrice: '0.0025',
+        reimbursementPrice: '0.008',
+        exchangePrice: '0.01',
+      }),
+    );
+    const earn = await fuelcoEarn(6n, 600n);
+    const half = await refund(`CLOSE-${sequence}`, 300n);
+    const rest = await refund(`CLOSE-${sequence - 1}`);
+    const closed = await closeAtEnd(app, period);
+    // round(3 x 0.0025) - round(6 x 0.0025) = 0.01 - 0.02; then round(0) - round(0.0075) = -0.01.
+    // (Before migration 0097 the second was priced from 6 + 3 points: round(0.015) -
+    // round(0.0225) = 0.00, and the purchase stayed billed 0.01.)
+    expect((await obligationsOf(earn))[0]?.amount_minor).toBe(2n);
+    expect((await obligationsOf(half))[0]).toMatchObject({ points: -3n, amount_minor: -1n });
+    expect((await obligationsOf(rest))[0]).toMatchObject({ points: -3n, amount_minor: -1n });
+    const gross = await app.db.query<{ amount_minor: bigint; obligation_count: bigint }>(
+      'select amount_minor, obligation_count from settlement_gross where period_id = $1',
+      [closed.id],
+    );
+    expect(gross.rows).toEqual([{ amount_minor: 0n, obligation_count: 3n }]);
+
+    // A period closed before migration 0097 keeps the lines it was billed by (its gross matrix
+    // was stored then): marked as such, the same transfers derive the old rule's amounts.
+    await app.db
+      .transaction(async (sql) => {
+        await sql.query(
+          'alter table settlement_period disable trigger settlement_period_is_immutable',
+        );
+        await sql.query(
+          "update settlement_period set reversal_rounding = 'added_before_0097' where id = $1",
+          [closed.id],
+        );
+        const old = await sql.query(
+          'select points, amount_minor from settlement_obligation where transfer_id = $1',
+          [rest],
+        );
+        expect(old.rows).toEqual([{ points: -3n, amount_minor: 0n }]);
+        throw new Error('roll back');
+      })
+      .catch((error: Error) => expect(error.message).toBe('roll back'));
+    expect((await obligationsOf(rest))[0]).toMatchObject({ amount_minor: -1n });
+  });
+
   it('bills a conversion’s base points only, not the promotion’s bonus', async () => {
     const operator = system();
     ok(
