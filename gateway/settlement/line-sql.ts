@@ -53,7 +53,12 @@ export const conversionSources: ExchangeSources = {
 
 /**
  * Every transfer of every closed period, as `members`: what the settlement_obligation view
- * (migration 0040) derives its lines from, for reading by hand and for tests.
+ * (migrations 0040 and 0097) derives its lines from, for reading by hand and for tests.
+ *
+ * Those migrations build the view from this file as it is when they run, on a fresh database
+ * too: what linesSql names must exist by migration 0040's schema (a later column reaches it
+ * through `members`, as reversal_rounding does), and a change to the lines needs a migration
+ * that replaces the view, as 0097 does, or databases migrated earlier keep the old text.
  */
 export const closedPeriodsMembersSql = `(select t.id as transfer_id, t.code, t.partner_id,
           t.external_id, t.related_id, t.created_at, p.id as period_id,

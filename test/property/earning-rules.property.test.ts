@@ -11,6 +11,7 @@ import type { RequestContext } from '../../gateway/shared/context';
 import { DomainError } from '../../gateway/shared/errors';
 import { maxBig } from '../../gateway/shared/money';
 import { ledgerViolations } from '../helpers/ledger-invariants';
+import { closeAtEnd, openNextPeriod } from '../helpers/settlement-fixtures';
 import { createTestApp, ok, type TestApp } from '../helpers/test-app';
 
 /**
@@ -364,5 +365,48 @@ describe('earning rules under random baskets, refunds, retries and concurrency',
       `property runs granted ${seen.grants} rule lines; ${seen.limited} limited and ${seen.budgeted} budgeted rules; ${seen.thresholdsBroken} partial refunds below a threshold`,
     );
     expect(seen.grants).toBeGreaterThan(0);
+  });
+
+  it('bills the operator, at the close, exactly the issuance price of the campaign points it funds', async () => {
+    // Every run's activity falls in one period (the clock does not move during the runs).
+    const system = app.systemContext('property');
+    const period = await openNextPeriod(app, 24 * 300);
+    await closeAtEnd(app, period);
+    const earns = await app.db.query<{
+      id: string;
+      net_funding: string | null;
+      expected: string;
+      funded: string;
+    }>(
+      `with earns as (
+         select t.id, p.amount_points as points,
+                (select sum((g ->> 'o')::bigint) from jsonb_array_elements(t.rule_grants) g) as funded,
+                coalesce((select sum(rp.amount_points) from transfer r join posting rp on rp.transfer_id = r.id
+                          where r.related_id = t.id and r.code = 'refund'), 0) as taken_back
+         from transfer t join posting p on p.transfer_id = t.id and p.index = 0
+         where t.code = 'earn' and t.partner_id = 'ptr_freshmart' and p.currency_code = 'HTL'
+           and t.rule_grants @? '$[*].o'
+       )
+       select e.id, e.funded::text,
+              (select sum(o.amount_minor) from settlement_obligation o
+               where o.origin_transfer_id = e.id and o.kind = 'issuance_funding')::text as net_funding,
+              -- What stands of the earn, at the funded share of the issuance price (the
+              -- cumulative rule: a series of reversals nets to the rounding of what remains).
+              settlement_amount_minor(e.points - e.taken_back,
+                round(a.issuance_unit * e.funded / e.points, 12) * a.minor_factor)::text as expected
+       from earns e
+       cross join lateral (
+         select * from settlement_agreement_span s
+         where s.partner_id = 'ptr_freshmart' and s.currency_code = 'HTL'
+         order by s.effective_from desc limit 1) a`,
+    );
+    expect(earns.rows.length).toBeGreaterThan(0);
+    for (const row of earns.rows) {
+      expect({ id: row.id, net: BigInt(row.net_funding ?? '0') }).toEqual({
+        id: row.id,
+        net: BigInt(row.expected),
+      });
+    }
+    ok(await app.settlement.periodSettlement(system, period.id));
   });
 });
