@@ -16,21 +16,23 @@ import {
  *
  * Closed periods are immutable: their gross matrix is stored and their statements were sent, so
  * their lines keep the rule they were billed by. `settlement_period.reversal_rounding` says which:
- * 'added_before_0097' for every period that exists now (the column's first default fills them
- * without an UPDATE, which the closed-period trigger refuses), 'points_left' for open periods and
- * every period created from now on. An open period is never on the old rule (a check), so a close
- * (of an open period) always derives the new one. A later reversal of an origin reversed in an
- * old period counts the points that reversal took, by the new rule.
+ * 'added_before_0097' for every period closed now (the column's first default fills them without
+ * an UPDATE, which the closed-period trigger refuses), and 'points_left' written by every close
+ * from now on. A closed period must name its rule and an open one names none (a check), so a
+ * gateway still running the old code during a rolling deploy, whose close does not name it,
+ * cannot close a period by the old rule: its close fails and changes nothing, and a retry on the
+ * new code closes it. A later reversal of an origin reversed in an old period counts the points
+ * that reversal took, by the new rule.
  */
 export class Migration0097SettlementReversalsFromPointsLeft extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
-alter table settlement_period add column reversal_rounding text not null default 'added_before_0097'
+alter table settlement_period add column reversal_rounding text default 'added_before_0097'
   constraint reversal_rounding_known check (reversal_rounding in ('points_left', 'added_before_0097'));
-alter table settlement_period alter column reversal_rounding set default 'points_left';
-update settlement_period set reversal_rounding = 'points_left' where status <> 'closed';
-alter table settlement_period add constraint open_period_rounds_from_points_left
-  check (status = 'closed' or reversal_rounding = 'points_left');
+alter table settlement_period alter column reversal_rounding drop default;
+update settlement_period set reversal_rounding = null where status <> 'closed';
+alter table settlement_period add constraint closed_period_names_its_rounding
+  check ((status = 'closed') = (reversal_rounding is not null));
 create or replace view settlement_obligation as
 select ${lineColumns} from (${linesSql(closedPeriodsMembersSql, conversionSources)}) lines;
 `);

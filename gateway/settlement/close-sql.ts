@@ -189,7 +189,7 @@ select x.kind, a.settlement_currency, o.partner_id as agreement_partner_id,
        ${fundedSql('o')} as funded,
        -sum(x.amount_points)::bigint as points,
        -- The points left before this reversal: the origin's less what earlier reversals took
-       -- (the period being closed is open, so never 'added_before_0097': migration 0097).
+       -- (the rule close.ts records as the period's reversal_rounding, 'points_left').
        -- In an aggregate, so the workers compute it as they join (the grouping is the leader's).
        op.amount_points - coalesce(min(settlement_reversed_before(x.related_id, x.transfer_id,
          x.kind, op.currency_code, x.period_starts_at, x.created_at)), 0) as before

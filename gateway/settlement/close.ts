@@ -89,9 +89,13 @@ async function closeInTransaction(
   await writeGross(sql, periodId, gross);
   const obligations = gross.reduce((sum, flow) => sum + flow.lines, 0n);
   await sql.query(
+    // The close names the reversal rule its gross matrix priced by (close-sql.ts; migration
+    // 0097): the database refuses a closed period without one, so code that predates the rule
+    // cannot close a period by another.
     `update settlement_period
      set status = 'closed', closed_at = $2, closed_by = $3, transfer_count = $4,
-         obligation_count = $5, first_transfer_id = $6, last_transfer_id = $7
+         obligation_count = $5, first_transfer_id = $6, last_transfer_id = $7,
+         reversal_rounding = 'points_left'
      where id = $1`,
     [periodId, now, closedBy, transfers, obligations, first, last],
   );

@@ -304,9 +304,10 @@ cross join lateral (
 cross join lateral (
   -- x.points are negative (points taken back): the points left before this reversal are the
   -- origin's less what earlier reversals took. Periods closed before migration 0097 added
-  -- them instead, and their lines stay as they were billed (settlement_period.reversal_rounding).
+  -- them instead, and their lines stay as they were billed (settlement_period.reversal_rounding;
+  -- null while the period is open).
   select o.points + coalesce(sum(x.points), 0)::bigint
-           * case v.reversal_rounding when 'points_left' then 1 else -1 end as points_before
+           * case v.reversal_rounding when 'added_before_0097' then -1 else 1 end as points_before
   from settlement_reversal_parts x
   where x.related_id = v.related_id and x.transfer_id <> v.transfer_id
     and x.kind = v.kind and x.currency_code = v.currency_code

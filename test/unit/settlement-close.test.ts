@@ -315,6 +315,25 @@ describe('pricing obligations', () => {
     expect((await obligationsOf(rest))[0]).toMatchObject({ amount_minor: -1n });
   });
 
+  it('refuses a close that does not name its reversal rule, as code before migration 0097 would', async () => {
+    const period = await openNextPeriod(app, 1);
+    app.clock.set(period.endsAt);
+    const closedByOldCode = app.db.query(
+      `update settlement_period
+       set status = 'closed', closed_at = now(), closed_by = 'old gateway', transfer_count = 0,
+           obligation_count = 0
+       where id = $1`,
+      [period.id],
+    );
+    await expect(closedByOldCode).rejects.toThrow(/closed_period_names_its_rounding/);
+    const closed = await closeAtEnd(app, period);
+    const rule = await app.db.query<{ reversal_rounding: string }>(
+      'select reversal_rounding from settlement_period where id = $1',
+      [closed.id],
+    );
+    expect(rule.rows).toEqual([{ reversal_rounding: 'points_left' }]);
+  });
+
   it('bills a conversion’s base points only, not the promotion’s bonus', async () => {
     const operator = system();
     ok(
