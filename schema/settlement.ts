@@ -26,6 +26,26 @@ registerEnumType(SettlementPeriodStatus, {
   description: 'Open until closed; a closed period never changes.',
 });
 
+export enum ReversalRounding {
+  points_left = 'points_left',
+  added_before_0097 = 'added_before_0097',
+}
+registerEnumType(ReversalRounding, {
+  name: 'ReversalRounding',
+  description:
+    'How a closed period priced refunds and cancels: each moves round(points after x price) - round(points before x price) of the transfer it reverses, the points before it being...',
+  valuesConfig: {
+    points_left: {
+      description:
+        '...the points left of that transfer: its points less what earlier reversals took back (every period closed since December 2026), so a full refund in parts reverses exactly what was billed.',
+    },
+    added_before_0097: {
+      description:
+        '...its points plus what earlier reversals took back, a defect of the periods closed before December 2026, kept so that their statements stay as billed (it differs only for a second or later partial reversal of one transfer).',
+    },
+  },
+});
+
 export enum ObligationKind {
   issuance = 'issuance',
   reimbursement = 'reimbursement',
@@ -154,6 +174,11 @@ export class SettlementPeriod {
   transferCount!: bigint | null;
   @Field(() => Int64, { nullable: true, description: 'Obligations those transfers yielded.' })
   obligationCount!: bigint | null;
+  @Field(() => ReversalRounding, {
+    nullable: true,
+    description: 'The rule its refunds and cancels were priced by (known once closed).',
+  })
+  reversalRounding!: ReversalRounding | null;
 }
 
 @InputType({ description: 'Opens the period after the last one.' })

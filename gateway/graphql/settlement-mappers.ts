@@ -12,6 +12,7 @@ import {
   ReconciliationItem,
   type ReconciliationItemStatus,
   ReconciliationTotal,
+  ReversalRounding,
   SettlementAdjustment,
   SettlementAgreement,
   SettlementPeriod,
@@ -43,6 +44,7 @@ export const periodObject = (period: model.Period): SettlementPeriod =>
   Object.assign(new SettlementPeriod(), {
     ...period,
     status: period.status as SettlementPeriodStatus,
+    reversalRounding: period.reversalRounding as ReversalRounding | null,
   });
 
 export const agreementObject = (agreement: model.Agreement): SettlementAgreement =>

@@ -58,7 +58,14 @@ export interface Period {
   /** Transfers the period took, and obligations they yielded (known once closed). */
   transferCount: bigint | null;
   obligationCount: bigint | null;
+  /**
+   * How its reversals were priced (known once closed): 'points_left', the rule, or
+   * 'added_before_0097', a defect kept for periods closed before it was fixed (line-sql.ts).
+   */
+  reversalRounding: ReversalRounding | null;
 }
+
+export type ReversalRounding = 'points_left' | 'added_before_0097';
 
 /** One directed cell of the gross matrix: what `debtorId` owes `creditorId`, all obligations summed. */
 export interface GrossFlow {

@@ -2,7 +2,7 @@ import type { Sql } from '../db/sql';
 import { InvalidInput, NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { periodLengthMsMax } from './limits';
-import type { Period, PeriodStatus } from './model';
+import type { Period, PeriodStatus, ReversalRounding } from './model';
 
 /**
  * Settlement periods follow each other without gaps or overlaps (the database refuses both).
@@ -73,7 +73,7 @@ export async function findPeriod(sql: Sql, id: string, lock = false): Promise<Pe
 }
 
 export const periodColumns =
-  'id, starts_at, ends_at, status, closed_at, transfer_count, obligation_count';
+  'id, starts_at, ends_at, status, closed_at, transfer_count, obligation_count, reversal_rounding';
 
 export interface PeriodRow {
   id: string;
@@ -83,6 +83,7 @@ export interface PeriodRow {
   closed_at: Date | null;
   transfer_count: bigint | null;
   obligation_count: bigint | null;
+  reversal_rounding: ReversalRounding | null;
 }
 
 export function periodFromRow(row: PeriodRow): Period {
@@ -94,5 +95,6 @@ export function periodFromRow(row: PeriodRow): Period {
     closedAt: row.closed_at,
     transferCount: row.transfer_count,
     obligationCount: row.obligation_count,
+    reversalRounding: row.reversal_rounding,
   };
 }

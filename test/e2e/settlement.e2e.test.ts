@@ -33,7 +33,7 @@ afterAll(() => t.close());
 const close = `mutation($id: ID!) {
   closeSettlementPeriod(periodId: $id) {
     __typename
-    ... on SettlementPeriod { status transferCount obligationCount }
+    ... on SettlementPeriod { status transferCount obligationCount reversalRounding }
     ... on ErrorResult { code message }
   }
 }`;
@@ -55,6 +55,7 @@ describe('settlement through the API', () => {
       status: 'closed',
       transferCount: '9',
       obligationCount: '5',
+      reversalRounding: 'points_left',
     });
     const again = await t.graphql(operatorFinance, close, { id: periodId });
     expect(again.body.data).toEqual(first.body.data);
