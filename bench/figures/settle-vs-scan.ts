@@ -55,6 +55,7 @@ export const settleVsScan: Experiment = {
     const closeSeconds: number[] = [];
     const scanSeconds: number[] = [];
     const peakRssMiB: number[] = [];
+    const steps: CloseSteps[] = [];
     const statements: StatementTimes[] = [];
     for (let run = 0; run < context.options.runs; run++) {
       const url = await context.server.recreateDatabase('settle', 'settle_template');
@@ -62,6 +63,7 @@ export const settleVsScan: Experiment = {
       const close = await timeClose(url, periodId);
       closeSeconds.push(close.seconds);
       peakRssMiB.push(close.peakRssMiB);
+      steps.push(close.steps);
       context.log(
         `run ${run + 1}/${context.options.runs}: close ${close.seconds.toFixed(2)} s, scan ${scanSeconds.at(-1)!.toFixed(2)} s`,
       );
@@ -82,6 +84,14 @@ export const settleVsScan: Experiment = {
           closeSeconds: spreadOver(closeSeconds, (value) => value),
           scanSeconds: spreadOver(scanSeconds, (value) => value),
           closePeakRssMiB: spreadOver(peakRssMiB, (value) => value),
+          // Where the close's time went: fixing the cut-off and counting the period's
+          // transfers, the direct obligations' aggregate, the reversals' (close-sql.ts), writing.
+          closeStepSeconds: {
+            members: spreadOver(steps, (step) => step.members),
+            direct: spreadOver(steps, (step) => step.direct),
+            reversals: spreadOver(steps, (step) => step.reversals),
+            write: spreadOver(steps, (step) => step.write),
+          },
         },
       ),
       measured(
@@ -149,10 +159,26 @@ async function timeScan(url: string): Promise<number> {
 }
 
 /** Closes the period as finance would; returns the time and the process's peak RSS during it. */
+/** Seconds of each step of one close, from its progress lines (close.ts). */
+interface CloseSteps {
+  members: number;
+  direct: number;
+  reversals: number;
+  write: number;
+}
+
+/** The progress line that ends each step, in order. */
+const closeStepEnds: [keyof CloseSteps, string][] = [
+  ['members', 'fixed the cut-off'],
+  ['direct', 'derived earns'],
+  ['reversals', 'derived the gross matrix'],
+  ['write', 'closed '],
+];
+
 async function timeClose(
   url: string,
   periodId: string,
-): Promise<{ seconds: number; peakRssMiB: number }> {
+): Promise<{ seconds: number; peakRssMiB: number; steps: CloseSteps }> {
   const clock = new ManualClock(new Date(periodStart.getTime() + periodSpanMs + 1_000));
   const app = await createApp({ databaseUrl: url, migrate: false, clock });
   let peak = process.memoryUsage().rss;
@@ -161,11 +187,21 @@ async function timeClose(
   }, 50);
   try {
     const started = performance.now();
-    const closed = await app.settlement.closePeriod(app.systemContext('bench'), periodId);
+    const steps: CloseSteps = { members: 0, direct: 0, reversals: 0, write: 0 };
+    let stepStarted = started;
+    const progress = (line: string) => {
+      const ended = closeStepEnds.find(([, prefix]) => line.startsWith(prefix));
+      if (!ended) return;
+      const now = performance.now();
+      steps[ended[0]] = rounded((now - stepStarted) / 1000);
+      stepStarted = now;
+    };
+    const closed = await app.settlement.closePeriod(app.systemContext('bench'), periodId, progress);
     if (closed instanceof DomainError) throw new Error(`closing the period: ${closed.message}`);
     return {
       seconds: (performance.now() - started) / 1000,
       peakRssMiB: Math.round(peak / 2 ** 20),
+      steps,
     };
   } finally {
     clearInterval(sampler);

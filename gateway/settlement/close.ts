@@ -84,7 +84,7 @@ async function closeInTransaction(
   );
   const { transfers, first, last } = members.rows[0]!;
   step(`fixed the cut-off of ${periodId}: it takes ${transfers} transfers`);
-  const gross = await grossMatrix(sql, window, sources);
+  const gross = await grossMatrix(sql, window, sources, step);
   step(`derived the gross matrix (${gross.length} directed flows)`);
   await writeGross(sql, periodId, gross);
   const obligations = gross.reduce((sum, flow) => sum + flow.lines, 0n);
@@ -165,11 +165,13 @@ async function grossMatrix(
   sql: Sql,
   window: unknown[],
   sources: ExchangeSources,
+  step: CloseProgress,
 ): Promise<GrossRow[]> {
   const direct = await sql.query<GrossRow>(
     closeDirectGrossSql(periodMembersSql(), sources),
     window,
   );
+  step(`derived earns, redemptions, conversions and adjustments (${direct.rows.length} flows)`);
   if (direct.rows.every((row) => row.unpriced === 0n)) {
     // The reversals are few (a refund or cancel each) and each is found by index: nested loops
     // in the workers. Left to itself the planner hashes every transfer and posting to join
