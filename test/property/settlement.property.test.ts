@@ -114,6 +114,36 @@ const scenario = fc.record({
 
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
+/**
+ * Run first, before the random scenarios, so that every kind of transfer that yields lines is
+ * met on every run of the suite (the random ones meet them nearly always, not always): partner
+ * 2 (owning no currency) earns, pays, holds and cancels, sells in two legs; a refund in part
+ * then in full; a conversion; a late refund after the close.
+ */
+const coveringScenario: Scenario = {
+  terms: Array.from({ length: 2 * partnersPerRun }, (_, index) => ({
+    settlementCurrency: index % 2 === 0 ? 'EUR' : 'SEK',
+    issuancePrice: '0.01234',
+    reimbursementPrice: '0.00987',
+    exchangePrice: '0.0111',
+    billingPercent: '90',
+    operatorFeePercent: index % 3 === 0 ? '1.25' : null,
+    operatorFeePerTransferMinor: index % 4 === 0 ? 3n : null,
+  })),
+  during: [
+    { kind: 'earn', partner: 2, member: 0, currency: 0, points: 1_001n, pendingDays: 0 },
+    { kind: 'pay', partner: 2, member: 0, currency: 1, points: 333n },
+    { kind: 'hold', partner: 3, member: 1, currency: 0, points: 250n, outcome: 'cancelPart' },
+    { kind: 'hold', partner: 2, member: 1, currency: 1, points: 99n, outcome: 'part' },
+    { kind: 'earnAndPay', partner: 3, member: 0, earnCurrency: 1, payCurrency: 0, points: 77n },
+    { kind: 'refund', target: 0, share: 3n },
+    { kind: 'refund', target: 0, share: null },
+    { kind: 'refund', target: 2, share: 1n },
+    { kind: 'convert', member: 1, source: 0, points: 500n },
+  ],
+  afterClose: [{ target: 2, share: null }],
+};
+
 let run = 0;
 
 interface Purchase {
@@ -435,7 +465,7 @@ describe('settlement over random activity and random agreements', () => {
       }),
       // Each run adds to one database, so shrinking replays runs on top of every earlier one
       // (slowly, and the state differs): report the first counterexample instead.
-      { numRuns: 8, endOnFailure: true },
+      { numRuns: 8, endOnFailure: true, examples: [[coveringScenario]] },
     );
     // Full refunds are common in the generated activity (a refund without an amount).
     expect(fullyReversed).toBeGreaterThan(0);
