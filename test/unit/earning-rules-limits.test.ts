@@ -21,6 +21,29 @@ afterAll(() => app.close());
 
 const eur = (euros: number) => ({ amountMinor: BigInt(euros * 100), currency: 'EUR' });
 
+/** The operator, who may create rules over any partner's purchases. */
+const operator = () => ({
+  ...app.systemContext('test'),
+  caller: { kind: 'operator' as const, userId: 'ops-1' },
+});
+
+/** An operator-funded rule that adds `points` to every purchase from now on. */
+const bonusRule = (
+  name: string,
+  points: bigint,
+  limits: RuleDefinition['limits'] = noLimits,
+): RuleDefinition => ({
+  name,
+  window: { startsAt: app.clock.now(), endsAt: null, daysOfWeek: [], hours: null, timeZone: 'UTC' },
+  priority: 0,
+  stacking: 'stackable',
+  match: 'all',
+  conditions: [],
+  effects: [{ kind: 'bonus', points }],
+  partnerShareBp: 0,
+  limits,
+});
+
 function award(partnerId: string, input: Partial<AwardInput> & { transactionId: string }) {
   return app.purchases.award(app.asPartner(partnerId), {
     member: { externalId: 'FM-42' },
@@ -129,38 +152,20 @@ describe('earning rules decided by the ledger', () => {
   });
 
   it('grants a once-per-member rule once, and never beyond a budget, under concurrent purchases', async () => {
-    const operator = {
-      ...app.systemContext('test'),
-      caller: { kind: 'operator' as const, userId: 'ops-1' },
-    };
-    const rule = (name: string, limits: RuleDefinition['limits']): RuleDefinition => ({
-      name,
-      window: {
-        startsAt: app.clock.now(),
-        endsAt: null,
-        daysOfWeek: [],
-        hours: null,
-        timeZone: 'UTC',
-      },
-      priority: 0,
-      stacking: 'stackable',
-      match: 'all',
-      conditions: [],
-      effects: [{ kind: 'bonus', points: 10n }],
-      partnerShareBp: 0,
-      limits,
-    });
     ok(
-      await app.rules.createRule(operator, {
+      await app.rules.createRule(operator(), {
         currency: 'HTL',
-        definition: rule('Once ever', { ...noLimits, perMember: { uses: 1, period: 'ever' } }),
+        definition: bonusRule('Once ever', 10n, {
+          ...noLimits,
+          perMember: { uses: 1, period: 'ever' },
+        }),
       }),
     );
     // 35 points: three grants of 10 fit, the 8 slots hold 5 or 4 each (drawn across slots).
     const budgeted = ok(
-      await app.rules.createRule(operator, {
+      await app.rules.createRule(operator(), {
         currency: 'HTL',
-        definition: rule('Small budget', { ...noLimits, pointsBudget: 35n }),
+        definition: bonusRule('Small budget', 10n, { ...noLimits, pointsBudget: 35n }),
       }),
     );
     const purchases = Array.from({ length: 12 }, (_, index) =>
@@ -177,7 +182,7 @@ describe('earning rules decided by the ledger', () => {
         .filter((line) => line.description.startsWith(name));
     expect(granted('Once ever')).toHaveLength(1);
     expect(granted('Small budget')).toHaveLength(3);
-    const left = (await app.rules.rules(operator, { currency: 'HTL' })).rules.find(
+    const left = (await app.rules.rules(operator(), { currency: 'HTL' })).rules.find(
       (found) => found.id === budgeted.id,
     );
     expect(left?.budgetLeft).toEqual({ points: 5n, uses: 10n ** 15n - 3n });
@@ -208,7 +213,7 @@ describe('earning rules decided by the ledger', () => {
     );
     expect(again.lines.some((line) => line.description.startsWith('Once ever'))).toBe(false);
     ok(await refund('R-REST'));
-    const budgetAfter = (await app.rules.rules(operator, { currency: 'HTL' })).rules.find(
+    const budgetAfter = (await app.rules.rules(operator(), { currency: 'HTL' })).rules.find(
       (found) => found.id === budgeted.id,
     )?.budgetLeft;
     expect(budgetAfter?.points).toBe(5n + budgetPoints);
@@ -227,31 +232,11 @@ describe('earning rules decided by the ledger', () => {
     // The batch receives grants as JSON texts separated by U+001E (migrations/0096; names
     // refuse control characters, and JSON.stringify would escape one): what JSON escapes must
     // come back unchanged.
-    const operator = {
-      ...app.systemContext('test'),
-      caller: { kind: 'operator' as const, userId: 'ops-1' },
-    };
     const name = 'Odd "name" \\ with {braces}, a comma and café';
     ok(
-      await app.rules.createRule(operator, {
+      await app.rules.createRule(operator(), {
         currency: 'HTL',
-        definition: {
-          name,
-          window: {
-            startsAt: app.clock.now(),
-            endsAt: null,
-            daysOfWeek: [],
-            hours: null,
-            timeZone: 'UTC',
-          },
-          priority: 0,
-          stacking: 'stackable',
-          match: 'all',
-          conditions: [],
-          effects: [{ kind: 'bonus', points: 7n }],
-          partnerShareBp: 0,
-          limits: noLimits,
-        },
+        definition: bonusRule(name, 7n),
       }),
     );
     const input = { transactionId: 'HTL-ODD-NAME', currency: 'HTL', purchase: eur(10) };

@@ -46,6 +46,21 @@ async function refund(transactionId: string, cents?: bigint): Promise<string> {
   ).transferId;
 }
 
+/** FuelCo's SKY terms from the period's start: `issuancePrice` EUR per point earned. */
+async function priceFuelcoSky(period: Period, issuancePrice: string): Promise<void> {
+  ok(
+    await app.settlement.setAgreement(system(), {
+      partnerId: 'ptr_fuelco',
+      currency: 'SKY',
+      settlementCurrency: 'EUR',
+      effectiveFrom: period.startsAt,
+      issuancePrice,
+      reimbursementPrice: '0.008',
+      exchangePrice: '0.01',
+    }),
+  );
+}
+
 async function obligationsOf(transferId: string) {
   const rows = await app.db.query<{
     period_id: string;
@@ -242,17 +257,7 @@ describe('pricing obligations', () => {
   it('rounds cumulatively, so partial refunds reverse exactly what was billed', async () => {
     const period = await openNextPeriod(app, 1);
     // 0.0125 EUR per point at FuelCo from now on: 10 points bill 0.125, rounded to 0.13.
-    ok(
-      await app.settlement.setAgreement(system(), {
-        partnerId: 'ptr_fuelco',
-        currency: 'SKY',
-        settlementCurrency: 'EUR',
-        effectiveFrom: period.startsAt,
-        issuancePrice: '0.0125',
-        reimbursementPrice: '0.008',
-        exchangePrice: '0.01',
-      }),
-    );
+    await priceFuelcoSky(period, '0.0125');
     const earn = await fuelcoEarn(10n, 1000n);
     const half = await refund(`CLOSE-${sequence}`, 500n);
     const rest = await refund(`CLOSE-${sequence - 1}`);
@@ -266,17 +271,7 @@ describe('pricing obligations', () => {
   it('prices each partial refund from the points left, so a full refund in parts nets to zero', async () => {
     const period = await openNextPeriod(app, 1);
     // 0.0025 EUR per point: 6 points bill 0.015, rounded to 0.02; 3 points 0.0075, to 0.01.
-    ok(
-      await app.settlement.setAgreement(system(), {
-        partnerId: 'ptr_fuelco',
-        currency: 'SKY',
-        settlementCurrency: 'EUR',
-        effectiveFrom: period.startsAt,
-        issuancePrice: '0.0025',
-        reimbursementPrice: '0.008',
-        exchangePrice: '0.01',
-      }),
-    );
+    await priceFuelcoSky(period, '0.0025');
     const earn = await fuelcoEarn(6n, 600n);
     const half = await refund(`CLOSE-${sequence}`, 300n);
     const rest = await refund(`CLOSE-${sequence - 1}`);
