@@ -6,6 +6,7 @@ import {
   demoPartners,
   demoTerms,
 } from '../../gateway/demo/seed';
+import type { AgreementInput } from '../../gateway/settlement/agreements';
 import type { Period } from '../../gateway/settlement/model';
 import { ok, type TestApp } from './test-app';
 
@@ -51,4 +52,27 @@ export async function openNextPeriod(app: TestApp, hours: number): Promise<Perio
 export async function closeAtEnd(app: TestApp, period: Period): Promise<Period> {
   if (app.clock.now() < period.endsAt) app.clock.set(period.endsAt);
   return ok(await app.settlement.closePeriod(app.systemContext('test'), period.id));
+}
+
+/**
+ * A partner's SKY terms from the period's start, settled in EUR: `issuancePrice` EUR per point
+ * earned, the demo's reimbursement (0.008) and exchange (0.01) prices unless `terms` say otherwise.
+ */
+export async function priceSky(
+  app: TestApp,
+  period: Period,
+  partnerId: string,
+  terms: Partial<AgreementInput> & { issuancePrice: string },
+): Promise<void> {
+  ok(
+    await app.settlement.setAgreement(app.systemContext('test'), {
+      partnerId,
+      currency: 'SKY',
+      settlementCurrency: 'EUR',
+      effectiveFrom: period.startsAt,
+      reimbursementPrice: '0.008',
+      exchangePrice: '0.01',
+      ...terms,
+    }),
+  );
 }

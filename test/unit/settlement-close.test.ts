@@ -5,6 +5,7 @@ import {
   closeAtEnd,
   hourMs,
   openNextPeriod,
+  priceSky,
   seedCoalitionWithoutHistory,
 } from '../helpers/settlement-fixtures';
 import { createTestApp, failure, ok, type TestApp } from '../helpers/test-app';
@@ -44,21 +45,6 @@ async function refund(transactionId: string, cents?: bigint): Promise<string> {
       amount: cents === undefined ? undefined : eur(cents),
     }),
   ).transferId;
-}
-
-/** FuelCo's SKY terms from the period's start: `issuancePrice` EUR per point earned. */
-async function priceFuelcoSky(period: Period, issuancePrice: string): Promise<void> {
-  ok(
-    await app.settlement.setAgreement(system(), {
-      partnerId: 'ptr_fuelco',
-      currency: 'SKY',
-      settlementCurrency: 'EUR',
-      effectiveFrom: period.startsAt,
-      issuancePrice,
-      reimbursementPrice: '0.008',
-      exchangePrice: '0.01',
-    }),
-  );
 }
 
 async function obligationsOf(transferId: string) {
@@ -223,20 +209,12 @@ describe('pricing obligations', () => {
     expect(ok(await app.settlement.period(system, period.id)).status).toBe('open');
 
     // Operator fees: 1.5% of each obligation and 0.05 EUR per transfer, owed by GasNet.
-    ok(
-      await app.settlement.setAgreement(system, {
-        partnerId: 'ptr_gasnet',
-        currency: 'SKY',
-        settlementCurrency: 'EUR',
-        effectiveFrom: period.startsAt,
-        issuancePrice: '0.0125',
-        reimbursementPrice: '0.008',
-        exchangePrice: '0.01',
-        billingPercent: '80',
-        operatorFeePercent: '1.5',
-        operatorFeePerTransferMinor: 5n,
-      }),
-    );
+    await priceSky(app, period, 'ptr_gasnet', {
+      issuancePrice: '0.0125',
+      billingPercent: '80',
+      operatorFeePercent: '1.5',
+      operatorFeePerTransferMinor: 5n,
+    });
     await closeAtEnd(app, period);
     // 1000 x 0.0125 x 80% = 10.00 EUR; the fee 1.5% of that = 0.15; plus 0.05 per transfer.
     expect(
@@ -257,7 +235,7 @@ describe('pricing obligations', () => {
   it('rounds cumulatively, so partial refunds reverse exactly what was billed', async () => {
     const period = await openNextPeriod(app, 1);
     // 0.0125 EUR per point at FuelCo from now on: 10 points bill 0.125, rounded to 0.13.
-    await priceFuelcoSky(period, '0.0125');
+    await priceSky(app, period, 'ptr_fuelco', { issuancePrice: '0.0125' });
     const earn = await fuelcoEarn(10n, 1000n);
     const half = await refund(`CLOSE-${sequence}`, 500n);
     const rest = await refund(`CLOSE-${sequence - 1}`);
@@ -271,7 +249,7 @@ describe('pricing obligations', () => {
   it('prices each partial refund from the points left, so a full refund in parts nets to zero', async () => {
     const period = await openNextPeriod(app, 1);
     // 0.0025 EUR per point: 6 points bill 0.015, rounded to 0.02; 3 points 0.0075, to 0.01.
-    await priceFuelcoSky(period, '0.0025');
+    await priceSky(app, period, 'ptr_fuelco', { issuancePrice: '0.0025' });
     const earn = await fuelcoEarn(6n, 600n);
     const half = await refund(`CLOSE-${sequence}`, 300n);
     const rest = await refund(`CLOSE-${sequence - 1}`);

@@ -2,6 +2,7 @@ import type { StatementLine } from '../../gateway/settlement/model';
 import {
   closeAtEnd,
   openNextPeriod,
+  priceSky,
   seedCoalitionWithoutHistory,
 } from '../helpers/settlement-fixtures';
 import { createTestApp, ok, type TestApp } from '../helpers/test-app';
@@ -29,19 +30,11 @@ async function fuelcoLines(periodId: string): Promise<StatementLine[]> {
 describe('refunds in settlement', () => {
   it('reverse an operator’s percentage fee with the purchase, never its fixed fee per transfer', async () => {
     const period = await openNextPeriod(app, 1);
-    ok(
-      await app.settlement.setAgreement(system(), {
-        partnerId: 'ptr_fuelco',
-        currency: 'SKY',
-        settlementCurrency: 'EUR',
-        effectiveFrom: period.startsAt,
-        issuancePrice: '0.012',
-        reimbursementPrice: '0.008',
-        exchangePrice: '0.01',
-        operatorFeePercent: '10',
-        operatorFeePerTransferMinor: 5n,
-      }),
-    );
+    await priceSky(app, period, 'ptr_fuelco', {
+      issuancePrice: '0.012',
+      operatorFeePercent: '10',
+      operatorFeePerTransferMinor: 5n,
+    });
     step();
     const earn = ok(
       await app.purchases.award(app.asPartner('ptr_fuelco'), {
@@ -84,17 +77,7 @@ describe('refunds in settlement', () => {
 
   it('take back only the earned points the member still has: spent ones stay billed', async () => {
     const period = await openNextPeriod(app, 1);
-    ok(
-      await app.settlement.setAgreement(system(), {
-        partnerId: 'ptr_fuelco',
-        currency: 'SKY',
-        settlementCurrency: 'EUR',
-        effectiveFrom: period.startsAt,
-        issuancePrice: '0.012',
-        reimbursementPrice: '0.008',
-        exchangePrice: '0.01',
-      }),
-    );
+    await priceSky(app, period, 'ptr_fuelco', { issuancePrice: '0.012' });
     const before = (await app.ledger.balances(['mbr_alice'], app.clock.now()))[0]?.availablePoints;
     expect(before ?? 0n).toBe(0n);
     step();
