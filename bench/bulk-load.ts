@@ -142,12 +142,14 @@ with rows as materialized (
   -- Each earn's idempotency claim on its row, as ledger_earn_batch writes it (migrations/0081).
   insert into transfer (id, code, partner_id, member_id, external_id, related_id,
                         purchase_amount_minor, purchase_currency, description, created_at,
-                        request_hash, receipt_lines, lot_expires_at)
+                        request_hash, receipt_lines, lot_expires_at, first_currency_code,
+                        first_amount_points, first_posting_kind)
   select transfer_id, 'earn', partner_id, member_id, external_id, null, 4200, 'EUR',
          'Earned at Bench Partner (42.00 EUR)', created_at, md5(external_id),
          jsonb_build_array(jsonb_build_object('kind', 'base', 'points', '${bulkEarnPoints}',
                                               'description', '1 per 100 minor units of EUR')),
-         created_at + interval '${expiryMonths} months'
+         created_at + interval '${expiryMonths} months', '${earnCurrency}', ${bulkEarnPoints},
+         'posted'
   from rows
 ), postings as (
   insert into posting (transfer_id, index, kind, source_account_id, target_account_id,

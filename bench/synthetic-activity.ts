@@ -120,12 +120,13 @@ export async function generateTransfers(
     ];
     await db.transaction(async (sql) => {
       await sql.query(
-        `insert into transfer (id, code, partner_id, member_id, external_id, related_id, description, created_at)
+        `insert into transfer (id, code, partner_id, member_id, external_id, related_id, description, created_at,
+                               first_currency_code, first_amount_points, first_posting_kind)
         select id, code, case when code = 'convert' then null else 'ptr_s' || partner end,
                'mbr_s' || member,
                case code when 'convert' then null when 'refund' then 'SYN-R-' || i else 'SYN-' || i end,
                case when code = 'refund' then 'trf_' || lpad(to_hex($3::bigint + j), 26, '0') end,
-               'synthetic', at
+               'synthetic', at, currency, points, 'posted'
         from (${generatorRows}) g`,
         parameters,
       );

@@ -96,10 +96,11 @@ with programs as (
                 and m.owner_id = 'mbr_bench_' || lpad(i::text, 7, '0')
 ), transfers as (
   insert into transfer (id, code, partner_id, member_id, external_id, related_id,
-                        purchase_amount_minor, purchase_currency, description, created_at)
+                        purchase_amount_minor, purchase_currency, description, created_at,
+                        first_currency_code, first_amount_points, first_posting_kind)
   select transfer_id, 'earn', partner_id, member_id, 'WH-' || transfer_id, null, amount_minor,
          'EUR', 'Earned ' || points || ' ' || currency || ' (' || to_char(amount_minor / 100.0, 'FM990.00') || ' EUR)',
-         created_at
+         created_at, currency, points, 'posted'
   from rows
 ), postings as (
   insert into posting (transfer_id, index, kind, source_account_id, target_account_id,

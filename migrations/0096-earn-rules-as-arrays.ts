@@ -27,7 +27,17 @@ drop function ledger_earn_batch(text[], text[], text[], text[], text[], bigint[]
   timestamptz[], timestamptz[], timestamptz[], text[], text[], text[], text[], text[], jsonb[], boolean,
   bigint[], jsonb, jsonb[]);
 
-create function ledger_earn_batch(
+${earnBatchFunction0096}
+`);
+  }
+
+  override async down(): Promise<void> {
+    throw new Error('Migrations are forward-only: restore from a backup instead.');
+  }
+}
+
+/** The function as this migration creates it; 0098 restates it with one change. */
+export const earnBatchFunction0096 = `create function ledger_earn_batch(
   transfer_ids text[], partner_ids text[], member_ids text[], member_external_ids text[],
   currencies text[], points bigint[],
   external_ids text[], purchase_minor bigint[], purchase_currencies text[],
@@ -777,11 +787,4 @@ begin
   order by g.i;
 end
 $$;
-
-`);
-  }
-
-  override async down(): Promise<void> {
-    throw new Error('Migrations are forward-only: restore from a backup instead.');
-  }
-}
+`;

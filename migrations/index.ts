@@ -46,6 +46,7 @@ import { Migration0086SettlementCloseInWorkers } from './0086-settlement-close-i
 import { Migration0095ExchangeRateChangeFeed } from './0095-exchange-rate-change-feed';
 import { Migration0096EarnRulesAsArrays } from './0096-earn-rules-as-arrays';
 import { Migration0097SettlementReversalsFromPointsLeft } from './0097-settlement-reversals-from-points-left';
+import { Migration0098TransferCarriesItsFirstPosting } from './0098-transfer-carries-its-first-posting';
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
@@ -128,5 +129,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: '0097-settlement-reversals-from-points-left',
     class: Migration0097SettlementReversalsFromPointsLeft,
+  },
+  {
+    name: '0098-transfer-carries-its-first-posting',
+    class: Migration0098TransferCarriesItsFirstPosting,
   },
 ];

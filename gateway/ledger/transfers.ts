@@ -28,10 +28,14 @@ export async function writeTransfers(sql: Sql, drafts: readonly TransferDraft[])
   }
 
   await sql.query(
+    // A transfer carries its first posting's currency, points and kind (migration 0098), which
+    // is what a settlement close prices; the posting itself is written below.
     `insert into transfer (id, code, partner_id, member_id, external_id, related_id,
-                           purchase_amount_minor, purchase_currency, description, created_at)
+                           purchase_amount_minor, purchase_currency, description, created_at,
+                           first_currency_code, first_amount_points, first_posting_kind)
      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                          $7::bigint[], $8::text[], $9::text[], $10::timestamptz[])`,
+                          $7::bigint[], $8::text[], $9::text[], $10::timestamptz[], $11::text[],
+                          $12::bigint[], $13::text[])`,
     [
       drafts.map((draft) => draft.id),
       drafts.map((draft) => draft.code),
@@ -43,6 +47,9 @@ export async function writeTransfers(sql: Sql, drafts: readonly TransferDraft[])
       drafts.map((draft) => draft.purchase?.currency ?? null),
       drafts.map((draft) => draft.description),
       drafts.map((draft) => draft.createdAt),
+      drafts.map((draft) => draft.postings[0]?.currency ?? null),
+      drafts.map((draft) => draft.postings[0]?.amountPoints ?? null),
+      drafts.map((draft) => draft.postings[0]?.kind ?? null),
     ],
   );
   if (postings.length === 0) return; // e.g. a refund too small to move a whole point

@@ -84,6 +84,7 @@ export const lineColumns = `period_id, transfer_id, kind, currency_code, origin_
 export function periodMembersSql(extra = ''): string {
   return `(select t.id as transfer_id, t.code, t.partner_id, t.external_id, t.related_id,
           t.created_at, $1::text as period_id, $3::timestamptz as period_starts_at, t.rule_grants,
+          t.first_currency_code, t.first_amount_points, t.first_posting_kind,
           (select p.reversal_rounding from settlement_period p where p.id = $1::text)
             as reversal_rounding
    from transfer t
@@ -226,18 +227,38 @@ function movedSql(source: string, sources: ExchangeSources): string {
  * points, agreement partner, debtor and creditor. One definition for the lines read here and
  * for the close's aggregate (close-sql.ts), so a statement and the gross matrix never disagree
  * on who owes whom; each caller adds its own `columns` of `b` and its `funded` expression.
+ *
+ * What is priced is the transfer's first posting. `firstPosting: 'carried'` reads it from the
+ * transfer's own columns (migration 0098), for a `source` that selects them
+ * (periodMembersSql does), and joins no posting but a conversion's second; by default it is
+ * joined, as the settlement_obligation view, built from this text by migrations 0040 and
+ * 0097, reads it.
  */
 export function movedTransfersSql(
   source: string,
   sources: ExchangeSources,
-  select: { columns: string; funded: string },
+  select: { columns: string; funded: string; firstPosting?: 'joined' | 'carried' },
 ): string {
+  const first =
+    select.firstPosting === 'carried'
+      ? {
+          currency: 'b.first_currency_code',
+          points: 'b.first_amount_points',
+          kind: 'b.first_posting_kind',
+          join: '',
+        }
+      : {
+          currency: 'p.currency_code',
+          points: 'p.amount_points',
+          kind: 'p.kind',
+          join: 'join posting p on p.transfer_id = b.transfer_id and p.index = 0',
+        };
   return `
   select ${select.columns},
          case b.code when 'earn' then 'issuance' when 'convert' then 'exchange'
                      else 'reimbursement' end as kind,
-         case b.code when 'convert' then target.currency_code else p.currency_code end as currency_code,
-         case b.code when 'convert' then ${sources.base} else p.amount_points end as points,
+         case b.code when 'convert' then target.currency_code else ${first.currency} end as currency_code,
+         case b.code when 'convert' then ${sources.base} else ${first.points} end as points,
          case b.code when 'convert' then currency.owner_partner_id
                      else b.partner_id end as agreement_partner_id,
          case b.code when 'earn' then b.partner_id
@@ -247,14 +268,14 @@ export function movedTransfersSql(
                      else b.partner_id end as creditor_id,
          ${select.funded} as funded
   from ${source} b
-  join posting p on p.transfer_id = b.transfer_id and p.index = 0
-  join currency on currency.code = p.currency_code
+  ${first.join}
+  join currency on currency.code = ${first.currency}
   left join posting target on b.code = 'convert' and target.transfer_id = b.transfer_id
                           and target.index = 1
   left join currency target_currency on target_currency.code = target.currency_code
   ${sources.join}
   where b.code in ('earn', 'redeem', 'post', 'convert')
-    and (b.code <> 'post' or p.kind = 'post_pending')`;
+    and (b.code <> 'post' or ${first.kind} = 'post_pending')`;
 }
 
 /**

@@ -46,6 +46,15 @@ export async function ledgerViolations(sql: Sql): Promise<string[]> {
      where a.debits_posted <> coalesce(t.dp, 0) or a.credits_posted <> coalesce(t.cp, 0)
         or a.debits_pending <> coalesce(t.dpe, 0) or a.credits_pending <> coalesce(t.cpe, 0)`,
   );
+  // A transfer carries its first posting (migration 0098), which a settlement close prices.
+  await check(
+    'transfer_carries_its_first_posting',
+    `select t.id, t.first_currency_code, t.first_amount_points, t.first_posting_kind,
+            p.currency_code, p.amount_points, p.kind
+     from transfer t left join posting p on p.transfer_id = t.id and p.index = 0
+     where (t.first_currency_code, t.first_amount_points, t.first_posting_kind)
+           is distinct from (p.currency_code, p.amount_points, p.kind)`,
+  );
   await check(
     'member_balance_not_negative',
     `select id, credits_posted - debits_posted - debits_pending as available

@@ -50,8 +50,9 @@ describe('a period’s cut-off', () => {
     try {
       await writer.query('begin');
       await writer.query(
-        `insert into transfer (id, code, partner_id, member_id, external_id, created_at)
-         values ($1, 'earn', 'ptr_fuelco', 'mbr_alice', 'CUT-LATE', $2)`,
+        `insert into transfer (id, code, partner_id, member_id, external_id, created_at,
+                               first_currency_code, first_amount_points, first_posting_kind)
+         values ($1, 'earn', 'ptr_fuelco', 'mbr_alice', 'CUT-LATE', $2, 'SKY', 50, 'posted')`,
         [lateId, new Date(first.startsAt.getTime() + 120_000)],
       );
       await writer.query(
