@@ -193,10 +193,7 @@ select x.kind, a.settlement_currency, o.partner_id as agreement_partner_id,
        -sum(x.amount_points)::bigint as points,
        -- The points left before this reversal: the origin's less what earlier reversals took
        -- (the rule close.ts records as the period's reversal_rounding, 'points_left').
-       -- In an aggregate, so the workers compute it as they join (the grouping is the leader's).
-       o.first_amount_points - coalesce(min(settlement_reversed_before(x.related_id,
-         x.transfer_id, x.kind, o.first_currency_code, x.period_starts_at, x.created_at)), 0)
-         as before
+       o.first_amount_points - coalesce(${takenBefore}, 0) as before
 from (${reversalPostingsSql(members)}) x
 join transfer related on related.id = x.related_id
 left join transfer post on related.code = 'hold' and post.related_id = related.id
@@ -224,8 +221,18 @@ where (x.kind = 'issuance' and o.code = 'earn'
        and (o.writer_xid is null or pg_visible_in_snapshot(o.writer_xid, $5::pg_snapshot))
        or settlement_period_of(o.id, o.created_at, o.writer_xid) is not null)
 group by x.transfer_id, x.related_id, x.created_at, x.period_starts_at, x.kind, o.id, c.code,
-         a.id`;
+         a.id, ${takenBefore}`;
 }
+
+/**
+ * What earlier reversals of the same origin took, for reversalPartsSql: one value per group
+ * (its arguments are grouping keys), so it is a grouping key too. The planner computes a key
+ * below the Gather, in the workers, as they join; as an aggregate's argument it was computed
+ * where the rows are grouped, which the planner may leave to the leader alone (a second of
+ * calls on PostgreSQL 18 with a million transfers).
+ */
+const takenBefore = `settlement_reversed_before(x.related_id, x.transfer_id, x.kind, c.code,
+         x.period_starts_at, x.created_at)`;
 
 /** Each posting of the reversals of `members` that reverses an obligation, with its kind. */
 function reversalPostingsSql(members: string): string {
