@@ -13,10 +13,15 @@ import { earnBatchFunction0096 } from './0096-earn-rules-as-arrays';
  * the transfer's posting of index 0, or are all null when it has none (a refund too small to
  * move a whole point, a member event that gives only a voucher). Both writers set them in the
  * statement that writes the transfer, from the postings they write with it (ledger/transfers.ts,
- * and `ledger_earn_batch`, restated from 0096 with only its transfer insert changed);
- * test/property/ledger.property.test.ts checks it over random activity. The database checks
- * that the three are set together; checking them against the posting, written after the
- * transfer, would take a deferred trigger on every earn.
+ * and `ledger_earn_batch`, restated from 0096 with only its transfer insert changed). The
+ * database enforces it: the three are set together (a check), and a statement that writes
+ * postings fails if a first posting differs from what its transfer carries (a trigger once per
+ * statement, not per row: an earn batch of ten pays one join of ten rows). So a process of the
+ * previous version, which writes transfers without the columns, cannot write points the close
+ * would miss during a rolling upgrade: its writes fail, change nothing, and succeed when
+ * retried on the new version (README "Upgrading"). What the trigger cannot see is a transfer
+ * that names a first posting and is never given one; both writers write the two together.
+ * ledgerViolations (test/helpers/ledger-invariants.ts) checks the whole table in the tests.
  *
  * Existing transfers are filled from their postings. Transfers are immutable (a trigger refuses
  * any UPDATE), so the trigger is disabled for that one statement, inside this migration's
@@ -37,6 +42,23 @@ alter table transfer enable trigger transfer_is_immutable;
 alter table transfer add constraint transfer_first_posting_whole
   check ((first_currency_code is null) = (first_amount_points is null)
          and (first_currency_code is null) = (first_posting_kind is null));
+
+create function posting_matches_its_transfer() returns trigger language plpgsql as $$
+begin
+  if exists (
+    select 1 from written p join transfer t on t.id = p.transfer_id
+    where p.index = 0
+      and (t.first_currency_code, t.first_amount_points, t.first_posting_kind)
+          is distinct from (p.currency_code, p.amount_points, p.kind)) then
+    raise exception 'transfer_first_posting_mismatch: a transfer must carry its first posting (migration 0098)'
+      using errcode = 'check_violation';
+  end if;
+  return null;
+end
+$$;
+create trigger posting_matches_its_transfer after insert on posting
+  referencing new table as written for each statement
+  execute function posting_matches_its_transfer();
 
 ${earnBatchFunction0098}
 `);

@@ -89,3 +89,35 @@ describe('a period’s cut-off', () => {
     expect(gross.map((flow) => flow.amountMinor)).toEqual([120n]);
   });
 });
+
+describe('a transfer’s first posting (migration 0098)', () => {
+  it('refuses postings a transfer does not carry, as code before 0098 wrote them, and writes nothing', async () => {
+    const issuance = await accountId('ptr_fuelco', 'issuance');
+    const member = await accountId('mbr_alice', 'member');
+    // Written by hand as a process of the previous version writes (no first_* columns), and
+    // as a writer naming other points than it posts: the close prices the transfer's columns.
+    for (const carried of [
+      [null, null, null],
+      ['SKY', 49n, 'posted'],
+    ]) {
+      const id = newId('trf');
+      const written = app.db.transaction(async (sql) => {
+        await sql.query(
+          `insert into transfer (id, code, partner_id, member_id, external_id, created_at,
+                                 first_currency_code, first_amount_points, first_posting_kind)
+           values ($1, 'earn', 'ptr_fuelco', 'mbr_alice', $1, now(), $2, $3, $4)`,
+          [id, ...carried],
+        );
+        await sql.query(
+          `insert into posting (transfer_id, index, kind, source_account_id, target_account_id,
+                                currency_code, amount_points)
+           values ($1, 0, 'posted', $2, $3, 'SKY', 50)`,
+          [id, issuance, member],
+        );
+      });
+      await expect(written).rejects.toThrow(/transfer_first_posting_mismatch/);
+      const left = await app.db.query('select 1 from transfer where id = $1', [id]);
+      expect(left.rowCount).toBe(0);
+    }
+  });
+});
