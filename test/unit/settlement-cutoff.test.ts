@@ -1,3 +1,4 @@
+import type { Sql } from '../../gateway/db/sql';
 import { newId } from '../../gateway/shared/ids';
 import {
   closeAtEnd,
@@ -28,6 +29,29 @@ async function accountId(ownerId: string, kind: string): Promise<bigint> {
   return rows.rows[0]!.id;
 }
 
+/**
+ * FuelCo's earn of 50 SKY for Alice, written by hand on `sql` (a connection or a transaction):
+ * its transfer, carrying `carried` as its first posting (migration 0098), then the posting.
+ */
+async function writeEarnByHand(
+  sql: Pick<Sql, 'query'>,
+  earn: { id: string; reference: string; createdAt: Date },
+  carried: readonly [string | null, bigint | null, string | null] = ['SKY', 50n, 'posted'],
+): Promise<void> {
+  await sql.query(
+    `insert into transfer (id, code, partner_id, member_id, external_id, created_at,
+                           first_currency_code, first_amount_points, first_posting_kind)
+     values ($1, 'earn', 'ptr_fuelco', 'mbr_alice', $2, $3, $4, $5, $6)`,
+    [earn.id, earn.reference, earn.createdAt, ...carried],
+  );
+  await sql.query(
+    `insert into posting (transfer_id, index, kind, source_account_id, target_account_id,
+                          currency_code, amount_points)
+     values ($1, 0, 'posted', $2, $3, 'SKY', 50)`,
+    [earn.id, await accountId('ptr_fuelco', 'issuance'), await accountId('mbr_alice', 'member')],
+  );
+}
+
 describe('a period’s cut-off', () => {
   it('leaves a transfer committed after the close to the next period', async () => {
     const first = await openNextPeriod(app, 1);
@@ -41,26 +65,17 @@ describe('a period’s cut-off', () => {
         points: 100n,
       }),
     );
-    const issuance = await accountId('ptr_fuelco', 'issuance');
-    const member = await accountId('mbr_alice', 'member');
     // A writer that stamped its transfer inside the first period and commits only after its
     // close (written by hand: the ledger's own writes never take this long).
     const writer = await app.db.pool.connect();
     const lateId = newId('trf');
     try {
       await writer.query('begin');
-      await writer.query(
-        `insert into transfer (id, code, partner_id, member_id, external_id, created_at,
-                               first_currency_code, first_amount_points, first_posting_kind)
-         values ($1, 'earn', 'ptr_fuelco', 'mbr_alice', 'CUT-LATE', $2, 'SKY', 50, 'posted')`,
-        [lateId, new Date(first.startsAt.getTime() + 120_000)],
-      );
-      await writer.query(
-        `insert into posting (transfer_id, index, kind, source_account_id, target_account_id,
-                              currency_code, amount_points)
-         values ($1, 0, 'posted', $2, $3, 'SKY', 50)`,
-        [lateId, issuance, member],
-      );
+      await writeEarnByHand(writer, {
+        id: lateId,
+        reference: 'CUT-LATE',
+        createdAt: new Date(first.startsAt.getTime() + 120_000),
+      });
       const closed = await closeAtEnd(app, first);
       expect(closed).toMatchObject({ transferCount: 1n, obligationCount: 1n });
       await writer.query('commit');
@@ -92,29 +107,17 @@ describe('a period’s cut-off', () => {
 
 describe('a transfer’s first posting (migration 0098)', () => {
   it('refuses postings a transfer does not carry, as code before 0098 wrote them, and writes nothing', async () => {
-    const issuance = await accountId('ptr_fuelco', 'issuance');
-    const member = await accountId('mbr_alice', 'member');
     // Written by hand as a process of the previous version writes (no first_* columns), and
     // as a writer naming other points than it posts: the close prices the transfer's columns.
-    for (const carried of [
+    const carriedCopies = [
       [null, null, null],
       ['SKY', 49n, 'posted'],
-    ]) {
+    ] as const;
+    for (const carried of carriedCopies) {
       const id = newId('trf');
-      const written = app.db.transaction(async (sql) => {
-        await sql.query(
-          `insert into transfer (id, code, partner_id, member_id, external_id, created_at,
-                                 first_currency_code, first_amount_points, first_posting_kind)
-           values ($1, 'earn', 'ptr_fuelco', 'mbr_alice', $1, now(), $2, $3, $4)`,
-          [id, ...carried],
-        );
-        await sql.query(
-          `insert into posting (transfer_id, index, kind, source_account_id, target_account_id,
-                                currency_code, amount_points)
-           values ($1, 0, 'posted', $2, $3, 'SKY', 50)`,
-          [id, issuance, member],
-        );
-      });
+      const written = app.db.transaction((sql) =>
+        writeEarnByHand(sql, { id, reference: id, createdAt: app.clock.now() }, carried),
+      );
       await expect(written).rejects.toThrow(/transfer_first_posting_mismatch/);
       const left = await app.db.query('select 1 from transfer where id = $1', [id]);
       expect(left.rowCount).toBe(0);
