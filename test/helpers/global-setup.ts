@@ -14,7 +14,7 @@ declare global {
 }
 
 /**
- * Starts an embedded PostgreSQL unless DATABASE_URL names a server, and creates the template
+ * Starts an embedded PostgreSQL unless DATABASE_URL names a server, and names the template
  * database the test files clone (the first test to need it migrates it: MikroORM must load inside
  * Jest's test realm, not here). Runs once per `jest` run, before any worker starts; workers
  * inherit the environment set here.
@@ -35,7 +35,6 @@ export default async function globalSetup(): Promise<void> {
   await client.connect();
   try {
     await dropAbandonedDatabases(client);
-    await client.query(`create database ${client.escapeIdentifier(template)}`);
   } finally {
     await client.end();
   }

@@ -5,7 +5,6 @@ import { withDatabase } from '../../gateway/db/database';
 import { initOrm, migrate } from '../../gateway/db/orm';
 import { seedDemo } from '../../gateway/demo/seed';
 import { ManualClock } from '../../gateway/shared/clock';
-import { migrationsList } from '../../migrations';
 import { runPrefixVariable, serverUrlVariable, templateVariable } from './test-environment';
 
 /**
@@ -52,33 +51,29 @@ export async function createTestDatabase(options: { demo?: boolean } = {}): Prom
   return withDatabase(testServerUrl(), name);
 }
 
-/** Migrates the template the first time any worker needs it; others wait on the lock. */
+/**
+ * Migrates the template the first time any worker needs it; others wait on the lock. As the
+ * demo template, it is built under another name and renamed when complete, so its name existing
+ * means it is whole, and a file that finds it loads no migration.
+ */
 async function migrateTemplateOnce(admin: pg.Client): Promise<void> {
   const template = process.env[templateVariable]!;
   await admin.query('select pg_advisory_lock(hashtext($1))', [template]);
   try {
-    const templateUrl = withDatabase(testServerUrl(), template);
-    const probe = new pg.Client(templateUrl);
-    await probe.connect();
-    let applied = 0;
+    const found = await admin.query('select 1 from pg_database where datname = $1', [template]);
+    if (found.rowCount) return;
+    const building = `${template}_building`;
+    await admin.query(`drop database if exists ${admin.escapeIdentifier(building)}`);
+    await admin.query(`create database ${admin.escapeIdentifier(building)}`);
+    const orm = await initOrm(withDatabase(testServerUrl(), building), 2);
     try {
-      const table = await probe.query("select to_regclass('mikro_orm_migrations') as name");
-      if (table.rows[0].name) {
-        applied = Number(
-          (await probe.query('select count(*) from mikro_orm_migrations')).rows[0].count,
-        );
-      }
+      await migrate(orm);
     } finally {
-      await probe.end();
+      await orm.close(true);
     }
-    if (applied < migrationsList.length) {
-      const orm = await initOrm(templateUrl, 2);
-      try {
-        await migrate(orm);
-      } finally {
-        await orm.close(true);
-      }
-    }
+    await admin.query(
+      `alter database ${admin.escapeIdentifier(building)} rename to ${admin.escapeIdentifier(template)}`,
+    );
   } finally {
     await admin.query('select pg_advisory_unlock(hashtext($1))', [template]);
   }
