@@ -47,91 +47,65 @@ import { Migration0095ExchangeRateChangeFeed } from './0095-exchange-rate-change
 import { Migration0096EarnRulesAsArrays } from './0096-earn-rules-as-arrays';
 import { Migration0097SettlementReversalsFromPointsLeft } from './0097-settlement-reversals-from-points-left';
 import { Migration0098TransferCarriesItsFirstPosting } from './0098-transfer-carries-its-first-posting';
+import { type MigrationName, migrationNames } from './names';
+
+/** Each migration's class, by name (names.ts has the order). */
+const migrationClasses: Record<MigrationName, MigrationObject['class']> = {
+  '0001-ledger': Migration0001Ledger,
+  '0002-exchange': Migration0002Exchange,
+  '0003-settlement': Migration0003Settlement,
+  '0004-federation': Migration0004Federation,
+  '0005-member-link-codes': Migration0005MemberLinkCodes,
+  '0006-earn-batch-function': Migration0006EarnBatchFunction,
+  '0009-member-change-feed': Migration0009MemberChangeFeed,
+  '0010-drop-unused-ledger-indexes': Migration0010DropUnusedLedgerIndexes,
+  '0011-quote-expiry-index': Migration0011QuoteExpiryIndex,
+  '0012-earn-batch-in-five-statements': Migration0012EarnBatchInFiveStatements,
+  '0013-one-member-per-transaction': Migration0013OneMemberPerTransaction,
+  '0015-earn-batch-skips-locked-rows': Migration0015EarnBatchSkipsLockedRows,
+  '0016-demo-seed-progress': Migration0016DemoSeedProgress,
+  '0017-tiers': Migration0017Tiers,
+  '0018-tier-memberships': Migration0018TierMemberships,
+  '0019-tier-changes-notify': Migration0019TierChangesNotify,
+  '0020-audit-log': Migration0020AuditLog,
+  '0021-redemption-cancel-and-partial-confirm': Migration0021RedemptionCancelAndPartialConfirm,
+  '0022-member-erasure': Migration0022MemberErasure,
+  '0023-scheduled-jobs': Migration0023ScheduledJobs,
+  '0024-configuration-change-feed': Migration0024ConfigurationChangeFeed,
+  '0025-tiered-earns-cheaper': Migration0025TieredEarnsCheaper,
+  '0026-tiered-earns-on-the-transfer': Migration0026TieredEarnsOnTheTransfer,
+  '0027-tier-window-on-the-account': Migration0027TierWindowOnTheAccount,
+  '0028-earn-path-without-redundant-foreign-keys': Migration0028EarnPathWithoutRedundantForeignKeys,
+  '0029-earning-rules': Migration0029EarningRules,
+  '0030-charities': Migration0030Charities,
+  '0031-member-receipts': Migration0031MemberReceipts,
+  '0032-no-leg-after-a-refund': Migration0032NoLegAfterARefund,
+  '0033-rule-vouchers-and-birthdays': Migration0033RuleVouchersAndBirthdays,
+  '0034-referrals': Migration0034Referrals,
+  '0035-rule-refunds-by-share-and-threshold': Migration0035RuleRefundsByShareAndThreshold,
+  '0036-operator-member-events': Migration0036OperatorMemberEvents,
+  '0037-member-day-distance-inlined': Migration0037MemberDayDistanceInlined,
+  '0040-settlement-lines-on-read': Migration0040SettlementLinesOnRead,
+  '0050-webhook-outbox': Migration0050WebhookOutbox,
+  '0060-member-surveys': Migration0060MemberSurveys,
+  '0070-segments-and-offers': Migration0070SegmentsAndOffers,
+  '0071-earn-batch-segment-and-offer-conditions': Migration0071EarnBatchSegmentAndOfferConditions,
+  '0072-earn-events-in-the-batch': Migration0072EarnEventsInTheBatch,
+  '0080-member-erasure-change-feed': Migration0080MemberErasureChangeFeed,
+  '0081-earn-claim-on-the-transfer': Migration0081EarnClaimOnTheTransfer,
+  '0082-earn-batch-plans-by-index': Migration0082EarnBatchPlansByIndex,
+  '0086-settlement-close-in-workers': Migration0086SettlementCloseInWorkers,
+  '0095-exchange-rate-change-feed': Migration0095ExchangeRateChangeFeed,
+  '0096-earn-rules-as-arrays': Migration0096EarnRulesAsArrays,
+  '0097-settlement-reversals-from-points-left': Migration0097SettlementReversalsFromPointsLeft,
+  '0098-transfer-carries-its-first-posting': Migration0098TransferCarriesItsFirstPosting,
+};
 
 /**
  * Every migration, oldest first. Listed explicitly (not found by a file glob) so the same list
  * runs from TypeScript in tests and from compiled JavaScript in production.
  */
-export const migrationsList: MigrationObject[] = [
-  { name: '0001-ledger', class: Migration0001Ledger },
-  { name: '0002-exchange', class: Migration0002Exchange },
-  { name: '0003-settlement', class: Migration0003Settlement },
-  { name: '0004-federation', class: Migration0004Federation },
-  { name: '0005-member-link-codes', class: Migration0005MemberLinkCodes },
-  { name: '0006-earn-batch-function', class: Migration0006EarnBatchFunction },
-  { name: '0009-member-change-feed', class: Migration0009MemberChangeFeed },
-  { name: '0010-drop-unused-ledger-indexes', class: Migration0010DropUnusedLedgerIndexes },
-  { name: '0011-quote-expiry-index', class: Migration0011QuoteExpiryIndex },
-  { name: '0012-earn-batch-in-five-statements', class: Migration0012EarnBatchInFiveStatements },
-  { name: '0013-one-member-per-transaction', class: Migration0013OneMemberPerTransaction },
-  { name: '0015-earn-batch-skips-locked-rows', class: Migration0015EarnBatchSkipsLockedRows },
-  { name: '0016-demo-seed-progress', class: Migration0016DemoSeedProgress },
-  { name: '0017-tiers', class: Migration0017Tiers },
-  { name: '0018-tier-memberships', class: Migration0018TierMemberships },
-  { name: '0019-tier-changes-notify', class: Migration0019TierChangesNotify },
-  { name: '0020-audit-log', class: Migration0020AuditLog },
-  {
-    name: '0021-redemption-cancel-and-partial-confirm',
-    class: Migration0021RedemptionCancelAndPartialConfirm,
-  },
-  { name: '0022-member-erasure', class: Migration0022MemberErasure },
-  { name: '0023-scheduled-jobs', class: Migration0023ScheduledJobs },
-  {
-    name: '0024-configuration-change-feed',
-    class: Migration0024ConfigurationChangeFeed,
-  },
-  { name: '0025-tiered-earns-cheaper', class: Migration0025TieredEarnsCheaper },
-  {
-    name: '0026-tiered-earns-on-the-transfer',
-    class: Migration0026TieredEarnsOnTheTransfer,
-  },
-  { name: '0027-tier-window-on-the-account', class: Migration0027TierWindowOnTheAccount },
-  {
-    name: '0028-earn-path-without-redundant-foreign-keys',
-    class: Migration0028EarnPathWithoutRedundantForeignKeys,
-  },
-  { name: '0029-earning-rules', class: Migration0029EarningRules },
-  { name: '0030-charities', class: Migration0030Charities },
-  { name: '0031-member-receipts', class: Migration0031MemberReceipts },
-  { name: '0032-no-leg-after-a-refund', class: Migration0032NoLegAfterARefund },
-  { name: '0033-rule-vouchers-and-birthdays', class: Migration0033RuleVouchersAndBirthdays },
-  { name: '0034-referrals', class: Migration0034Referrals },
-  {
-    name: '0035-rule-refunds-by-share-and-threshold',
-    class: Migration0035RuleRefundsByShareAndThreshold,
-  },
-  { name: '0036-operator-member-events', class: Migration0036OperatorMemberEvents },
-  { name: '0037-member-day-distance-inlined', class: Migration0037MemberDayDistanceInlined },
-  { name: '0040-settlement-lines-on-read', class: Migration0040SettlementLinesOnRead },
-  { name: '0050-webhook-outbox', class: Migration0050WebhookOutbox },
-  { name: '0060-member-surveys', class: Migration0060MemberSurveys },
-  { name: '0070-segments-and-offers', class: Migration0070SegmentsAndOffers },
-  {
-    name: '0071-earn-batch-segment-and-offer-conditions',
-    class: Migration0071EarnBatchSegmentAndOfferConditions,
-  },
-  {
-    name: '0072-earn-events-in-the-batch',
-    class: Migration0072EarnEventsInTheBatch,
-  },
-  {
-    name: '0080-member-erasure-change-feed',
-    class: Migration0080MemberErasureChangeFeed,
-  },
-  { name: '0081-earn-claim-on-the-transfer', class: Migration0081EarnClaimOnTheTransfer },
-  { name: '0082-earn-batch-plans-by-index', class: Migration0082EarnBatchPlansByIndex },
-  { name: '0086-settlement-close-in-workers', class: Migration0086SettlementCloseInWorkers },
-  {
-    name: '0095-exchange-rate-change-feed',
-    class: Migration0095ExchangeRateChangeFeed,
-  },
-  { name: '0096-earn-rules-as-arrays', class: Migration0096EarnRulesAsArrays },
-  {
-    name: '0097-settlement-reversals-from-points-left',
-    class: Migration0097SettlementReversalsFromPointsLeft,
-  },
-  {
-    name: '0098-transfer-carries-its-first-posting',
-    class: Migration0098TransferCarriesItsFirstPosting,
-  },
-];
+export const migrationsList: MigrationObject[] = migrationNames.map((name) => ({
+  name,
+  class: migrationClasses[name],
+}));
