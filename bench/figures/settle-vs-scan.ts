@@ -10,14 +10,28 @@ import { DomainError } from '../../gateway/shared/errors';
 import type { BenchContext } from '../context';
 import { type Experiment, measured, spreadOver } from '../figure';
 import { rounded } from '../summary';
-import { generateTransfers, seedSyntheticCoalition } from '../synthetic-activity';
+import {
+  generateTransfers,
+  type SyntheticShape,
+  seedSyntheticCoalition,
+} from '../synthetic-activity';
 
 const dayMs = 86_400_000;
 /** The period's window: four weeks well before the run. */
 const periodStart = new Date('2026-01-01T00:00:00Z');
 const periodSpanMs = 28 * dayMs;
-/** 20 partners, as the issue says; 4 program currencies; members spread the activity. */
-const shape = { partners: 20, currencies: 4, members: 50_000 };
+/**
+ * 20 partners, as the issue says; 4 program currencies; members spread the activity: 50,000 for
+ * the bench's million transfers, one per 20 transfers below that (the smoke's hundred transfers
+ * need no 50,000 members and their 200,000 accounts, 4 s of seeding).
+ */
+function shapeFor(transfers: number): SyntheticShape {
+  return {
+    partners: 20,
+    currencies: 4,
+    members: Math.min(50_000, Math.max(100, Math.ceil(transfers / 20))),
+  };
+}
 
 /**
  * The baseline: one aggregate pass over the period's transfers and postings, the least work any
@@ -80,7 +94,7 @@ export const settleVsScan: Experiment = {
         closeSeconds.map((seconds, index) => rounded(seconds / scanSeconds[index]!)),
         {
           transfers: context.options.settleTransfers,
-          partners: shape.partners,
+          partners: shapeFor(context.options.settleTransfers).partners,
           closeSeconds: spreadOver(closeSeconds, (value) => value),
           scanSeconds: spreadOver(scanSeconds, (value) => value),
           closePeakRssMiB: spreadOver(peakRssMiB, (value) => value),
@@ -119,8 +133,9 @@ export const settleVsScan: Experiment = {
 async function prepareTemplate(context: BenchContext, url: string): Promise<string> {
   const app = await createApp({ databaseUrl: url, clock: new ManualClock(periodStart) });
   try {
-    await seedSyntheticCoalition(app, shape, periodStart);
     const transfers = context.options.settleTransfers;
+    const shape = shapeFor(transfers);
+    await seedSyntheticCoalition(app, shape, periodStart);
     context.log(`writing ${transfers.toLocaleString('en')} transfers into one period`);
     const started = performance.now();
     await generateTransfers(
