@@ -42,6 +42,8 @@ export interface EmbeddedPostgresOptions {
   preferredPort: number;
   /** Progress lines (first start, stale server found). */
   log: (line: string) => void;
+  /** Server settings beyond the defaults, as `-c name=value` (the tests' cluster sets some). */
+  settings?: Record<string, string>;
 }
 
 /** How often a supervised server's postmaster is checked, and the restart backoff bounds. */
@@ -61,6 +63,7 @@ export class EmbeddedPostgres {
     readonly port: number,
     /** True when another process owns the server and we only connect to it. */
     readonly attached = false,
+    private readonly settings: Record<string, string> = {},
   ) {}
 
   /**
@@ -115,7 +118,14 @@ export class EmbeddedPostgres {
     await stopStaleServer(binaries, runAs, options);
 
     const port = await choosePort(options.preferredPort);
-    const server = new EmbeddedPostgres(binaries, runAs, options.dataDir, port);
+    const server = new EmbeddedPostgres(
+      binaries,
+      runAs,
+      options.dataDir,
+      port,
+      false,
+      options.settings,
+    );
     await server.launch();
     await writeFile(ownerFile(options.dataDir), String(process.pid));
     return server;
@@ -187,6 +197,7 @@ export class EmbeddedPostgres {
       '-c listen_addresses=127.0.0.1',
       "-c unix_socket_directories=''",
       '-c max_connections=200',
+      ...Object.entries(this.settings).map(([name, value]) => `-c ${name}=${value}`),
     ].join(' ');
     await run(
       this.binaries.pg_ctl,
