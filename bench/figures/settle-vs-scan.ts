@@ -65,7 +65,8 @@ export const settleVsScan: Experiment = {
   figures: ['settle_vs_scan', 'statement_page_ms'],
   async run(context) {
     const templateUrl = await context.server.recreateDatabase('settle_template');
-    const periodId = await prepareTemplate(context, templateUrl);
+    const shape = shapeFor(context.options.settleTransfers);
+    const periodId = await prepareTemplate(context, templateUrl, shape);
     const closeSeconds: number[] = [];
     const scanSeconds: number[] = [];
     const peakRssMiB: number[] = [];
@@ -94,7 +95,7 @@ export const settleVsScan: Experiment = {
         closeSeconds.map((seconds, index) => rounded(seconds / scanSeconds[index]!)),
         {
           transfers: context.options.settleTransfers,
-          partners: shapeFor(context.options.settleTransfers).partners,
+          partners: shape.partners,
           closeSeconds: spreadOver(closeSeconds, (value) => value),
           scanSeconds: spreadOver(scanSeconds, (value) => value),
           closePeakRssMiB: spreadOver(peakRssMiB, (value) => value),
@@ -130,11 +131,14 @@ export const settleVsScan: Experiment = {
 };
 
 /** Migrates, seeds the synthetic coalition, writes the transfers and opens their period. */
-async function prepareTemplate(context: BenchContext, url: string): Promise<string> {
+async function prepareTemplate(
+  context: BenchContext,
+  url: string,
+  shape: SyntheticShape,
+): Promise<string> {
   const app = await createApp({ databaseUrl: url, clock: new ManualClock(periodStart) });
   try {
     const transfers = context.options.settleTransfers;
-    const shape = shapeFor(transfers);
     await seedSyntheticCoalition(app, shape, periodStart);
     context.log(`writing ${transfers.toLocaleString('en')} transfers into one period`);
     const started = performance.now();

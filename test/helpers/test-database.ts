@@ -51,53 +51,25 @@ export async function createTestDatabase(options: { demo?: boolean } = {}): Prom
   return withDatabase(testServerUrl(), name);
 }
 
-/**
- * Migrates the template the first time any worker needs it; others wait on the lock. As the
- * demo template, it is built under another name and renamed when complete, so its name existing
- * means it is whole, and a file that finds it loads no migration.
- */
+/** Migrates the template the first time any worker needs it (buildOnce). */
 async function migrateTemplateOnce(admin: pg.Client): Promise<void> {
-  const template = process.env[templateVariable]!;
-  await admin.query('select pg_advisory_lock(hashtext($1))', [template]);
-  try {
-    const found = await admin.query('select 1 from pg_database where datname = $1', [template]);
-    if (found.rowCount) return;
-    const building = `${template}_building`;
-    await admin.query(`drop database if exists ${admin.escapeIdentifier(building)}`);
-    await admin.query(`create database ${admin.escapeIdentifier(building)}`);
-    const orm = await initOrm(withDatabase(testServerUrl(), building), 2);
+  await buildOnce(admin, process.env[templateVariable]!, undefined, async (url) => {
+    const orm = await initOrm(url, 2);
     try {
       await migrate(orm);
     } finally {
       await orm.close(true);
     }
-    await admin.query(
-      `alter database ${admin.escapeIdentifier(building)} rename to ${admin.escapeIdentifier(template)}`,
-    );
-  } finally {
-    await admin.query('select pg_advisory_unlock(hashtext($1))', [template]);
-  }
+  });
 }
 
-/**
- * The demo template: a clone of the migrated template with the demo seeded, built by the first
- * test that needs it (others wait on the lock). It is built under another name and renamed
- * when complete, so its name existing means it is whole.
- */
+/** The demo template: a clone of the migrated template with the demo seeded (buildOnce). */
 async function seedDemoTemplateOnce(admin: pg.Client): Promise<string> {
   const template = process.env[templateVariable]!;
   const demoTemplate = `${template}_demo`;
-  await admin.query('select pg_advisory_lock(hashtext($1))', [demoTemplate]);
-  try {
-    const found = await admin.query('select 1 from pg_database where datname = $1', [demoTemplate]);
-    if (found.rowCount) return demoTemplate;
-    const building = `${demoTemplate}_building`;
-    await admin.query(`drop database if exists ${admin.escapeIdentifier(building)}`);
-    await admin.query(
-      `create database ${admin.escapeIdentifier(building)} template ${admin.escapeIdentifier(template)}`,
-    );
+  await buildOnce(admin, demoTemplate, template, async (url) => {
     const app = await createApp({
-      databaseUrl: withDatabase(testServerUrl(), building),
+      databaseUrl: url,
       clock: new ManualClock(testClockStart),
       migrate: false,
     });
@@ -106,11 +78,35 @@ async function seedDemoTemplateOnce(admin: pg.Client): Promise<string> {
     } finally {
       await app.close();
     }
+  });
+  return demoTemplate;
+}
+
+/**
+ * Builds database `name` (empty, or a clone of `template`) with `build` the first time any
+ * worker needs it; others wait on the lock. It is built under another name and renamed when
+ * complete, so its name existing means it is whole, and a file that finds it does no work (the
+ * migrated template's files load no migration).
+ */
+async function buildOnce(
+  admin: pg.Client,
+  name: string,
+  template: string | undefined,
+  build: (url: string) => Promise<void>,
+): Promise<void> {
+  await admin.query('select pg_advisory_lock(hashtext($1))', [name]);
+  try {
+    const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount) return;
+    const building = `${name}_building`;
+    await admin.query(`drop database if exists ${admin.escapeIdentifier(building)}`);
+    const from = template ? ` template ${admin.escapeIdentifier(template)}` : '';
+    await admin.query(`create database ${admin.escapeIdentifier(building)}${from}`);
+    await build(withDatabase(testServerUrl(), building));
     await admin.query(
-      `alter database ${admin.escapeIdentifier(building)} rename to ${admin.escapeIdentifier(demoTemplate)}`,
+      `alter database ${admin.escapeIdentifier(building)} rename to ${admin.escapeIdentifier(name)}`,
     );
-    return demoTemplate;
   } finally {
-    await admin.query('select pg_advisory_unlock(hashtext($1))', [demoTemplate]);
+    await admin.query('select pg_advisory_unlock(hashtext($1))', [name]);
   }
 }
