@@ -47,6 +47,7 @@ import { Migration0095ExchangeRateChangeFeed } from './0095-exchange-rate-change
 import { Migration0096EarnRulesAsArrays } from './0096-earn-rules-as-arrays';
 import { Migration0097SettlementReversalsFromPointsLeft } from './0097-settlement-reversals-from-points-left';
 import { Migration0098TransferCarriesItsFirstPosting } from './0098-transfer-carries-its-first-posting';
+import { Migration0099SettlementReversalPartsStored } from './0099-settlement-reversal-parts-stored';
 import { type MigrationName, migrationNames } from './names';
 
 /** Each migration's class, by name (names.ts has the order). */
@@ -99,6 +100,7 @@ const migrationClasses: Record<MigrationName, MigrationObject['class']> = {
   '0096-earn-rules-as-arrays': Migration0096EarnRulesAsArrays,
   '0097-settlement-reversals-from-points-left': Migration0097SettlementReversalsFromPointsLeft,
   '0098-transfer-carries-its-first-posting': Migration0098TransferCarriesItsFirstPosting,
+  '0099-settlement-reversal-parts-stored': Migration0099SettlementReversalPartsStored,
 };
 
 /**

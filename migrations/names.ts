@@ -53,6 +53,7 @@ export const migrationNames = [
   '0096-earn-rules-as-arrays',
   '0097-settlement-reversals-from-points-left',
   '0098-transfer-carries-its-first-posting',
+  '0099-settlement-reversal-parts-stored',
 ] as const;
 
 export type MigrationName = (typeof migrationNames)[number];

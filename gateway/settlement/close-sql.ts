@@ -1,4 +1,4 @@
-import { type ExchangeSources, movedTransfersSql } from './line-sql';
+import { type ExchangeSources, movedTransfersSql, periodTakesSql } from './line-sql';
 
 /**
  * The close's aggregates: the gross matrix of a period, what the lines line-sql.ts derives sum
@@ -22,9 +22,9 @@ import { type ExchangeSources, movedTransfersSql } from './line-sql';
  * Two statements, as the two halves want different plans (close.ts runs them in the closing
  * transaction): closeDirectGrossSql scans the whole period (hash joins), closeGrossSql derives
  * the period's few reversals by index (nested loops) and adds the first one's rows, passed
- * back as arrays, to return the gross matrix. Both read the same rows: transfers and postings
- * never change, the period's members are fixed by its cut-off, and agreements change only
- * under the settlement lock the close holds.
+ * back as arrays, to return the gross matrix. Both read the same rows: transfers, postings and
+ * the reversals' stored parts never change, the period's members are fixed by its cut-off, and
+ * agreements change only under the settlement lock the close holds.
  *
  * $1 period id, $2 takes_from, $3 starts_at, $4 ends_at, $5 cut-off snapshot (periodMembersSql);
  * `members` is the period's transfers.
@@ -49,17 +49,17 @@ group by settlement_currency, debtor_id, creditor_id`;
 }
 
 /**
- * The gross matrix: the reversals' flows of `members` plus the rows closeDirectGrossSql
+ * The gross matrix: the reversals' flows of the period plus the rows closeDirectGrossSql
  * returned, as arrays $6 settlement currencies, $7 debtors, $8 creditors, $9 amounts, $10 lines,
  * $11 unpriced lines.
  */
-export function closeGrossSql(members: string): string {
+export function closeGrossSql(): string {
   return `
 select settlement_currency, debtor_id, creditor_id, sum(amount_minor)::bigint as amount_minor,
        sum(lines)::bigint as lines, sum(unpriced)::bigint as unpriced
 from (
   select l.settlement_currency, l.debtor_id, l.creditor_id, l.amount_minor, l.lines, l.unpriced
-  from (${reversalFlowsSql(members)}) f
+  from (${reversalFlowsSql()}) f
   cross join lateral (values ${spreadLines})
     l(settlement_currency, debtor_id, creditor_id, amount_minor, lines, unpriced)
   where l.lines > 0
@@ -148,7 +148,7 @@ function fundedSql(transfer: string): string {
  * closed period (this one's cut-off is already set) and have an agreement; its fixed fee per
  * transfer is never reversed.
  */
-function reversalFlowsSql(members: string): string {
+function reversalFlowsSql(): string {
   const reversed = (
     unitMinor: string,
   ) => `settlement_amount_minor(v.before + v.points, ${unitMinor})
@@ -164,17 +164,18 @@ select v.settlement_currency, v.debtor_id, v.creditor_id, v.agreement_partner_id
        coalesce(sum(${reversed('round(v.unit * v.funded / v.origin_points, 12) * v.minor_factor')})
          filter (where v.kind = 'issuance' and v.funded > 0), 0)::bigint as funding_minor,
        count(*) filter (where v.kind = 'issuance' and v.funded > 0) as funding_lines
-from (${reversalPartsSql(members)}) v
+from (${reversalPartsSql()}) v
 group by 1, 2, 3, 4`;
 }
 
 /**
- * Each reversal of `members` per kind it reverses, with what its origin's lines of that kind
+ * Each reversal of the period per kind it reverses, with what its origin's lines of that kind
  * need: parties, prices, the origin's points and the points before this reversal. Grouped per
  * reversal and kind, as the reversal's postings of that kind are summed (a refund may take
- * back earned points and void pending ones of the same earn). Under the grouping there are
- * only joins and calls of parallel-safe functions (migration 0086), no correlated subquery, so
- * the workers derive the reversals and only one row per posting crosses the Gather.
+ * back earned points and void pending ones of the same earn; the stored parts are summed per
+ * currency already, migration 0099). Under the grouping there are only joins and calls of
+ * parallel-safe functions (migration 0086), no correlated subquery, so the workers derive the
+ * reversals and only one row per part crosses the Gather.
  *
  * The origin: a cancel's hold's post; for spent points a refund returns, the purchase's first
  * redemption (same partner, transaction id and member) unless it relates to one; else the
@@ -182,7 +183,7 @@ group by 1, 2, 3, 4`;
  * and seen by its cut-off, the common case, tested first) or any other
  * (settlement_period_of, a call per origin from an earlier period).
  */
-function reversalPartsSql(members: string): string {
+function reversalPartsSql(): string {
   return `
 select x.kind, a.settlement_currency, o.partner_id as agreement_partner_id,
        case o.code when 'earn' then o.partner_id else c.owner_partner_id end as debtor_id,
@@ -194,7 +195,7 @@ select x.kind, a.settlement_currency, o.partner_id as agreement_partner_id,
        -- The points left before this reversal: the origin's less what earlier reversals took
        -- (the rule close.ts records as the period's reversal_rounding, 'points_left').
        o.first_amount_points - coalesce(${takenBefore}, 0) as before
-from (${reversalPostingsSql(members)}) x
+from (${periodReversalPartsSql}) x
 join transfer related on related.id = x.related_id
 left join transfer post on related.code = 'hold' and post.related_id = related.id
                        and post.code = 'post'
@@ -234,15 +235,15 @@ group by x.transfer_id, x.related_id, x.created_at, x.period_starts_at, x.kind, 
 const takenBefore = `settlement_reversed_before(x.related_id, x.transfer_id, x.kind, c.code,
          x.period_starts_at, x.created_at)`;
 
-/** Each posting of the reversals of `members` that reverses an obligation, with its kind. */
-function reversalPostingsSql(members: string): string {
-  return `
-select r.transfer_id, r.related_id, r.created_at, r.period_starts_at, p.currency_code,
-       p.amount_points, settlement_reversal_kind(source.kind, target.kind, p.kind) as kind
-from ${members} r
-join posting p on p.transfer_id = r.transfer_id
-join account source on source.id = p.source_account_id
-join account target on target.id = p.target_account_id
-where r.code in ('refund', 'cancel')
-  and settlement_reversal_kind(source.kind, target.kind, p.kind) is not null`;
-}
+/**
+ * The parts of the period's refunds and cancels (the rows the period takes, as periodMembersSql
+ * takes transfers): each reversal's points per currency and kind it reverses, which the
+ * database stores as the reversal commits (settlement_reversal_part, migration 0099), so the
+ * close reads neither the reversals' transfer rows nor their postings and accounts.
+ * `amount_points` is positive, as a posting's.
+ */
+const periodReversalPartsSql = `
+select r.transfer_id, r.related_id, r.created_at, $3::timestamptz as period_starts_at,
+       r.currency_code, -r.points as amount_points, r.kind
+from settlement_reversal_part r
+where ${periodTakesSql('r.transfer_id', 'r')}`;

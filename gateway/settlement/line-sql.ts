@@ -88,11 +88,19 @@ export function periodMembersSql(extra = ''): string {
           (select p.reversal_rounding from settlement_period p where p.id = $1::text)
             as reversal_rounding
    from transfer t
-   where t.created_at >= $2::timestamptz and t.created_at < $4::timestamptz ${extra}
-     and case when t.created_at >= $3::timestamptz
-              then t.writer_xid is null or pg_visible_in_snapshot(t.writer_xid, $5::pg_snapshot)
-              else settlement_period_of(t.id, t.created_at, t.writer_xid) is not distinct from $1::text
-         end)`;
+   where ${periodTakesSql('t.id', 't')} ${extra})`;
+}
+
+/**
+ * Whether the period ($1-$5, as periodMembersSql) takes the transfer `id` whose creation time
+ * and writer are `row`.created_at and `row`.writer_xid (a transfer, or a row carrying them).
+ */
+export function periodTakesSql(id: string, row: string): string {
+  return `${row}.created_at >= $2::timestamptz and ${row}.created_at < $4::timestamptz
+     and case when ${row}.created_at >= $3::timestamptz
+              then ${row}.writer_xid is null or pg_visible_in_snapshot(${row}.writer_xid, $5::pg_snapshot)
+              else settlement_period_of(${id}, ${row}.created_at, ${row}.writer_xid) is not distinct from $1::text
+         end`;
 }
 
 /**

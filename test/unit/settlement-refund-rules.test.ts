@@ -1,4 +1,5 @@
 import type { StatementLine } from '../../gateway/settlement/model';
+import { ledgerViolations } from '../helpers/ledger-invariants';
 import {
   closeAtEnd,
   openNextPeriod,
@@ -124,5 +125,36 @@ describe('refunds in settlement', () => {
       ['ptr_fuelco', 'ptr_skyair', 96n],
       ['ptr_skyair', 'ptr_telcoone', 64n],
     ]);
+  });
+
+  it('store each reversal’s parts as it commits, which nothing can change (migration 0099)', async () => {
+    step();
+    ok(
+      await app.purchases.award(app.asPartner('ptr_fuelco'), {
+        member: alice,
+        transactionId: 'PARTS-1',
+        currency: 'SKY',
+        points: 50n,
+      }),
+    );
+    step();
+    const refund = ok(
+      await app.purchases.refundPurchase(app.asPartner('ptr_fuelco'), {
+        transactionId: 'PARTS-1',
+        refundId: 'PARTS-1-R',
+      }),
+    );
+    const parts = await app.db.query<{ kind: string; currency_code: string; points: string }>(
+      `select kind, currency_code, points::text from settlement_reversal_part
+       where transfer_id = $1`,
+      [refund.transferId],
+    );
+    expect(parts.rows).toEqual([{ kind: 'issuance', currency_code: 'SKY', points: '-50' }]);
+    await expect(
+      app.db.query('update settlement_reversal_part set points = -1 where transfer_id = $1', [
+        refund.transferId,
+      ]),
+    ).rejects.toThrow(/immutable/);
+    expect(await ledgerViolations(app.db)).toEqual([]);
   });
 });
