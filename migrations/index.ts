@@ -48,6 +48,7 @@ import { Migration0096EarnRulesAsArrays } from './0096-earn-rules-as-arrays';
 import { Migration0097SettlementReversalsFromPointsLeft } from './0097-settlement-reversals-from-points-left';
 import { Migration0098TransferCarriesItsFirstPosting } from './0098-transfer-carries-its-first-posting';
 import { Migration0099SettlementReversalPartsStored } from './0099-settlement-reversal-parts-stored';
+import { Migration0100AgreementSpanPricesInMinorUnits } from './0100-agreement-span-prices-in-minor-units';
 import { type MigrationName, migrationNames } from './names';
 
 /** Each migration's class, by name (names.ts has the order). */
@@ -101,6 +102,7 @@ const migrationClasses: Record<MigrationName, MigrationObject['class']> = {
   '0097-settlement-reversals-from-points-left': Migration0097SettlementReversalsFromPointsLeft,
   '0098-transfer-carries-its-first-posting': Migration0098TransferCarriesItsFirstPosting,
   '0099-settlement-reversal-parts-stored': Migration0099SettlementReversalPartsStored,
+  '0100-agreement-span-prices-in-minor-units': Migration0100AgreementSpanPricesInMinorUnits,
 };
 
 /**

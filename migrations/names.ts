@@ -54,6 +54,7 @@ export const migrationNames = [
   '0097-settlement-reversals-from-points-left',
   '0098-transfer-carries-its-first-posting',
   '0099-settlement-reversal-parts-stored',
+  '0100-agreement-span-prices-in-minor-units',
 ] as const;
 
 export type MigrationName = (typeof migrationNames)[number];

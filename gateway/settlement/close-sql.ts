@@ -92,16 +92,23 @@ function directFlowsSql(members: string, sources: ExchangeSources): string {
   const unit = `case m.kind when 'issuance' then a.issuance_unit
                             when 'reimbursement' then a.reimbursement_unit
                             else a.exchange_unit end`;
+  // The prices in minor units the span carries (migration 0100): unit x minor_factor, and
+  // unit x fee_share x minor_factor for the fee, computed once per span, not per transfer.
+  const price = `case m.kind when 'issuance' then a.issuance_minor
+                             when 'reimbursement' then a.reimbursement_minor
+                             else a.exchange_minor end`;
+  const feePrice = `case m.kind when 'issuance' then a.issuance_fee_minor
+                                when 'reimbursement' then a.reimbursement_fee_minor
+                                else a.exchange_fee_minor end`;
   return `
 select coalesce(a.settlement_currency, '') as settlement_currency, m.debtor_id, m.creditor_id,
        m.agreement_partner_id,
-       sum(coalesce(settlement_amount_minor(m.points, (${unit}) * a.minor_factor), 0))::bigint
-         as base_minor,
+       sum(coalesce(settlement_amount_minor(m.points, ${price}), 0))::bigint as base_minor,
        count(*) as base_lines,
        count(*) filter (where a.id is null) as unpriced,
-       coalesce(sum(settlement_amount_minor(m.points, (${unit}) * a.fee_share * a.minor_factor))
-         filter (where (${unit}) * a.fee_share > 0), 0)::bigint as fee_minor,
-       count(*) filter (where (${unit}) * a.fee_share > 0) as fee_lines,
+       coalesce(sum(settlement_amount_minor(m.points, ${feePrice}))
+         filter (where (${feePrice}) > 0), 0)::bigint as fee_minor,
+       count(*) filter (where (${feePrice}) > 0) as fee_lines,
        coalesce(sum(a.operator_fee_per_transfer_minor)
          filter (where a.operator_fee_per_transfer_minor > 0), 0)::bigint as transfer_fee_minor,
        count(*) filter (where a.operator_fee_per_transfer_minor > 0) as transfer_fee_lines,
@@ -155,11 +162,11 @@ function reversalFlowsSql(): string {
          - settlement_amount_minor(v.before, ${unitMinor})`;
   return `
 select v.settlement_currency, v.debtor_id, v.creditor_id, v.agreement_partner_id,
-       sum(${reversed('v.unit * v.minor_factor')})::bigint as base_minor,
+       sum(${reversed('v.price')})::bigint as base_minor,
        count(*) as base_lines, 0::bigint as unpriced,
-       coalesce(sum(${reversed('v.unit * v.fee_share * v.minor_factor')})
-         filter (where v.unit * v.fee_share > 0), 0)::bigint as fee_minor,
-       count(*) filter (where v.unit * v.fee_share > 0) as fee_lines,
+       coalesce(sum(${reversed('v.fee_price')})
+         filter (where v.fee_price > 0), 0)::bigint as fee_minor,
+       count(*) filter (where v.fee_price > 0) as fee_lines,
        0::bigint as transfer_fee_minor, 0::bigint as transfer_fee_lines,
        coalesce(sum(${reversed('round(v.unit * v.funded / v.origin_points, 12) * v.minor_factor')})
          filter (where v.kind = 'issuance' and v.funded > 0), 0)::bigint as funding_minor,
@@ -189,6 +196,9 @@ select x.kind, a.settlement_currency, o.partner_id as agreement_partner_id,
        case o.code when 'earn' then o.partner_id else c.owner_partner_id end as debtor_id,
        case o.code when 'earn' then c.owner_partner_id else o.partner_id end as creditor_id,
        case x.kind when 'issuance' then a.issuance_unit else a.reimbursement_unit end as unit,
+       case x.kind when 'issuance' then a.issuance_minor else a.reimbursement_minor end as price,
+       case x.kind when 'issuance' then a.issuance_fee_minor else a.reimbursement_fee_minor end
+         as fee_price,
        a.minor_factor, a.fee_share, o.first_amount_points as origin_points,
        ${fundedSql('o')} as funded,
        -sum(x.amount_points)::bigint as points,

@@ -278,8 +278,11 @@ export function movedTransfersSql(
   from ${source} b
   ${first.join}
   join currency on currency.code = ${first.currency}
-  left join posting target on b.code = 'convert' and target.transfer_id = b.transfer_id
-                          and target.index = 1
+  -- A null key for anything but a conversion: a hash join then probes for conversions only
+  -- (a close's every earn and redemption probed, 7 % of its direct obligations' time).
+  left join posting target
+    on target.transfer_id = case b.code when 'convert' then b.transfer_id end
+   and target.index = 1
   left join currency target_currency on target_currency.code = target.currency_code
   ${sources.join}
   where b.code in ('earn', 'redeem', 'post', 'convert')
