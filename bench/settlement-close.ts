@@ -101,6 +101,7 @@ async function prepare(app: App, shape: SyntheticShape, count: number) {
   );
   await app.db.query('vacuum analyze transfer');
   await app.db.query('vacuum analyze posting');
+  await app.db.query('vacuum analyze settlement_reversal_part');
   const period = must(
     await app.settlement.openPeriod(app.systemContext('bench'), {
       startsAt: benchStart,

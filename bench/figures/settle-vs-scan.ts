@@ -150,6 +150,7 @@ async function prepareTemplate(
     );
     await app.db.query('vacuum analyze transfer');
     await app.db.query('vacuum analyze posting');
+    await app.db.query('vacuum analyze settlement_reversal_part');
     await app.db.query('checkpoint');
     context.log(`period loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const period = await app.settlement.openPeriod(app.systemContext('bench'), {

@@ -48,7 +48,9 @@ export interface ExchangeSources {
 
 export const conversionSources: ExchangeSources = {
   base: 'coalesce(conversion.base_target_points, target.amount_points)',
-  join: 'left join conversion on conversion.transfer_id = b.transfer_id',
+  // Read for conversions only (see the target posting's join in movedTransfersSql).
+  join: `left join conversion
+    on conversion.transfer_id = case b.code when 'convert' then b.transfer_id end`,
 };
 
 /**
