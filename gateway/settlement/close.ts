@@ -174,8 +174,8 @@ async function grossMatrix(
   step(`derived earns, redemptions, conversions and adjustments (${direct.rows.length} flows)`);
   if (direct.rows.every((row) => row.unpriced === 0n)) {
     // The reversals are few (a refund or cancel each) and each is found by index: nested loops
-    // in the workers. Left to itself the planner hashes every transfer and posting to join
-    // them, and sorts by agreement to group, which keeps the joins in the leader. The joins go
+    // in the workers. Left to itself the planner hashes every transfer to join them to their
+    // origins, and sorts by agreement to group, which keeps the joins in the leader. The joins go
     // in the order written (part, the transfer it relates to, origin, currency, agreement):
     // free to choose, the planner joined agreements by currency alone first (19 per part with
     // 20 partners, cached by Memoize) and took 3 times as long.
