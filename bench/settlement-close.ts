@@ -19,6 +19,7 @@ import {
   type SyntheticShape,
   seedSyntheticCoalition,
   syntheticPartner,
+  vacuumSyntheticActivity,
 } from './synthetic-activity';
 
 /**
@@ -99,9 +100,7 @@ async function prepare(app: App, shape: SyntheticShape, count: number) {
       (n) => log(`generated ${n} transfers`),
     ),
   );
-  await app.db.query('vacuum analyze transfer');
-  await app.db.query('vacuum analyze posting');
-  await app.db.query('vacuum analyze settlement_reversal_part');
+  await vacuumSyntheticActivity(app.db);
   const period = must(
     await app.settlement.openPeriod(app.systemContext('bench'), {
       startsAt: benchStart,

@@ -97,6 +97,17 @@ export async function seedSyntheticCoalition(
 export const syntheticChunk = 100_000;
 
 /**
+ * Vacuums and analyzes what generateTransfers writes, as a DBA would after a bulk load: the
+ * transfers, their postings, and the reversals' parts the database adds as refunds commit
+ * (migration 0099; a close reads them by an index-only scan, which needs the visibility map).
+ */
+export async function vacuumSyntheticActivity(db: SqlDatabase): Promise<void> {
+  for (const table of ['transfer', 'posting', 'settlement_reversal_part']) {
+    await db.query(`vacuum analyze ${table}`);
+  }
+}
+
+/**
  * Writes `count` transfers created evenly over [startsAt, startsAt + spanMs), ids from
  * `firstId` on, in chunks of syntheticChunk per transaction; `progress` hears the running total.
  */

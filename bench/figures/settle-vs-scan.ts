@@ -14,6 +14,7 @@ import {
   generateTransfers,
   type SyntheticShape,
   seedSyntheticCoalition,
+  vacuumSyntheticActivity,
 } from '../synthetic-activity';
 
 const dayMs = 86_400_000;
@@ -148,9 +149,7 @@ async function prepareTemplate(
       { count: transfers, firstId: 1, startsAt: periodStart, spanMs: periodSpanMs },
       (written) => context.log(`written ${written.toLocaleString('en')} transfers`),
     );
-    await app.db.query('vacuum analyze transfer');
-    await app.db.query('vacuum analyze posting');
-    await app.db.query('vacuum analyze settlement_reversal_part');
+    await vacuumSyntheticActivity(app.db);
     await app.db.query('checkpoint');
     context.log(`period loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const period = await app.settlement.openPeriod(app.systemContext('bench'), {

@@ -92,18 +92,13 @@ function directFlowsSql(members: string, sources: ExchangeSources): string {
   // The kind's terms by the transfer's code (earn: issuance, convert: exchange, else
   // reimbursement), not by m.kind: that column is a CASE over the code, which the planner
   // substitutes into every use, so each use compared the code again, then the kind (texteq was
-  // a tenth of this statement's CPU). The prices in minor units are the span's (migration 0100):
-  // unit x minor_factor, and unit x fee_share x minor_factor for the fee, computed once per
-  // span, not per transfer.
-  const unit = `case m.code when 'earn' then a.issuance_unit
-                            when 'convert' then a.exchange_unit
-                            else a.reimbursement_unit end`;
-  const price = `case m.code when 'earn' then a.issuance_minor
-                             when 'convert' then a.exchange_minor
-                             else a.reimbursement_minor end`;
-  const feePrice = `case m.code when 'earn' then a.issuance_fee_minor
-                                when 'convert' then a.exchange_fee_minor
-                                else a.reimbursement_fee_minor end`;
+  // a tenth of this statement's CPU).
+  const term = (suffix: SpanTerm) => `case m.code when 'earn' then a.issuance_${suffix}
+                     when 'convert' then a.exchange_${suffix}
+                     else a.reimbursement_${suffix} end`;
+  const unit = term('unit');
+  const price = term('minor');
+  const feePrice = term('fee_minor');
   return `
 select coalesce(a.settlement_currency, '') as settlement_currency, m.debtor_id, m.creditor_id,
        m.agreement_partner_id,
@@ -128,6 +123,14 @@ left join settlement_agreement_span a
 where m.debtor_id <> m.creditor_id and m.points > 0
 group by 1, 2, 3, 4`;
 }
+
+/**
+ * An agreement span's term of each kind (`issuance_`, `reimbursement_`, `exchange_` + this): the
+ * price per point (`unit`), and in minor units of the settlement currency (migration 0100,
+ * computed once per span) unit x minor_factor (`minor`) and unit x fee_share x minor_factor for
+ * the operator's percentage fee (`fee_minor`).
+ */
+type SpanTerm = 'unit' | 'minor' | 'fee_minor';
 
 /** What movedSql (line-sql.ts) reads of each earn, redemption or conversion. */
 function movedSql(members: string, sources: ExchangeSources): string {
@@ -195,14 +198,14 @@ group by 1, 2, 3, 4`;
  * (settlement_period_of, a call per origin from an earlier period).
  */
 function reversalPartsSql(): string {
+  const term = (suffix: SpanTerm) =>
+    `case x.kind when 'issuance' then a.issuance_${suffix} else a.reimbursement_${suffix} end`;
   return `
 select x.kind, a.settlement_currency, o.partner_id as agreement_partner_id,
        case o.code when 'earn' then o.partner_id else c.owner_partner_id end as debtor_id,
        case o.code when 'earn' then c.owner_partner_id else o.partner_id end as creditor_id,
-       case x.kind when 'issuance' then a.issuance_unit else a.reimbursement_unit end as unit,
-       case x.kind when 'issuance' then a.issuance_minor else a.reimbursement_minor end as price,
-       case x.kind when 'issuance' then a.issuance_fee_minor else a.reimbursement_fee_minor end
-         as fee_price,
+       ${term('unit')} as unit, ${term('minor')} as price,
+       ${term('fee_minor')} as fee_price,
        a.minor_factor, a.fee_share, o.first_amount_points as origin_points,
        ${fundedSql('o')} as funded,
        -sum(x.amount_points)::bigint as points,
