@@ -1,4 +1,4 @@
-import { ApolloGateway } from '@apollo/gateway';
+import type { ApolloGateway } from '@apollo/gateway';
 import type {
   GatewayExecutionResult,
   GatewayExecutor,
@@ -22,7 +22,9 @@ import type { GraphQLContext } from '../graphql/context';
 import { hasVariablePageSize } from '../graphql/page-size-cost';
 import { BoundedMap } from '../shared/bounded-map';
 import type { Clock } from '../shared/clock';
+import { invariant } from '../shared/invariant';
 import type { AssertionSigner } from './assertions';
+import { coalitionApiSchema } from './coalition-api-schema';
 import { coalitionSubgraphName } from './composition';
 import { InProcessDataSource, withExtensions } from './in-process-data-source';
 import { PartnerDataSource } from './partner-data-source';
@@ -57,6 +59,11 @@ export interface CoalitionGatewayOptions {
    */
   coalitionSubgraphSchema: () => GraphQLSchema;
   supergraphSdl: string;
+  /**
+   * Whether the supergraph is the coalition's graph alone (no partner service registered): then
+   * Apollo's gateway is not loaded until an operation or a swap needs it (see load).
+   */
+  coalitionOnly: boolean;
   signer: AssertionSigner;
   subgraphTimeoutMs: number;
   /** When a partner's public answers expire (the app's clock, so tests can move it). */
@@ -91,13 +98,22 @@ export function apolloTelemetryOffUnlessAsked(env: NodeJS.ProcessEnv = process.e
  * not depend on the supergraph, since the coalition's schema never changes at run time.
  */
 export class CoalitionGateway implements GatewayInterface {
-  private readonly inner: ApolloGateway;
+  /** Apollo's gateway, once loaded (startInner); with partner services, from the start. */
+  private inner: ApolloGateway | undefined;
+  private innerStart: Promise<GatewayExecutor> | undefined;
+  /** The supergraph served now, and the one Apollo's gateway was last given. */
+  private supergraphSdl: string;
+  private innerSdl: string | undefined;
+  /** What Apollo Server passed to load, for a gateway loaded later. */
+  private loadOptions: Parameters<GatewayInterface['load']>[0] | undefined;
+  private loadedNow = false;
+  /** Apollo Server's schema listener (and any other): told of every schema served. */
+  private readonly schemaListeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
   private readonly routes = new BoundedMap<string, Route>(routeCacheSizeMax);
   private readonly compiledQueries = new BoundedMap<string, CompiledQuery | null>(
     routeCacheSizeMax,
   );
   private readonly splits = new BoundedMap<string, RootSplit | null>(routeCacheSizeMax);
-  private federatedExecutor: GatewayExecutor | null = null;
   private pushSupergraph: ((supergraphSdl: string) => void) | undefined;
   /** Each partner's current data source (the latest Apollo built for its name). */
   private readonly partnerSources = new Map<string, PartnerDataSource>();
@@ -123,14 +139,39 @@ export class CoalitionGateway implements GatewayInterface {
   constructor(private readonly options: CoalitionGatewayOptions) {
     apolloTelemetryOffUnlessAsked();
     this.logger = quietLogger(options.log);
-    this.inner = new ApolloGateway({
+    this.supergraphSdl = options.supergraphSdl;
+  }
+
+  /**
+   * Apollo's gateway over the supergraph served now, loaded once (concurrent callers share the
+   * load; a failed one is tried again by the next caller). It tells the schema listeners of the
+   * API schema it serves, which for the coalition alone is the one load gave them, to the byte.
+   */
+  private startInner(): Promise<GatewayExecutor> {
+    this.innerStart ??= this.loadInner().catch((error: unknown) => {
+      this.innerStart = undefined;
+      throw error;
+    });
+    return this.innerStart;
+  }
+
+  private async loadInner(): Promise<GatewayExecutor> {
+    invariant(this.loadOptions, 'Apollo Server loads the gateway first');
+    // Required here: a gateway serving the coalition alone never loads Apollo's gateway, its
+    // query planner or its data sources (about 700 modules).
+    const { ApolloGateway } = await import('@apollo/gateway');
+    const inner = new ApolloGateway({
       supergraphSdl: async ({ update }) => {
-        this.pushSupergraph = update;
-        return { supergraphSdl: options.supergraphSdl };
+        this.pushSupergraph = (supergraphSdl) => {
+          this.innerSdl = supergraphSdl;
+          update(supergraphSdl);
+        };
+        this.innerSdl = this.supergraphSdl;
+        return { supergraphSdl: this.supergraphSdl };
       },
       buildService: ({ name, url }) =>
         name === coalitionSubgraphName
-          ? new InProcessDataSource(options.coalitionSubgraphSchema)
+          ? new InProcessDataSource(this.options.coalitionSubgraphSchema)
           : this.partnerSource(name, url!),
       logger: this.logger,
       // Every supergraph here was composed in this code base (or read back from its cache by a
@@ -139,6 +180,14 @@ export class CoalitionGateway implements GatewayInterface {
       // production does.
       validateSupergraph: false,
     });
+    inner.onSchemaLoadOrUpdate((context) => {
+      this.apiSchema = context.apiSchema;
+      this.graphVersionNow++;
+      for (const listener of this.schemaListeners) listener(context);
+    });
+    const { executor } = await inner.load(this.loadOptions);
+    this.inner = inner;
+    return executor;
   }
 
   private partnerSource(name: string, url: string): PartnerDataSource {
@@ -148,39 +197,57 @@ export class CoalitionGateway implements GatewayInterface {
     return source;
   }
 
+  /**
+   * Called once by Apollo Server, after it subscribed to schema updates. With partner services
+   * Apollo's gateway is loaded now. Without, the coalition's own graph is the whole API: its
+   * API schema is built straight from the coalition's schema (coalition-api-schema.ts), every
+   * operation but introspection runs on the direct route, and Apollo's gateway is loaded only
+   * when an operation needs query planning (introspection) or a partner service is registered.
+   */
   async load(options: Parameters<GatewayInterface['load']>[0]) {
-    this.inner.onSchemaLoadOrUpdate(({ apiSchema }) => {
-      this.apiSchema = apiSchema;
-      this.graphVersionNow++;
-    });
-    const { executor, schema } = await this.inner.load(options);
-    this.apiSchema = schema;
-    this.federatedExecutor = executor;
+    this.loadOptions = options;
+    if (this.options.coalitionOnly) {
+      this.apiSchema = coalitionApiSchema(this.options.coalitionSchema);
+      const context = { apiSchema: this.apiSchema, coreSupergraphSdl: this.supergraphSdl };
+      for (const listener of this.schemaListeners) listener(context);
+    } else {
+      await this.startInner();
+    }
+    this.loadedNow = true;
     return { executor: (request: GatewayGraphQLRequestContext) => this.execute(request) };
   }
 
   onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): GatewayUnsubscriber {
-    return this.inner.onSchemaLoadOrUpdate(callback);
+    this.schemaListeners.add(callback);
+    return () => this.schemaListeners.delete(callback);
   }
 
-  stop(): Promise<void> {
-    return this.inner.stop();
+  async stop(): Promise<void> {
+    await this.innerStart?.catch(() => undefined);
+    await this.inner?.stop();
   }
 
-  /** Whether the composed graph has been loaded (Apollo started): /ready checks it. */
+  /** Whether the graph has been loaded (Apollo Server started): /ready checks it. */
   get loaded(): boolean {
-    return this.federatedExecutor !== null;
+    return this.loadedNow;
   }
 
-  /** Serves a new supergraph from the next operation on; in-flight ones finish on the old. */
-  swap(supergraphSdl: string): void {
-    if (!this.pushSupergraph) throw new Error('the gateway has not loaded yet');
+  /**
+   * Serves a new supergraph from the next operation on; in-flight ones finish on the old. Once
+   * this resolves, Apollo Server validates against the new graph (Apollo's gateway, loaded now
+   * if it was not, has told it).
+   */
+  async swap(supergraphSdl: string): Promise<void> {
+    if (!this.loadOptions) throw new Error('the gateway has not loaded yet');
+    this.supergraphSdl = supergraphSdl;
     // A swap is how a partner says its service changed (re-registered, even with the same
     // graph, which Apollo then keeps serving without new data sources): its public answers go.
     for (const source of this.partnerSources.values()) source.dropSharedAnswers();
     // Also here: Apollo calls its schema listeners (load) only when the graph's text changed.
     this.graphVersionNow++;
-    this.pushSupergraph(supergraphSdl);
+    await this.startInner();
+    // A load under way when this swap came may have read the previous text.
+    if (this.innerSdl !== this.supergraphSdl) this.pushSupergraph?.(this.supergraphSdl);
   }
 
   /** Changes with every graph served: see LearnedQuery. */
@@ -263,15 +330,15 @@ export class CoalitionGateway implements GatewayInterface {
       this.handedOver.delete((request.context as GraphQLContext).request);
       return handed.result;
     }
-    if (!this.directRouteEnabled) return this.federatedExecutor!(request);
+    if (!this.directRouteEnabled) return this.federated(request);
     if (this.routeOf(request.document, request.queryHash) === 'coalition') {
       return this.onCoalition(request.document, request.queryHash, request);
     }
     const split = this.splitOf(request);
-    if (!split) return this.federatedExecutor!(request);
+    if (!split) return this.federated(request);
     const [own, theirs] = await Promise.all([
       this.onCoalition(split.coalition.document, split.coalition.queryHash, request),
-      this.federatedExecutor!({
+      this.federated({
         ...request,
         source: split.partners.source,
         document: split.partners.document,
@@ -281,6 +348,12 @@ export class CoalitionGateway implements GatewayInterface {
       }),
     ]);
     return merged(split.keys, own, theirs);
+  }
+
+  /** An operation through Apollo's gateway (query planning), loaded first if it is not yet. */
+  private async federated(request: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> {
+    const executor = await this.startInner();
+    return executor(request);
   }
 
   /** A document the coalition's schema answers entirely, executed on it (compiled if it can). */

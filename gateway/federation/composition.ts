@@ -1,4 +1,3 @@
-import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 
 /** One subgraph of the supergraph: its name (a partner id, or `coalition`), URL and SDL. */
@@ -34,6 +33,9 @@ export function composeSupergraph(subgraphs: readonly SubgraphDefinition[]): Com
       return { errors: [`[${subgraph.name}] the SDL does not parse: ${(error as Error).message}`] };
     }
   }
+  // Required here: a gateway that reads its supergraph from the composition cache never loads
+  // the composer (and Apollo's federation internals with it).
+  const { composeServices }: typeof import('@apollo/composition') = require('@apollo/composition');
   const result = composeServices(parsed);
   if (result.errors) return { errors: result.errors.map((error) => error.message) };
   return { supergraphSdl: result.supergraphSdl };

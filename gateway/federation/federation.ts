@@ -68,6 +68,7 @@ export class Federation implements SupergraphControl, FederationServices {
       coalitionSchema: options.coalitionSchema,
       coalitionSubgraphSchema: () => coalitionSubgraph.schema,
       supergraphSdl,
+      coalitionOnly: subgraphs.length === 1,
       signer: this.signer,
       subgraphTimeoutMs: options.subgraphTimeoutMs ?? subgraphTimeoutMs,
       clock: options.app.clock,
@@ -136,14 +137,14 @@ export class Federation implements SupergraphControl, FederationServices {
     const outcome = this.compositions.compose(next);
     if ('errors' in outcome) return outcome.errors;
     await commit();
-    this.swapTo(next, outcome.supergraphSdl);
+    await this.swapTo(next, outcome.supergraphSdl);
     return null;
   }
 
-  private swapTo(subgraphs: SubgraphDefinition[], supergraphSdl: string): void {
+  private async swapTo(subgraphs: SubgraphDefinition[], supergraphSdl: string): Promise<void> {
     this.subgraphs = subgraphs;
     this.currentSdl = supergraphSdl;
-    this.gateway.swap(supergraphSdl);
+    await this.gateway.swap(supergraphSdl);
     for (const listener of this.changeListeners) listener();
   }
 
@@ -170,7 +171,7 @@ export class Federation implements SupergraphControl, FederationServices {
       log(`stored partner services do not compose: ${outcome.errors.join('; ')}`);
       return;
     }
-    this.swapTo(next, outcome.supergraphSdl);
+    await this.swapTo(next, outcome.supergraphSdl);
   }
 
   /** Called after each swap: answers built on the previous graph may no longer hold. */

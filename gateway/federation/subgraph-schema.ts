@@ -1,4 +1,3 @@
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { type GraphQLSchema, lexicographicSortSchema, parse } from 'graphql';
@@ -54,7 +53,13 @@ export function buildFederatedSchema<Context>(
   return {
     sdl,
     get schema() {
-      subgraph ??= buildSubgraphSchema({ typeDefs: parse(sdl), resolvers });
+      if (!subgraph) {
+        // Required here: the SDL alone needs none of Apollo's federation code.
+        const {
+          buildSubgraphSchema,
+        }: typeof import('@apollo/subgraph') = require('@apollo/subgraph');
+        subgraph = buildSubgraphSchema({ typeDefs: parse(sdl), resolvers });
+      }
       return subgraph;
     },
   };

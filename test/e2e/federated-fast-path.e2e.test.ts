@@ -105,7 +105,7 @@ describe('queries with partners, past Apollo Server', () => {
     expect(apollo).toHaveBeenCalledTimes(0);
     const gateway = t.gateway.federation.gateway;
     const version = gateway.graphVersion;
-    t.gateway.federation.gateway.swap(t.gateway.federation.supergraphSdl);
+    await t.gateway.federation.gateway.swap(t.gateway.federation.supergraphSdl);
     expect(gateway.graphVersion).not.toBe(version);
     const after = await send(homeScreen);
     expect(after.status).toBe(200);

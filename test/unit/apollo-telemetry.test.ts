@@ -23,6 +23,7 @@ describe("Apollo's usage reporting", () => {
         coalitionSchema: undefined as never,
         coalitionSubgraphSchema: () => undefined as never,
         supergraphSdl: '',
+        coalitionOnly: true,
         signer: undefined as never,
         subgraphTimeoutMs: 1_000,
         log: () => undefined,
