@@ -1,4 +1,7 @@
+import { getIntrospectionQuery, graphqlSync } from 'graphql';
 import request from 'supertest';
+import { coalitionApiSchema } from '../../gateway/federation/coalition-api-schema';
+import { buildCoalitionSchema } from '../../gateway/graphql/schema';
 import { createTestGateway, type TestGateway } from '../helpers/test-gateway';
 
 /**
@@ -85,5 +88,27 @@ describe('the compiled path', () => {
     const read = await twice(alice, '{ viewer { kind id } partners { id } }');
     expect(read.first.status).toBe(200);
     expect(read.second.text).toBe(read.first.text);
+  });
+});
+
+describe('a gateway without partner services', () => {
+  it('answers introspection (the one operation needing Apollo’s gateway, loaded for it) with the coalition-only API', async () => {
+    const alice = await t.token('member', 'mbr_alice');
+    const source = getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true });
+    const answer = await request(t.server)
+      .post('/graphql')
+      .set('content-type', 'application/json')
+      .set('authorization', `Bearer ${alice}`)
+      .send({ query: source });
+    expect(answer.status).toBe(200);
+    // Byte for byte what the API schema served before Apollo's gateway was loaded answers
+    // (coalition-api-schema.test.ts: which is what Apollo's gateway serves).
+    const expected = graphqlSync({
+      schema: coalitionApiSchema(await buildCoalitionSchema()),
+      source,
+    });
+    expect(answer.text).toBe(`${JSON.stringify({ data: expected.data })}\n`);
+    const after = await twice(alice, '{ viewer { kind id } }');
+    expect(after.second.text).toBe(after.first.text);
   });
 });
