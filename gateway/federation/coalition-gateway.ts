@@ -101,6 +101,7 @@ export class CoalitionGateway implements GatewayInterface {
   /** Apollo's gateway, once loaded (startInner); with partner services, from the start. */
   private inner: ApolloGateway | undefined;
   private innerStart: Promise<GatewayExecutor> | undefined;
+  private federatedExecutor: GatewayExecutor | undefined;
   /** The supergraph served now, and the one Apollo's gateway was last given. */
   private supergraphSdl: string;
   private innerSdl: string | undefined;
@@ -187,6 +188,7 @@ export class CoalitionGateway implements GatewayInterface {
     });
     const { executor } = await inner.load(this.loadOptions);
     this.inner = inner;
+    this.federatedExecutor = executor;
     return executor;
   }
 
@@ -352,7 +354,7 @@ export class CoalitionGateway implements GatewayInterface {
 
   /** An operation through Apollo's gateway (query planning), loaded first if it is not yet. */
   private async federated(request: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> {
-    const executor = await this.startInner();
+    const executor = this.federatedExecutor ?? (await this.startInner());
     return executor(request);
   }
 
