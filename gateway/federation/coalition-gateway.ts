@@ -102,9 +102,8 @@ export class CoalitionGateway implements GatewayInterface {
   private inner: ApolloGateway | undefined;
   private innerStart: Promise<GatewayExecutor> | undefined;
   private federatedExecutor: GatewayExecutor | undefined;
-  /** The supergraph served now, and the one Apollo's gateway was last given. */
+  /** The supergraph served now (Apollo's gateway loads this text, and each swap pushes it). */
   private supergraphSdl: string;
-  private innerSdl: string | undefined;
   /** What Apollo Server passed to load, for a gateway loaded later. */
   private loadOptions: Parameters<GatewayInterface['load']>[0] | undefined;
   private loadedNow = false;
@@ -163,11 +162,7 @@ export class CoalitionGateway implements GatewayInterface {
     const { ApolloGateway } = await import('@apollo/gateway');
     const inner = new ApolloGateway({
       supergraphSdl: async ({ update }) => {
-        this.pushSupergraph = (supergraphSdl) => {
-          this.innerSdl = supergraphSdl;
-          update(supergraphSdl);
-        };
-        this.innerSdl = this.supergraphSdl;
+        this.pushSupergraph = update;
         return { supergraphSdl: this.supergraphSdl };
       },
       buildService: ({ name, url }) =>
@@ -248,8 +243,10 @@ export class CoalitionGateway implements GatewayInterface {
     // Also here: Apollo calls its schema listeners (load) only when the graph's text changed.
     this.graphVersionNow++;
     await this.startInner();
-    // A load under way when this swap came may have read the previous text.
-    if (this.innerSdl !== this.supergraphSdl) this.pushSupergraph?.(this.supergraphSdl);
+    // Pushed even when this swap's load just read it (or a load under way read the previous
+    // text): Apollo keys a graph by its text's hash and ignores the one it serves already.
+    invariant(this.pushSupergraph, 'a loaded gateway takes updates');
+    this.pushSupergraph(this.supergraphSdl);
   }
 
   /** Changes with every graph served: see LearnedQuery. */
