@@ -58,7 +58,8 @@ export interface CoalitionGatewayOptions {
    * built when a plan first fetches from it.
    */
   coalitionSubgraphSchema: () => GraphQLSchema;
-  supergraphSdl: string;
+  /** The supergraph served at the start, read when Apollo's gateway or a listener needs it. */
+  supergraphSdl: () => string;
   /**
    * Whether the supergraph is the coalition's graph alone (no partner service registered): then
    * Apollo's gateway is not loaded until an operation or a swap needs it (see load).
@@ -102,8 +103,11 @@ export class CoalitionGateway implements GatewayInterface {
   private inner: ApolloGateway | undefined;
   private innerStart: Promise<GatewayExecutor> | undefined;
   private federatedExecutor: GatewayExecutor | undefined;
-  /** The supergraph served now (Apollo's gateway loads this text, and each swap pushes it). */
-  private supergraphSdl: string;
+  /**
+   * The supergraph served now (Apollo's gateway loads this text, and each swap pushes it); until
+   * the first swap, the start's, read on first use: a coalition-only gateway may never need it.
+   */
+  private supergraphSdlNow: string | undefined;
   /** What Apollo Server passed to load, for a gateway loaded later. */
   private loadOptions: Parameters<GatewayInterface['load']>[0] | undefined;
   private loadedNow = false;
@@ -139,7 +143,11 @@ export class CoalitionGateway implements GatewayInterface {
   constructor(private readonly options: CoalitionGatewayOptions) {
     apolloTelemetryOffUnlessAsked();
     this.logger = quietLogger(options.log);
-    this.supergraphSdl = options.supergraphSdl;
+  }
+
+  private get supergraphSdl(): string {
+    this.supergraphSdlNow ??= this.options.supergraphSdl();
+    return this.supergraphSdlNow;
   }
 
   /**
@@ -205,7 +213,15 @@ export class CoalitionGateway implements GatewayInterface {
     this.loadOptions = options;
     if (this.options.coalitionOnly) {
       this.apiSchema = coalitionApiSchema(this.options.coalitionSchema);
-      const context = { apiSchema: this.apiSchema, coreSupergraphSdl: this.supergraphSdl };
+      // Apollo Server keeps this object and hands it to plugins' schemaDidLoadOrUpdate (none
+      // here reads the text): the supergraph's text is composed only if one does.
+      const gateway = this;
+      const context = {
+        apiSchema: this.apiSchema,
+        get coreSupergraphSdl() {
+          return gateway.supergraphSdl;
+        },
+      };
       for (const listener of this.schemaListeners) listener(context);
     } else {
       await this.startInner();
@@ -236,7 +252,7 @@ export class CoalitionGateway implements GatewayInterface {
    */
   async swap(supergraphSdl: string): Promise<void> {
     if (!this.loadOptions) throw new Error('the gateway has not loaded yet');
-    this.supergraphSdl = supergraphSdl;
+    this.supergraphSdlNow = supergraphSdl;
     // A swap is how a partner says its service changed (re-registered, even with the same
     // graph, which Apollo then keeps serving without new data sources): its public answers go.
     for (const source of this.partnerSources.values()) source.dropSharedAnswers();

@@ -7,6 +7,7 @@ import { AssertionSigner } from './assertions';
 import { CoalitionGateway } from './coalition-gateway';
 import { buildCoalitionSubgraph } from './coalition-subgraph';
 import {
+  type CompositionOutcome,
   coalitionSubgraphName,
   coalitionSubgraphUrl,
   type SubgraphDefinition,
@@ -47,7 +48,7 @@ export class Federation implements SupergraphControl, FederationServices {
   readonly onboarding: Onboarding;
   private readonly directory: PartnerServiceDirectory;
   private subgraphs: SubgraphDefinition[];
-  private currentSdl: string;
+  private currentSdl: string | (() => string);
   private readonly changeListeners: (() => void)[] = [];
   private readonly compositions: CompositionCache;
 
@@ -57,7 +58,7 @@ export class Federation implements SupergraphControl, FederationServices {
     compositions: CompositionCache,
     coalitionSubgraph: FederatedSchema,
     subgraphs: SubgraphDefinition[],
-    supergraphSdl: string,
+    supergraphSdl: string | (() => string),
   ) {
     this.directory = directory;
     this.compositions = compositions;
@@ -67,7 +68,7 @@ export class Federation implements SupergraphControl, FederationServices {
     this.gateway = new CoalitionGateway({
       coalitionSchema: options.coalitionSchema,
       coalitionSubgraphSchema: () => coalitionSubgraph.schema,
-      supergraphSdl,
+      supergraphSdl: () => this.supergraphSdl,
       coalitionOnly: subgraphs.length === 1,
       signer: this.signer,
       subgraphTimeoutMs: options.subgraphTimeoutMs ?? subgraphTimeoutMs,
@@ -85,11 +86,15 @@ export class Federation implements SupergraphControl, FederationServices {
 
   static async start(options: FederationOptions): Promise<Federation> {
     // Built once: printing and rebuilding the coalition's graph is a third of a start's CPU.
+    // Both are done on first use: its SDL when a composition needs it, its executable subgraph
+    // schema when a query plan first fetches from it.
     const coalitionSubgraph = buildCoalitionSubgraph(options.coalitionSchema);
     const coalition: SubgraphDefinition = {
       name: coalitionSubgraphName,
       url: coalitionSubgraphUrl,
-      sdl: coalitionSubgraph.sdl,
+      get sdl() {
+        return coalitionSubgraph.sdl;
+      },
     };
     const directory = new PartnerServiceDirectory(options.app.db);
     const stored = (await directory.list()).map(
@@ -100,30 +105,40 @@ export class Federation implements SupergraphControl, FederationServices {
       }),
     );
     const compositions = new CompositionCache(options.compositionCacheDir);
+    // The coalition alone (every deployment until its first partner service, every test's and
+    // the bench's gateway) is served without its supergraph's text (coalition-gateway.ts, load):
+    // it is composed, or read from the cache, when something first asks for it.
+    const coalitionAlone = () => composed(compositions.compose([coalition]));
     let subgraphs = [coalition, ...stored];
-    let outcome = compositions.compose(subgraphs);
-    if ('errors' in outcome) {
-      // Each stored service composed when it was registered; this only happens after an
-      // upgrade changed the coalition's graph. Serve the coalition alone rather than nothing.
-      options.log(`stored partner services do not compose: ${outcome.errors.join('; ')}`);
-      subgraphs = [coalition];
-      outcome = compositions.compose(subgraphs);
-      if ('errors' in outcome) throw new Error(outcome.errors.join('; '));
+    let supergraphSdl: string | (() => string) = coalitionAlone;
+    if (stored.length > 0) {
+      const outcome = compositions.compose(subgraphs);
+      if ('errors' in outcome) {
+        // Each stored service composed when it was registered; this only happens after an
+        // upgrade changed the coalition's graph. Serve the coalition alone rather than nothing.
+        options.log(`stored partner services do not compose: ${outcome.errors.join('; ')}`);
+        subgraphs = [coalition];
+        supergraphSdl = coalitionAlone();
+      } else {
+        supergraphSdl = outcome.supergraphSdl;
+        // With partner services, query plans fetch from the coalition in-process: build its
+        // subgraph schema now rather than on the first such request.
+        void coalitionSubgraph.schema;
+      }
     }
-    // With partner services, query plans fetch from the coalition in-process: build its
-    // subgraph schema now rather than on the first such request.
-    if (subgraphs.length > 1) void coalitionSubgraph.schema;
     return new Federation(
       options,
       directory,
       compositions,
       coalitionSubgraph,
       subgraphs,
-      outcome.supergraphSdl,
+      supergraphSdl,
     );
   }
 
+  /** The supergraph served now (composed on first read when it is the coalition's alone). */
   get supergraphSdl(): string {
+    if (typeof this.currentSdl === 'function') this.currentSdl = this.currentSdl();
     return this.currentSdl;
   }
 
@@ -183,6 +198,12 @@ export class Federation implements SupergraphControl, FederationServices {
   callerVerifier(tokens: TokenVerifier): CallerVerifier {
     return new CallerVerifier(tokens, new PartnerTokenVerifier(this.directory));
   }
+}
+
+/** A composition's text; the coalition's graph alone always composes (its tests say so). */
+function composed(outcome: CompositionOutcome): string {
+  if ('errors' in outcome) throw new Error(outcome.errors.join('; '));
+  return outcome.supergraphSdl;
 }
 
 /** Whether two lists name the same subgraphs with the same URLs and SDL, in any order. */

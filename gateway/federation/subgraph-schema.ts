@@ -27,8 +27,12 @@ export interface FederatedSchema {
    * gateway without partner services, or a test, may never do.
    */
   readonly schema: GraphQLSchema;
-  /** The subgraph SDL, as composition reads it. */
-  sdl: string;
+  /**
+   * The subgraph SDL, as composition reads it, printed on first read: only a composition that
+   * is not in the cache, or its key, needs it (about 50 ms of CPU for the coalition's graph),
+   * and a gateway serving the coalition alone composes nothing until a partner registers.
+   */
+  readonly sdl: string;
 }
 
 export function subgraphSdl(schema: GraphQLSchema): string {
@@ -40,25 +44,31 @@ export function buildFederatedSchema<Context>(
   schema: GraphQLSchema,
   referenceResolvers: Record<string, ReferenceResolver<Context>>,
 ): FederatedSchema {
-  const sdl = subgraphSdl(schema);
-  const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
-  for (const [typeName, resolveReference] of Object.entries(referenceResolvers)) {
-    resolvers[typeName] = {
-      ...(resolvers[typeName] as object),
-      __resolveReference: (reference: Record<string, unknown>, context: unknown) =>
-        resolveReference(reference, context as Context),
-    } as GraphQLResolverMap<unknown>[string];
-  }
+  let sdl: string | undefined;
+  const sdlNow = () => {
+    sdl ??= subgraphSdl(schema);
+    return sdl;
+  };
   let subgraph: GraphQLSchema | undefined;
   return {
-    sdl,
+    get sdl() {
+      return sdlNow();
+    },
     get schema() {
       if (!subgraph) {
+        const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
+        for (const [typeName, resolveReference] of Object.entries(referenceResolvers)) {
+          resolvers[typeName] = {
+            ...(resolvers[typeName] as object),
+            __resolveReference: (reference: Record<string, unknown>, context: unknown) =>
+              resolveReference(reference, context as Context),
+          } as GraphQLResolverMap<unknown>[string];
+        }
         // Required here: the SDL alone needs none of Apollo's federation code.
         const {
           buildSubgraphSchema,
         }: typeof import('@apollo/subgraph') = require('@apollo/subgraph');
-        subgraph = buildSubgraphSchema({ typeDefs: parse(sdl), resolvers });
+        subgraph = buildSubgraphSchema({ typeDefs: parse(sdlNow()), resolvers });
       }
       return subgraph;
     },

@@ -22,7 +22,7 @@ describe("Apollo's usage reporting", () => {
       const gateway = new CoalitionGateway({
         coalitionSchema: undefined as never,
         coalitionSubgraphSchema: () => undefined as never,
-        supergraphSdl: '',
+        supergraphSdl: () => '',
         coalitionOnly: true,
         signer: undefined as never,
         subgraphTimeoutMs: 1_000,
