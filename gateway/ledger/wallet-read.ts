@@ -89,7 +89,7 @@ function isTransferRow(row: WalletRow): row is WalletRow & TransferRow {
 // $1: the member; $2: the expiring-soon horizon; $3: the page size plus one. A balance row and
 // a history row share member_id (the account's member, the transfer's) and currency_code (the
 // account's, the posting's); sort_currency orders the balances only.
-const walletFirstPageStatement: NamedStatement = {
+export const walletFirstPageStatement: NamedStatement = {
   name: 'wallet_first_page_member_postings',
   text: `select 'b' as part, a.currency_code as sort_currency, a.id as account_id, a.member_id,
                 a.currency_code, a.credits_posted, a.debits_posted, a.debits_pending,
