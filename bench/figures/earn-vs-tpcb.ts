@@ -1,5 +1,6 @@
 import { type CommitFlush, measureCommitFlush } from '../commit-flush';
 import type { BenchContext, MeasuredLoad } from '../context';
+import { databaseUsage, usedBetween } from '../database-cpu';
 import {
   type Experiment,
   type FigureResult,
@@ -23,82 +24,147 @@ const bytesPerMegabyte = 1024 * 1024;
  * (spread over the 20 partners) and one pgbench TPC-B window of the same length on the same
  * server, alternating which goes first; the figure is the per-run ratio. The gateway's peak RSS
  * is read after each earn window, and its /metrics scraped half-way through it (the scrape's
- * cost, the batch sizes and the pool's gauges go into the details).
+ * cost, the batch sizes and the pool's gauges go into the details). With
+ * BENCH_BASELINE_GATEWAY (another build's dist/gateway/main.js, or dist/bench/earn-floor-server.js)
+ * that server runs on the same ledger database and takes the same load as a third window of
+ * each run (`details.baseline*`).
  */
 export const earnVsTpcb: Experiment = {
   figures: ['earn_vs_tpcb', 'gateway_rss'],
   async run(context) {
-    const options = context.options;
     const { pgbench, pgbenchUrl } = await preparePgbench(context);
     const gateway = await context.ledgerGateway();
-    // The commit flush time beside the ratio, before and after the windows: pgbench's rate
-    // follows it, and it varies between runs of this machine.
-    const flush = () =>
-      context
-        .ledgerDatabase()
-        .then((url) => measureCommitFlush(url))
-        .catch((error: Error) => `not measured: ${error.message}`);
-    const flushBefore = await flush();
-    const load = {
-      request: earnRequests({
-        tokens: await partnerTokens(context.keys),
-        members: options.members,
-        partners: 'spread',
-      }),
-      succeeded: isAwardSuccess,
-    };
-    context.log(`warming up (${options.warmupSeconds} s of earns, then of pgbench)`);
-    await context.warmUp(gateway, load);
-    if (pgbenchUrl && options.warmupSeconds > 0) {
-      await pgbenchWindow(pgbenchUrl, options.clients, options.warmupSeconds);
+    const ledgerUrl = await context.ledgerDatabase();
+    const baseline = await context.startBaselineGateway(ledgerUrl, 'ledger-earn-baseline');
+    try {
+      return await measureEarns(context, gateway, { baseline, ledgerUrl }, pgbench, pgbenchUrl);
+    } finally {
+      if (baseline) await context.stopProcess(baseline);
     }
-    const earns: MeasuredLoad[] = [];
-    const tpcb: PgbenchResult[] = [];
-    const peaks: { pid: number; bytes: number }[][] = [];
-    const scrapes: (MetricsScrape | string)[] = [];
-    let peakResets = true;
-    for (let run = 0; run < options.runs; run++) {
-      const earnWindow = async () => {
-        peakResets = (await gateway.resetPeakRss()) && peakResets;
-        const scrape = sleep((options.durationSeconds * 1_000) / 2).then(() =>
-          scrapeMetrics(gateway).catch((error: Error) => `scrape failed: ${error.message}`),
-        );
-        const result = await context.load(gateway, load);
-        scrapes.push(await scrape);
-        peaks.push(await gateway.peakRssBytesEach());
-        earns.push(result);
-        context.log(
-          `run ${run + 1}/${options.runs} earn: ${result.ratePerSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failures} failed`,
-        );
-      };
-      const tpcbWindow = async () => {
-        if (!pgbenchUrl) return;
-        const result = await pgbenchWindow(pgbenchUrl, options.clients, pgbenchSeconds(options));
-        tpcb.push(result);
-        context.log(`run ${run + 1}/${options.runs} pgbench: ${result.tps.toFixed(0)} tps`);
-      };
-      // Alternate the order, so slow drift of the machine does not favour one side.
-      if (run % 2 === 0) {
-        await earnWindow();
-        await tpcbWindow();
-      } else {
-        await tpcbWindow();
-        await earnWindow();
-      }
-    }
-    const flushAfter = await flush();
-    context.log(
-      `commit flush p50: ${flushText(flushBefore)} before, ${flushText(flushAfter)} after`,
-    );
-    const earn = earnFigure(context, earns, tpcb, pgbench);
-    earn.details = {
-      ...earn.details,
-      commitFlush: { before: flushBefore, after: flushAfter },
-      metricsScrapes: scrapes,
-    };
-    return [earn, rssFigure(gateway, peaks, peakResets)];
   },
 };
+
+async function measureEarns(
+  context: BenchContext,
+  gateway: ServerProcess,
+  { baseline, ledgerUrl }: { baseline: ServerProcess | undefined; ledgerUrl: string },
+  pgbench: string | undefined,
+  pgbenchUrl: string | undefined,
+): Promise<FigureResult[]> {
+  const options = context.options;
+  // The commit flush time beside the ratio, before and after the windows: pgbench's rate
+  // follows it, and it varies between runs of this machine.
+  const flush = () =>
+    context
+      .ledgerDatabase()
+      .then((url) => measureCommitFlush(url))
+      .catch((error: Error) => `not measured: ${error.message}`);
+  const flushBefore = await flush();
+  const load = {
+    request: earnRequests({
+      tokens: await partnerTokens(context.keys),
+      members: options.members,
+      partners: 'spread',
+    }),
+    succeeded: isAwardSuccess,
+  };
+  context.log(`warming up (${options.warmupSeconds} s of earns, then of pgbench)`);
+  await context.warmUp(gateway, load);
+  if (baseline) await context.warmUp(baseline, load);
+  if (pgbenchUrl && options.warmupSeconds > 0) {
+    await pgbenchWindow(pgbenchUrl, options.clients, options.warmupSeconds);
+  }
+  const earns: MeasuredLoad[] = [];
+  const baselineEarns: (MeasuredLoad & { databaseCpuMsPerEarn?: number })[] = [];
+  const tpcb: PgbenchResult[] = [];
+  const peaks: { pid: number; bytes: number }[][] = [];
+  const scrapes: (MetricsScrape | string)[] = [];
+  let peakResets = true;
+  for (let run = 0; run < options.runs; run++) {
+    const earnWindow = async () => {
+      peakResets = (await gateway.resetPeakRss()) && peakResets;
+      const scrape = sleep((options.durationSeconds * 1_000) / 2).then(() =>
+        scrapeMetrics(gateway).catch((error: Error) => `scrape failed: ${error.message}`),
+      );
+      const result = await context.load(gateway, load);
+      scrapes.push(await scrape);
+      peaks.push(await gateway.peakRssBytesEach());
+      earns.push(result);
+      context.log(
+        `run ${run + 1}/${options.runs} earn: ${result.ratePerSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failures} failed`,
+      );
+    };
+    const tpcbWindow = async () => {
+      if (!pgbenchUrl) return;
+      const result = await pgbenchWindow(pgbenchUrl, options.clients, pgbenchSeconds(options));
+      tpcb.push(result);
+      context.log(`run ${run + 1}/${options.runs} pgbench: ${result.tps.toFixed(0)} tps`);
+    };
+    const baselineWindow = async () => {
+      if (!baseline) return;
+      const before = await databaseUsage(ledgerUrl);
+      const result = await context.load(baseline, load);
+      const after = await databaseUsage(ledgerUrl);
+      const used = before && after ? usedBetween(before, after) : undefined;
+      baselineEarns.push({
+        ...result,
+        databaseCpuMsPerEarn: used
+          ? (used.cpuSeconds * 1_000) / Math.max(result.answered, 1)
+          : undefined,
+      });
+      context.log(
+        `run ${run + 1}/${options.runs} baseline earn: ${result.ratePerSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(2)} ms, ${result.serverCpuMsPerRequest.toFixed(3)} ms server CPU, ${result.failures} failed`,
+      );
+    };
+    // Alternate the order, so slow drift of the machine does not favour one side.
+    if (run % 2 === 0) {
+      await earnWindow();
+      await tpcbWindow();
+      await baselineWindow();
+    } else {
+      await baselineWindow();
+      await tpcbWindow();
+      await earnWindow();
+    }
+  }
+  const flushAfter = await flush();
+  context.log(`commit flush p50: ${flushText(flushBefore)} before, ${flushText(flushAfter)} after`);
+  const earn = earnFigure(context, earns, tpcb, pgbench);
+  earn.details = {
+    ...earn.details,
+    commitFlush: { before: flushBefore, after: flushAfter },
+    metricsScrapes: scrapes,
+    ...(baselineEarns.length > 0 && baselineDetails(baselineEarns, earns, tpcb)),
+  };
+  return [earn, rssFigure(gateway, peaks, peakResets)];
+}
+
+/** The third side's windows, and its ratios to pgbench and to the gateway, run by run. */
+function baselineDetails(
+  baseline: (MeasuredLoad & { databaseCpuMsPerEarn?: number })[],
+  earns: MeasuredLoad[],
+  tpcb: PgbenchResult[],
+): Record<string, unknown> {
+  const ratios = (over: number[]) =>
+    spreadOver(
+      baseline.map((run, index) => run.ratePerSecond / over[index]!),
+      (ratio) => rounded(ratio),
+    );
+  return {
+    baselineEarnPerSecond: spreadOver(baseline, (run) => run.ratePerSecond),
+    baselineP50Ms: spreadOver(baseline, (run) => run.p50Ms),
+    baselineCpuMsPerEarn: spreadOver(baseline, (run) => run.serverCpuMsPerRequest),
+    baselineDatabaseCpuMsPerEarn: spreadOver(baseline, (run) => run.databaseCpuMsPerEarn ?? 0),
+    baselineFailedRequests: baseline.reduce((sum, run) => sum + run.failures, 0),
+    ...(tpcb.length === baseline.length && {
+      baselineOverTpcb: ratios(tpcb.map((run) => run.tps)),
+    }),
+    gatewayOverBaseline: spreadOver(
+      earns.map((run, index) => run.ratePerSecond / baseline[index]!.ratePerSecond),
+      (ratio) => rounded(ratio),
+    ),
+  };
+}
 
 /** pgbench's own database, initialised at the options' scale; nothing when pgbench is missing. */
 async function preparePgbench(
