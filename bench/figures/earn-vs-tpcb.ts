@@ -74,8 +74,8 @@ async function measureEarns(
   if (pgbenchUrl && options.warmupSeconds > 0) {
     await pgbenchWindow(pgbenchUrl, options.clients, options.warmupSeconds);
   }
-  const earns: MeasuredLoad[] = [];
-  const baselineEarns: (MeasuredLoad & { databaseCpuMsPerEarn?: number })[] = [];
+  const earns: EarnWindow[] = [];
+  const baselineEarns: EarnWindow[] = [];
   const tpcb: PgbenchResult[] = [];
   const peaks: { pid: number; bytes: number }[][] = [];
   const scrapes: (MetricsScrape | string)[] = [];
@@ -86,10 +86,12 @@ async function measureEarns(
       const scrape = sleep((options.durationSeconds * 1_000) / 2).then(() =>
         scrapeMetrics(gateway).catch((error: Error) => `scrape failed: ${error.message}`),
       );
-      const result = await context.load(gateway, load);
+      const { result, databaseCpuMsPerEarn } = await withDatabaseCpu(ledgerUrl, () =>
+        context.load(gateway, load),
+      );
       scrapes.push(await scrape);
       peaks.push(await gateway.peakRssBytesEach());
-      earns.push(result);
+      earns.push({ ...result, databaseCpuMsPerEarn });
       context.log(
         `run ${run + 1}/${options.runs} earn: ${result.ratePerSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failures} failed`,
       );
@@ -139,9 +141,28 @@ async function measureEarns(
   return [earn, rssFigure(gateway, peaks, peakResets)];
 }
 
+/** A window's load, and the database's CPU per answer during it (all its backends). */
+type EarnWindow = MeasuredLoad & { databaseCpuMsPerEarn?: number };
+
+async function withDatabaseCpu(
+  databaseUrl: string,
+  window: () => Promise<MeasuredLoad>,
+): Promise<{ result: MeasuredLoad; databaseCpuMsPerEarn: number | undefined }> {
+  const before = await databaseUsage(databaseUrl);
+  const result = await window();
+  const after = await databaseUsage(databaseUrl);
+  const used = before && after ? usedBetween(before, after) : undefined;
+  return {
+    result,
+    databaseCpuMsPerEarn: used
+      ? (used.cpuSeconds * 1_000) / Math.max(result.answered, 1)
+      : undefined,
+  };
+}
+
 /** The third side's windows, and its ratios to pgbench and to the gateway, run by run. */
 function baselineDetails(
-  baseline: (MeasuredLoad & { databaseCpuMsPerEarn?: number })[],
+  baseline: EarnWindow[],
   earns: MeasuredLoad[],
   tpcb: PgbenchResult[],
 ): Record<string, unknown> {
@@ -192,7 +213,7 @@ function pgbenchWindow(url: string, clients: number, seconds: number): Promise<P
 
 function earnFigure(
   context: BenchContext,
-  earns: MeasuredLoad[],
+  earns: EarnWindow[],
   tpcb: PgbenchResult[],
   pgbench: string | undefined,
 ): FigureResult {
@@ -202,6 +223,7 @@ function earnFigure(
     earnP50Ms: spreadOver(earns, (run) => run.p50Ms),
     earnP99Ms: spreadOver(earns, (run) => run.p99Ms),
     gatewayCpuMsPerEarn: spreadOver(earns, (run) => run.serverCpuMsPerRequest),
+    databaseCpuMsPerEarn: spreadOver(earns, (run) => run.databaseCpuMsPerEarn ?? 0),
     clientCpuMsPerEarn: spreadOver(earns, (run) => run.clientCpuMsPerRequest),
     earnFailedRequests: earns.reduce((sum, run) => sum + run.failures, 0),
     clients: options.clients,
