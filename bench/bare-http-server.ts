@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { exitWithParent } from '../gateway/lifecycle';
+import { runStandaloneServer } from './standalone-server';
 
 /**
  * The baseline of read_vs_bare_http: a bare node:http server that reads each request's body and
@@ -10,7 +10,6 @@ import { exitWithParent } from '../gateway/lifecycle';
  */
 const body = readFileSync(process.env.BARE_BODY_FILE!);
 const headers = JSON.parse(process.env.BARE_HEADERS ?? '{}') as Record<string, string>;
-const keepAliveTimeoutMs = 5_000;
 
 const server = createServer((request, response) => {
   // Consume the request like the gateway does before it can answer.
@@ -20,13 +19,4 @@ const server = createServer((request, response) => {
     response.end(body);
   });
 });
-server.keepAliveTimeout = keepAliveTimeoutMs;
-server.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');
-
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-exitWithParent(process.env, stop);
+runStandaloneServer(server);

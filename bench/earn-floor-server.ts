@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import pg from 'pg';
-import { exitWithParent } from '../gateway/lifecycle';
+import { runStandaloneServer } from './standalone-server';
 
 /**
  * The floor under `earn_vs_tpcb` (issue 16, part 1): a node:http server doing the least any
@@ -189,16 +189,4 @@ const server = createServer((request, response) => {
     );
   });
 });
-server.keepAliveTimeout = 5_000;
-
-void pool.query(setup).then(() => {
-  server.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');
-});
-
-const stop = () => {
-  server.close(() => void pool.end().then(() => process.exit(0)));
-  server.closeAllConnections();
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-exitWithParent(process.env, stop);
+runStandaloneServer(server, { ready: pool.query(setup), release: () => pool.end() });

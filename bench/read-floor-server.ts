@@ -2,7 +2,7 @@ import { createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:c
 import { createServer } from 'node:http';
 import pg from 'pg';
 import { walletFirstPageStatement } from '../gateway/ledger/wallet-read';
-import { exitWithParent } from '../gateway/lifecycle';
+import { runStandaloneServer } from './standalone-server';
 
 /**
  * The floor under `read_uncached_vs_bare_http` (issue 16, part 3): a node:http server doing only
@@ -88,13 +88,4 @@ const server = createServer((request, response) => {
       );
   });
 });
-server.keepAliveTimeout = 5_000;
-server.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');
-
-const stop = () => {
-  server.close(() => void pool.end().then(() => process.exit(0)));
-  server.closeAllConnections();
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-exitWithParent(process.env, stop);
+runStandaloneServer(server, { release: () => pool.end() });

@@ -104,16 +104,10 @@ async function measureEarns(
     };
     const baselineWindow = async () => {
       if (!baseline) return;
-      const before = await databaseUsage(ledgerUrl);
-      const result = await context.load(baseline, load);
-      const after = await databaseUsage(ledgerUrl);
-      const used = before && after ? usedBetween(before, after) : undefined;
-      baselineEarns.push({
-        ...result,
-        databaseCpuMsPerEarn: used
-          ? (used.cpuSeconds * 1_000) / Math.max(result.answered, 1)
-          : undefined,
-      });
+      const { result, databaseCpuMsPerEarn } = await withDatabaseCpu(ledgerUrl, () =>
+        context.load(baseline, load),
+      );
+      baselineEarns.push({ ...result, databaseCpuMsPerEarn });
       context.log(
         `run ${run + 1}/${options.runs} baseline earn: ${result.ratePerSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(2)} ms, ${result.serverCpuMsPerRequest.toFixed(3)} ms server CPU, ${result.failures} failed`,
       );
