@@ -10,7 +10,7 @@ import {
   benchPartnerId,
   earnCurrency,
 } from './bench-data';
-import type { OutgoingRequest } from './load-generator';
+import type { LoadOptions, OutgoingRequest } from './load-generator';
 
 /**
  * What the load sends: the GraphQL documents, and tokens signed before the load starts with the
@@ -70,13 +70,8 @@ export async function partnerTokens(keys: BenchKeys): Promise<string[]> {
 /** Which partner sends each earn: always the first (hot), or any of the 20 (spread). */
 export type PartnerChoice = 'hot' | 'spread';
 
-/**
- * Earn requests with transaction ids unique across runs (a random tag and a counter that runs
- * across every load using this generator, warm-up included), members picked
- * uniformly at random, 42.00 EUR purchases priced by the gateway (42 points), each sent by the
- * first partner (hot) or by one of the 20 picked at random (spread).
- */
-export function earnRequests(options: {
+export interface EarnRequestOptions {
+  /** The partners' tokens (partnerTokens). */
   tokens: readonly string[];
   members: number;
   partners: PartnerChoice;
@@ -84,7 +79,20 @@ export function earnRequests(options: {
   currency?: string;
   /** Send the purchase's basket (toys, food, a gift card) and a channel, as a till does. */
   baskets?: boolean;
-}): () => OutgoingRequest {
+}
+
+/** The earn figures' load: earnRequests' requests, each counted when it was awarded. */
+export function earnLoad(options: EarnRequestOptions): Pick<LoadOptions, 'request' | 'succeeded'> {
+  return { request: earnRequests(options), succeeded: isAwardSuccess };
+}
+
+/**
+ * Earn requests with transaction ids unique across runs (a random tag and a counter that runs
+ * across every load using this generator, warm-up included), members picked
+ * uniformly at random, 42.00 EUR purchases priced by the gateway (42 points), each sent by the
+ * first partner (hot) or by one of the 20 picked at random (spread).
+ */
+export function earnRequests(options: EarnRequestOptions): () => OutgoingRequest {
   const tag = randomBytes(4).toString('hex');
   const headersByPartner = options.tokens.map((token) => ({
     ...jsonHeaders,

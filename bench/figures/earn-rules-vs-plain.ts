@@ -5,7 +5,7 @@ import { DomainError } from '../../gateway/shared/errors';
 import { rulesCurrency, seedTieredProgram, tieredCurrency } from '../bench-data';
 import { type ObservedEarnWindow, observedEarnWindow, windowDetails } from '../earn-window';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
-import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
+import { earnLoad, partnerTokens } from '../requests';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 
 /**
@@ -24,16 +24,8 @@ export const earnRulesVsPlain: Experiment = {
     await seedRules(url);
     const gateway = await context.startGateway(url, 'rules');
     const tokens = await partnerTokens(context.keys);
-    const loadIn = (currency: string) => ({
-      request: earnRequests({
-        tokens,
-        members: options.members,
-        partners: 'spread',
-        currency,
-        baskets: true,
-      }),
-      succeeded: isAwardSuccess,
-    });
+    const loadIn = (currency: string) =>
+      earnLoad({ tokens, members: options.members, partners: 'spread', currency, baskets: true });
     const loads = { rules: loadIn(rulesCurrency), plain: loadIn(tieredCurrency) };
     context.log(`warming up (${options.warmupSeconds} s of earns in each program)`);
     await context.warmUp(gateway, loads.rules);

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { earnCurrency, seedTieredProgram, tieredCurrency } from '../bench-data';
 import { type ObservedEarnWindow, observedEarnWindow, windowDetails } from '../earn-window';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
-import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
+import { earnLoad, partnerTokens } from '../requests';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 
 /**
@@ -19,10 +19,8 @@ export const earnTiersVsPlain: Experiment = {
     await seedTieredProgram(url, options.members);
     const gateway = await context.startGateway(url, 'tiers');
     const tokens = await partnerTokens(context.keys);
-    const loadIn = (currency: string) => ({
-      request: earnRequests({ tokens, members: options.members, partners: 'spread', currency }),
-      succeeded: isAwardSuccess,
-    });
+    const loadIn = (currency: string) =>
+      earnLoad({ tokens, members: options.members, partners: 'spread', currency });
     const loads = { tiers: loadIn(tieredCurrency), plain: loadIn(earnCurrency) };
     context.log(`warming up (${options.warmupSeconds} s of earns in each program)`);
     await context.warmUp(gateway, loads.tiers);

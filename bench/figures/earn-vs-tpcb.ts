@@ -12,7 +12,7 @@ import {
 import { type MetricsScrape, scrapeMetrics } from '../metrics-scrape';
 import { type BenchOptions, pgbenchScaleMin } from '../options';
 import { initPgbench, type PgbenchResult, pgbenchVersion, runPgbench } from '../pgbench';
-import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
+import { earnLoad, partnerTokens } from '../requests';
 import type { ServerProcess } from '../server-process';
 import { rounded, type Spread } from '../summary';
 
@@ -60,14 +60,11 @@ async function measureEarns(
       .then((url) => measureCommitFlush(url))
       .catch((error: Error) => `not measured: ${error.message}`);
   const flushBefore = await flush();
-  const load = {
-    request: earnRequests({
-      tokens: await partnerTokens(context.keys),
-      members: options.members,
-      partners: 'spread',
-    }),
-    succeeded: isAwardSuccess,
-  };
+  const load = earnLoad({
+    tokens: await partnerTokens(context.keys),
+    members: options.members,
+    partners: 'spread',
+  });
   context.log(`warming up (${options.warmupSeconds} s of earns, then of pgbench)`);
   await context.warmUp(gateway, load);
   if (baseline) await context.warmUp(baseline, load);

@@ -1,5 +1,5 @@
 import { type Experiment, failed, measured, spreadOver } from '../figure';
-import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
+import { earnLoad, partnerTokens } from '../requests';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 
 /**
@@ -13,14 +13,8 @@ export const hotPartner: Experiment = {
     const gateway = await context.ledgerGateway();
     const tokens = await partnerTokens(context.keys);
     const loads = {
-      hot: {
-        request: earnRequests({ tokens, members: options.members, partners: 'hot' }),
-        succeeded: isAwardSuccess,
-      },
-      spread: {
-        request: earnRequests({ tokens, members: options.members, partners: 'spread' }),
-        succeeded: isAwardSuccess,
-      },
+      hot: earnLoad({ tokens, members: options.members, partners: 'hot' }),
+      spread: earnLoad({ tokens, members: options.members, partners: 'spread' }),
     };
     context.log(`warming up (${options.warmupSeconds} s of earns)`);
     await context.warmUp(gateway, loads.spread);

@@ -1,7 +1,7 @@
 import { bulkLoadEarns, checkBulkLoad } from '../bulk-load';
 import type { BenchContext } from '../context';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
-import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
+import { earnLoad, partnerTokens } from '../requests';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 import { rounded, type Spread } from '../summary';
 
@@ -34,14 +34,11 @@ export const scaleLatency: Experiment = {
     if (problems.length > 0) {
       return [failed('scale_latency', `bulk load broke invariants: ${problems.join('; ')}`)];
     }
-    const load = {
-      request: earnRequests({
-        tokens: await partnerTokens(context.keys),
-        members: options.members,
-        partners: 'spread',
-      }),
-      succeeded: isAwardSuccess,
-    };
+    const load = earnLoad({
+      tokens: await partnerTokens(context.keys),
+      members: options.members,
+      partners: 'spread',
+    });
     // Both sides get a fresh gateway per window, warmed up the same way: a gateway kept from
     // one window to the next would be warmer than a fresh one and favour its side.
     const measure = async (side: 'small' | 'large') => {

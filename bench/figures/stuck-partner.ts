@@ -5,7 +5,7 @@ import { graphqlTarget } from '../context';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
 import { runLoad } from '../load-generator';
 import type { FigureName } from '../options';
-import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
+import { earnLoad, earnRequests, isAwardSuccess, partnerTokens } from '../requests';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 
 /** Clients of the stuck partner, sending earns that wait for its locked row. */
@@ -28,14 +28,11 @@ export const stuckPartner: Experiment = {
     const gateway = await context.ledgerGateway();
     const url = await context.ledgerDatabase();
     const tokens = await partnerTokens(context.keys);
-    const others = {
-      request: earnRequests({
-        tokens: tokens.slice(1),
-        members: options.members,
-        partners: 'spread',
-      }),
-      succeeded: isAwardSuccess,
-    };
+    const others = earnLoad({
+      tokens: tokens.slice(1),
+      members: options.members,
+      partners: 'spread',
+    });
     const stuck = earnRequests({
       tokens: tokens.slice(0, 1),
       members: options.members,
@@ -104,8 +101,7 @@ export const stuckPartner: Experiment = {
 
     if (wanted('overload_p99')) {
       const spread = {
-        request: earnRequests({ tokens, members: options.members, partners: 'spread' }),
-        succeeded: isAwardSuccess,
+        ...earnLoad({ tokens, members: options.members, partners: 'spread' }),
         clients: overloadClients,
       };
       const runs: MeasuredLoad[] = [];

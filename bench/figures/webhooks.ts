@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import type { BenchContext, MeasuredLoad } from '../context';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
-import { earnRequests, isAwardSuccess, partnerTokens } from '../requests';
+import { earnLoad, partnerTokens } from '../requests';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 import { latencyPercentile } from '../webhook-lag';
 
@@ -44,10 +44,8 @@ async function measure(
   const options = context.options;
   const gateway = await context.startGateway(url, 'webhooks');
   const tokens = await partnerTokens(context.keys);
-  const load = (partners: 'hot' | 'spread') => ({
-    request: earnRequests({ tokens, members: options.members, partners }),
-    succeeded: isAwardSuccess,
-  });
+  const load = (partners: 'hot' | 'spread') =>
+    earnLoad({ tokens, members: options.members, partners });
   const loads = { spread: load('spread'), hot: load('hot') };
   // Earn events: on by default (migrations/0072), switched off for the plain side.
   const trigger = (on: boolean) => client.query('select outbox_earn_events($1)', [on]);
