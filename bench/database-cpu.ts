@@ -54,3 +54,23 @@ export function usedBetween(
   }
   return { cpuSeconds, transactions: after.transactions - before.transactions };
 }
+
+/**
+ * Runs one window (a load whose result counts what it `answered`) and measures the database's
+ * backends' CPU during it, per answer: undefined when /proc could not be read.
+ */
+export async function withDatabaseCpu<Result extends { answered: number }>(
+  databaseUrl: string,
+  window: () => Promise<Result>,
+): Promise<{ result: Result; databaseCpuMsPerAnswer: number | undefined }> {
+  const before = await databaseUsage(databaseUrl);
+  const result = await window();
+  const after = await databaseUsage(databaseUrl);
+  return {
+    result,
+    databaseCpuMsPerAnswer:
+      before && after
+        ? (usedBetween(before, after).cpuSeconds * 1_000) / Math.max(result.answered, 1)
+        : undefined,
+  };
+}

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { BenchContext, MeasuredLoad } from './context';
-import { databaseUsage, usedBetween } from './database-cpu';
+import { withDatabaseCpu } from './database-cpu';
 import { spreadOver } from './figure';
 import { type MetricsScrape, scrapeMetrics } from './metrics-scrape';
 import type { ServerProcess } from './server-process';
@@ -31,15 +31,12 @@ export async function observedEarnWindow(
   databaseUrl: string,
   load: Parameters<BenchContext['load']>[1],
 ): Promise<ObservedEarnWindow> {
-  const before = await databaseUsage(databaseUrl);
+  // The scrapes read the gateway's counters only (no query), so the database's window is the load's.
   const metricsBefore = await scrapeMetrics(gateway);
-  const result = await context.load(gateway, load);
+  const { result, databaseCpuMsPerAnswer: databaseCpuMs } = await withDatabaseCpu(databaseUrl, () =>
+    context.load(gateway, load),
+  );
   const metricsAfter = await scrapeMetrics(gateway);
-  const after = await databaseUsage(databaseUrl);
-  const databaseCpuMs =
-    before && after
-      ? (usedBetween(before, after).cpuSeconds * 1_000) / Math.max(result.answered, 1)
-      : undefined;
   const cpuMsPerEarn =
     result.serverCpuMsPerRequest + result.clientCpuMsPerRequest + (databaseCpuMs ?? 0);
   const posted = (queue: 'shared' | 'lane') => ({

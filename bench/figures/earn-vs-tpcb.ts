@@ -1,6 +1,6 @@
 import { type CommitFlush, measureCommitFlush } from '../commit-flush';
 import type { BenchContext, MeasuredLoad } from '../context';
-import { databaseUsage, usedBetween } from '../database-cpu';
+import { withDatabaseCpu } from '../database-cpu';
 import {
   type Experiment,
   type FigureResult,
@@ -83,8 +83,9 @@ async function measureEarns(
       const scrape = sleep((options.durationSeconds * 1_000) / 2).then(() =>
         scrapeMetrics(gateway).catch((error: Error) => `scrape failed: ${error.message}`),
       );
-      const { result, databaseCpuMsPerEarn } = await withDatabaseCpu(ledgerUrl, () =>
-        context.load(gateway, load),
+      const { result, databaseCpuMsPerAnswer: databaseCpuMsPerEarn } = await withDatabaseCpu(
+        ledgerUrl,
+        () => context.load(gateway, load),
       );
       scrapes.push(await scrape);
       peaks.push(await gateway.peakRssBytesEach());
@@ -101,8 +102,9 @@ async function measureEarns(
     };
     const baselineWindow = async () => {
       if (!baseline) return;
-      const { result, databaseCpuMsPerEarn } = await withDatabaseCpu(ledgerUrl, () =>
-        context.load(baseline, load),
+      const { result, databaseCpuMsPerAnswer: databaseCpuMsPerEarn } = await withDatabaseCpu(
+        ledgerUrl,
+        () => context.load(baseline, load),
       );
       baselineEarns.push({ ...result, databaseCpuMsPerEarn });
       context.log(
@@ -134,22 +136,6 @@ async function measureEarns(
 
 /** A window's load, and the database's CPU per answer during it (all its backends). */
 type EarnWindow = MeasuredLoad & { databaseCpuMsPerEarn?: number };
-
-async function withDatabaseCpu(
-  databaseUrl: string,
-  window: () => Promise<MeasuredLoad>,
-): Promise<{ result: MeasuredLoad; databaseCpuMsPerEarn: number | undefined }> {
-  const before = await databaseUsage(databaseUrl);
-  const result = await window();
-  const after = await databaseUsage(databaseUrl);
-  const used = before && after ? usedBetween(before, after) : undefined;
-  return {
-    result,
-    databaseCpuMsPerEarn: used
-      ? (used.cpuSeconds * 1_000) / Math.max(result.answered, 1)
-      : undefined,
-  };
-}
 
 /** The third side's windows, and its ratios to pgbench and to the gateway, run by run. */
 function baselineDetails(

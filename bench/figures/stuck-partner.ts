@@ -5,7 +5,7 @@ import { graphqlTarget } from '../context';
 import { type Experiment, failed, measured, spreadOver } from '../figure';
 import { runLoad } from '../load-generator';
 import type { FigureName } from '../options';
-import { earnLoad, earnRequests, isAwardSuccess, partnerTokens } from '../requests';
+import { earnLoad, partnerTokens } from '../requests';
 import { anyEmptyWindow, perRunRatios, sideBySide } from '../side-by-side';
 
 /** Clients of the stuck partner, sending earns that wait for its locked row. */
@@ -33,7 +33,7 @@ export const stuckPartner: Experiment = {
       members: options.members,
       partners: 'spread',
     });
-    const stuck = earnRequests({
+    const stuck = earnLoad({
       tokens: tokens.slice(0, 1),
       members: options.members,
       partners: 'hot',
@@ -60,8 +60,7 @@ export const stuckPartner: Experiment = {
             clients: stuckClients,
             warmupMs: 0,
             durationMs: options.durationSeconds * 1_000,
-            request: stuck,
-            succeeded: isAwardSuccess,
+            ...stuck,
           });
           const measuredLoad: MeasuredLoad = await context.load(gateway, others);
           const stuckResult = await stuckLoad;
