@@ -89,12 +89,11 @@ const spreadLines = `
  * close then refuses), with no fee lines.
  */
 function directFlowsSql(members: string, sources: ExchangeSources): string {
-  // The kind's terms by the transfer's code (earn: issuance, convert: exchange, else
-  // reimbursement), not by m.kind: that column is a CASE over the code, which the planner
-  // substitutes into every use, so each use compared the code again, then the kind (texteq was
-  // a tenth of this statement's CPU).
-  const term = (suffix: SpanTerm) => `case m.code when 'earn' then a.issuance_${suffix}
-                     when 'convert' then a.exchange_${suffix}
+  // The kind's terms by its number (movedTransfersSql's kind_no: 1 issuance, 3 exchange, else
+  // reimbursement): integers compare without the collation-aware texteq a text column needs
+  // (texteq was a tenth of this statement's CPU when the terms were chosen by text).
+  const term = (suffix: SpanTerm) => `case m.kind_no when 1 then a.issuance_${suffix}
+                     when 3 then a.exchange_${suffix}
                      else a.reimbursement_${suffix} end`;
   const unit = term('unit');
   const price = term('minor');
@@ -113,8 +112,8 @@ select coalesce(a.settlement_currency, '') as settlement_currency, m.debtor_id, 
        count(*) filter (where a.operator_fee_per_transfer_minor > 0) as transfer_fee_lines,
        coalesce(sum(settlement_amount_minor(m.points,
                       round((${unit}) * m.funded / m.points, 12) * a.minor_factor))
-         filter (where m.code = 'earn' and m.funded > 0), 0)::bigint as funding_minor,
-       count(*) filter (where m.code = 'earn' and m.funded > 0) as funding_lines
+         filter (where m.funded > 0), 0)::bigint as funding_minor,
+       count(*) filter (where m.funded > 0) as funding_lines
 from (${movedSql(members, sources)}) m
 left join settlement_agreement_span a
   on a.partner_id = m.agreement_partner_id and a.currency_code = m.currency_code
@@ -135,7 +134,7 @@ type SpanTerm = 'unit' | 'minor' | 'fee_minor';
 /** What movedSql (line-sql.ts) reads of each earn, redemption or conversion. */
 function movedSql(members: string, sources: ExchangeSources): string {
   return movedTransfersSql(members, sources, {
-    columns: 'b.transfer_id, b.created_at, b.code',
+    columns: 'b.transfer_id, b.created_at',
     funded: fundedSql('b'),
     // Scanning the period's transfers alone: joining their postings hashed a million
     // transfers, half of this statement's time (migration 0098).
@@ -146,10 +145,11 @@ function movedSql(members: string, sources: ExchangeSources): string {
 /**
  * The earning rules' points the operator funds, as movedSql (line-sql.ts) reads them, by a
  * function call a worker runs (a subquery would run in the leader; migration 0086), made only
- * for an earn that carries grants.
+ * for an earn that carries grants. Null for anything else, so `funded > 0` alone says an earn.
  */
 function fundedSql(transfer: string): string {
-  return `case when ${transfer}.code = 'earn' and ${transfer}.rule_grants is not null
+  // The null test first: most transfers carry no grants, and it spares them the text compare.
+  return `case when ${transfer}.rule_grants is not null and ${transfer}.code = 'earn'
               then settlement_operator_funded(${transfer}.rule_grants) end`;
 }
 
